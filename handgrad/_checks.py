@@ -1,0 +1,143 @@
+"""Input validation shared by handgrad and reference: every error names the argument.
+
+Both twins call :func:`network_inputs` first, so they accept and refuse exactly the
+same inputs. Arrays come back as contiguous floating arrays of one dtype: float64,
+or float32 when every float input is float32 (integers become float64).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from handgrad.types import Lambdas, Params
+
+__all__ = ["network_inputs", "as_float_array", "check_lambdas"]
+
+
+def as_float_array(x: Any, *, name: str = "x") -> np.ndarray:
+    """``x`` as a floating NumPy array (float64 unless it already is floating)."""
+    a = np.asarray(x)
+    if a.dtype.kind == "f":
+        return a
+    if a.dtype.kind in "biu":
+        return a.astype(np.float64)
+    raise ValueError(f"{name} must be a real numeric array; got dtype {a.dtype}")
+
+
+def _first_bad(a: np.ndarray) -> str:
+    bad = np.argwhere(~np.isfinite(a))[0]
+    index = tuple(int(i) for i in bad)
+    return f"{a[index]!r} at index {index if len(index) != 1 else index[0]}"
+
+
+def _check_finite(a: np.ndarray, name: str) -> None:
+    # One reduction instead of an isfinite pass: a sum is finite only if every
+    # term is; if it is not, an elementwise look tells overflow from nan/inf.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = a.sum()
+    if not math.isfinite(total) and not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite; found {_first_bad(a)}")
+
+
+def _float(a: Any, name: str) -> np.ndarray:
+    try:
+        return as_float_array(a, name=name)
+    except ValueError:
+        raise
+    except Exception as exc:  # e.g. ragged lists
+        raise ValueError(f"{name} must be an array: {exc}") from None
+
+
+def check_lambdas(lambdas: Any) -> Lambdas:
+    """Four non-negative finite floats, as :class:`Lambdas`."""
+    if lambdas is None:
+        return Lambdas()
+    try:
+        values = tuple(lambdas)
+    except TypeError:
+        raise ValueError(
+            f"lambdas must be Lambdas(l11, l12, l21, l22); got {type(lambdas).__name__}"
+        ) from None
+    if len(values) != 4:
+        raise ValueError(f"lambdas must hold 4 values (l11, l12, l21, l22); got {len(values)}")
+    out = []
+    for field, v in zip(Lambdas._fields, values):
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"lambdas.{field} must be a number; got {v!r}") from None
+        if not math.isfinite(f) or f < 0:
+            raise ValueError(f"lambdas.{field} must be finite and >= 0; got {f!r}")
+        out.append(f)
+    return Lambdas(*out)
+
+
+def network_inputs(
+    params: Any, X: Any, y: Any = None, lambdas: Any = None
+) -> tuple[Params, np.ndarray, np.ndarray | None, Lambdas, np.dtype]:
+    """Validate a network problem; return ``(params, X, y, lambdas, dtype)``.
+
+    >>> import numpy as np
+    >>> p = Params(np.ones((2, 3)), np.zeros(2), np.ones((4, 2)), np.zeros(4))
+    >>> network_inputs(p, np.ones((5, 3)), np.zeros(5, int))[1].shape
+    (5, 3)
+    >>> network_inputs(p, np.ones((5, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X must have shape (n, d) with d = 3 (columns of W1); got (5, 2)
+    """
+    try:
+        fields = tuple(params)
+    except TypeError:
+        raise ValueError(
+            f"params must be Params(W1, b1, W2, b2); got {type(params).__name__}"
+        ) from None
+    if len(fields) != 4:
+        raise ValueError(f"params must hold 4 arrays (W1, b1, W2, b2); got {len(fields)}")
+    W1, b1, W2, b2 = (_float(a, f"params.{n}") for a, n in zip(fields, Params._fields))
+    X = _float(X, "X")
+
+    if W1.ndim != 2:
+        raise ValueError(f"params.W1 must have shape (dh, d); got {W1.shape}")
+    dh, d = W1.shape
+    if dh < 1 or d < 1:
+        raise ValueError(f"params.W1 must have dh >= 1 and d >= 1; got {W1.shape}")
+    if b1.shape != (dh,):
+        raise ValueError(f"params.b1 must have shape (dh,) = ({dh},); got {b1.shape}")
+    if W2.ndim != 2 or W2.shape[1] != dh:
+        raise ValueError(f"params.W2 must have shape (m, dh) with dh = {dh}; got {W2.shape}")
+    m = W2.shape[0]
+    if m < 1:
+        raise ValueError(f"params.W2 must have at least one row (class); got {W2.shape}")
+    if b2.shape != (m,):
+        raise ValueError(f"params.b2 must have shape (m,) = ({m},); got {b2.shape}")
+    if X.ndim != 2 or X.shape[1] != d:
+        raise ValueError(f"X must have shape (n, d) with d = {d} (columns of W1); got {X.shape}")
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError(f"X must hold at least one example; got shape {X.shape}")
+
+    dtype = np.result_type(W1, b1, W2, b2, X)
+    for a, name in ((X, "X"), (W1, "params.W1"), (b1, "params.b1"), (W2, "params.W2"), (b2, "params.b2")):
+        _check_finite(a, name)
+    params = Params(*(np.ascontiguousarray(a, dtype=dtype) for a in (W1, b1, W2, b2)))
+    X = np.ascontiguousarray(X, dtype=dtype)
+
+    if y is not None:
+        y_arr = np.asarray(y)
+        if y_arr.dtype.kind not in "iu":
+            raise ValueError(f"y must hold integer labels; got dtype {y_arr.dtype}")
+        if y_arr.shape != (n,):
+            raise ValueError(f"y must have shape (n,) = ({n},), one label per row of X; got {y_arr.shape}")
+        bad = np.flatnonzero((y_arr < 0) | (y_arr >= m))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"y must hold labels in [0, m) = [0, {m}); got {int(y_arr[i])} at index {i}"
+                " (labels count from 0; the course counts from 1: subtract 1)"
+            )
+        y = y_arr.astype(np.intp, copy=False)
+    return params, X, y, check_lambdas(lambdas), dtype

@@ -1,0 +1,130 @@
+"""Part B of the course: the one-hidden-layer network, forward and backward by hand.
+
+The course writes one example as a column vector; here a batch holds one example
+per row, so ``ha = W1 x + b1`` reads ``ha = X W1ᵀ + b1`` and so on. Labels count
+from 0 (the course counts from 1). Each line carries its question id (B1…B18).
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> p = Params(rng.normal(size=(4, 3)), np.zeros(4), rng.normal(size=(2, 4)), np.zeros(2))
+>>> g = backprop(p, rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1]), Lambdas(0.1, 0.1, 0.0, 0.0))
+>>> g.W1.shape, g.x.shape
+((4, 3), (5, 3))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from handgrad._checks import network_inputs
+from handgrad.functions import rect, sign
+from handgrad.types import Activations, Gradients, Lambdas, Params
+
+__all__ = ["forward", "loss", "risk", "backprop", "gradient_descent"]
+
+
+# -- forward ---------------------------------------------------------------
+def _forward(p: Params, X: np.ndarray) -> tuple[Activations, np.ndarray]:
+    """The activations and, per example, lse = log Σ_k exp(oa_k)."""
+    ha = X @ p.W1.T                     # B1: ha = W1 x + b1 (rows: haᵀ = xᵀ W1ᵀ + b1ᵀ)
+    ha += p.b1
+    hs = rect(ha)                       # B1: hs = rect(ha)
+    oa = hs @ p.W2.T                    # B2: oa = W2 hs + b2
+    oa += p.b2
+    top = oa.max(axis=1, keepdims=True)  # B3/B4 by a max shift: exp never overflows
+    e = np.exp(oa - top)
+    s = e.sum(axis=1, keepdims=True)
+    lse = top + np.log(s)               # B4: log Σ_i exp(oa_i)
+    os = np.divide(e, s, out=e)         # B3: os_k = exp(oa_k) / Σ_i exp(oa_i)
+    return Activations(ha, hs, oa, os), lse[:, 0]
+
+
+def _penalty(W: np.ndarray, l1: float, l2: float) -> float:
+    """l1‖W‖₁ + l2‖W‖₂², each term skipped when its λ is 0 (B18)."""
+    total = 0.0
+    if l1:
+        total += l1 * float(np.abs(W).sum())
+    if l2:
+        total += l2 * float(np.vdot(W, W))
+    return total
+
+
+def forward(params: Params, X) -> Activations:
+    """ha, hs, oa, os for a batch X (n, d), one example per row (B1–B3)."""
+    p, X, _, _, _ = network_inputs(params, X)
+    return _forward(p, X)[0]
+
+
+def loss(params: Params, X, y) -> np.ndarray:
+    """Per-example L(x, y) = −log os_y = −oa_y + log Σ_i exp(oa_i), shape (n,) (B4)."""
+    p, X, y, _, _ = network_inputs(params, X, y)
+    acts, lse = _forward(p, X)
+    return lse - acts.oa[np.arange(len(y)), y]
+
+
+def risk(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> float:
+    """Mean loss + l11‖W1‖₁ + l12‖W1‖₂² + l21‖W2‖₁ + l22‖W2‖₂² (B5, B18)."""
+    p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
+    acts, lse = _forward(p, X)
+    data = float(np.mean(lse - acts.oa[np.arange(len(y)), y]))
+    return data + _penalty(p.W1, lam.l11, lam.l12) + _penalty(p.W2, lam.l21, lam.l22)
+
+
+# -- backward --------------------------------------------------------------
+def _penalty_grad(g: np.ndarray, W: np.ndarray, l1: float, l2: float) -> None:
+    """g += l1 sign(W) + 2 l2 W, in place on handgrad's own buffer g (B18)."""
+    if l1:
+        g += l1 * sign(W)               # B18: ∂ l1‖W‖₁ / ∂W = l1 sign(W)  (0 at W = 0)
+    if l2:
+        g += (2.0 * l2) * W             # B18: ∂ l2‖W‖₂² / ∂W = 2 l2 W
+
+
+def _backward(p: Params, X: np.ndarray, y: np.ndarray, lam: Lambdas, *, with_x: bool = True):
+    n = X.shape[0]
+    (ha, hs, oa, os), _ = _forward(p, X)
+    g_oa = os                           # B7/B8: dL/doa = os − onehot(y)  (os is ours: update in place)
+    g_oa[np.arange(n), y] -= 1.0
+    g_oa_n = g_oa / n                   # the risk averages the batch: scale once, on the small array
+    g_W2 = g_oa_n.T @ hs                # B9/B10: dL/dW2 = dL/doa hsᵀ, summed over the batch / n
+    g_b2 = g_oa_n.sum(axis=0)           # B9/B10: dL/db2 = dL/doa
+    g_hs = g_oa @ p.W2                  # B11/B12: dL/dhs = W2ᵀ dL/doa
+    g_ha = g_hs * (ha > 0)              # B13/B14: dL/dha = dL/dhs ⊙ 1{ha > 0}
+    g_ha_n = g_ha / n
+    g_W1 = g_ha_n.T @ X                 # B15/B16: dL/dW1 = dL/dha xᵀ
+    g_b1 = g_ha_n.sum(axis=0)           # B15/B16: dL/db1 = dL/dha
+    g_x = g_ha @ p.W1 if with_x else None  # B17: dL/dx = W1ᵀ dL/dha
+    _penalty_grad(g_W1, p.W1, lam.l11, lam.l12)  # B18
+    _penalty_grad(g_W2, p.W2, lam.l21, lam.l22)  # B18
+    return Gradients(g_oa, g_hs, g_ha, g_x, g_W1, g_b1, g_W2, g_b2)
+
+
+def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> Gradients:
+    """Every gradient of the course (B7–B18).
+
+    ``oa, hs, ha, x`` are per-example gradients of L (not divided by n); ``W1, b1,
+    W2, b2`` are gradients of the regularized risk.
+    """
+    return _backward(*network_inputs(params, X, y, lambdas)[:4])
+
+
+def gradient_descent(
+    params: Params, X, y, lambdas: Lambdas = Lambdas(), *, learning_rate: float, steps: int
+) -> Params:
+    """Full-batch gradient descent, B6: θ ← θ − η ∂R/∂θ, ``steps`` times.
+
+    Returns new arrays; the caller's ``params`` are left as they were.
+    """
+    if not isinstance(learning_rate, numbers.Real) or not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
+    p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
+    p = Params(*(a.copy() for a in p))  # our own buffers, updated in place below
+    for _ in range(int(steps)):
+        g = _backward(p, X, y, lam, with_x=False)
+        for w, gw in zip(p, (g.W1, g.b1, g.W2, g.b2)):
+            w -= learning_rate * gw     # B6: θ ← θ − η ∂R/∂θ
+    return p
