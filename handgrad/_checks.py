@@ -30,7 +30,7 @@ def as_float_array(x: Any, *, name: str = "x") -> np.ndarray:
 def _first_bad(a: np.ndarray) -> str:
     bad = np.argwhere(~np.isfinite(a))[0]
     index = tuple(int(i) for i in bad)
-    return f"{a[index]!r} at index {index if len(index) != 1 else index[0]}"
+    return f"{float(a[index])!r} at index {index if len(index) != 1 else index[0]}"
 
 
 def _check_finite(a: np.ndarray, name: str) -> None:
@@ -63,16 +63,19 @@ def check_lambdas(lambdas: Any) -> Lambdas:
         ) from None
     if len(values) != 4:
         raise ValueError(f"lambdas must hold 4 values (l11, l12, l21, l22); got {len(values)}")
-    out = []
-    for field, v in zip(Lambdas._fields, values):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise ValueError(f"lambdas.{field} must be a number; got {v!r}") from None
-        if not math.isfinite(f) or f < 0:
-            raise ValueError(f"lambdas.{field} must be finite and >= 0; got {f!r}")
-        out.append(f)
-    return Lambdas(*out)
+    try:
+        out = Lambdas(*map(float, values))
+    except (TypeError, ValueError):
+        out = None
+    if out is None or not all(0.0 <= v < math.inf for v in out):  # also refuses nan
+        for field, v in zip(Lambdas._fields, values):
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"lambdas.{field} must be a number; got {v!r}") from None
+            if not 0.0 <= f < math.inf:
+                raise ValueError(f"lambdas.{field} must be finite and >= 0; got {f!r}")
+    return out
 
 
 def network_inputs(
@@ -121,10 +124,18 @@ def network_inputs(
         raise ValueError(f"X must hold at least one example; got shape {X.shape}")
 
     dtype = np.result_type(W1, b1, W2, b2, X)
-    for a, name in ((X, "X"), (W1, "params.W1"), (b1, "params.b1"), (W2, "params.W2"), (b2, "params.b2")):
-        _check_finite(a, name)
-    params = Params(*(np.ascontiguousarray(a, dtype=dtype) for a in (W1, b1, W2, b2)))
-    X = np.ascontiguousarray(X, dtype=dtype)
+    arrays = (X, W1, b1, W2, b2)
+    # One reduction per array, one test for all: a sum is finite only if every
+    # term is; only if it is not do we look for the culprit (overflow or nan/inf).
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = sum(float(np.add.reduce(a, axis=None)) for a in arrays)
+    if not math.isfinite(total):
+        for a, name in zip(arrays, ("X", "params.W1", "params.b1", "params.W2", "params.b2")):
+            _check_finite(a, name)
+    params = Params(*(a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
+                      for a in (W1, b1, W2, b2)))
+    if X.dtype != dtype or not X.flags.c_contiguous:
+        X = np.ascontiguousarray(X, dtype=dtype)
 
     if y is not None:
         y_arr = np.asarray(y)
@@ -132,12 +143,11 @@ def network_inputs(
             raise ValueError(f"y must hold integer labels; got dtype {y_arr.dtype}")
         if y_arr.shape != (n,):
             raise ValueError(f"y must have shape (n,) = ({n},), one label per row of X; got {y_arr.shape}")
-        bad = np.flatnonzero((y_arr < 0) | (y_arr >= m))
-        if bad.size:
-            i = int(bad[0])
+        if y_arr.min() < 0 or y_arr.max() >= m:
+            i = int(np.flatnonzero((y_arr < 0) | (y_arr >= m))[0])
             raise ValueError(
                 f"y must hold labels in [0, m) = [0, {m}); got {int(y_arr[i])} at index {i}"
                 " (labels count from 0; the course counts from 1: subtract 1)"
             )
-        y = y_arr.astype(np.intp, copy=False)
+        y = y_arr
     return params, X, y, check_lambdas(lambdas), dtype

@@ -6,13 +6,15 @@ gradients with respect to the activations come from the same ``jax.vjp``: the
 risk takes additive perturbations ``d_ha, d_hs, d_oa`` (zero), and the gradient
 with respect to a perturbation is the gradient with respect to that activation.
 
-This module is the definition; :mod:`reference.engine` is its padded, batched
-twin for speed, and a property of the catalog checks that the two agree.
+:func:`everything` is the definition, and :func:`evaluate_plain` runs it on
+the problem as given (one compile per shape). The API functions run the same
+definition through :mod:`reference.engine`, padded to a few bucket shapes so
+that random shapes do not recompile; ``tests/test_reference.py`` checks the
+padded and plain results agree.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 
@@ -25,7 +27,7 @@ from handgrad.types import Activations, Gradients, Lambdas, Params
 from reference._jax import KINK_SLOPES, x64
 from reference.kinks import abs_k, rect_k
 
-__all__ = ["forward", "loss", "risk", "backprop", "gradient_descent"]
+__all__ = ["forward", "loss", "risk", "backprop", "gradient_descent", "everything", "evaluate_plain"]
 
 
 def losses(params, X, y, abs0, rect0, d_ha, d_hs, d_oa, class_valid=None):
@@ -74,68 +76,64 @@ def everything(params, X, y, lambdas, abs0, rect0, row_weight, class_valid=None)
     return Activations(ha, hs, oa, os), lse, L, risk, grads
 
 
-@functools.partial(jax.jit, static_argnames=())
+@jax.jit
 def _everything_plain(params, X, y, lambdas, abs0, rect0):
     n = X.shape[0]
     return everything(params, X, y, lambdas, abs0, rect0, jnp.full((n,), 1.0 / n, X.dtype))
 
 
-def _run(params, X, y, lambdas, kinks=KINK_SLOPES):
+def evaluate_plain(params, X, y, lambdas=Lambdas(), kinks=KINK_SLOPES):
+    """The definition, unpadded (one compile per shape): activations, lse, L, risk, gradients, as NumPy."""
     p, X, y, lam, dtype = network_inputs(params, X, y, lambdas)
-    if y is None:
-        y = np.zeros(X.shape[0], np.intp)
     with x64():
         out = _everything_plain(
             Params(*map(jnp.asarray, p)), jnp.asarray(X), jnp.asarray(y),
-            Lambdas(*(jnp.asarray(v, dtype) for v in lam)),
-            jnp.asarray(kinks[0], dtype), jnp.asarray(kinks[1], dtype),
+            Lambdas(*(jnp.asarray(v, jnp.float64) for v in lam)),
+            jnp.asarray(kinks[0], jnp.float64), jnp.asarray(kinks[1], jnp.float64),
         )
-        return jax.tree_util.tree_map(np.asarray, out)
+        return jax.device_get(out)
+
+
+def _run(params, X, y, lambdas):
+    """Validate, then evaluate on the padded engine (no recompiling for new shapes)."""
+    from reference.engine import Problem, evaluate  # the engine is built on this module
+
+    p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
+    if y is None:
+        y = np.zeros(X.shape[0], np.intp)
+    f64 = lambda a: np.asarray(a, np.float64)
+    return evaluate(Problem(Params(*map(f64, p)), f64(X), y, lam))
 
 
 def forward(params: Params, X) -> Activations:
     """ha, hs, oa, os for a batch X (n, d), one example per row (B1–B3)."""
-    return _run(params, X, None, None)[0]
+    return _run(params, X, None, None).acts
 
 
 def loss(params: Params, X, y) -> np.ndarray:
     """Per-example −log os_y, shape (n,) (B4)."""
-    return _run(params, X, y, None)[2]
+    return _run(params, X, y, None).L
 
 
 def risk(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> float:
     """Mean loss plus the four penalties (B5, B18)."""
-    return float(_run(params, X, y, lambdas)[3])
+    return float(_run(params, X, y, lambdas).risk)
 
 
 def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> Gradients:
     """Every gradient, by jax.vjp of the risk (B7–B18)."""
-    return _run(params, X, y, lambdas)[4]
-
-
-@jax.jit
-def _descend(params, X, y, lambdas, learning_rate, steps):
-    n = X.shape[0]
-    w = jnp.full((n,), 1.0 / n, X.dtype)
-    zero = jnp.zeros((), X.dtype)
-
-    def risk_of(p):
-        L, _ = losses(p, X, y, zero, zero, 0.0, 0.0, 0.0)
-        return jnp.sum(w * L) + penalty(p, lambdas, zero)
-
-    step = lambda _, p: jax.tree_util.tree_map(lambda a, g: a - learning_rate * g, p, jax.grad(risk_of)(p))
-    return jax.lax.fori_loop(0, steps, step, params)
+    return _run(params, X, y, lambdas).grads
 
 
 def gradient_descent(params: Params, X, y, lambdas: Lambdas = Lambdas(), *, learning_rate: float, steps: int) -> Params:
-    """Full-batch gradient descent with jax.grad of the risk, B6."""
+    """Full-batch gradient descent, B6: θ ← θ − η ∂R/∂θ with ∂R/∂θ from jax.vjp, ``steps`` times."""
     if not isinstance(learning_rate, numbers.Real) or not math.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
-    p, X, y, lam, dtype = network_inputs(params, X, y, lambdas)
-    with x64():
-        out = _descend(Params(*map(jnp.asarray, p)), jnp.asarray(X), jnp.asarray(y),
-                       Lambdas(*(jnp.asarray(v, dtype) for v in lam)),
-                       jnp.asarray(learning_rate, dtype), int(steps))
-        return Params(*(np.asarray(a) for a in out))
+    p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
+    p = Params(*(np.array(a, np.float64) for a in p))
+    for _ in range(int(steps)):
+        g = _run(p, X, y, lam).grads
+        p = Params(*(w - learning_rate * gw for w, gw in zip(p, (g.W1, g.b1, g.W2, g.b2))))
+    return p

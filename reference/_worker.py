@@ -1,0 +1,172 @@
+"""Run an implementation's calls: in this process, or as a worker in a child process.
+
+This file imports only the standard library and NumPy, so the child started by
+:mod:`reference.sandbox` (``python -c`` running this path) never loads JAX unless
+the implementation under test does. Protocol on a socket passed as a file
+descriptor, one pickled tuple per message:
+
+    parent → child: ("call", name, args, kwargs) | ("many", name, [args…]) | ("quit",)
+    child → parent: ("ok", value, mutated, warnings) | ("raised", type, message, where)
+                    | ("exit", code) | ("many", [replies…])
+
+At start the child imports the implementation and answers ("loaded", missing)
+or ("load-error", reason).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import pathlib
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+API = (
+    "sigmoid", "tanh", "softplus", "sign", "abs", "rect", "softmax",
+    "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared", "grad_l1",
+    "Params", "Lambdas", "Activations", "Gradients",
+    "forward", "loss", "risk", "backprop", "gradient_descent",
+)
+
+
+def load(spec: str):
+    """Import ``spec``: a path to a .py file, or a module name."""
+    if spec.endswith(".py") or os.sep in spec or "/" in spec:
+        path = pathlib.Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {spec}")
+        name = "_handgrad_impl_" + path.stem.replace("-", "_")
+        mod_spec = importlib.util.spec_from_file_location(name, path)
+        if mod_spec is None or mod_spec.loader is None:
+            raise ImportError(f"cannot load {spec} as a Python module")
+        module = importlib.util.module_from_spec(mod_spec)
+        sys.modules[name] = module
+        sys.path.insert(0, str(path.parent.resolve()))
+        mod_spec.loader.exec_module(module)
+        return module
+    return importlib.import_module(spec)
+
+
+def describe_load_error(spec: str, exc: BaseException) -> str:
+    """One line: what went wrong importing ``spec``."""
+    if isinstance(exc, SyntaxError):
+        return f"{spec}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}"
+    if isinstance(exc, SystemExit):
+        return f"{spec}: the module called exit({exc.code!r}) at import"
+    if isinstance(exc, ModuleNotFoundError) and exc.name == spec:
+        return f"{spec}: no module named {spec!r} (give an importable module name or a path to a .py file)"
+    where = ""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        where = f" (at {tb[-1].filename}:{tb[-1].lineno})"
+    return f"{spec}: {type(exc).__name__} at import: {exc}{where}"
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        items = [_copy(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
+def _leaves(value, path: str):
+    """(path, array) for every array inside ``value`` (named tuples by field name)."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, tuple):
+        fields = getattr(value, "_fields", None) or [str(i) for i in range(len(value))]
+        for f, v in zip(fields, value):
+            yield from _leaves(v, f"{path}.{f}")
+
+
+def _snapshot(args, names) -> list:
+    return [(p, a, a.shape, a.tobytes()) for n, v in zip(names, args) for p, a in _leaves(v, n)]
+
+
+def _mutated(snapshot) -> list[str]:
+    # bytes equality: exact (nan-safe) and cheaper than array_equal on small arrays
+    return [p for p, a, shape, data in snapshot if a.shape != shape or a.tobytes() != data]
+
+
+def plain(value):
+    """A picklable form of a result: named tuples become ("namedtuple", typename, fields, values)."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return ("namedtuple", type(value).__name__, tuple(value._fields), [plain(v) for v in value])
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, (np.ndarray, np.generic, int, float, bool, str, type(None))):
+        return value
+    return ("object", type(value).__name__, repr(value)[:200])
+
+
+def call_checked(fn, args: tuple, kwargs: dict, arg_names: tuple[str, ...] = (), *, private: bool = False):
+    """Call ``fn`` on ``args``; say which inputs it modified and what it warned.
+
+    The arguments are copied first unless ``private`` (they were just unpickled,
+    so nobody else holds them). Returns ("ok", plain value, mutated paths,
+    warning texts); exceptions raised by ``fn`` become ("raised", type, message,
+    where), ``sys.exit`` ("exit", code).
+    """
+    names = arg_names or tuple(f"arg{i}" for i in range(len(args)))
+    names = names + tuple(f"arg{i}" for i in range(len(names), len(args)))
+    given = args if private else tuple(_copy(a) for a in args)
+    snapshot = _snapshot(given, names)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                value = fn(*given, **kwargs)
+    except SystemExit as exc:
+        return ("exit", exc.code)
+    except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else ""
+        return ("raised", type(exc).__name__, str(exc)[:500], where)
+    texts = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return ("ok", plain(value), _mutated(snapshot), texts)
+
+
+def _serve(conn, spec: str) -> None:
+    try:
+        module = load(spec)
+    except BaseException as exc:  # noqa: BLE001
+        conn.send(("load-error", describe_load_error(spec, exc)))
+        return
+    missing = [n for n in API if not hasattr(module, n)]
+    conn.send(("loaded", missing))
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg[0] == "quit":
+            return
+        if msg[0] == "call":
+            _, name, args, kwargs, arg_names = msg
+            conn.send(call_checked(getattr(module, name), args, kwargs, arg_names, private=True))
+        elif msg[0] == "many":
+            _, name, arg_list, kwargs, arg_names = msg
+            conn.send(("many", [call_checked(getattr(module, name), a, kwargs, arg_names, private=True)
+                                for a in arg_list]))
+
+
+def main(fd: int, spec: str) -> None:
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    # The implementation's prints must not reach the report: stdout goes to stderr.
+    sys.stdout = sys.stderr
+    try:
+        _serve(conn, spec)
+    finally:
+        conn.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2])

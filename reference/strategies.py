@@ -1,0 +1,189 @@
+"""Hypothesis strategies for the course's functions and network problems.
+
+Shapes start at 1 (n, d, dh ≥ 1, m ≥ 2). Most problems are small and drawn entry
+by entry, so Hypothesis shrinks a failure to a readable counterexample; about one
+in ten is large (every dimension up to 64, or an MNIST-like d = 784), beyond
+Hypothesis's data-size limit: its shape and a seed are drawn, and the arrays are
+built with ``numpy.random.Generator`` (exact zeros injected the same way).
+
+Exact zeros go where they matter: weights (L1 kinks), whole hidden units whose
+pre-activation is exactly 0 while the weights downstream are not (rect kinks),
+part-A inputs at 0. Each λ is in [0, 1) and often exactly 0 on its own.
+
+>>> from hypothesis import given
+>>> @given(problems(lambdas="zero"))
+... def test(problem):
+...     assert problem.lambdas == Lambdas(0.0, 0.0, 0.0, 0.0)
+>>> test()
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import numpy as np
+
+from handgrad.types import Lambdas, Params
+from reference.engine import Problem
+
+__all__ = [
+    "LambdaMode", "LAMBDA_MODES", "finite_floats", "elementwise_inputs", "lambdas",
+    "small_problems", "large_problems", "problems", "large_logit_problems",
+    "problem_from_seed", "VALUE_FAMILIES",
+]
+
+LambdaMode = Literal["zero", "l11", "l12", "l21", "l22", "any"]
+#: ``zero``: the data term alone; ``l11``…``l22``: that penalty alone (the
+#: others 0); ``any``: each λ in [0, 1), each exactly 0 on its own often.
+LAMBDA_MODES: tuple[str, ...] = ("zero", "l11", "l12", "l21", "l22", "any")
+
+SMALL = 8  # largest side of an entry-by-entry problem
+LARGE = 64  # largest side of a seeded problem (d may also be 784)
+MNIST_D = 784
+
+
+def finite_floats(*, magnitude: float = 100.0) -> st.SearchStrategy[float]:
+    """Finite float64 in [−magnitude, magnitude], no subnormals (XLA flushes them; NumPy does not)."""
+    if not magnitude > 0:
+        raise ValueError(f"magnitude must be > 0; got {magnitude!r}")
+    return st.floats(-magnitude, magnitude, allow_nan=False, allow_infinity=False,
+                     allow_subnormal=False, width=64)
+
+
+def elementwise_inputs(*, magnitude: float = 1e300, max_side: int = 6) -> st.SearchStrategy[np.ndarray]:
+    """Float64 arrays of rank 0 to 3 for part A: the full range up to ±``magnitude``, 0 up-weighted."""
+    if max_side < 1:
+        raise ValueError(f"max_side must be >= 1; got {max_side!r}")
+    values = st.one_of(finite_floats(magnitude=10.0), finite_floats(magnitude=magnitude))
+    return hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=max_side),
+                      elements=values)
+
+
+def lambdas(mode: LambdaMode = "any") -> st.SearchStrategy[Lambdas]:
+    """λ for a mode of :data:`LAMBDA_MODES`."""
+    if mode not in LAMBDA_MODES:
+        raise ValueError(f"mode must be one of {LAMBDA_MODES}; got {mode!r}")
+    unit = st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False)
+    positive = st.floats(1e-3, 1.0, exclude_max=True)
+    if mode == "zero":
+        return st.just(Lambdas())
+    if mode == "any":
+        each = st.one_of(st.just(0.0), unit)
+        return st.builds(Lambdas, each, each, each, each)
+    return positive.map(lambda v: Lambdas(**{mode: v}))
+
+
+def _kill_units(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, dead: np.ndarray) -> None:
+    """Make ha_j exactly 0 (every term 0) for dead units, with W2[:, j] not all 0 downstream."""
+    W1[dead] = 0.0
+    b1[dead] = 0.0
+    for j in np.flatnonzero(dead):
+        if not W2[:, j].any():
+            W2[0, j] = 1.0
+
+
+#: How seeded entries are drawn: small integers (readable, exact zeros and exact
+#: cancellations), standard normal, or log-uniform magnitudes from 1e-3 to 1e3.
+VALUE_FAMILIES: tuple[str, ...] = ("integers", "normal", "wide")
+
+
+def problem_from_seed(n: int, d: int, dh: int, m: int, seed: int, *, family: str = "normal",
+                      zeros: float = 0.1, lambdas: Lambdas = Lambdas(),
+                      patch: np.ndarray | None = None) -> Problem:
+    """A problem of the given shape built by ``numpy.random.default_rng(seed)``.
+
+    A share ``zeros`` of the entries of every array is exactly 0, and about that
+    share of hidden units have ha exactly 0 with W2 not 0 downstream (rect kinks).
+    ``patch`` (length dh·d + dh + m·dh + m + n·d, nan meaning "keep") overrides
+    entries of W1, b1, W2, b2, X in that order.
+
+    >>> problem_from_seed(2, 784, 3, 10, seed=0).X.shape
+    (2, 784)
+    """
+    for name, v, lo in (("n", n, 1), ("d", d, 1), ("dh", dh, 1), ("m", m, 2)):
+        if isinstance(v, bool) or int(v) != v or v < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}; got {v!r}")
+    if family not in VALUE_FAMILIES:
+        raise ValueError(f"family must be one of {VALUE_FAMILIES}; got {family!r}")
+    if not 0 <= zeros <= 1:
+        raise ValueError(f"zeros must be in [0, 1]; got {zeros!r}")
+    rng = np.random.default_rng(seed)
+    shapes = ((dh, d), (dh,), (m, dh), (m,), (n, d))
+    total = sum(int(np.prod(s)) for s in shapes)
+    if family == "integers":
+        flat = rng.integers(-3, 4, total).astype(np.float64)
+    elif family == "normal":
+        flat = rng.normal(size=total)
+    else:
+        flat = rng.choice([-1.0, 1.0], total) * 10.0 ** rng.uniform(-3, 3, total)
+    flat[rng.random(total) < zeros] = 0.0
+    if patch is not None:
+        if patch.shape != (total,):
+            raise ValueError(f"patch must have shape ({total},); got {patch.shape}")
+        keep = np.isnan(patch)
+        flat = np.where(keep, flat, patch)
+    W1, b1, W2, b2, X = np.split(flat, np.cumsum([int(np.prod(s)) for s in shapes])[:-1])
+    W1, W2, X = W1.reshape(dh, d), W2.reshape(m, dh), X.reshape(n, d)
+    _kill_units(W1, b1, W2, rng.random(dh) < zeros)
+    origin = (f"reference.strategies.problem_from_seed({n}, {d}, {dh}, {m}, seed={seed}, "
+              f"family={family!r}, zeros={zeros}, lambdas={tuple(lambdas)})")
+    return Problem(Params(W1, b1, W2, b2), X, rng.integers(0, m, n), Lambdas(*lambdas),
+                   origin if patch is None else "")
+
+
+@st.composite
+def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SMALL,
+                   magnitude: float = 100.0) -> Problem:
+    """A problem with every side ≤ ``max_side``: a seeded base, some entries drawn by Hypothesis.
+
+    The drawn entries (a sparse patch, exact 0 up-weighted, up to ±``magnitude``)
+    shrink toward 0 and the shape toward 1, so failures shrink to a small case.
+    Drawing every entry would cost ~1 ms an array and give mostly constant arrays.
+    """
+    n = draw(st.integers(1, max_side))
+    d = draw(st.integers(1, max_side))
+    dh = draw(st.integers(1, max_side))
+    m = draw(st.integers(2, max_side))
+    seed = draw(st.integers(0, 2**32 - 1))
+    family = draw(st.sampled_from(VALUE_FAMILIES))
+    zeros = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    total = dh * d + dh + m * dh + m + n * d
+    patch = draw(hnp.arrays(np.float64, (total,), elements=finite_floats(magnitude=magnitude),
+                            fill=st.just(np.nan)))
+    return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
+                             lambdas=draw(lambdas(lambdas_mode)), patch=patch)
+
+
+@st.composite
+def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE) -> Problem:
+    """A problem of shape up to ``max_side`` (d sometimes 784), arrays from a drawn seed."""
+    n = draw(st.integers(1, max_side))
+    d = draw(st.one_of(st.integers(1, max_side), st.just(MNIST_D)))
+    dh = draw(st.integers(1, max_side))
+    m = draw(st.integers(2, max_side))
+    seed = draw(st.integers(0, 2**32 - 1))
+    family = draw(st.sampled_from(VALUE_FAMILIES))
+    zeros = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
+                             lambdas=draw(lambdas(lambdas_mode)))
+
+
+@st.composite
+def problems(draw, *, lambdas_mode: LambdaMode = "any", large_share: int = 10) -> Problem:
+    """Mostly :func:`small_problems`, one in ``large_share`` a :func:`large_problems` (shrinks to small)."""
+    if large_share and draw(st.integers(0, large_share - 1)) == large_share - 1:
+        return draw(large_problems(lambdas_mode=lambdas_mode))
+    return draw(small_problems(lambdas_mode=lambdas_mode))
+
+
+@st.composite
+def large_logit_problems(draw, *, lambdas_mode: LambdaMode = "any") -> Problem:
+    """A small problem whose output biases put |oa| between 1e3 and 1e300 (softmax and loss stability)."""
+    p = draw(small_problems(lambdas_mode=lambdas_mode, magnitude=10.0))
+    m = p.params.b2.shape[0]
+    exponents = draw(hnp.arrays(np.float64, (m,), elements=st.floats(3.0, 300.0)))
+    signs = draw(hnp.arrays(np.float64, (m,), elements=st.sampled_from([-1.0, 1.0])))
+    b2 = signs * 10.0 ** exponents / 2
+    return p._replace(params=p.params._replace(b2=b2), origin="")

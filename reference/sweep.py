@@ -1,0 +1,212 @@
+"""The bulk random sweep: thousands of problems a second, both sides batched.
+
+Hypothesis explores and shrinks, but pays ~4 ms an example to generate. The sweep
+complements it with volume: problems are generated directly in a bucket's padded
+shape (vectorized NumPy), the reference evaluates a whole batch in one ``vmap``-ed
+call, the implementation is called on each problem (one round trip per batch),
+its outputs are stacked into the padded layout, and every compared array is
+checked against the reference's per-entry bounds in one NumPy pass per field.
+Only a problem that fails is handed to the property's own check, which writes
+the detailed message. The properties are the catalog's: a property takes part
+through its ``sweep = (function, λ mode)`` and :data:`FIELDS`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from handgrad.types import Lambdas, Params
+from reference._jax import x64
+from reference.engine import Problem, _batched
+from reference.strategies import LAMBDA_MODES, MNIST_D
+from reference.tolerance import FLOOR, SAFETY
+
+__all__ = ["FIELDS", "Batch", "make_batch", "sweep_shapes", "evaluate_batch", "stack"]
+
+#: The arrays each swept property compares, by property id.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "B1": ("forward.ha", "forward.hs"), "B2": ("forward.oa",), "B3": ("forward.os",), "B4": ("loss",),
+    "B5-risk": ("risk",), "B7": ("backprop.oa",), "B8": ("backprop.oa",),
+    "B9": ("backprop.W2", "backprop.b2"), "B10-W2": ("backprop.W2",), "B10-b2": ("backprop.b2",),
+    "B11": ("backprop.hs",), "B12": ("backprop.hs",), "B13": ("backprop.ha",), "B14": ("backprop.ha",),
+    "B15-W1": ("backprop.W1",), "B15-b1": ("backprop.b1",), "B16": ("backprop.W1", "backprop.b1"),
+    "B17": ("backprop.x",),
+    **{f"B18-{k}": ("backprop.W1", "backprop.b1", "backprop.W2", "backprop.b2")
+       for k in ("l11", "l12", "l21", "l22")},
+    "B18-all": tuple(f"backprop.{f}" for f in ("oa", "hs", "ha", "x", "W1", "b1", "W2", "b2")),
+    **{f"B18-risk-{k}": ("risk",) for k in ("l11", "l12", "l21", "l22", "all")},
+}
+
+#: Sweep shapes: (share, bucket, largest sides (n, d, dh, m)); most problems small.
+SHAPES = (
+    (15 / 16, (8, 8, 8, 8), (8, 8, 8, 8)),
+    (3 / 64, (64, 64, 64, 64), (64, 64, 64, 64)),
+    (1 / 64, (64, 784, 64, 64), (64, MNIST_D, 64, 64)),
+)
+
+
+@dataclass
+class Batch:
+    """B problems padded to one bucket: arrays with a leading batch axis, true dims, λ modes."""
+
+    bucket: tuple[int, int, int, int]
+    params: Params
+    X: np.ndarray
+    y: np.ndarray
+    lambdas: np.ndarray  # (B, 4)
+    dims: np.ndarray     # (B, 4): n, d, dh, m
+    modes: np.ndarray    # (B,) index into LAMBDA_MODES
+    seed: int
+
+    def __len__(self) -> int:
+        return len(self.dims)
+
+    def problem(self, i: int) -> Problem:
+        """Problem i, unpadded (own copies)."""
+        n, d, h, m = (int(v) for v in self.dims[i])
+        p = Params(self.params.W1[i, :h, :d].copy(), self.params.b1[i, :h].copy(),
+                   self.params.W2[i, :m, :h].copy(), self.params.b2[i, :m].copy())
+        return Problem(p, self.X[i, :n, :d].copy(), self.y[i, :n].astype(np.intp), Lambdas(*map(float, self.lambdas[i])),
+                       origin=f"reference.sweep.make_batch({self.bucket}, {len(self)}, seed={self.seed}).problem({i})")
+
+
+def make_batch(bucket: tuple[int, int, int, int], size: int, *, seed: int,
+               max_dims: tuple[int, int, int, int] | None = None, d_fixed: int | None = None) -> Batch:
+    """``size`` random problems in ``bucket``'s padded shape, built with vectorized NumPy.
+
+    Like :func:`reference.strategies.problem_from_seed`: value families (small
+    integers, normal, log-uniform wide), a share of exact zeros, hidden units with
+    ha exactly 0, and λ modes in turn (zero, each penalty alone, any).
+    """
+    rng = np.random.default_rng(seed)
+    N, D, H, M = bucket
+    hi = max_dims or bucket
+    B = size
+    n = rng.integers(1, hi[0] + 1, B)
+    d = np.full(B, d_fixed) if d_fixed else rng.integers(1, hi[1] + 1, B)
+    h = rng.integers(1, hi[2] + 1, B)
+    m = rng.integers(2, hi[3] + 1, B)
+    family = rng.integers(0, 3, B)
+    zeros = rng.choice([0.0, 0.1, 0.3], B)
+
+    def values(*shape):
+        fam = family.reshape((B,) + (1,) * len(shape))
+        ints = rng.integers(-3, 4, (B,) + shape).astype(np.float64)
+        normal = rng.normal(size=(B,) + shape)
+        wide = rng.choice([-1.0, 1.0], (B,) + shape) * 10.0 ** rng.uniform(-3, 3, (B,) + shape)
+        v = np.where(fam == 0, ints, np.where(fam == 1, normal, wide))
+        v[rng.random((B,) + shape) < zeros.reshape(fam.shape)] = 0.0
+        return v
+
+    rows = np.arange(N)[None, :] < n[:, None]
+    ins = np.arange(D)[None, :] < d[:, None]
+    hid = np.arange(H)[None, :] < h[:, None]
+    cls = np.arange(M)[None, :] < m[:, None]
+    W1 = values(H, D) * (hid[:, :, None] & ins[:, None, :])
+    b1 = values(H) * hid
+    W2 = values(M, H) * (cls[:, :, None] & hid[:, None, :])
+    b2 = values(M) * cls
+    X = values(N, D) * (rows[:, :, None] & ins[:, None, :])
+    dead = (rng.random((B, H)) < zeros[:, None]) & hid
+    W1[dead] = 0.0
+    b1[dead] = 0.0
+    col_zero = ~(W2 != 0).any(axis=1) & dead  # a dead unit keeps a non-zero weight downstream
+    W2[:, 0, :] = np.where(col_zero, 1.0, W2[:, 0, :])
+    y = np.floor(rng.random((B, N)) * m[:, None]).astype(np.int32) * rows
+
+    modes = np.arange(B) % len(LAMBDA_MODES)
+    lam = np.zeros((B, 4))
+    for k in range(4):  # modes 1..4: that penalty alone
+        lam[modes == k + 1, k] = rng.uniform(1e-3, 1, (modes == k + 1).sum())
+    anyrows = modes == LAMBDA_MODES.index("any")
+    lam[anyrows] = rng.random((anyrows.sum(), 4)) * (rng.random((anyrows.sum(), 4)) < 0.75)
+    return Batch(bucket, Params(W1, b1, W2, b2), X, y, lam, np.stack([n, d, h, m], 1), modes, seed)
+
+
+def sweep_shapes(count: int, *, seed: int, chunk: int = 256):
+    """Batches of about ``count`` problems in all, in the shares of :data:`SHAPES`.
+
+    Every batch of a bucket has the same size (whole batches: the count is rounded
+    up), so each bucket compiles once.
+    """
+    rng = np.random.default_rng(seed)
+    for share, bucket, hi in SHAPES:
+        size = chunk if bucket == (8, 8, 8, 8) else max(4, chunk // 16)
+        batches = max(1, -(-int(round(count * share)) // size))
+        d_fixed = MNIST_D if hi[1] == MNIST_D else None
+        for _ in range(batches):
+            yield make_batch(bucket, size, seed=int(rng.integers(2**32)), max_dims=hi, d_fixed=d_fixed)
+
+
+def evaluate_batch(batch: Batch, kinks: tuple[float, float]) -> dict[str, np.ndarray]:
+    """The reference on a whole batch: padded arrays (zero outside each problem) and their allowed errors."""
+    n, d, h, m = (batch.dims[:, i] for i in range(4))
+    N, D, H, M = batch.bucket
+    rows = np.arange(N)[None, :] < n[:, None]
+    w = rows / n[:, None]
+    cls = np.arange(M)[None, :] < m[:, None]
+    with x64():
+        out = _batched(Params(*batch.params), batch.X, batch.y, Lambdas(*batch.lambdas.T),
+                       (jnp.asarray(kinks[0], jnp.float64), jnp.asarray(kinks[1], jnp.float64)),
+                       w, cls, batch.dims.astype(np.float64))
+        out = jax.device_get(out)
+    acts, lse, L, risk, grads, acts_E, L_E, risk_E, grads_E = out
+    ref: dict[str, np.ndarray] = {}
+    allowed: dict[str, np.ndarray] = {}
+    for name, v, e in zip(("ha", "hs", "oa", "os"), acts, acts_E):
+        ref[f"forward.{name}"], allowed[f"forward.{name}"] = v, e
+    for name, v, e in zip(("oa", "hs", "ha", "x", "W1", "b1", "W2", "b2"), grads, grads_E):
+        ref[f"backprop.{name}"], allowed[f"backprop.{name}"] = v, e
+    ref["loss"], allowed["loss"] = L, L_E
+    ref["risk"], allowed["risk"] = risk, risk_E
+    masks = _masks(batch)
+    for k in ref:
+        mask = masks[k]
+        ref[k] = np.where(mask, ref[k], 0.0)
+        allowed[k] = np.where(mask, SAFETY * allowed[k] + FLOOR, np.inf)
+    return {"ref": ref, "allowed": allowed}
+
+
+def _masks(batch: Batch) -> dict[str, np.ndarray]:
+    n, d, h, m = (batch.dims[:, i] for i in range(4))
+    N, D, H, M = batch.bucket
+    r = np.arange(N)[None, :] < n[:, None]
+    i = np.arange(D)[None, :] < d[:, None]
+    hh = np.arange(H)[None, :] < h[:, None]
+    c = np.arange(M)[None, :] < m[:, None]
+    rh, rc = r[:, :, None] & hh[:, None, :], r[:, :, None] & c[:, None, :]
+    return {"forward.ha": rh, "forward.hs": rh, "forward.oa": rc, "forward.os": rc,
+            "backprop.oa": rc, "backprop.hs": rh, "backprop.ha": rh, "backprop.x": r[:, :, None] & i[:, None, :],
+            "backprop.W1": hh[:, :, None] & i[:, None, :], "backprop.b1": hh,
+            "backprop.W2": c[:, :, None] & hh[:, None, :], "backprop.b2": c,
+            "loss": r, "risk": np.ones(len(n), bool)}
+
+
+def _true_shape(name: str, n: int, d: int, h: int, m: int) -> tuple[int, ...]:
+    return {"forward.ha": (n, h), "forward.hs": (n, h), "forward.oa": (n, m), "forward.os": (n, m),
+            "backprop.oa": (n, m), "backprop.hs": (n, h), "backprop.ha": (n, h), "backprop.x": (n, d),
+            "backprop.W1": (h, d), "backprop.b1": (h,), "backprop.W2": (m, h), "backprop.b2": (m,),
+            "loss": (n,), "risk": ()}[name]
+
+
+def stack(batch: Batch, name: str, values: list) -> tuple[np.ndarray, np.ndarray]:
+    """Implementation outputs into the padded layout; ``ok[i]`` is False where output i is malformed
+    (missing, wrong shape or dtype): the property's own check then says what is wrong."""
+    _, _, field = name.partition(".")
+    out = np.zeros((len(batch),) + _true_shape(name, *batch.bucket))
+    ok = np.ones(len(batch), bool)
+    for i, v in enumerate(values):
+        shape = _true_shape(name, *(int(x) for x in batch.dims[i]))
+        a = getattr(v, field, None) if field else v
+        if isinstance(a, float) and shape == ():
+            a = np.float64(a)
+        if not isinstance(a, (np.ndarray, np.floating)) or np.shape(a) != shape or np.asarray(a).dtype != np.float64:
+            ok[i] = False
+            continue
+        out[(i,) + tuple(slice(0, k) for k in shape)] = a
+    return out, ok
