@@ -35,11 +35,13 @@ from reference.sweep import FIELDS, evaluate_batch, stack, sweep_shapes
 __all__ = ["PROFILES", "register_profiles", "PropertyResult", "run_property", "run_sweep",
            "run_catalog", "counterexample_of"]
 
-#: name → (examples per property, problems per λ mode in the bulk sweep, derandomize)
+#: name → examples per property, problems in the bulk sweep, derandomize, and
+#: whether to steer Hypothesis toward large errors with ``hypothesis.target``
+#: (its optimisation phase about doubles the time per example).
 PROFILES: dict[str, dict[str, Any]] = {
-    "dev": {"max_examples": 25, "sweep": 500, "derandomize": False},
-    "ci": {"max_examples": 100, "sweep": 2000, "derandomize": True},
-    "thorough": {"max_examples": 1000, "sweep": 20000, "derandomize": False},
+    "dev": {"max_examples": 20, "sweep": 500, "derandomize": False, "target": False},
+    "ci": {"max_examples": 30, "sweep": 1000, "derandomize": True, "target": False},
+    "thorough": {"max_examples": 300, "sweep": 20000, "derandomize": False, "target": True},
 }
 
 
@@ -112,7 +114,8 @@ _ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
 
 
 def run_property(prop: Property, ctx: Context, *, max_examples: int | None = None, seed: int | None = None,
-                 derandomize: bool | None = None, replay: str = "") -> PropertyResult:
+                 derandomize: bool | None = None, target: bool = False, shrink: bool = True,
+                 replay: str = "") -> PropertyResult:
     """Run one property under Hypothesis; the result holds the smallest counterexample found.
 
     A hang, crash or exit of the implementation ends the property at once (no
@@ -124,9 +127,9 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     state: dict[str, Any] = {"failure": None, "example": None, "abort": None, "abort_example": None}
 
     def test(example):
-        result.examples += 1
         if state["abort"] is not None:
-            raise state["abort"]
+            raise state["abort"]  # no more calls: Hypothesis replays quickly and stops
+        result.examples += 1
         ctx.example_ratio = 0.0
         ctx.forget()
         try:
@@ -138,7 +141,7 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
             state["failure"], state["example"] = exc, example
             raise
         finally:
-            if math.isfinite(ctx.example_ratio):
+            if target and math.isfinite(ctx.example_ratio):
                 hypothesis.target(min(ctx.example_ratio, 1e300), label="error / allowed")
 
     base = settings.default
@@ -150,6 +153,8 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
         kwargs["derandomize"] = derandomize
     if seed is not None:
         kwargs["derandomize"] = False
+    if not shrink:  # a verdict without the smallest counterexample, faster when many properties fail
+        kwargs["phases"] = [hypothesis.Phase.explicit, hypothesis.Phase.reuse, hypothesis.Phase.generate]
     wrapped = hypothesis.given(prop.strategy())(test)
     for ex in prop.examples:
         wrapped = hypothesis.example(ex)(wrapped)
@@ -236,10 +241,11 @@ def run_sweep(results: dict[str, PropertyResult], props: Iterable[Property], ctx
             diff = np.where(np.isnan(diff), np.inf, diff).reshape(B, -1)
             ratio[name] = np.where(ok, (diff / np.reshape(allowed, (B, -1))).max(axis=1, initial=0.0), np.inf)
             absdiff[name] = np.where(ok, diff.max(axis=1, initial=0.0), 0.0)
-            scale = np.abs(want).reshape(B, -1)
+            scale = np.abs(want).reshape(B, -1).max(axis=1, initial=0.0)  # normwise, as in Stats.add
+            worst = diff.max(axis=1, initial=0.0)
             with np.errstate(divide="ignore", invalid="ignore"):
-                rel = np.where(scale > 0, diff / scale, np.where(diff > 0, np.inf, 0.0))
-            reldiff[name] = np.where(ok, rel.max(axis=1, initial=0.0), 0.0)
+                rel = np.where(scale > 0, worst / scale, np.where(worst > 0, np.inf, 0.0))
+            reldiff[name] = np.where(ok, rel, 0.0)
         checked += B
         for prop in swept:
             r = results[prop.id]
@@ -282,7 +288,8 @@ def _sweep_failure(r: PropertyResult, prop: Property, ctx: Context, problem: Pro
 
 
 def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,
-                sweep: int = 0, seed: int | None = None, derandomize: bool | None = None,
+                sweep: int = 0, seed: int | None = None, derandomize: bool | None = None, target: bool = False,
+                shrink: bool = True,
                 replay: Callable[[Property], str] = lambda p: "",
                 progress: Callable[[PropertyResult, int, int], None] | None = None) -> tuple[list[PropertyResult], dict]:
     """Every property under Hypothesis, then (if ``sweep``) the bulk sweep. Returns results and sweep figures."""
@@ -290,7 +297,7 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
     results: dict[str, PropertyResult] = {}
     for i, prop in enumerate(props):
         r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
-                         replay=replay(prop))
+                         target=target, shrink=shrink, replay=replay(prop))
         results[prop.id] = r
         if progress:
             progress(r, i + 1, len(props))

@@ -136,7 +136,7 @@ def sweep_shapes(count: int, *, seed: int, chunk: int = 256):
     """
     rng = np.random.default_rng(seed)
     for share, bucket, hi in SHAPES:
-        size = chunk if bucket == (8, 8, 8, 8) else max(4, chunk // 16)
+        size = {(8, 8, 8, 8): chunk, (64, 64, 64, 64): max(4, chunk // 16)}.get(bucket, 4)
         batches = max(1, -(-int(round(count * share)) // size))
         d_fixed = MNIST_D if hi[1] == MNIST_D else None
         for _ in range(batches):

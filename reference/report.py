@@ -1,0 +1,226 @@
+"""The report of a catalog run, in four formats: text, markdown, json, gradescope.
+
+The JSON form is :func:`to_json` (schema: :data:`JSON_SCHEMA`, also in the README);
+the others are views of it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference.catalog import QUESTIONS
+from reference.runner import PropertyResult
+
+__all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report"]
+
+FORMATS = ("text", "markdown", "json", "gradescope")
+
+_NUM = {"type": ["number", "null", "string"]}
+JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "handgrad-compare report",
+    "type": "object",
+    "required": ["implementation", "convention", "seed", "properties", "summary", "questions"],
+    "properties": {
+        "implementation": {"type": "string"},
+        "convention": {"enum": ["seed", "any-subgradient"]},
+        "seed": {"type": "integer"},
+        "examples": {"type": ["integer", "null"]},
+        "sweep": {"type": "integer"},
+        "error": {"type": "string"},
+        "properties": {"type": "array", "items": {
+            "type": "object",
+            "required": ["id", "question", "title", "status", "examples", "seconds",
+                         "max_abs_error", "max_rel_error", "message", "counterexample"],
+            "properties": {
+                "id": {"type": "string"}, "question": {"type": "string"}, "title": {"type": "string"},
+                "status": {"enum": ["pass", "fail", "error"]},
+                "examples": {"type": "integer", "minimum": 0},
+                "sweep_examples": {"type": "integer", "minimum": 0},
+                "seconds": {"type": "number", "minimum": 0},
+                "max_abs_error": _NUM, "max_rel_error": _NUM,
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+                "counterexample": {"type": ["object", "null"]},
+                "replay": {"type": "string"},
+            }}},
+        "summary": {"type": "object", "required": ["passed", "failed", "errors", "seconds"],
+                    "properties": {"passed": {"type": "integer"}, "failed": {"type": "integer"},
+                                   "errors": {"type": "integer"}, "seconds": {"type": "number"},
+                                   "sweep": {"type": "object"}}},
+        "questions": {"type": "object", "additionalProperties": {"enum": ["pass", "fail", "error"]}},
+    },
+}
+
+
+@dataclass
+class Report:
+    implementation: str
+    convention: str
+    seed: int
+    examples: int | None
+    sweep: int
+    results: list[PropertyResult]
+    seconds: float
+    sweep_figures: dict = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.results) for s in ("pass", "fail", "error")}
+
+    def questions(self) -> dict[str, str]:
+        """One verdict per question: fail or error if any of its properties does."""
+        out: dict[str, str] = {}
+        for q in QUESTIONS + tuple(sorted({r.question for r in self.results} - set(QUESTIONS))):
+            statuses = [r.status for r in self.results if r.question == q]
+            if statuses:
+                out[q] = "error" if "error" in statuses else "fail" if "fail" in statuses else "pass"
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(r.status == "pass" for r in self.results)
+
+
+def to_json(report: Report) -> dict:
+    c = report.counts
+    out = {
+        "implementation": report.implementation, "convention": report.convention, "seed": report.seed,
+        "examples": report.examples, "sweep": report.sweep,
+        "properties": [r.to_dict() for r in report.results],
+        "summary": {"passed": c["pass"], "failed": c["fail"], "errors": c["error"],
+                    "seconds": round(report.seconds, 3), "sweep": report.sweep_figures},
+        "questions": report.questions(),
+    }
+    if report.error:
+        out["error"] = report.error
+    return out
+
+
+def _g(x: float) -> str:
+    return "-" if x is None else ("inf" if isinstance(x, float) and math.isinf(x) else f"{x:.2g}")
+
+
+def _counterexample_lines(ce: dict | None, indent: str = "    ") -> list[str]:
+    if not ce:
+        return []
+    if ce.get("kind") == "network":
+        lines = [f"{indent}shapes: n={ce['n']} d={ce['d']} dh={ce['dh']} m={ce['m']}; "
+                 f"λ: " + ", ".join(f"{k}={v:g}" for k, v in ce["lambdas"].items())
+                 + (f"; learning_rate={ce['learning_rate']:g}, steps={ce['steps']}" if "steps" in ce else "")]
+        for k in ("X", "y", "W1", "b1", "W2", "b2"):
+            lines.append(f"{indent}{k} = {json.dumps(ce[k])}")
+        if ce.get("origin"):
+            lines.append(f"{indent}rebuild: {ce['origin']}")
+        return lines
+    if ce.get("kind") == "elementwise":
+        return [f"{indent}x = {json.dumps(ce['x'])}"]
+    return [f"{indent}{json.dumps(ce)[:2000]}"]
+
+
+def _summary_line(report: Report) -> str:
+    c = report.counts
+    text = f"{c['pass']} passed, {c['fail']} failed, {c['error']} errors in {report.seconds:.1f} s"
+    f = report.sweep_figures
+    if f.get("problems"):
+        text += f" (bulk sweep: {f['problems']} problems at {f['problems_per_second']:.0f}/s)"
+    return text
+
+
+def to_text(report: Report) -> str:
+    head = (f"handgrad-compare: {report.implementation} (convention {report.convention}, seed {report.seed}, "
+            f"{report.examples if report.examples is not None else 'profile'} examples per property, "
+            f"sweep {report.sweep})")
+    if report.error:
+        return head + "\n" + report.error + "\n"
+    rows = [("ID", "Q", "STATUS", "EXAMPLES", "SECONDS", "MAX ABS ERR", "MAX REL ERR", "TITLE")]
+    for r in report.results:
+        rows.append((r.id, r.question, r.status, str(r.examples + r.sweep_examples), f"{r.seconds:.2f}",
+                     _g(r.max_abs_error), _g(r.max_rel_error), r.title))
+    widths = [max(len(row[i]) for row in rows) for i in range(7)]
+    lines = [head, ""]
+    for row in rows:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:7], widths)) + "  " + row[7])
+    bad = [r for r in report.results if r.status != "pass"]
+    if bad:
+        lines += ["", "FAILURES AND ERRORS"]
+        for r in bad:
+            lines += ["", f"{r.id} ({r.question}: {r.title}) {r.status.upper()}", f"  {r.message}"]
+            if r.counterexample:
+                lines.append("  smallest counterexample:")
+                lines += _counterexample_lines(r.counterexample)
+            if r.replay:
+                lines.append(f"  replay: {r.replay}")
+    q = report.questions()
+    failing = [k for k, v in q.items() if v != "pass"]
+    lines += ["", "questions: " + (", ".join(f"{k} {q[k]}" for k in failing) if failing
+                                    else f"all {len(q)} pass"), _summary_line(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    lines = [f"## handgrad-compare: `{report.implementation}`", "",
+             f"Convention `{report.convention}`, seed {report.seed}. {_summary_line(report)}.", ""]
+    if report.error:
+        return "\n".join(lines + [f"**Could not check:** {_md_escape(report.error)}", ""])
+    lines += ["| Question | Property | Status | Examples | Seconds | Max abs err | Max rel err | Claim |",
+              "|---|---|---|---:|---:|---:|---:|---|"]
+    icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error"}
+    for r in report.results:
+        lines.append(f"| {r.question} | `{r.id}` | {icon[r.status]} | {r.examples + r.sweep_examples} | "
+                     f"{r.seconds:.2f} | {_g(r.max_abs_error)} | {_g(r.max_rel_error)} | {_md_escape(r.title)} |")
+    for r in (r for r in report.results if r.status != "pass"):
+        lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
+        if r.counterexample:
+            lines += ["<details><summary>smallest counterexample</summary>", "", "```",
+                      *[s.strip() for s in _counterexample_lines(r.counterexample, "")], "```", "", "</details>"]
+        if r.replay:
+            lines += ["", f"Replay: `{r.replay}`"]
+    return "\n".join(lines) + "\n"
+
+
+def to_gradescope(report: Report) -> dict:
+    """Gradescope's results.json: one test per property, ``number`` = the question."""
+    tests = []
+    for r in report.results:
+        output = f"{r.status}: {r.title}."
+        if r.status != "pass":
+            output += "\n" + r.message
+            if r.counterexample:
+                output += "\nsmallest counterexample:\n" + "\n".join(_counterexample_lines(r.counterexample, "  "))
+            if r.replay:
+                output += f"\nreplay: {r.replay}"
+        tests.append({"name": f"{r.id}: {r.title}", "number": r.question,
+                      "score": 1.0 if r.status == "pass" else 0.0, "max_score": 1.0,
+                      "status": "passed" if r.status == "pass" else "failed",
+                      "output": output, "visibility": "visible"})
+    out: dict[str, Any] = {"score": float(sum(t["score"] for t in tests)),
+                           "execution_time": round(report.seconds, 3), "tests": tests}
+    if report.error:
+        out["output"] = f"The submission could not be checked: {report.error}"
+    return out
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "text":
+        return to_text(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    if fmt == "json":
+        return json.dumps(to_json(report), indent=2, allow_nan=False) + "\n"
+    if fmt == "gradescope":
+        return json.dumps(to_gradescope(report), indent=2, allow_nan=False) + "\n"
+    raise ValueError(f"format must be one of {FORMATS}; got {fmt!r}")
+
+
+def load_error_report(implementation: str, convention: str, seed: int, reason: str, seconds: float) -> Report:
+    """The report of an implementation that could not be loaded (exit status 2)."""
+    return Report(implementation, convention, seed, None, 0, [], seconds, error=reason)
