@@ -67,6 +67,9 @@ class Property:
     #: and the λ mode of its problems; None for properties the sweep skips.
     sweep: tuple[str, str] | None = None
     examples: tuple = ()
+    #: Small problems only: tried when the counterexample found is large, since
+    #: Hypothesis cannot shrink a seeded large problem into an entry-by-entry one.
+    small: Callable[[], st.SearchStrategy] | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -575,12 +578,14 @@ def _x4_stable(ctx: Context, p: Problem) -> None:
 # The catalog
 # ---------------------------------------------------------------------------
 def _net(lambdas_mode: str = "any"):
-    return lambda: S.problems(lambdas_mode=lambdas_mode)
+    strategy = lambda: S.problems(lambdas_mode=lambdas_mode)
+    strategy.small = lambda: S.small_problems(lambdas_mode=lambdas_mode)
+    return strategy
 
 
 def _P(id: str, title: str, strategy, check, sweep=None, examples=()):
     return Property(id=id, question=id.split("-")[0], title=title, strategy=strategy, check=check,
-                    sweep=sweep, examples=examples)
+                    sweep=sweep, examples=examples, small=getattr(strategy, "small", None))
 
 
 CATALOG: tuple[Property, ...] = (

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 import hypothesis
@@ -187,7 +187,25 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     result.seconds = time.perf_counter() - start
     result.max_abs_error = ctx.stats.max_abs_error
     result.max_rel_error = ctx.stats.max_rel_error
+    if result.status == "fail" and prop.small and _is_large(state["example"]):
+        _try_smaller(result, prop, ctx, max_examples, seed, shrink)
     return result
+
+
+def _is_large(example: Any) -> bool:
+    return isinstance(example, Problem) and max(example.dims) > S.SMALL
+
+
+def _try_smaller(result: PropertyResult, prop: Property, ctx: Context, max_examples, seed, shrink) -> None:
+    """The failure was found on a large problem: look for one among small problems, which shrink well."""
+    small = replace(prop, strategy=prop.small, small=None, examples=())
+    stats = ctx.stats
+    again = run_property(small, ctx, max_examples=max(100, max_examples or 0), seed=seed, shrink=shrink)
+    ctx.stats = stats
+    result.examples += again.examples
+    result.seconds += again.seconds
+    if again.status == "fail":
+        result.message, result.details, result.counterexample = again.message, again.details, again.counterexample
 
 
 #: Functions called on a third of the sweep's problems each (backprop is called on all).
