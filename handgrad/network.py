@@ -19,19 +19,25 @@ import numbers
 
 import numpy as np
 
+from handgrad._buffers import empty
 from handgrad._checks import network_inputs
-from handgrad.functions import rect, sign
 from handgrad.types import Activations, Gradients, Lambdas, Params
 
 __all__ = ["forward", "loss", "risk", "backprop", "gradient_descent"]
 
 
 # -- forward ---------------------------------------------------------------
-def _forward(p: Params, X: np.ndarray) -> tuple[Activations, np.ndarray]:
-    """The activations and, per example, lse = log Σ_k exp(oa_k)."""
-    ha = X @ p.W1.T                     # B1: ha = W1 x + b1 (rows: haᵀ = xᵀ W1ᵀ + b1ᵀ)
+def _forward(p: Params, X: np.ndarray, *, keep_ha: bool = True) -> tuple[Activations, np.ndarray]:
+    """The activations and, per example, lse = log Σ_k exp(oa_k).
+
+    Large arrays come from handgrad's buffer pool (:mod:`handgrad._buffers`);
+    ``keep_ha=False`` computes hs in ha's buffer (backprop needs only hs > 0).
+    """
+    n, dt = X.shape[0], X.dtype
+    dh, m = p.W1.shape[0], p.W2.shape[0]
+    ha = np.matmul(X, p.W1.T, out=empty((n, dh), dt))   # B1: ha = W1 x + b1 (rows: xᵀ W1ᵀ + b1ᵀ; W1.T is a view)
     ha += p.b1
-    hs = rect(ha)                       # B1: hs = rect(ha)
+    hs = np.maximum(ha, 0, out=ha if not keep_ha else empty((n, dh), dt))  # B1: hs = rect(ha)
     oa = hs @ p.W2.T                    # B2: oa = W2 hs + b2
     oa += p.b2
     top = oa.max(axis=1, keepdims=True)  # B3/B4 by a max shift: exp never overflows
@@ -39,7 +45,7 @@ def _forward(p: Params, X: np.ndarray) -> tuple[Activations, np.ndarray]:
     s = e.sum(axis=1, keepdims=True)
     lse = top + np.log(s)               # B4: log Σ_i exp(oa_i)
     os = np.divide(e, s, out=e)         # B3: os_k = exp(oa_k) / Σ_i exp(oa_i)
-    return Activations(ha, hs, oa, os), lse[:, 0]
+    return Activations(ha if keep_ha else None, hs, oa, os), lse[:, 0]
 
 
 def _penalty(W: np.ndarray, l1: float, l2: float) -> float:
@@ -74,40 +80,51 @@ def risk(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> float:
 
 
 # -- backward --------------------------------------------------------------
-def _penalty_grad(g: np.ndarray, W: np.ndarray, l1: float, l2: float) -> None:
-    """g += l1 sign(W) + 2 l2 W, in place on handgrad's own buffer g (B18)."""
-    if l1:
-        g += l1 * sign(W)               # B18: ∂ l1‖W‖₁ / ∂W = l1 sign(W)  (0 at W = 0)
+def _add_penalty_grad(g: np.ndarray, W: np.ndarray, l1: float, l2: float) -> None:
+    """g += l1 sign(W) + 2 l2 W, in place on handgrad's own buffer g (B18); a zero λ costs nothing."""
+    if not (l1 or l2):
+        return
+    work = empty(W.shape, W.dtype)
     if l2:
-        g += (2.0 * l2) * W             # B18: ∂ l2‖W‖₂² / ∂W = 2 l2 W
+        g += np.multiply(W, 2.0 * l2, out=work)   # B18: ∂ l2‖W‖₂²/∂W = 2 l2 W
+    if l1:
+        s = np.sign(W, out=work)                  # B18: ∂‖W‖₁/∂W = sign(W), A5's 1{W>0} − 1{W<0}: 0 at 0
+        s *= l1
+        g += s
 
 
-def _backward(p: Params, X: np.ndarray, y: np.ndarray, lam: Lambdas, *, with_x: bool = True):
-    n = X.shape[0]
-    (ha, hs, oa, os), _ = _forward(p, X)
-    g_oa = os                           # B7/B8: dL/doa = os − onehot(y)  (os is ours: update in place)
+def _backward(p: Params, X: np.ndarray, y: np.ndarray, lam: Lambdas, *, input_gradient: bool = True):
+    n, d = X.shape
+    dh, dt = p.W1.shape[0], X.dtype
+    (_, hs, oa, os), _ = _forward(p, X, keep_ha=False)
+    g_oa = os                           # B7/B8: ∂L/∂oa = os − onehot(y)  (os is our buffer: in place)
     g_oa[np.arange(n), y] -= 1.0
-    g_oa_n = g_oa / n                   # the risk averages the batch: scale once, on the small array
-    g_W2 = g_oa_n.T @ hs                # B9/B10: dL/dW2 = dL/doa hsᵀ, summed over the batch / n
-    g_b2 = g_oa_n.sum(axis=0)           # B9/B10: dL/db2 = dL/doa
-    g_hs = g_oa @ p.W2                  # B11/B12: dL/dhs = W2ᵀ dL/doa
-    g_ha = g_hs * (ha > 0)              # B13/B14: dL/dha = dL/dhs ⊙ 1{ha > 0}
-    g_ha_n = g_ha / n
-    g_W1 = g_ha_n.T @ X                 # B15/B16: dL/dW1 = dL/dha xᵀ
-    g_b1 = g_ha_n.sum(axis=0)           # B15/B16: dL/db1 = dL/dha
-    g_x = g_ha @ p.W1 if with_x else None  # B17: dL/dx = W1ᵀ dL/dha
-    _penalty_grad(g_W1, p.W1, lam.l11, lam.l12)  # B18
-    _penalty_grad(g_W2, p.W2, lam.l21, lam.l22)  # B18
+    g_oa_n = g_oa * (1.0 / n)           # the risk averages the batch: scale the small (n, m) array once
+    g_W2 = g_oa_n.T @ hs                # B9/B10: ∂R/∂W2 = mean_i ∂L/∂oa hsᵀ  (transposed views: no copies)
+    g_b2 = g_oa_n.sum(axis=0)           # B9/B10: ∂R/∂b2 = mean_i ∂L/∂oa
+    g_hs = np.matmul(g_oa, p.W2, out=empty((n, dh), dt))             # B11/B12: ∂L/∂hs = W2ᵀ ∂L/∂oa
+    g_ha = np.multiply(g_hs, hs > 0, out=empty((n, dh), dt))         # B13/B14: ∂L/∂hs ⊙ 1{ha > 0} (hs > 0 ⇔ ha > 0)
+    if n * dh < dh * d:                 # the 1/n of the mean goes on the smaller array
+        g_W1 = np.matmul(np.multiply(g_ha, 1.0 / n, out=empty((n, dh), dt)).T, X, out=empty((dh, d), dt))
+    else:
+        g_W1 = np.matmul(g_ha.T, X, out=empty((dh, d), dt))         # B15/B16: ∂R/∂W1 = mean_i ∂L/∂ha xᵀ
+        g_W1 *= 1.0 / n
+    g_b1 = g_ha.sum(axis=0) * (1.0 / n)                              # B15/B16: ∂R/∂b1 = mean_i ∂L/∂ha
+    g_x = np.matmul(g_ha, p.W1, out=empty((n, d), dt)) if input_gradient else None  # B17: ∂L/∂x = W1ᵀ ∂L/∂ha
+    _add_penalty_grad(g_W1, p.W1, lam.l11, lam.l12)  # B18
+    _add_penalty_grad(g_W2, p.W2, lam.l21, lam.l22)  # B18
     return Gradients(g_oa, g_hs, g_ha, g_x, g_W1, g_b1, g_W2, g_b2)
 
 
-def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> Gradients:
+def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas(), *, input_gradient: bool = True) -> Gradients:
     """Every gradient of the course (B7–B18).
 
     ``oa, hs, ha, x`` are per-example gradients of L (not divided by n); ``W1, b1,
-    W2, b2`` are gradients of the regularized risk.
+    W2, b2`` are gradients of the regularized risk. ``input_gradient=False`` skips
+    ∂L/∂x (``x`` is then None): it is a third product as large as the forward
+    one, which training does not need.
     """
-    return _backward(*network_inputs(params, X, y, lambdas)[:4])
+    return _backward(*network_inputs(params, X, y, lambdas)[:4], input_gradient=input_gradient)
 
 
 def gradient_descent(
@@ -124,7 +141,7 @@ def gradient_descent(
     p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
     p = Params(*(a.copy() for a in p))  # our own buffers, updated in place below
     for _ in range(int(steps)):
-        g = _backward(p, X, y, lam, with_x=False)
+        g = _backward(p, X, y, lam, input_gradient=False)
         for w, gw in zip(p, (g.W1, g.b1, g.W2, g.b2)):
             w -= learning_rate * gw     # B6: θ ← θ − η ∂R/∂θ
     return p

@@ -120,9 +120,10 @@ def risk(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> float:
     return float(_run(params, X, y, lambdas).risk)
 
 
-def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> Gradients:
-    """Every gradient, by jax.vjp of the risk (B7–B18)."""
-    return _run(params, X, y, lambdas).grads
+def backprop(params: Params, X, y, lambdas: Lambdas = Lambdas(), *, input_gradient: bool = True) -> Gradients:
+    """Every gradient, by jax.vjp of the risk (B7–B18); ``input_gradient=False``: ``x`` is None."""
+    g = _run(params, X, y, lambdas).grads
+    return g if input_gradient else g._replace(x=None)
 
 
 def gradient_descent(params: Params, X, y, lambdas: Lambdas = Lambdas(), *, learning_rate: float, steps: int) -> Params:
