@@ -5,9 +5,10 @@ This file imports only the standard library and NumPy, so the child started by
 the implementation under test does. Protocol on a socket passed as a file
 descriptor, one pickled tuple per message:
 
-    parent → child: ("call", name, args, kwargs) | ("many", name, [args…]) | ("quit",)
+    parent → child: ("call", name, args, kwargs, arg_names) | ("many", name, [args…], kwargs, arg_names)
+                    | ("each", [(name, args, kwargs, arg_names)…]) | ("quit",)
     child → parent: ("ok", value, mutated, warnings) | ("raised", type, message, where)
-                    | ("exit", code) | ("many", [replies…])
+                    | ("exit", code) | ("many", [replies…]) | ("each", [replies…])
 
 At start the child imports the implementation and answers ("loaded", missing)
 or ("load-error", reason).
@@ -150,6 +151,10 @@ def _serve(conn, spec: str) -> None:
         if msg[0] == "call":
             _, name, args, kwargs, arg_names = msg
             conn.send(call_checked(getattr(module, name), args, kwargs, arg_names, private=True))
+        elif msg[0] == "each":
+            _, calls = msg
+            conn.send(("each", [call_checked(getattr(module, name), args, kwargs, arg_names, private=True)
+                                for name, args, kwargs, arg_names in calls]))
         elif msg[0] == "many":
             _, name, arg_list, kwargs, arg_names = msg
             conn.send(("many", [call_checked(getattr(module, name), a, kwargs, arg_names, private=True)

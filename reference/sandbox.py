@@ -127,6 +127,16 @@ class Impl:
                 out.append(exc)
         return out
 
+    def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
+        """Several different calls ``(name, args, kwargs)`` (one round trip in a child process)."""
+        out: list[Call | ImplProblem] = []
+        for name, args, kwargs in calls:
+            try:
+                out.append(self.call(name, *args, **kwargs))
+            except ImplProblem as exc:
+                out.append(exc)
+        return out
+
     def close(self) -> None:
         pass
 
@@ -282,6 +292,22 @@ class SubprocessImpl(Impl):
             return super().call_many(name, arg_list, **kwargs)  # one by one, to find the culprit
         out: list[Call | ImplProblem] = []
         for r in reply[1]:
+            try:
+                out.append(_reply(r, name))
+            except ImplProblem as exc:
+                out.append(exc)
+        return out
+
+    def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
+        if not calls or any(self.timeouts[name] >= 3 for name, _, _ in calls):
+            return super().call_each(calls)
+        message = ("each", [(name, args, kwargs, ARG_NAMES.get(name, ("x",))) for name, args, kwargs in calls])
+        try:
+            reply = self._exchange(message, calls[0][0], self.timeout)
+        except ImplProblem:
+            return super().call_each(calls)  # one by one, to find the culprit
+        out: list[Call | ImplProblem] = []
+        for (name, _, _), r in zip(calls, reply[1]):
             try:
                 out.append(_reply(r, name))
             except ImplProblem as exc:

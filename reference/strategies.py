@@ -1,8 +1,8 @@
 """Hypothesis strategies for the course's functions and network problems.
 
-Shapes start at 1 (n, d, dh ≥ 1, m ≥ 2). Most problems are small and drawn entry
-by entry, so Hypothesis shrinks a failure to a readable counterexample; about one
-in ten is large (every dimension up to 64, or an MNIST-like d = 784), beyond
+Shapes start at 1 (n, d, dh ≥ 1, m ≥ 2). Most problems are small, with entries
+Hypothesis draws, so it shrinks a failure to a readable counterexample; one in
+sixteen is large (every dimension up to 64, or an MNIST-like d = 784), beyond
 Hypothesis's data-size limit: its shape and a seed are drawn, and the arrays are
 built with ``numpy.random.Generator`` (exact zeros injected the same way).
 
@@ -142,7 +142,16 @@ def _patches(total: int, magnitude: float) -> st.SearchStrategy[np.ndarray]:
     return hnp.arrays(np.float64, (total,), elements=finite_floats(magnitude=magnitude), fill=st.just(np.nan))
 
 
-_SIDES = {k: st.integers(k, SMALL) for k in (1, 2)}
+@functools.lru_cache(maxsize=None)
+def _ints(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Cached: a composite strategy builds its inner strategies at every draw, and building costs."""
+    return st.integers(lo, hi)
+
+
+_SEEDS = st.integers(0, 2**32 - 1)
+_FAMILIES = st.sampled_from(VALUE_FAMILIES)
+_SMALL_ZEROS = st.sampled_from([0.0, 0.1, 0.3])
+_LARGE_ZEROS = st.sampled_from([0.0, 0.1, 0.5])
 
 
 @st.composite
@@ -154,13 +163,12 @@ def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SM
     shrink toward 0 and the shape toward 1, so failures shrink to a small case.
     Drawing every entry would cost ~1 ms an array and give mostly constant arrays.
     """
-    n = draw(st.integers(1, max_side))
-    d = draw(st.integers(1, max_side))
-    dh = draw(st.integers(1, max_side))
-    m = draw(st.integers(2, max_side))
-    seed = draw(st.integers(0, 2**32 - 1))
-    family = draw(st.sampled_from(VALUE_FAMILIES))
-    zeros = draw(st.sampled_from([0.0, 0.1, 0.3]))
+    side = _ints(1, max_side)
+    n, d, dh = draw(side), draw(side), draw(side)
+    m = draw(_ints(2, max_side))
+    seed = draw(_SEEDS)
+    family = draw(_FAMILIES)
+    zeros = draw(_SMALL_ZEROS)
     total = dh * d + dh + m * dh + m + n * d
     patch = draw(_patches(total, magnitude))
     return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
@@ -170,23 +178,29 @@ def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SM
 @st.composite
 def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE) -> Problem:
     """A problem of shape up to ``max_side`` (d = 784 one time in eight), arrays from a drawn seed."""
-    n = draw(st.integers(1, max_side))
-    d = MNIST_D if draw(st.integers(0, 7)) == 7 else draw(st.integers(1, max_side))
-    dh = draw(st.integers(1, max_side))
-    m = draw(st.integers(2, max_side))
-    seed = draw(st.integers(0, 2**32 - 1))
-    family = draw(st.sampled_from(VALUE_FAMILIES))
-    zeros = draw(st.sampled_from([0.0, 0.1, 0.5]))
+    side = _ints(1, max_side)
+    n = draw(side)
+    d = MNIST_D if draw(_ints(0, 7)) == 7 else draw(side)
+    dh = draw(side)
+    m = draw(_ints(2, max_side))
+    seed = draw(_SEEDS)
+    family = draw(_FAMILIES)
+    zeros = draw(_LARGE_ZEROS)
     return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
                              lambdas=draw(lambdas(lambdas_mode)))
 
 
 @st.composite
-def problems(draw, *, lambdas_mode: LambdaMode = "any", large_share: int = 10) -> Problem:
+def problems(draw, *, lambdas_mode: LambdaMode = "any", large_share: int = 16) -> Problem:
     """Mostly :func:`small_problems`, one in ``large_share`` a :func:`large_problems` (shrinks to small)."""
-    if large_share and draw(st.integers(0, large_share - 1)) == large_share - 1:
+    if large_share and draw(_ints(0, large_share - 1)) == large_share - 1:
         return draw(large_problems(lambdas_mode=lambdas_mode))
     return draw(small_problems(lambdas_mode=lambdas_mode))
+
+
+@functools.lru_cache(maxsize=None)
+def _exponents(m: int) -> st.SearchStrategy[np.ndarray]:
+    return hnp.arrays(np.float64, (m,), elements=st.floats(3.0, 300.0))
 
 
 @st.composite
@@ -194,7 +208,8 @@ def large_logit_problems(draw, *, lambdas_mode: LambdaMode = "any") -> Problem:
     """A small problem whose output biases put |oa| between 1e3 and 1e300 (softmax and loss stability)."""
     p = draw(small_problems(lambdas_mode=lambdas_mode, magnitude=10.0))
     m = p.params.b2.shape[0]
-    exponents = draw(hnp.arrays(np.float64, (m,), elements=st.floats(3.0, 300.0)))
-    signs = draw(hnp.arrays(np.float64, (m,), elements=st.sampled_from([-1.0, 1.0])))
+    exponents = draw(_exponents(m))
+    bits = draw(_ints(0, 2**m - 1))  # one draw for all the signs
+    signs = np.where((bits >> np.arange(m)) & 1, -1.0, 1.0)
     b2 = signs * 10.0 ** exponents / 2
     return p._replace(params=p.params._replace(b2=b2), origin="")
