@@ -6,9 +6,11 @@ the implementation under test does. Protocol on a socket passed as a file
 descriptor, one pickled tuple per message:
 
     parent → child: ("call", name, args, kwargs, arg_names) | ("many", name, [args…], kwargs, arg_names)
-                    | ("each", [(name, args, kwargs, arg_names)…]) | ("quit",)
+                    | ("each", [(name, args, kwargs, arg_names)…], checked)
+                    | ("sweep", padded batch, [(name, problem index)…]) | ("quit",)
     child → parent: ("ok", value, mutated, warnings) | ("raised", type, message, where)
                     | ("exit", code) | ("many", [replies…]) | ("each", [replies…])
+                    | ("sweep", {"values": …, "ok": …, "errors": …})
 
 At start the child imports the implementation and answers ("loaded", missing)
 or ("load-error", reason).
@@ -133,6 +135,80 @@ def call_checked(fn, args: tuple, kwargs: dict, arg_names: tuple[str, ...] = (),
     return ("ok", plain(value), _mutated(snapshot), texts)
 
 
+def call_fast(fn, args: tuple, kwargs: dict):
+    """Call ``fn`` without watching inputs or warnings (the bulk sweep: X2 and X4 check those)."""
+    try:
+        return ("ok", plain(fn(*args, **kwargs)), [], [])
+    except SystemExit as exc:
+        return ("exit", exc.code)
+    except BaseException as exc:  # noqa: BLE001
+        tb = traceback.extract_tb(exc.__traceback__)
+        return ("raised", type(exc).__name__, str(exc)[:500], f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "")
+
+
+def _cut(batch: dict, fn: str, i: int) -> tuple:
+    """The arguments of ``fn`` for problem i of a padded sweep batch (own contiguous copies)."""
+    n, d, h, m = (int(v) for v in batch["dims"][i])
+    from handgrad.types import Lambdas, Params
+
+    p = Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
+               batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy())
+    X, y = batch["X"][i, :n, :d].copy(), batch["y"][i, :n].astype(np.intp)
+    return {"forward": (p, X), "loss": (p, X, y)}.get(fn) or (p, X, y, Lambdas(*map(float, batch["lambdas"][i])))
+
+
+#: The sweep's compared arrays: function, field, and shape as indices into (n, d, dh, m).
+SWEEP_FIELDS = {
+    "forward.ha": ("forward", "ha", (0, 2)), "forward.hs": ("forward", "hs", (0, 2)),
+    "forward.oa": ("forward", "oa", (0, 3)), "forward.os": ("forward", "os", (0, 3)),
+    "backprop.oa": ("backprop", "oa", (0, 3)), "backprop.hs": ("backprop", "hs", (0, 2)),
+    "backprop.ha": ("backprop", "ha", (0, 2)), "backprop.x": ("backprop", "x", (0, 1)),
+    "backprop.W1": ("backprop", "W1", (2, 1)), "backprop.b1": ("backprop", "b1", (2,)),
+    "backprop.W2": ("backprop", "W2", (3, 2)), "backprop.b2": ("backprop", "b2", (3,)),
+    "loss": ("loss", "", (0,)), "risk": ("risk", "", ()),
+}
+
+
+def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
+    """The bulk sweep's calls on one padded batch, results stacked into the padded layout.
+
+    Each problem is cut from the batch here and each result written into a
+    (B, …) array at once: nothing per problem crosses the process boundary.
+    Returns {"values": {field: array}, "ok": {field: bool (B,)}, "errors": {(name, i): reply}};
+    ``ok`` is False where an output is missing or has the wrong shape or dtype.
+    """
+    dims = batch["dims"].tolist()
+    bucket = (batch["X"].shape[1], batch["X"].shape[2], batch["W1"].shape[1], batch["W2"].shape[1])
+    names = {name for name, _ in calls}
+    values, ok, by_name = {}, {}, {name: [] for name in names}
+    for k, (fn, field, axes) in SWEEP_FIELDS.items():
+        if fn in names:
+            values[k] = np.zeros((len(dims),) + tuple(bucket[a] for a in axes))
+            ok[k] = np.zeros(len(dims), bool)
+            by_name[fn].append((values[k], ok[k], field, axes))
+    errors = {}
+    functions = {name: getattr(module, name) for name in names}
+    for name, i in calls:
+        try:
+            result = functions[name](*_cut(batch, name, i))
+        except SystemExit as exc:
+            errors[(name, i)] = ("exit", exc.code)
+            continue
+        except BaseException as exc:  # noqa: BLE001 - untrusted code
+            errors[(name, i)] = ("raised", type(exc).__name__, str(exc)[:500], "")
+            continue
+        row = dims[i]
+        for out, good, field, axes in by_name[name]:
+            a = getattr(result, field, None) if field else result
+            shape = tuple(row[ax] for ax in axes)
+            if not shape and isinstance(a, float):
+                a = np.float64(a)
+            if isinstance(a, (np.ndarray, np.floating)) and a.shape == shape and a.dtype == np.float64:
+                out[(i,) + tuple(slice(0, s) for s in shape)] = a
+                good[i] = True
+    return {"values": values, "ok": ok, "errors": errors}
+
+
 def _serve(conn, spec: str) -> None:
     try:
         module = load(spec)
@@ -152,9 +228,13 @@ def _serve(conn, spec: str) -> None:
             _, name, args, kwargs, arg_names = msg
             conn.send(call_checked(getattr(module, name), args, kwargs, arg_names, private=True))
         elif msg[0] == "each":
-            _, calls = msg
+            _, calls, checked = msg
             conn.send(("each", [call_checked(getattr(module, name), args, kwargs, arg_names, private=True)
+                                if checked else call_fast(getattr(module, name), args, kwargs)
                                 for name, args, kwargs, arg_names in calls]))
+        elif msg[0] == "sweep":
+            _, batch, calls = msg
+            conn.send(("sweep", sweep_calls(module, batch, calls)))
         elif msg[0] == "many":
             _, name, arg_list, kwargs, arg_names = msg
             conn.send(("many", [call_checked(getattr(module, name), a, kwargs, arg_names, private=True)

@@ -30,7 +30,7 @@ from reference.catalog import CATALOG, Context, Property, PropertyFailure, by_id
 from reference.engine import Problem
 from reference.sandbox import Call, ImplCrashed, ImplExited, ImplProblem, ImplTimeout
 from reference.strategies import LAMBDA_MODES
-from reference.sweep import FIELDS, evaluate_batch, stack, sweep_shapes
+from reference.sweep import FIELDS, evaluate_batch, sweep_shapes
 
 __all__ = ["PROFILES", "register_profiles", "PropertyResult", "run_property", "run_sweep",
            "run_catalog", "counterexample_of"]
@@ -212,6 +212,22 @@ def _try_smaller(result: PropertyResult, prop: Property, ctx: Context, max_examp
 ROTATION = ("forward", "loss", "risk")
 
 
+def _submit(ctx: Context, batch, functions: list[str]):
+    """Send a batch's calls: backprop on every problem; forward, loss and risk each on a third, in turn."""
+    B = len(batch)
+    called: dict[str, np.ndarray] = {}
+    calls = []
+    for fn in functions:
+        if fn == "backprop":
+            idx = np.arange(B)
+        else:
+            idx = np.flatnonzero((np.arange(B) // len(LAMBDA_MODES)) % 3 == ROTATION.index(fn))
+        called[fn] = np.zeros(B, bool)
+        called[fn][idx] = True
+        calls += [(fn, int(i)) for i in idx]
+    return called, ctx.impl.submit_sweep(batch.arrays(), calls)
+
+
 def run_sweep(results: dict[str, PropertyResult], props: Iterable[Property], ctx: Context, *,
               count: int, seed: int = 0) -> dict[str, float]:
     """The bulk random sweep (:mod:`reference.sweep`): ``count`` problems, batched on both sides.
@@ -229,41 +245,39 @@ def run_sweep(results: dict[str, PropertyResult], props: Iterable[Property], ctx
     fields = sorted({f for p in swept for f in FIELDS[p.id]})
     checked = 0
     start = time.perf_counter()
-    for batch in sweep_shapes(count, seed=seed):
+    batches = sweep_shapes(count, seed=seed)
+    upcoming = next(batches, None)
+    pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
+    while upcoming is not None:
+        batch, (called, collect) = upcoming, pending
         B = len(batch)
         ev = evaluate_batch(batch, ctx.kinks)
-        problems = [batch.problem(i) for i in range(B)]
-        # backprop on every problem; forward, loss and risk each on a third of them, in turn
-        called: dict[str, np.ndarray] = {}
-        values_of: dict[str, list] = {}
-        for fn in functions:
-            idx = np.arange(B) if fn == "backprop" else np.flatnonzero((np.arange(B) // len(LAMBDA_MODES)) % 3 == ROTATION.index(fn))
-            results_fn = ctx.impl.call_many(fn, [ctx.network_args(fn, problems[i]) for i in idx])
-            called[fn] = np.zeros(B, bool)
-            called[fn][idx] = True
-            values_of[fn] = [None] * B
-            for i, c in zip(idx, results_fn):
-                values_of[fn][i] = c.value if isinstance(c, Call) else None
+        got = collect()
+        # send the next batch now: the implementation works on it while this one is compared
+        upcoming = next(batches, None)
+        pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
         ratio, absdiff, reldiff = {}, {}, {}
         for name in fields:
             fn = name.partition(".")[0]
-            got, ok = stack(batch, name, values_of[fn])
-            ok |= ~called[fn]  # not called: nothing to compare (and excluded below)
+            if name not in got["values"]:  # no problem of this batch called fn
+                ratio[name] = absdiff[name] = reldiff[name] = np.zeros(B)
+                continue
+            ok = got["ok"][name] | ~called[fn]  # not called: nothing to compare (and excluded below)
             want, allowed = ev["ref"][name], ev["allowed"][name]
             if name in ("backprop.W1", "backprop.W2") and ctx.convention == "any-subgradient":
                 W = batch.params.W1 if name.endswith("W1") else batch.params.W2
                 lam = batch.lambdas[:, 0 if name.endswith("W1") else 2].reshape((B, 1, 1))
                 allowed = allowed + np.where(W == 0, lam * (1 + abs(ctx.kinks[0])), 0.0)
             with np.errstate(invalid="ignore", over="ignore"):
-                diff = np.abs(got - want)
+                diff = np.abs(got["values"][name] - want)
             diff = np.where(np.isnan(diff), np.inf, diff).reshape(B, -1)
             ratio[name] = np.where(ok, (diff / np.reshape(allowed, (B, -1))).max(axis=1, initial=0.0), np.inf)
-            absdiff[name] = np.where(ok, diff.max(axis=1, initial=0.0), 0.0)
+            ratio[name][~called[fn]] = 0.0
             scale = np.abs(want).reshape(B, -1).max(axis=1, initial=0.0)  # normwise, as in Stats.add
-            worst = diff.max(axis=1, initial=0.0)
+            worst = np.where(called[fn] & got["ok"][name], diff.max(axis=1, initial=0.0), 0.0)
+            absdiff[name] = worst
             with np.errstate(divide="ignore", invalid="ignore"):
-                rel = np.where(scale > 0, worst / scale, np.where(worst > 0, np.inf, 0.0))
-            reldiff[name] = np.where(ok, rel, 0.0)
+                reldiff[name] = np.where(scale > 0, worst / scale, np.where(worst > 0, np.inf, 0.0))
         checked += B
         for prop in swept:
             r = results[prop.id]
@@ -275,7 +289,10 @@ def run_sweep(results: dict[str, PropertyResult], props: Iterable[Property], ctx
             worst = np.max([ratio[f] for f in FIELDS[prop.id]], axis=0)
             bad = np.flatnonzero(sel & ~(worst <= 1.0))
             if bad.size:
-                _sweep_failure(r, prop, ctx, problems[int(bad[0])])
+                if pending is not None:  # take the batch in flight first: one exchange at a time
+                    drained = pending[1]()
+                    pending = (pending[0], lambda drained=drained: drained)
+                _sweep_failure(r, prop, ctx, batch.problem(int(bad[0])))
                 continue
             r.sweep_examples += int(sel.sum())
             if sel.any():

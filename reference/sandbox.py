@@ -49,6 +49,21 @@ class Call:
     warnings: list[str] = field(default_factory=list)
 
 
+class _Replay:
+    """Stands for the implementation: gives back, in order, results already obtained call by call."""
+
+    def __init__(self, results: list) -> None:
+        self._results = iter(results)
+
+    def __getattr__(self, name: str):
+        def replay(*args, **kwargs):
+            r = next(self._results)
+            if isinstance(r, ImplProblem):
+                raise r
+            return r.value
+        return replay
+
+
 class ImplProblem(Exception):
     """The implementation did not return: it raised, exited, crashed or hung."""
 
@@ -98,6 +113,16 @@ class _Opaque:
     text: str
 
 
+def _replies(replies, names) -> list:
+    out: list = []
+    for r, name in zip(replies, names):
+        try:
+            out.append(_reply(r, name))
+        except ImplProblem as exc:
+            out.append(exc)
+    return out
+
+
 def _reply(reply, name: str) -> Call:
     kind = reply[0]
     if kind == "ok":
@@ -119,6 +144,7 @@ class Impl:
         raise NotImplementedError
 
     def call_many(self, name: str, arg_list: Sequence[tuple], **kwargs) -> list[Call | ImplProblem]:
+        """``name`` on each of ``arg_list`` (one round trip in a child process)."""
         out: list[Call | ImplProblem] = []
         for args in arg_list:
             try:
@@ -126,6 +152,16 @@ class Impl:
             except ImplProblem as exc:
                 out.append(exc)
         return out
+
+    def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
+        """Start :meth:`call_each`; the returned function waits for the results.
+
+        In a child process the calls run while the caller goes on (the bulk sweep
+        evaluates the reference meanwhile). ``checked=False`` skips watching
+        inputs and warnings (properties X2 and X4 check those).
+        """
+        results = self.call_each(calls)
+        return lambda: results
 
     def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
         """Several different calls ``(name, args, kwargs)`` (one round trip in a child process)."""
@@ -136,6 +172,11 @@ class Impl:
             except ImplProblem as exc:
                 out.append(exc)
         return out
+
+    def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
+        """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
+        results = _worker.sweep_calls(self.module, batch, calls)
+        return lambda: results
 
     def close(self) -> None:
         pass
@@ -290,29 +331,64 @@ class SubprocessImpl(Impl):
                                    name, self.timeout)
         except ImplProblem:
             return super().call_many(name, arg_list, **kwargs)  # one by one, to find the culprit
-        out: list[Call | ImplProblem] = []
-        for r in reply[1]:
-            try:
-                out.append(_reply(r, name))
-            except ImplProblem as exc:
-                out.append(exc)
-        return out
+        return _replies(reply[1], [name] * len(arg_list))
 
     def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
+        return self.submit_each(calls)()
+
+    def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
         if not calls or any(self.timeouts[name] >= 3 for name, _, _ in calls):
-            return super().call_each(calls)
-        message = ("each", [(name, args, kwargs, ARG_NAMES.get(name, ("x",))) for name, args, kwargs in calls])
+            return super().submit_each(calls, checked=checked)
+        message = ("each", [(name, args, kwargs, ARG_NAMES.get(name, ("x",))) for name, args, kwargs in calls],
+                   checked)
         try:
-            reply = self._exchange(message, calls[0][0], self.timeout)
-        except ImplProblem:
-            return super().call_each(calls)  # one by one, to find the culprit
-        out: list[Call | ImplProblem] = []
-        for (name, _, _), r in zip(calls, reply[1]):
+            self._ensure()
+            assert self._conn is not None
+            self._conn.send(message)  # the child reads at once: one message in flight, no deadlock
+        except (OSError, EOFError, LoadError):
+            self._kill()
+            return super().submit_each(calls, checked=checked)
+
+        def collect() -> list[Call | ImplProblem]:
             try:
-                out.append(_reply(r, name))
-            except ImplProblem as exc:
-                out.append(exc)
-        return out
+                reply = self._receive(self.timeout, calls[0][0])
+            except ImplCrashed:
+                reply = None
+            if reply is None:  # a hang or a crash somewhere: one call at a time, to find the culprit
+                self._kill()
+                return Impl.call_each(self, calls)
+            return _replies(reply[1], [name for name, _, _ in calls])
+        return collect
+
+    def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
+        """Sent at once; the child cuts the problems and computes while the caller evaluates the reference."""
+        names = [n for n, _ in calls]
+        if not calls or any(self.timeouts[n] >= 3 for n in set(names)):
+            return self._sweep_one_by_one(batch, calls)
+        try:
+            self._ensure()
+            assert self._conn is not None
+            self._conn.send(("sweep", batch, calls))  # the child reads at once: one message in flight
+        except (OSError, EOFError, LoadError):
+            self._kill()
+            return self._sweep_one_by_one(batch, calls)
+
+        def collect():
+            try:
+                reply = self._receive(self.timeout, names[0])
+            except ImplCrashed:
+                reply = None
+            if reply is None:
+                self._kill()
+                return self._sweep_one_by_one(batch, calls)()
+            return reply[1]
+        return collect
+
+    def _sweep_one_by_one(self, batch: dict, calls: list[tuple[str, int]]):
+        """After a hang or crash in a batch: each call alone, with the time limit, to find the culprit."""
+        results = Impl.call_each(self, [(n, _worker._cut(batch, n, i), {}) for n, i in calls])
+        out = _worker.sweep_calls(_Replay(results), batch, calls)
+        return lambda: out
 
     def close(self) -> None:
         if self._conn is not None and self._proc is not None and self._proc.poll() is None:
