@@ -42,7 +42,7 @@ BAD = {
 EQUIVALENT = ["equivalent_einsum", "equivalent_logaddexp", "equivalent_seed_003_fixed"]
 
 
-def _verdicts(name, examples=10, sweep=0):
+def _verdicts(name, examples=8, sweep=0):
     """Every property on a fixture; no shrinking (the verdict is what counts here)."""
     with InProcessImpl(str(FIXTURES / f"{name}.py")) as impl:
         results, _ = run_catalog(Context(impl), CATALOG, max_examples=examples, sweep=sweep, seed=0, shrink=False)
@@ -62,7 +62,7 @@ def test_bad_implementation_is_flagged_under_the_right_question(name):
 
 @pytest.mark.parametrize("name", EQUIVALENT)
 def test_equivalent_rewrite_passes(name):
-    failing, results = _verdicts(name, examples=20, sweep=500)
+    failing, results = _verdicts(name, examples=15, sweep=300)
     assert not failing, [r.message for r in results if r.status != "pass"]
 
 
@@ -214,7 +214,7 @@ def test_bad_arguments_exit_2_without_traceback():
 
 def test_pytest_impl_option_runs_the_catalog_on_a_file():
     env = dict(os.environ, HYPOTHESIS_PROFILE="dev")
-    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "tests/test_catalog.py",
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "tests/test_catalog.py",
                           "--impl", str(FIXTURES / "bug_abs_quotient.py"), "-k", "A6 or A5"],
                          capture_output=True, text=True, cwd=pathlib.Path(__file__).parent.parent, env=env)
     assert "bug_abs_quotient.py-A6" in out.stdout and "failed" in out.stdout

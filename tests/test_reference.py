@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from jax.test_util import check_grads
 
 import reference as ref
@@ -25,7 +25,7 @@ def _risk_fn(X, y, lam):
     return risk
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(3))
 def test_risk_gradients_match_finite_differences(seed):
     """Away from kinks (no zero weight, no zero pre-activation), jax.vjp agrees with finite differences."""
     p = S.problem_from_seed(4, 5, 6, 3, seed, zeros=0.0, lambdas=Lambdas(0.1, 0.2, 0.3, 0.4))
@@ -33,7 +33,7 @@ def test_risk_gradients_match_finite_differences(seed):
         f = _risk_fn(jnp.asarray(p.X), jnp.asarray(p.y), Lambdas(*map(jnp.asarray, p.lambdas)))
         ha = p.X @ p.params.W1.T + p.params.b1
         assert np.min(np.abs(ha)) > 1e-3 and np.min(np.abs(p.params.W1)) > 1e-4
-        check_grads(f, tuple(jnp.asarray(a) for a in p.params), order=2, modes=("rev",), eps=1e-6)
+        check_grads(f, tuple(jnp.asarray(a) for a in p.params), order=1, modes=("rev",), eps=1e-6)
 
 
 def test_backprop_matches_finite_differences_of_risk():
@@ -87,8 +87,10 @@ def test_stock_jax_disagrees_at_the_kinks():
         assert float(jax.grad(lambda x: jnp.maximum(x, 0.0))(0.0)) == 0.5
 
 
-@settings(max_examples=15)  # the plain definition compiles once per shape
-@given(S.problems())
+@settings(max_examples=15)  # the plain definition compiles once per shape: few, repeated shapes
+@given(S.small_problems(max_side=3))
+@example(S.problem_from_seed(5, 784, 9, 10, seed=1, zeros=0.3, lambdas=Lambdas(0.1, 0.2, 0.3, 0.4)))
+@example(S.problem_from_seed(40, 50, 60, 3, seed=2, family="wide", lambdas=Lambdas(0.5, 0.0, 0.0, 0.5)))
 def test_padding_changes_nothing(problem):
     """The padded engine (what the catalog uses) and the plain definition agree within the bounds."""
     padded = engine.evaluate(problem)
