@@ -458,8 +458,9 @@ def _b6(ctx: Context, case) -> None:
     """Each step of gradient_descent is θ − η ∂R/∂θ, with ∂R/∂θ from the reference at that θ."""
     p, eta, steps = case
     prev = p.params
+    iterates = _descents(ctx, p, eta, steps)
     for t in range(1, steps + 1):
-        got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=t)
+        got = iterates[t - 1]
         _expect_fields(f"gradient_descent(steps={t})", got, ("W1", "b1", "W2", "b2"))
         here = p._replace(params=type(p.params)(*prev))
         ev = evaluate(here, ctx.kinks)
@@ -473,6 +474,13 @@ def _b6(ctx: Context, case) -> None:
         got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
         for f in ("W1", "b1", "W2", "b2"):
             compare_exact(ctx, f"gradient_descent(steps=0).{f}", getattr(got, f), getattr(p.params, f))
+
+
+def _descents(ctx: Context, p: Problem, eta: float, steps: int) -> list:
+    """gradient_descent(steps=t) for t = 1 … steps, in one round trip."""
+    calls = [("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": eta, "steps": t})
+             for t in range(1, steps + 1)]
+    return [_value(r) for r in ctx.impl.call_each(calls)]
 
 
 def _b6_cases() -> st.SearchStrategy:
@@ -489,10 +497,14 @@ def _x5_own_gradient(ctx: Context, case) -> None:
     """gradient_descent steps with the implementation's own backprop, penalties included."""
     p, eta, steps = case
     prev = p.params
+    iterates = _descents(ctx, p, eta, steps)
+    for got in iterates:
+        _expect_fields("gradient_descent(...)", got, ("W1", "b1", "W2", "b2"))
+    # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
+    starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in ("W1", "b1", "W2", "b2"))) for q in iterates[:-1]]
+    grads = [_value(r) for r in ctx.impl.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
     for t in range(1, steps + 1):
-        got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=t)
-        _expect_fields(f"gradient_descent(steps={t})", got, ("W1", "b1", "W2", "b2"))
-        g = ctx.call("backprop", type(p.params)(*prev), p.X, p.y, p.lambdas)
+        got, g = iterates[t - 1], grads[t - 1]
         _expect_fields("backprop(...)", g, Gradients._fields)
         ev = evaluate(p._replace(params=type(p.params)(*prev)), ctx.kinks)
         for f in ("W1", "b1", "W2", "b2"):
@@ -650,7 +662,7 @@ CATALOG: tuple[Property, ...] = (
     _P("B18-risk-l22", "R with λ22‖W2‖₂² alone", _net("l22"), _risk_check("λ22 only"), ("risk", "l22")),
     _P("B18-risk-all", "R with all four penalties", _net("any"), _risk_check("all λ"), ("risk", "any")),
     _P("X1", "a batch equals the mean of its examples one at a time (loop vs matrix)",
-       lambda: S.small_problems(), _x1_batch),
+       lambda: S.small_problems(max_side=6), _x1_batch),
     _P("X2", "inputs unchanged after every call", lambda: S.small_problems(max_side=4), _x2_unchanged),
     _P("X3", "outputs are float64 arrays of the documented shapes", lambda: S.small_problems(max_side=5), _x3_types),
     _P("X4", "stable at large logits (|oa| from 1e3 to 1e300): finite, no warning, right values",
