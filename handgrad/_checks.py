@@ -51,18 +51,22 @@ def _float(a: Any, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be an array: {exc}") from None
 
 
+def _four(value: Any, name: str, form: str) -> tuple:
+    """``value`` as a tuple of four, or a ValueError naming it."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        raise ValueError(f"{name} must be {form}; got {type(value).__name__}") from None
+    if len(items) != 4:
+        raise ValueError(f"{name} must be {form}: 4 items; got {len(items)}")
+    return items
+
+
 def check_lambdas(lambdas: Any) -> Lambdas:
     """Four non-negative finite floats, as :class:`Lambdas`."""
     if lambdas is None:
         return Lambdas()
-    try:
-        values = tuple(lambdas)
-    except TypeError:
-        raise ValueError(
-            f"lambdas must be Lambdas(l11, l12, l21, l22); got {type(lambdas).__name__}"
-        ) from None
-    if len(values) != 4:
-        raise ValueError(f"lambdas must hold 4 values (l11, l12, l21, l22); got {len(values)}")
+    values = _four(lambdas, "lambdas", "Lambdas(l11, l12, l21, l22)")
     try:
         out = Lambdas(*map(float, values))
     except (TypeError, ValueError):
@@ -92,14 +96,7 @@ def network_inputs(
     ...
     ValueError: X must have shape (n, d) with d = 3 (columns of W1); got (5, 2)
     """
-    try:
-        fields = tuple(params)
-    except TypeError:
-        raise ValueError(
-            f"params must be Params(W1, b1, W2, b2); got {type(params).__name__}"
-        ) from None
-    if len(fields) != 4:
-        raise ValueError(f"params must hold 4 arrays (W1, b1, W2, b2); got {len(fields)}")
+    fields = _four(params, "params", "Params(W1, b1, W2, b2)")
     W1, b1, W2, b2 = (_float(a, f"params.{n}") for a, n in zip(fields, Params._fields))
     X = _float(X, "X")
 
