@@ -160,7 +160,7 @@ class Impl:
         evaluates the reference meanwhile). ``checked=False`` skips watching
         inputs and warnings (properties X2 and X4 check those).
         """
-        results = self.call_each(calls)
+        results = Impl.call_each(self, calls)  # the one-by-one version, whatever the subclass
         return lambda: results
 
     def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:

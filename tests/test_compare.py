@@ -206,6 +206,18 @@ def test_crash_and_exit_in_a_call_are_errors():
     assert props["B7"]["status"] == "pass"
 
 
+def test_child_process_calls_in_every_form():
+    """call, call_many, call_each (also empty, as B6 makes it with steps = 0) through the child process."""
+    import numpy as np
+    from reference.sandbox import SubprocessImpl
+    with SubprocessImpl("handgrad") as impl:
+        assert impl.call_each([]) == [] and impl.call_many("d_rect", []) == []
+        each = impl.call_each([("d_rect", (np.zeros(2),), {}), ("sign", (np.array([-2.0]),), {})])
+        assert each[0].value.tolist() == [0.0, 0.0] and each[1].value.tolist() == [-1.0]
+        many = impl.call_many("d_abs", [(np.array([0.0]),), (np.array([-3.0]),)])
+        assert [m.value.tolist() for m in many] == [[0.0], [-1.0]]
+
+
 def test_bad_arguments_exit_2_without_traceback():
     for args in (["--examples", "0"], ["--timeout", "-1"], ["--property", "Z9"], ["--format", "xml"]):
         out = compare(*args)
