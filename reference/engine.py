@@ -36,7 +36,7 @@ __all__ = ["BUCKETS", "Evaluation", "Problem", "evaluate", "evaluate_many", "buc
 BUCKETS: tuple[tuple[int, int, int, int], ...] = (
     (8, 8, 8, 8),
     (64, 64, 64, 64),
-    (64, 784, 64, 64),
+    (16, 784, 32, 16),  # MNIST-like: d = 784, m ≤ 16
 )
 
 

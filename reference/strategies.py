@@ -177,12 +177,13 @@ def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SM
 
 @st.composite
 def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE) -> Problem:
-    """A problem of shape up to ``max_side`` (d = 784 one time in eight), arrays from a drawn seed."""
+    """A problem of shape up to ``max_side``, or one time in eight MNIST-like (d = 784, n ≤ 16,
+    dh ≤ 32, m ≤ 16), arrays from a drawn seed."""
     side = _ints(1, max_side)
-    n = draw(side)
-    d = MNIST_D if draw(_ints(0, 7)) == 7 else draw(side)
-    dh = draw(side)
-    m = draw(_ints(2, max_side))
+    if draw(_ints(0, 7)) == 7:  # MNIST-like: d = 784, up to 16 examples, 32 hidden units, 16 classes
+        n, d, dh, m = draw(_ints(1, 16)), MNIST_D, draw(_ints(1, 32)), draw(_ints(2, 16))
+    else:
+        n, d, dh, m = draw(side), draw(side), draw(side), draw(_ints(2, max_side))
     seed = draw(_SEEDS)
     family = draw(_FAMILIES)
     zeros = draw(_LARGE_ZEROS)
