@@ -231,3 +231,42 @@ def test_pytest_impl_option_runs_the_catalog_on_a_file():
                          capture_output=True, text=True, cwd=pathlib.Path(__file__).parent.parent, env=env)
     assert "bug_abs_quotient.py-A6" in out.stdout and "failed" in out.stdout
     assert "1 failed" in out.stdout, out.stdout[-2000:]
+
+
+# -- what must fail and what must pass ------------------------------------------
+@pytest.mark.parametrize("field", ["oa", "hs", "ha", "x", "W1", "b1", "W2", "b2"])
+def test_a_relative_error_of_1e_7_in_one_gradient_array_fails(tmp_path, field):
+    path = tmp_path / f"off_{field}.py"
+    path.write_text(
+        "from handgrad import *\nimport handgrad\n\n"
+        "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
+        "    g = handgrad.backprop(params, X, y, lambdas)\n"
+        f"    return g._replace({field}=g.{field} * (1 + 1e-7))\n")
+    with InProcessImpl(str(path)) as impl:
+        results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.id == "B18-all"],
+                                 max_examples=20, sweep=0, seed=0, shrink=False)
+    assert results[0].status == "fail" and f".{field} " in results[0].message, results[0].message
+
+
+def _run_convention(name, convention, questions):
+    with InProcessImpl(str(FIXTURES / f"{name}.py")) as impl:
+        ctx = Context(impl, convention=convention)
+        results, _ = run_catalog(ctx, [p for p in CATALOG if p.question in questions],
+                                 max_examples=15, sweep=300, seed=0, shrink=False)
+    return {r.id: r.status for r in results}, ctx.kinks
+
+
+def test_any_subgradient_accepts_a_consistent_rect_slope_of_1():
+    questions = ("A7", "B13", "B14", "B15", "B16", "B17")
+    strict, _ = _run_convention("bug_rect_ge", "seed", questions)
+    loose, kinks = _run_convention("bug_rect_ge", "any-subgradient", questions)
+    assert kinks == (0.0, 1.0)
+    assert "fail" in strict.values()
+    assert set(loose.values()) == {"pass"}, loose
+
+
+def test_any_subgradient_still_refuses_what_is_no_subgradient():
+    statuses, _ = _run_convention("bug_abs_quotient", "any-subgradient", ("A6", "A9"))
+    assert statuses == {"A6": "fail", "A9": "fail"}
+    statuses, _ = _run_convention("bug_l1_constant", "any-subgradient", ("B18",))
+    assert statuses["B18-l11"] == "fail" and statuses["B18-l21"] == "fail"
