@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from reference._jax import elementwise
+from handgrad._checks import as_float_array
+from reference._jax import elementwise, x64
 from reference.kinks import abs_k, rect_k
 
 __all__ = [
@@ -57,11 +59,6 @@ grad_l1 = elementwise(_gradient(_l1))                  # A9 (padding adds |0| te
 
 def softmax(x):
     """jax.nn.softmax over the last axis, as NumPy."""
-    import numpy as np
-
-    from handgrad._checks import as_float_array
-    from reference._jax import x64
-
     a = as_float_array(x)
     with x64():
         return np.asarray(jax.nn.softmax(jnp.asarray(a), axis=-1))
