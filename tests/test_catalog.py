@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from reference.catalog import CATALOG, QUESTIONS, Context
-from reference.runner import PROFILES, run_property, run_sweep
+from reference.runner import PROFILES, PropertyResult, run_property, run_sweep
 from reference.sandbox import InProcessImpl, SubprocessImpl
 
 TRUSTED = ("handgrad", "reference")
@@ -55,7 +55,7 @@ def _profile_name() -> str:
 
 def test_bulk_sweep(ctx):
     """Thousands of seeded problems per run, batched on both sides (the profile sets how many)."""
-    results = {p.id: run_property.__globals__["PropertyResult"](p.id, p.question, p.title) for p in CATALOG}
+    results = {p.id: PropertyResult(p.id, p.question, p.title) for p in CATALOG}
     figures = run_sweep(results, CATALOG, ctx, count=PROFILES[_profile_name()]["sweep"], seed=0)
     assert figures["problems"] >= PROFILES[_profile_name()]["sweep"]
     bad = [_explain(r) for r in results.values() if r.status != "pass"]
