@@ -27,8 +27,9 @@ __all__ = ["forward", "loss", "risk", "backprop", "gradient_descent"]
 
 
 # -- forward ---------------------------------------------------------------
-def _forward(p: Params, X: np.ndarray, *, keep_ha: bool = True) -> tuple[Activations, np.ndarray]:
-    """The activations and, per example, lse = log Σ_k exp(oa_k).
+def _forward(p: Params, X: np.ndarray, *, keep_ha: bool = True,
+             want_lse: bool = True) -> tuple[Activations, np.ndarray | None]:
+    """The activations and, if ``want_lse``, per example lse = log Σ_k exp(oa_k).
 
     Large arrays come from handgrad's buffer pool (:mod:`handgrad._buffers`);
     ``keep_ha=False`` computes hs in ha's buffer (backprop needs only hs > 0).
@@ -43,9 +44,9 @@ def _forward(p: Params, X: np.ndarray, *, keep_ha: bool = True) -> tuple[Activat
     top = oa.max(axis=1, keepdims=True)  # B3/B4 by a max shift: exp never overflows
     e = np.exp(oa - top)
     s = e.sum(axis=1, keepdims=True)
-    lse = top + np.log(s)               # B4: log Σ_i exp(oa_i)
+    lse = (top + np.log(s))[:, 0] if want_lse else None  # B4: log Σ_i exp(oa_i)
     os = np.divide(e, s, out=e)         # B3: os_k = exp(oa_k) / Σ_i exp(oa_i)
-    return Activations(ha if keep_ha else None, hs, oa, os), lse[:, 0]
+    return Activations(ha if keep_ha else None, hs, oa, os), lse
 
 
 def _penalty(W: np.ndarray, l1: float, l2: float) -> float:
@@ -80,6 +81,21 @@ def risk(params: Params, X, y, lambdas: Lambdas = Lambdas()) -> float:
 
 
 # -- backward --------------------------------------------------------------
+_SMALL = 4096  # entries: below this, NumPy's per-call overhead outweighs its per-entry speed
+
+
+def _l1_sign(W: np.ndarray, l1: float, out: np.ndarray) -> np.ndarray:
+    """out = l1 sign(W), with A5's sign(w) = 1{w > 0} − 1{w < 0}: 0 at 0."""
+    if W.size < _SMALL:
+        np.sign(W, out=out)
+    else:  # NumPy's float sign is a scalar loop; comparisons and int8 arithmetic are vectorized (2–3× faster)
+        pos = np.greater(W, 0, out=empty(W.shape, np.bool_)).view(np.int8)
+        neg = np.less(W, 0, out=empty(W.shape, np.bool_)).view(np.int8)
+        np.copyto(out, np.subtract(pos, neg, out=pos))
+    out *= l1
+    return out
+
+
 def _add_penalty_grad(g: np.ndarray, W: np.ndarray, l1: float, l2: float) -> None:
     """g += l1 sign(W) + 2 l2 W, in place on handgrad's own buffer g (B18); a zero λ costs nothing."""
     if not (l1 or l2):
@@ -88,15 +104,13 @@ def _add_penalty_grad(g: np.ndarray, W: np.ndarray, l1: float, l2: float) -> Non
     if l2:
         g += np.multiply(W, 2.0 * l2, out=work)   # B18: ∂ l2‖W‖₂²/∂W = 2 l2 W
     if l1:
-        s = np.sign(W, out=work)                  # B18: ∂‖W‖₁/∂W = sign(W), A5's 1{W>0} − 1{W<0}: 0 at 0
-        s *= l1
-        g += s
+        g += _l1_sign(W, l1, out=work)            # B18: ∂ l1‖W‖₁/∂W = l1 sign(W) (A5, A6)
 
 
 def _backward(p: Params, X: np.ndarray, y: np.ndarray, lam: Lambdas, *, input_gradient: bool = True):
     n, d = X.shape
     dh, dt = p.W1.shape[0], X.dtype
-    (_, hs, oa, os), _ = _forward(p, X, keep_ha=False)
+    (_, hs, oa, os), _ = _forward(p, X, keep_ha=False, want_lse=False)
     g_oa = os                           # B7/B8: ∂L/∂oa = os − onehot(y)  (os is our buffer: in place)
     g_oa[np.arange(n), y] -= 1.0
     g_oa_n = g_oa * (1.0 / n)           # the risk averages the batch: scale the small (n, m) array once
