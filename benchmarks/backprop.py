@@ -2,7 +2,9 @@
 
     python benchmarks/backprop.py [--repeats N] [--epoch | --no-epoch] [--quick]
 
-Median of repeats, side by side, all λ > 0, for float64 and float32:
+Side by side, all λ > 0, for float64 and float32 (each time: the median over
+rounds of a block's median; each ratio: the median of per-round ratios, so a
+slow spell of the machine hits both sides of it):
 
 - ``handgrad``: handgrad.backprop(input_gradient=False), the parameter gradients
   (what training uses, the same work as ``jax``);
@@ -13,15 +15,23 @@ Median of repeats, side by side, all λ > 0, for float64 and float32:
 - ``loop``: a loop over the examples in the course's column-vector form;
 - ``matmul``: the rate of one product X W1ᵀ of the same size, measured on the spot.
 
-The flop count is the issue's: 4·n·d·dh + 6·n·dh·m (two n·d·dh products); the
-``+x`` rows add the third (2·n·d·dh). Last, the course's timing: one MNIST-sized
+The flop count is 4·n·d·dh + 6·n·dh·m (two n·d·dh products); the ``+x`` rows
+add the third (2·n·d·dh). Last, the course's timing: one MNIST-sized
 epoch (60,000 × 784, minibatches of K = 100, dh = 512, m = 10) with the loop and
 the matrix versions, on synthetic data of that shape.
+
+The first lines name NumPy's BLAS and the kernels OpenBLAS runs: an environment
+may force them (``OPENBLAS_CORETYPE``), and they set the products' speed, which
+XLA's own kernels do not share. To compare both, run the script once as is and
+once with the variable changed, e.g. ``OPENBLAS_CORETYPE=SkylakeX`` on an
+AVX-512 CPU (unset, OpenBLAS picks by itself).
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import glob
 import os
 import platform
 import statistics
@@ -37,14 +47,13 @@ SHAPES = [(1024, 784, 512, 10), (64, 784, 512, 10), (256, 100, 64, 10), (16, 8, 
 LAMBDAS = hg.Lambdas(1e-4, 1e-3, 1e-4, 1e-3)
 
 
-def median_times(fs: dict, repeats: int, rounds: int = 3, block_seconds: float = 0.25) -> dict:
-    """Median time per call of each callable.
+def round_times(fs: dict, repeats: int, rounds: int = 5, block_seconds: float = 0.25) -> dict:
+    """Per round, the median time per call of each callable.
 
     Candidates run in alternating blocks (a few warm-up calls, then at least
     ``repeats`` timed calls or ``block_seconds``), ``rounds`` times over, so that
     machine noise hits all alike; calls are not interleaved one by one because
     BLAS and XLA thread pools spin after a call and would slow each other down.
-    The result is the median over rounds of each block's median.
     """
     blocks: dict = {k: [] for k in fs}
     for _ in range(rounds):
@@ -58,7 +67,38 @@ def median_times(fs: dict, repeats: int, rounds: int = 3, block_seconds: float =
                 f()
                 times.append(time.perf_counter() - t)
             blocks[k].append(statistics.median(times))
-    return {k: statistics.median(v) for k, v in blocks.items()}
+    return blocks
+
+
+def ratio(blocks: dict, a: str, b: str) -> float:
+    """The median over rounds of a's time over b's in the same round (robust to slow spells)."""
+    return statistics.median(x / y for x, y in zip(blocks[a], blocks[b]))
+
+
+def blas() -> str:
+    """NumPy's BLAS and, for OpenBLAS, the kernels it runs (OPENBLAS_CORETYPE can force them)."""
+    try:
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{info['name']} {info['version']}"
+    except Exception:
+        name = "unknown BLAS"
+    core = None
+    try:
+        import threadpoolctl
+        core = next((i.get("architecture") for i in threadpoolctl.threadpool_info()
+                     if i.get("internal_api") == "openblas"), None)
+    except Exception:
+        libs = glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*"))
+        for path in libs:
+            lib = ctypes.CDLL(path)
+            for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+                if hasattr(lib, symbol):
+                    getattr(lib, symbol).restype = ctypes.c_char_p
+                    core = getattr(lib, symbol)().decode()
+                    break
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return (f"{name}, {core or 'unknown'} kernels"
+            + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else " (detected)"))
 
 
 def jax_risk(params, X, y, lam):
@@ -116,16 +156,17 @@ def row(shape, dtype, repeats: int, with_loop: bool) -> dict:
             "jax+x": lambda: jax.block_until_ready(g_full(jp, jX)),
             "matmul": lambda: X @ W1T,
         }
-        t = median_times(fs, repeats)
-    t_loop = (median_times({"loop": lambda: loop_backprop(p, X, y, LAMBDAS)}, 3, rounds=1, block_seconds=0.0)["loop"]
+        blocks = round_times(fs, repeats)
+    t_loop = (round_times({"loop": lambda: loop_backprop(p, X, y, LAMBDAS)}, 3, rounds=1, block_seconds=0.0)["loop"][0]
               if with_loop else None)
-    t_hg, t_jax, t_hg_x, t_jax_x, t_mm = (t[k] for k in ("handgrad", "jax", "handgrad+x", "jax+x", "matmul"))
+    t_hg, t_jax, t_hg_x, t_jax_x, t_mm = (statistics.median(blocks[k])
+                                          for k in ("handgrad", "jax", "handgrad+x", "jax+x", "matmul"))
     flops = 4 * n * d * dh + 6 * n * dh * m
     mm_rate = 2 * n * d * dh / t_mm
     return {"shape": shape, "dtype": np.dtype(dtype).name, "handgrad": t_hg, "jax": t_jax, "handgrad+x": t_hg_x,
             "jax+x": t_jax_x, "loop": t_loop, "matmul_gflops": mm_rate / 1e9,
             "handgrad_gflops": flops / t_hg / 1e9, "share_of_matmul": flops / t_hg / mm_rate,
-            "ratio": t_hg / t_jax, "ratio_x": t_hg_x / t_jax_x}
+            "ratio": ratio(blocks, "handgrad", "jax"), "ratio_x": ratio(blocks, "handgrad+x", "jax+x")}
 
 
 def epoch(loop: bool, *, N: int = 60000, d: int = 784, dh: int = 512, m: int = 10, K: int = 100,
@@ -158,7 +199,8 @@ def main() -> None:
     repeats = 5 if args.quick else args.repeats
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}; "
           f"numpy {np.__version__}, jax {jax.__version__}, Python {platform.python_version()}")
-    print("times in ms, median of repeats; all λ > 0")
+    print(f"BLAS: {blas()}")
+    print("times in ms, median over rounds of each block's median; ratio: median of per-round ratios; all λ > 0")
     head = ("shape (n, d, dh, m)", "dtype", "handgrad", "jax", "ratio", "handgrad+x", "jax+x", "ratio+x",
             "loop", "GFLOP/s", "matmul", "of matmul")
     print(" | ".join(head))
