@@ -17,12 +17,15 @@ from reference.network import evaluate_plain, losses, penalty
 from reference.tolerance import FLOOR, SAFETY
 
 
+@jax.jit  # one compile for every seed of the same shapes (eagerly, the first check takes ~4 s)
+def _risk(W1, b1, W2, b2, X, y, lam):
+    zero = jnp.zeros(())
+    L, _ = losses((W1, b1, W2, b2), X, y, zero, zero, 0.0, 0.0, 0.0)
+    return jnp.mean(L) + penalty((W1, b1, W2, b2), lam, zero)
+
+
 def _risk_fn(X, y, lam):
-    def risk(W1, b1, W2, b2):
-        zero = jnp.zeros(())
-        L, _ = losses((W1, b1, W2, b2), X, y, zero, zero, 0.0, 0.0, 0.0)
-        return jnp.mean(L) + penalty((W1, b1, W2, b2), lam, zero)
-    return risk
+    return lambda W1, b1, W2, b2: _risk(W1, b1, W2, b2, X, y, lam)
 
 
 @pytest.mark.parametrize("seed", range(3))
