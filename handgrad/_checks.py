@@ -120,7 +120,8 @@ def network_inputs(
     arrays = (X, W1, b1, W2, b2)
     # One BLAS dot per array, one test for all: a·a is finite only if every entry
     # is (nan and ±inf propagate). Only if it is not do we look for the culprit,
-    # which may be none: entries beyond ~1e154 overflow the squares but are finite.
+    # which may be none: entries beyond √max (1e154 in float64, 2e19 in float32)
+    # overflow the squares but are finite.
     with np.errstate(over="ignore", invalid="ignore"):
         total = sum(float(np.vdot(a, a)) for a in arrays)
     if not math.isfinite(total):
