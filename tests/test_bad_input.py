@@ -74,3 +74,27 @@ def test_inputs_untouched_and_results_fresh(twin):
     for a, b in zip((*p, X, y), copies):
         np.testing.assert_array_equal(a, b)
     assert not any(np.shares_memory(a, b) for a, b in zip(p, q))
+
+
+@pytest.mark.parametrize("twin", TWINS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_finite_inputs_beyond_the_square_root_of_max_are_accepted(twin, dtype):
+    """The finiteness check's one dot per array overflows past √max; it then looks entry by entry."""
+    p, X, _, _ = _good()
+    big = 4 * np.sqrt(np.finfo(dtype).max)
+    acts = twin.forward(Params(*(a.astype(dtype) for a in p)), (X * big).astype(dtype))
+    assert acts.ha.shape == (5, 4)  # accepted: no ValueError
+
+
+@pytest.mark.parametrize("twin", TWINS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("y,ok", [(np.array([0, 1, 1, 0, 1], np.uint8), True),
+                                  (np.array([0, 1, 1, 0, 1], ">i4"), True),
+                                  (np.array([0, 1, -1, 0, 1], np.int8), False),
+                                  (np.array([0, 1, 2, 0, 1], np.uint64), False)])
+def test_labels_of_every_integer_dtype(twin, y, ok):
+    p, X, _, lam = _good()
+    if ok:
+        twin.backprop(p, X, y, lam)
+    else:
+        with pytest.raises(ValueError, match=r"y must hold labels in \[0, m\)"):
+            twin.backprop(p, X, y, lam)
