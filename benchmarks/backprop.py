@@ -75,29 +75,35 @@ def ratio(blocks: dict, a: str, b: str) -> float:
     return statistics.median(x / y for x, y in zip(blocks[a], blocks[b]))
 
 
+def _openblas_core() -> str | None:
+    """The kernels OpenBLAS runs, from threadpoolctl if installed, else from NumPy's bundled library."""
+    try:
+        import threadpoolctl
+        return next((i.get("architecture") for i in threadpoolctl.threadpool_info()
+                     if i.get("internal_api") == "openblas"), None)
+    except ImportError:
+        pass
+    for path in glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*")):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+            if hasattr(lib, symbol):
+                getattr(lib, symbol).restype = ctypes.c_char_p
+                return getattr(lib, symbol)().decode()
+    return None
+
+
 def blas() -> str:
     """NumPy's BLAS and, for OpenBLAS, the kernels it runs (OPENBLAS_CORETYPE can force them)."""
     try:
         info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         name = f"{info['name']} {info['version']}"
-    except Exception:
+    except (KeyError, TypeError):
         name = "unknown BLAS"
-    core = None
-    try:
-        import threadpoolctl
-        core = next((i.get("architecture") for i in threadpoolctl.threadpool_info()
-                     if i.get("internal_api") == "openblas"), None)
-    except Exception:
-        libs = glob.glob(os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*"))
-        for path in libs:
-            lib = ctypes.CDLL(path)
-            for symbol in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
-                if hasattr(lib, symbol):
-                    getattr(lib, symbol).restype = ctypes.c_char_p
-                    core = getattr(lib, symbol)().decode()
-                    break
     forced = os.environ.get("OPENBLAS_CORETYPE")
-    return (f"{name}, {core or 'unknown'} kernels"
+    return (f"{name}, {_openblas_core() or 'unknown'} kernels"
             + (f" (forced by OPENBLAS_CORETYPE={forced})" if forced else " (detected)"))
 
 

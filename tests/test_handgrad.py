@@ -11,12 +11,12 @@ from hypothesis.extra import numpy as hnp
 import handgrad as hg
 from handgrad import network
 from handgrad._buffers import POOLED_BYTES
+from reference.strategies import problem_from_seed
 
 
-def _problem(n, d, dh, m, dtype=np.float64, seed=0):
-    rng = np.random.default_rng(seed)
-    p = hg.Params(*(rng.normal(size=s).astype(dtype) for s in ((dh, d), (dh,), (m, dh), (m,))))
-    return p, rng.normal(size=(n, d)).astype(dtype), rng.integers(0, m, n)
+def _problem(n, d, dh, m, dtype, seed=0):
+    p = problem_from_seed(n, d, dh, m, seed)
+    return hg.Params(*(a.astype(dtype) for a in p.params)), p.X.astype(dtype), p.y
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
