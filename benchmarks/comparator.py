@@ -30,10 +30,12 @@ import jax
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from reference import engine, strategies as S
-from reference.catalog import CATALOG, Context
-from reference.runner import PROFILES, PropertyResult, run_property, run_sweep
-from reference.sandbox import InProcessImpl, SubprocessImpl
+from reference import engine
+from reference.compare import strategies as S
+from reference.compare.catalog import CATALOG, Context
+from reference.compare.runner import PROFILES, PropertyResult, run_property
+from reference.compare.sandbox import InProcessImpl, SubprocessImpl
+from reference.compare.sweep import run_sweep
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -53,7 +55,7 @@ def drawn_problems(count: int) -> list:
 
 
 def compiles() -> int:
-    return sum(f._cache_size() for f in (engine._batched,))
+    return engine.compiled_programs()
 
 
 def reference_rate(problems: list) -> dict:
@@ -68,7 +70,7 @@ def reference_rate(problems: list) -> dict:
 
     def one_at_a_time():
         for p in problems[:300]:
-            engine.evaluate(p)
+            engine.evaluate(*p[:4])
 
     run()  # compiles one program per bucket and batch size, once
     one_at_a_time()
@@ -147,8 +149,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, HANDGRAD_CACHE=cache)
-        cold, rc1 = timed([sys.executable, "-m", "reference.cli"], env)
-        warm, rc2 = timed([sys.executable, "-m", "reference.cli"], env)
+        cold, rc1 = timed([sys.executable, "-m", "reference.compare.cli"], env)
+        warm, rc2 = timed([sys.executable, "-m", "reference.compare.cli"], env)
     print(f"\n4. default handgrad-compare on handgrad: {cold:.1f} s cold (empty compilation cache), {warm:.1f} s warm "
           f"(exit {rc1}, {rc2})")
     if args.pytest:

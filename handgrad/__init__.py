@@ -15,19 +15,23 @@ array([-1.,  0.,  1.])
 """
 
 from handgrad.functions import (
-    abs, d_abs, d_rect, d_sigmoid, d_tanh, grad_l1, grad_l2_squared, rect, sigmoid,
-    sign, softmax, softplus, tanh,
+    abs,
+    d_abs,
+    d_rect,
+    d_sigmoid,
+    d_tanh,
+    grad_l1,
+    grad_l2_squared,
+    rect,
+    sigmoid,
+    sign,
+    softmax,
+    softplus,
+    tanh,
 )
 from handgrad.network import backprop, forward, gradient_descent, loss, risk
-from handgrad.types import Activations, Gradients, Lambdas, Params
+from handgrad.types import API, Activations, Gradients, Lambdas, Params
 
 __version__ = "0.1.0"
 
-__all__ = [
-    # part A
-    "sigmoid", "tanh", "softplus", "sign", "abs", "rect", "softmax",
-    "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared", "grad_l1",
-    # part B
-    "Params", "Lambdas", "Activations", "Gradients",
-    "forward", "loss", "risk", "backprop", "gradient_descent",
-]
+__all__ = list(API)  # the API's one table: handgrad.types

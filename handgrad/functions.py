@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from handgrad._checks import as_float_array
+from handgrad.types import PART_A
+from handgrad.validation import as_float_array
 
-__all__ = [
-    "sigmoid", "tanh", "softplus", "sign", "abs", "rect", "softmax",
-    "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared", "grad_l1",
-]
+__all__ = list(PART_A)
 
 _f = as_float_array
 

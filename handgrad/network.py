@@ -14,16 +14,13 @@ from 0 (the course counts from 1). Each line carries its question id (B1…B18).
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
 from handgrad._buffers import empty
-from handgrad._checks import network_inputs
-from handgrad.types import Activations, Gradients, Lambdas, Params
+from handgrad.types import PART_B, Activations, Gradients, Lambdas, Params
+from handgrad.validation import check_descent, network_inputs
 
-__all__ = ["forward", "loss", "risk", "backprop", "gradient_descent"]
+__all__ = list(PART_B)
 
 
 # -- forward ---------------------------------------------------------------
@@ -35,7 +32,7 @@ def _forward(p: Params, X: np.ndarray, *, keep_ha: bool = True,
     ``keep_ha=False`` computes hs in ha's buffer (backprop needs only hs > 0).
     """
     n, dt = X.shape[0], X.dtype
-    dh, m = p.W1.shape[0], p.W2.shape[0]
+    dh = p.W1.shape[0]
     ha = np.matmul(X, p.W1.T, out=empty((n, dh), dt))   # B1: ha = W1 x + b1 (rows: xᵀ W1ᵀ + b1ᵀ; W1.T is a view)
     ha += p.b1
     hs = np.maximum(ha, 0, out=ha if not keep_ha else empty((n, dh), dt))  # B1: hs = rect(ha)
@@ -148,10 +145,7 @@ def gradient_descent(
 
     Returns new arrays; the caller's ``params`` are left as they were.
     """
-    if not isinstance(learning_rate, numbers.Real) or not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
+    check_descent(learning_rate, steps)
     p, X, y, lam, _ = network_inputs(params, X, y, lambdas)
     p = Params(*(a.copy() for a in p))  # our own buffers, updated in place below
     for _ in range(int(steps)):

@@ -11,26 +11,35 @@ with entries that cannot change the result, and evaluates many problems in one
   their L1 and L2 penalties are 0);
 - absent classes: logits −inf (``class_valid``), zero rows of W2 and b2.
 
-The formulas are those of :func:`reference.network.everything`; the catalog's
-test ``test_padding_changes_nothing`` checks the padded and plain results agree. Alongside the
-values the engine returns the per-entry error bounds of :mod:`reference.tolerance`.
+The formulas are those of :func:`reference.definition.everything`; the test
+``test_padding_changes_nothing`` checks the padded and plain results agree. Alongside the
+values the engine returns the per-entry error bounds of :mod:`reference.bounds`.
+
+A problem is anything with the attributes ``params, X, y, lambdas`` (the
+comparator's ``Problem``); arrays are float64, labels count from 0.
+
+>>> import numpy as np
+>>> p = Params(np.ones((2, 3)), np.zeros(2), np.ones((2, 2)), np.zeros(2))
+>>> ev = evaluate(p, np.ones((1, 3)), np.array([0]), Lambdas())
+>>> ev.grads.oa, bucket_of((1, 3, 2, 2))
+(array([[-0.5,  0.5]]), (8, 8, 8, 8))
 """
 
 from __future__ import annotations
 
-import functools
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.types import Activations, Gradients, Lambdas, Params
-from reference._jax import KINK_SLOPES, x64
-from reference.network import everything
-from reference.tolerance import error_bounds
+from handgrad.types import SHAPES, Activations, Gradients, Lambdas, Params
+from reference.bounds import error_bounds
+from reference.definition import everything
+from reference.plumbing import KINK_SLOPES, x64
 
-__all__ = ["BUCKETS", "Evaluation", "Problem", "evaluate", "evaluate_many", "bucket_of"]
+__all__ = ["BUCKETS", "Evaluation", "evaluate", "evaluate_many", "evaluate_one", "bucket_of", "dims_of",
+           "compiled_programs"]
 
 #: (n, d, dh, m) bucket shapes, smallest first.
 BUCKETS: tuple[tuple[int, int, int, int], ...] = (
@@ -40,20 +49,16 @@ BUCKETS: tuple[tuple[int, int, int, int], ...] = (
 )
 
 
-class Problem(NamedTuple):
-    """One network problem: parameters, a batch, its labels (from 0) and the λ."""
+def dims_of(problem: Any) -> tuple[int, int, int, int]:
+    """(n, d, dh, m) of a problem."""
+    return (problem.X.shape[0], problem.X.shape[1], problem.params.W1.shape[0], problem.params.W2.shape[0])
 
+
+class _Problem(NamedTuple):
     params: Params
     X: np.ndarray
     y: np.ndarray
     lambdas: Lambdas
-    #: How to rebuild it when its arrays are too large to print (e.g. a seed).
-    origin: str = ""
-
-    @property
-    def dims(self) -> tuple[int, int, int, int]:
-        """(n, d, dh, m)."""
-        return (self.X.shape[0], self.X.shape[1], self.params.W1.shape[0], self.params.W2.shape[0])
 
 
 class Evaluation(NamedTuple):
@@ -78,7 +83,8 @@ def bucket_of(dims: Sequence[int]) -> tuple[int, int, int, int]:
     return tuple(max(8, 1 << (x - 1).bit_length()) for x in dims)  # type: ignore[return-value]
 
 
-def _one(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
+def evaluate_one(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
+    """One padded problem, traced: values and bounds (the body of the batched program)."""
     abs0, rect0 = kinks
     acts, lse, L, risk, grads = everything(params, X, y, lambdas, abs0, rect0, row_weight, class_valid)
     u = jnp.finfo(X.dtype).eps / 2
@@ -91,40 +97,44 @@ def _one(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
 
 # One compiled program per (bucket, batch size). Compiling at a low XLA
 # optimization level cuts the compile time several-fold; these programs are small.
-_batched = jax.jit(jax.vmap(_one, in_axes=(0, 0, 0, 0, None, 0, 0, 0)),
+_batched = jax.jit(jax.vmap(evaluate_one, in_axes=(0, 0, 0, 0, None, 0, 0, 0)),
                    compiler_options={"xla_backend_optimization_level": 0})
 
 
-def _pad(problems: Sequence[Problem], bucket) -> tuple:
+def compiled_programs() -> int:
+    """How many programs the engine has compiled (one per bucket and batch size): for benchmarks."""
+    return _batched._cache_size()
+
+
+def _pad(problems: Sequence[Any], bucket) -> tuple:
     N, D, H, M = bucket
     B = len(problems)
-    W1 = np.zeros((B, H, D)); b1 = np.zeros((B, H)); W2 = np.zeros((B, M, H)); b2 = np.zeros((B, M))
-    X = np.zeros((B, N, D)); y = np.zeros((B, N), np.int32)
-    lam = np.zeros((B, 4)); w = np.zeros((B, N)); cv = np.zeros((B, M), bool); counts = np.zeros((B, 4))
+    W1, b1, W2, b2 = np.zeros((B, H, D)), np.zeros((B, H)), np.zeros((B, M, H)), np.zeros((B, M))
+    X, y = np.zeros((B, N, D)), np.zeros((B, N), np.int32)
+    lam, w, cv, counts = np.zeros((B, 4)), np.zeros((B, N)), np.zeros((B, M), bool), np.zeros((B, 4))
     for i, p in enumerate(problems):
-        n, d, h, m = p.dims
-        W1[i, :h, :d] = p.params.W1; b1[i, :h] = p.params.b1
-        W2[i, :m, :h] = p.params.W2; b2[i, :m] = p.params.b2
-        X[i, :n, :d] = p.X; y[i, :n] = p.y
-        lam[i] = tuple(p.lambdas); w[i, :n] = 1.0 / n; cv[i, :m] = True
-        counts[i] = (n, d, h, m)
+        n, d, h, m = dims_of(p)
+        W1[i, :h, :d], b1[i, :h], W2[i, :m, :h], b2[i, :m] = p.params
+        X[i, :n, :d], y[i, :n] = p.X, p.y
+        lam[i], w[i, :n], cv[i, :m], counts[i] = tuple(p.lambdas), 1.0 / n, True, (n, d, h, m)
     return (Params(W1, b1, W2, b2), X, y, Lambdas(*lam.T), w, cv, counts)
 
 
 def _unpad(out, i: int, dims) -> Evaluation:
     n, d, h, m = dims
     acts, lse, L, risk, grads, acts_E, L_E, risk_E, grads_E = out
-    cut = {"ha": (n, h), "hs": (n, h), "oa": (n, m), "os": (n, m), "x": (n, d),
-           "W1": (h, d), "b1": (h,), "W2": (m, h), "b2": (m,)}
+    sizes = {"n": n, "d": d, "dh": h, "m": m}
+    prefix = {Activations: "forward.", Gradients: "backprop."}
 
     def take(tup, cls):
-        return cls(*(a[i][tuple(slice(0, k) for k in cut[f])] for f, a in zip(cls._fields, tup)))
+        return cls(*(a[i][tuple(slice(0, sizes[s]) for s in SHAPES[prefix[cls] + f])]
+                     for f, a in zip(cls._fields, tup)))
 
     return Evaluation(take(acts, Activations), lse[i, :n], L[i, :n], float(risk[i]), take(grads, Gradients),
                       take(acts_E, Activations), L_E[i, :n], float(risk_E[i]), take(grads_E, Gradients))
 
 
-def evaluate_many(problems: Sequence[Problem], kinks: tuple[float, float] = KINK_SLOPES,
+def evaluate_many(problems: Sequence[Any], kinks: tuple[float, float] = KINK_SLOPES,
                   *, batch: int | None = None) -> list[Evaluation]:
     """Evaluate many problems, grouped by bucket, ``batch`` per compiled call.
 
@@ -134,7 +144,7 @@ def evaluate_many(problems: Sequence[Problem], kinks: tuple[float, float] = KINK
     results: list[Evaluation | None] = [None] * len(problems)
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(problems):
-        groups.setdefault(bucket_of(p.dims), []).append(i)
+        groups.setdefault(bucket_of(dims_of(p)), []).append(i)
     with x64():
         k = (jnp.asarray(kinks[0], jnp.float64), jnp.asarray(kinks[1], jnp.float64))
         for bucket, idx in groups.items():
@@ -146,10 +156,11 @@ def evaluate_many(problems: Sequence[Problem], kinks: tuple[float, float] = KINK
                 padded = _pad(members, bucket)
                 out = jax.tree_util.tree_map(np.asarray, _batched(*padded[:4], k, *padded[4:]))
                 for slot, j in enumerate(chunk):
-                    results[j] = _unpad(out, slot, problems[j].dims)
+                    results[j] = _unpad(out, slot, dims_of(problems[j]))
     return results  # type: ignore[return-value]
 
 
-def evaluate(problem: Problem, kinks: tuple[float, float] = KINK_SLOPES) -> Evaluation:
+def evaluate(params: Params, X: np.ndarray, y: np.ndarray, lambdas: Lambdas,
+             kinks: tuple[float, float] = KINK_SLOPES) -> Evaluation:
     """The reference's values and bounds for one problem (a batch of 1: one compile per bucket)."""
-    return evaluate_many([problem], kinks, batch=1)[0]
+    return evaluate_many([_Problem(params, X, y, lambdas)], kinks, batch=1)[0]

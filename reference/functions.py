@@ -12,14 +12,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad._checks import as_float_array
-from reference._jax import elementwise, x64
+from handgrad.types import PART_A
+from handgrad.validation import as_float_array
 from reference.kinks import abs_k, rect_k
+from reference.plumbing import elementwise, x64
 
-__all__ = [
-    "sigmoid", "tanh", "softplus", "sign", "abs", "rect", "softmax",
-    "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared", "grad_l1",
-]
+__all__ = list(PART_A)
 
 
 def _derivative(f):

@@ -1,19 +1,13 @@
-"""The bulk random sweep: thousands of problems a second, both sides batched.
+"""The bulk sweep's problems: generated in a bucket's padded shape, evaluated by the reference in one call.
 
-Hypothesis explores and shrinks, but pays ~4 ms an example to generate. The sweep
-complements it with volume: problems are generated directly in a bucket's padded
-shape (vectorized NumPy), the reference evaluates a whole batch in one ``vmap``-ed
-call, the implementation is called on each problem (one round trip per batch),
-its outputs are stacked into the padded layout, and every compared array is
-checked against the reference's per-entry bounds in one NumPy pass per field.
-Only a problem that fails is handed to the property's own check, which writes
-the detailed message. The properties are the catalog's: a property takes part
-through its ``sweep = (function, λ mode)`` and :data:`FIELDS`.
+Problems are generated directly in a bucket's padded shape (vectorized NumPy),
+and the reference evaluates a whole batch in one ``vmap``-ed call, returning
+every compared array (zero outside each problem) and its allowed error.
+:mod:`reference.compare.sweep` runs the sweep on them.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import jax
@@ -21,26 +15,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from handgrad.types import Lambdas, Params
-from reference._jax import x64
-from reference.engine import Problem, _one
-from reference.strategies import LAMBDA_MODES, MNIST_D
-from reference.tolerance import FLOOR, SAFETY
+from reference.compare.problems import Problem
+from reference.compare.strategies import LAMBDA_MODES, MNIST_D
+from reference.compare.tolerance import accepted
+from reference.engine import evaluate_one
+from reference.plumbing import x64
 
-__all__ = ["FIELDS", "SHAPES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch"]
-
-#: The arrays each swept property compares, by property id.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "B1": ("forward.ha", "forward.hs"), "B2": ("forward.oa",), "B3": ("forward.os",), "B4": ("loss",),
-    "B5-risk": ("risk",), "B7": ("backprop.oa",), "B8": ("backprop.oa",),
-    "B9": ("backprop.W2", "backprop.b2"), "B10-W2": ("backprop.W2",), "B10-b2": ("backprop.b2",),
-    "B11": ("backprop.hs",), "B12": ("backprop.hs",), "B13": ("backprop.ha",), "B14": ("backprop.ha",),
-    "B15-W1": ("backprop.W1",), "B15-b1": ("backprop.b1",), "B16": ("backprop.W1", "backprop.b1"),
-    "B17": ("backprop.x",),
-    **{f"B18-{k}": ("backprop.W1", "backprop.b1", "backprop.W2", "backprop.b2")
-       for k in ("l11", "l12", "l21", "l22")},
-    "B18-all": tuple(f"backprop.{f}" for f in ("oa", "hs", "ha", "x", "W1", "b1", "W2", "b2")),
-    **{f"B18-risk-{k}": ("risk",) for k in ("l11", "l12", "l21", "l22", "all")},
-}
+__all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch"]
 
 #: Sweep shapes: (share, bucket, largest sides (n, d, dh, m)); most problems small.
 #: Buckets fit their problems closely: padding is work the reference does for nothing.
@@ -79,15 +60,16 @@ class Batch:
         n, d, h, m = (int(v) for v in self.dims[i])
         p = Params(self.params.W1[i, :h, :d].copy(), self.params.b1[i, :h].copy(),
                    self.params.W2[i, :m, :h].copy(), self.params.b2[i, :m].copy())
-        return Problem(p, self.X[i, :n, :d].copy(), self.y[i, :n].astype(np.intp), Lambdas(*map(float, self.lambdas[i])),
-                       origin=f"reference.sweep.make_batch({self.bucket}, {len(self)}, seed={self.seed}).problem({i})")
+        origin = f"reference.compare.batches.make_batch({self.bucket}, {len(self)}, seed={self.seed}).problem({i})"
+        return Problem(p, self.X[i, :n, :d].copy(), self.y[i, :n].astype(np.intp),
+                       Lambdas(*map(float, self.lambdas[i])), origin=origin)
 
 
 def make_batch(bucket: tuple[int, int, int, int], size: int, *, seed: int,
                max_dims: tuple[int, int, int, int] | None = None, d_fixed: int | None = None) -> Batch:
     """``size`` random problems in ``bucket``'s padded shape, built with vectorized NumPy.
 
-    Like :func:`reference.strategies.problem_from_seed`: value families (small
+    Like :func:`reference.compare.problems.problem_from_seed`: value families (small
     integers, normal, log-uniform wide), a share of exact zeros, hidden units with
     ha exactly 0, and λ modes in turn (zero, each penalty alone, any).
     """
@@ -103,18 +85,7 @@ def make_batch(bucket: tuple[int, int, int, int], size: int, *, seed: int,
     family_rows = [np.flatnonzero(family == k) for k in range(3)]
     zeros = rng.choice([0.0, 0.1, 0.3], B)
 
-    def values(*shape):
-        v = np.empty((B,) + shape)
-        for k, rows in enumerate(family_rows):  # each family computed only where it is used
-            size = (len(rows),) + shape
-            if k == 0:
-                v[rows] = rng.integers(-3, 4, size)
-            elif k == 1:
-                v[rows] = rng.normal(size=size)
-            else:
-                v[rows] = np.copysign(np.exp(rng.uniform(-3, 3, size) * np.log(10.0)), rng.random(size) - 0.5)
-        v[rng.random((B,) + shape) < zeros.reshape((B,) + (1,) * len(shape))] = 0.0
-        return v
+    values = lambda *shape: _values(rng, family_rows, zeros, B, shape)
 
     rows = np.arange(N)[None, :] < n[:, None]
     ins = np.arange(D)[None, :] < d[:, None]
@@ -132,13 +103,34 @@ def make_batch(bucket: tuple[int, int, int, int], size: int, *, seed: int,
     W2[:, 0, :] = np.where(col_zero, 1.0, W2[:, 0, :])
     y = np.floor(rng.random((B, N)) * m[:, None]).astype(np.int32) * rows
 
+    modes, lam = _lambdas(rng, B)
+    return Batch(bucket, Params(W1, b1, W2, b2), X, y, lam, np.stack([n, d, h, m], 1), modes, seed)
+
+
+def _values(rng: np.random.Generator, family_rows: list, zeros: np.ndarray, B: int, shape: tuple) -> np.ndarray:
+    """(B, *shape) entries, each problem from its value family, a share ``zeros`` of them exactly 0."""
+    v = np.empty((B,) + shape)
+    for k, rows in enumerate(family_rows):  # each family computed only where it is used
+        size = (len(rows),) + shape
+        if k == 0:
+            v[rows] = rng.integers(-3, 4, size)
+        elif k == 1:
+            v[rows] = rng.normal(size=size)
+        else:
+            v[rows] = np.copysign(np.exp(rng.uniform(-3, 3, size) * np.log(10.0)), rng.random(size) - 0.5)
+    v[rng.random((B,) + shape) < zeros.reshape((B,) + (1,) * len(shape))] = 0.0
+    return v
+
+
+def _lambdas(rng: np.random.Generator, B: int) -> tuple[np.ndarray, np.ndarray]:
+    """The λ modes in turn (zero, each penalty alone, any) and their (B, 4) λ."""
     modes = np.arange(B) % len(LAMBDA_MODES)
     lam = np.zeros((B, 4))
     for k in range(4):  # modes 1..4: that penalty alone
         lam[modes == k + 1, k] = rng.uniform(1e-3, 1, (modes == k + 1).sum())
     anyrows = modes == LAMBDA_MODES.index("any")
     lam[anyrows] = rng.random((anyrows.sum(), 4)) * (rng.random((anyrows.sum(), 4)) < 0.75)
-    return Batch(bucket, Params(W1, b1, W2, b2), X, y, lam, np.stack([n, d, h, m], 1), modes, seed)
+    return modes, lam
 
 
 def sweep_shapes(count: int, *, seed: int, chunk: int = 512):
@@ -156,14 +148,15 @@ def sweep_shapes(count: int, *, seed: int, chunk: int = 512):
             yield make_batch(bucket, size, seed=int(rng.integers(2**32)), max_dims=hi, d_fixed=d_fixed)
 
 
-_NAMES = ("forward.ha", "forward.hs", "forward.oa", "forward.os",
+#: The compared arrays, in the order of the reference's outputs.
+NAMES = ("forward.ha", "forward.hs", "forward.oa", "forward.os",
           "backprop.oa", "backprop.hs", "backprop.ha", "backprop.x",
           "backprop.W1", "backprop.b1", "backprop.W2", "backprop.b2", "loss", "risk")
 
 
 def _compared(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
     """One problem's reference values, zero outside the problem, and the allowed errors, flat by name."""
-    acts, lse, L, risk, grads, acts_E, L_E, risk_E, grads_E = _one(
+    acts, lse, L, risk, grads, acts_E, L_E, risk_E, grads_E = evaluate_one(
         params, X, y, lambdas, kinks, row_weight, class_valid, counts)
     n, d, h, m = counts
     r = (jnp.arange(X.shape[0]) < n)[:, None]
@@ -176,7 +169,7 @@ def _compared(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
     values = (*acts, *grads, L, risk)
     bounds = (*acts_E, *grads_E, L_E, risk_E)
     ref = tuple(jnp.where(mk, v, 0.0) for mk, v in zip(masks, values))
-    allowed = tuple(SAFETY * e + FLOOR for e in bounds)  # outside the problem both sides are 0
+    allowed = tuple(accepted(e) for e in bounds)  # outside the problem both sides are 0
     return ref, allowed
 
 
@@ -195,4 +188,4 @@ def evaluate_batch(batch: Batch, kinks: tuple[float, float]) -> dict[str, dict[s
             (jnp.asarray(kinks[0], jnp.float64), jnp.asarray(kinks[1], jnp.float64)),
             w, cls, batch.dims.astype(np.float64))
         ref, allowed = jax.device_get((ref, allowed))
-    return {"ref": dict(zip(_NAMES, ref)), "allowed": dict(zip(_NAMES, allowed))}
+    return {"ref": dict(zip(NAMES, ref)), "allowed": dict(zip(NAMES, allowed))}

@@ -1,4 +1,4 @@
-"""JAX plumbing for the reference: scoped float64, NumPy in and out, no recompiles per length.
+"""The reference's JAX plumbing: scoped float64, NumPy in and out, no recompiles per length.
 
 Importing ``reference`` does not flip the user's global JAX config: every
 computation runs inside ``jax.enable_x64(True)``.
@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad._checks import as_float_array
+from handgrad.validation import as_float_array
 
 __all__ = ["x64", "elementwise", "KINK_SLOPES"]
 

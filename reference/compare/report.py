@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference.catalog import QUESTIONS
-from reference.runner import PropertyResult
+from reference.compare.catalog import QUESTIONS
+from reference.compare.runner import PropertyResult
 
 __all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report"]
 

@@ -11,7 +11,7 @@ pre-activation is exactly 0 while the weights downstream are not (rect kinks),
 part-A inputs at 0. Each λ is in [0, 1) and often exactly 0 on its own.
 
 >>> from hypothesis import given
->>> @given(problems(lambdas="zero"))
+>>> @given(problems(lambdas_mode="zero"))
 ... def test(problem):
 ...     assert problem.lambdas == Lambdas(0.0, 0.0, 0.0, 0.0)
 >>> test()
@@ -26,8 +26,8 @@ import hypothesis.extra.numpy as hnp
 import hypothesis.strategies as st
 import numpy as np
 
-from handgrad.types import Lambdas, Params
-from reference.engine import Problem
+from handgrad.types import Lambdas
+from reference.compare.problems import VALUE_FAMILIES, Problem, problem_from_seed
 
 __all__ = [
     "LambdaMode", "LAMBDA_MODES", "finite_floats", "elementwise_inputs", "lambdas",
@@ -76,64 +76,6 @@ def lambdas(mode: LambdaMode = "any") -> st.SearchStrategy[Lambdas]:
         each = st.one_of(st.just(0.0), unit)
         return st.builds(Lambdas, each, each, each, each)
     return positive.map(lambda v: Lambdas(**{mode: v}))
-
-
-def _kill_units(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, dead: np.ndarray) -> None:
-    """Make ha_j exactly 0 (every term 0) for dead units, with W2[:, j] not all 0 downstream."""
-    W1[dead] = 0.0
-    b1[dead] = 0.0
-    for j in np.flatnonzero(dead):
-        if not W2[:, j].any():
-            W2[0, j] = 1.0
-
-
-#: How seeded entries are drawn: small integers (readable, exact zeros and exact
-#: cancellations), standard normal, or log-uniform magnitudes from 1e-3 to 1e3.
-VALUE_FAMILIES: tuple[str, ...] = ("integers", "normal", "wide")
-
-
-def problem_from_seed(n: int, d: int, dh: int, m: int, seed: int, *, family: str = "normal",
-                      zeros: float = 0.1, lambdas: Lambdas = Lambdas(),
-                      patch: np.ndarray | None = None) -> Problem:
-    """A problem of the given shape built by ``numpy.random.default_rng(seed)``.
-
-    A share ``zeros`` of the entries of every array is exactly 0, and about that
-    share of hidden units have ha exactly 0 with W2 not 0 downstream (rect kinks).
-    ``patch`` (length dh·d + dh + m·dh + m + n·d, nan meaning "keep") overrides
-    entries of W1, b1, W2, b2, X in that order.
-
-    >>> problem_from_seed(2, 784, 3, 10, seed=0).X.shape
-    (2, 784)
-    """
-    for name, v, lo in (("n", n, 1), ("d", d, 1), ("dh", dh, 1), ("m", m, 2)):
-        if isinstance(v, bool) or int(v) != v or v < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}; got {v!r}")
-    if family not in VALUE_FAMILIES:
-        raise ValueError(f"family must be one of {VALUE_FAMILIES}; got {family!r}")
-    if not 0 <= zeros <= 1:
-        raise ValueError(f"zeros must be in [0, 1]; got {zeros!r}")
-    rng = np.random.default_rng(seed)
-    shapes = ((dh, d), (dh,), (m, dh), (m,), (n, d))
-    total = sum(int(np.prod(s)) for s in shapes)
-    if family == "integers":
-        flat = rng.integers(-3, 4, total).astype(np.float64)
-    elif family == "normal":
-        flat = rng.normal(size=total)
-    else:
-        flat = rng.choice([-1.0, 1.0], total) * 10.0 ** rng.uniform(-3, 3, total)
-    flat[rng.random(total) < zeros] = 0.0
-    if patch is not None:
-        if patch.shape != (total,):
-            raise ValueError(f"patch must have shape ({total},); got {patch.shape}")
-        keep = np.isnan(patch)
-        flat = np.where(keep, flat, patch)
-    W1, b1, W2, b2, X = np.split(flat, np.cumsum([int(np.prod(s)) for s in shapes])[:-1])
-    W1, W2, X = W1.reshape(dh, d), W2.reshape(m, dh), X.reshape(n, d)
-    _kill_units(W1, b1, W2, rng.random(dh) < zeros)
-    origin = (f"reference.strategies.problem_from_seed({n}, {d}, {dh}, {m}, seed={seed}, "
-              f"family={family!r}, zeros={zeros}, lambdas={tuple(lambdas)})")
-    return Problem(Params(W1, b1, W2, b2), X, rng.integers(0, m, n), Lambdas(*lambdas),
-                   origin if patch is None else "")
 
 
 @functools.lru_cache(maxsize=None)

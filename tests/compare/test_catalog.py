@@ -1,6 +1,6 @@
 """The property catalog, run by pytest on handgrad, on reference and on every ``--impl``.
 
-The properties are defined in :mod:`reference.catalog`; this file only runs them.
+The properties are defined in :mod:`reference.compare.catalog`; this file only runs them.
 Examples per property come from the Hypothesis profile (``--hypothesis-profile``:
 dev, ci, thorough). Failures print the property's message and smallest counterexample.
 """
@@ -10,9 +10,10 @@ import json
 import pytest
 from hypothesis import settings
 
-from reference.catalog import CATALOG, QUESTIONS, Context
-from reference.runner import PROFILES, PropertyResult, run_property, run_sweep
-from reference.sandbox import InProcessImpl, SubprocessImpl
+from reference.compare.catalog import CATALOG, QUESTIONS, Context
+from reference.compare.runner import PROFILES, PropertyResult, run_property
+from reference.compare.sandbox import InProcessImpl, SubprocessImpl
+from reference.compare.sweep import run_sweep
 
 TRUSTED = ("handgrad", "reference")
 

@@ -8,13 +8,14 @@ or float32 when every float input is float32 (integers become float64).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
 
-from handgrad.types import Lambdas, Params
+from handgrad.types import PARAMS, Lambdas, Params
 
-__all__ = ["network_inputs", "as_float_array", "check_lambdas"]
+__all__ = ["network_inputs", "as_float_array", "check_lambdas", "check_descent"]
 
 
 def as_float_array(x: Any, *, name: str = "x") -> np.ndarray:
@@ -78,6 +79,21 @@ def check_lambdas(lambdas: Any) -> Lambdas:
     return out
 
 
+def check_descent(learning_rate: Any, steps: Any) -> None:
+    """B6's options: a finite ``learning_rate`` > 0 and an integer ``steps`` >= 0.
+
+    >>> check_descent(0.1, 0)
+    >>> check_descent(0.0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: learning_rate must be a finite number > 0; got 0.0
+    """
+    if not isinstance(learning_rate, numbers.Real) or not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}")
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
+
+
 def network_inputs(
     params: Any, X: Any, y: Any = None, lambdas: Any = None
 ) -> tuple[Params, np.ndarray, np.ndarray | None, Lambdas, np.dtype]:
@@ -93,9 +109,20 @@ def network_inputs(
     ValueError: X must have shape (n, d) with d = 3 (columns of W1); got (5, 2)
     """
     fields = _four(params, "params", "Params(W1, b1, W2, b2)")
-    W1, b1, W2, b2 = (_float(a, f"params.{n}") for a, n in zip(fields, Params._fields))
+    W1, b1, W2, b2 = (_float(a, f"params.{n}") for a, n in zip(fields, PARAMS))
     X = _float(X, "X")
+    n, _, m = _check_shapes(W1, b1, W2, b2, X)
+    dtype = np.result_type(W1, b1, W2, b2, X)
+    _check_all_finite((X, W1, b1, W2, b2))
+    params = Params(*(a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
+                      for a in (W1, b1, W2, b2)))
+    if X.dtype != dtype or not X.flags.c_contiguous:
+        X = np.ascontiguousarray(X, dtype=dtype)
+    return params, X, None if y is None else _check_labels(y, n, m), check_lambdas(lambdas), dtype
 
+
+def _check_shapes(W1, b1, W2, b2, X) -> tuple[int, int, int]:
+    """The shapes agree with each other; returns (n, dh, m)."""
     if W1.ndim != 2:
         raise ValueError(f"params.W1 must have shape (dh, d); got {W1.shape}")
     dh, d = W1.shape
@@ -112,38 +139,38 @@ def network_inputs(
         raise ValueError(f"params.b2 must have shape (m,) = ({m},); got {b2.shape}")
     if X.ndim != 2 or X.shape[1] != d:
         raise ValueError(f"X must have shape (n, d) with d = {d} (columns of W1); got {X.shape}")
-    n = X.shape[0]
-    if n == 0:
+    if X.shape[0] == 0:
         raise ValueError(f"X must hold at least one example; got shape {X.shape}")
+    return X.shape[0], dh, m
 
-    dtype = np.result_type(W1, b1, W2, b2, X)
-    arrays = (X, W1, b1, W2, b2)
-    # One BLAS dot per array, one test for all: a·a is finite only if every entry
-    # is (nan and ±inf propagate). Only if it is not do we look for the culprit,
-    # which may be none: entries beyond √max (1e154 in float64, 2e19 in float32)
-    # overflow the squares but are finite.
+
+def _check_all_finite(arrays: tuple[np.ndarray, ...]) -> None:
+    """X, W1, b1, W2, b2 hold finite values only.
+
+    One BLAS dot per array, one test for all: a·a is finite only if every entry
+    is (nan and ±inf propagate). Only if it is not do we look for the culprit,
+    which may be none: entries beyond √max (1e154 in float64, 2e19 in float32)
+    overflow the squares but are finite.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         total = sum(float(np.vdot(a, a)) for a in arrays)
     if not math.isfinite(total):
-        for a, name in zip(arrays, ("X", "params.W1", "params.b1", "params.W2", "params.b2")):
+        for a, name in zip(arrays, ("X", *(f"params.{n}" for n in PARAMS))):
             _check_finite(a, name)
-    params = Params(*(a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
-                      for a in (W1, b1, W2, b2)))
-    if X.dtype != dtype or not X.flags.c_contiguous:
-        X = np.ascontiguousarray(X, dtype=dtype)
 
-    if y is not None:
-        y_arr = np.asarray(y)
-        if y_arr.dtype.kind not in "iu":
-            raise ValueError(f"y must hold integer labels; got dtype {y_arr.dtype}")
-        if y_arr.shape != (n,):
-            raise ValueError(f"y must have shape (n,) = ({n},), one label per row of X; got {y_arr.shape}")
-        # One reduction for both ends: seen as unsigned, a negative label is huge.
-        if y_arr.view(y_arr.dtype.str.replace("i", "u")).max() >= m:
-            i = int(np.flatnonzero((y_arr < 0) | (y_arr >= m))[0])
-            raise ValueError(
-                f"y must hold labels in [0, m) = [0, {m}); got {int(y_arr[i])} at index {i}"
-                " (labels count from 0; the course counts from 1: subtract 1)"
-            )
-        y = y_arr
-    return params, X, y, check_lambdas(lambdas), dtype
+
+def _check_labels(y: Any, n: int, m: int) -> np.ndarray:
+    """n integer labels in [0, m)."""
+    y_arr = np.asarray(y)
+    if y_arr.dtype.kind not in "iu":
+        raise ValueError(f"y must hold integer labels; got dtype {y_arr.dtype}")
+    if y_arr.shape != (n,):
+        raise ValueError(f"y must have shape (n,) = ({n},), one label per row of X; got {y_arr.shape}")
+    # One reduction for both ends: seen as unsigned, a negative label is huge.
+    if y_arr.view(y_arr.dtype.str.replace("i", "u")).max() >= m:
+        i = int(np.flatnonzero((y_arr < 0) | (y_arr >= m))[0])
+        raise ValueError(
+            f"y must hold labels in [0, m) = [0, {m}); got {int(y_arr[i])} at index {i}"
+            " (labels count from 0; the course counts from 1: subtract 1)"
+        )
+    return y_arr

@@ -1,15 +1,10 @@
-"""Calling an implementation under test: in this process, or in a child process.
+"""The grader's side of the sandbox: the implementation under test in a child process.
 
 An implementation under check is untrusted code: it may hang, crash, exit, print,
-or modify its inputs. :class:`SubprocessImpl` runs it in a child process with a
-time limit per call; a hang, crash or exit becomes an :class:`ImplProblem` for the
-property concerned and the child is restarted for the next call.
-:class:`InProcessImpl` calls a trusted module directly (the pytest default). Both
-pass copies of the inputs, report which inputs were modified and what warned.
-
->>> impl = InProcessImpl("handgrad")
->>> impl.call("d_rect", [0.0, 1.0]).value
-array([0., 1.])
+or modify its inputs. :class:`SubprocessImpl` runs it in a child process
+(:mod:`reference.compare.sandbox.worker`) with a time limit per call; a hang,
+crash or exit becomes an :class:`~reference.compare.sandbox.interface.ImplProblem`
+for the property concerned and the child is restarted for the next call.
 """
 
 from __future__ import annotations
@@ -21,189 +16,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, Sequence
+from typing import Sequence
 
-from reference import _worker
+from handgrad.types import ARGUMENTS
+from reference.compare.sandbox import worker
+from reference.compare.sandbox.interface import (
+    Call,
+    Impl,
+    ImplCrashed,
+    ImplProblem,
+    ImplTimeout,
+    LoadError,
+    Replay,
+    as_call,
+    as_calls,
+)
 
-__all__ = [
-    "API", "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
-    "LoadError", "Impl", "InProcessImpl", "SubprocessImpl", "open_impl",
-]
-
-API = _worker.API
-ARG_NAMES = {
-    "forward": ("params", "X"), "loss": ("params", "X", "y"),
-    "risk": ("params", "X", "y", "lambdas"), "backprop": ("params", "X", "y", "lambdas"),
-    "gradient_descent": ("params", "X", "y", "lambdas"),
-}
-
-
-@dataclass
-class Call:
-    """A call that returned: its value, the inputs it modified, the warnings it raised."""
-
-    value: Any
-    mutated: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-class _Replay:
-    """Stands for the implementation: gives back, in order, results already obtained call by call."""
-
-    def __init__(self, results: list) -> None:
-        self._results = iter(results)
-
-    def __getattr__(self, name: str):
-        def replay(*args, **kwargs):
-            r = next(self._results)
-            if isinstance(r, ImplProblem):
-                raise r
-            return r.value
-        return replay
-
-
-class ImplProblem(Exception):
-    """The implementation did not return: it raised, exited, crashed or hung."""
-
-
-class ImplRaised(ImplProblem):
-    pass
-
-
-class ImplExited(ImplProblem):
-    pass
-
-
-class ImplCrashed(ImplProblem):
-    pass
-
-
-class ImplTimeout(ImplProblem):
-    pass
-
-
-class LoadError(Exception):
-    """The implementation cannot be loaded, or lacks API names (exit status 2)."""
-
-
-_nt_cache: dict[tuple, type] = {}
-
-
-def _restore(v):
-    if isinstance(v, tuple) and len(v) == 4 and v[0] == "namedtuple":
-        _, typename, fields, values = v
-        key = (typename, fields)
-        if key not in _nt_cache:
-            _nt_cache[key] = collections.namedtuple(typename, fields)
-        return _nt_cache[key](*(_restore(x) for x in values))
-    if isinstance(v, tuple) and len(v) == 3 and v[0] == "object":
-        return _Opaque(v[1], v[2])
-    if isinstance(v, tuple):
-        return tuple(_restore(x) for x in v)
-    return v
-
-
-@dataclass
-class _Opaque:
-    """A returned object that could not cross the process boundary."""
-
-    typename: str
-    text: str
-
-
-def _replies(replies, names) -> list:
-    out: list = []
-    for r, name in zip(replies, names):
-        try:
-            out.append(_reply(r, name))
-        except ImplProblem as exc:
-            out.append(exc)
-    return out
-
-
-def _reply(reply, name: str) -> Call:
-    kind = reply[0]
-    if kind == "ok":
-        return Call(_restore(reply[1]), list(reply[2]), list(reply[3]))
-    if kind == "raised":
-        _, typ, msg, where = reply
-        raise ImplRaised(f"{name} raised {typ}: {msg}" + (f" (at {where})" if where else ""))
-    if kind == "exit":
-        raise ImplExited(f"{name} called exit({reply[1]!r})")
-    raise ImplCrashed(f"{name}: unexpected reply {kind!r}")
-
-
-class Impl:
-    """The interface the catalog uses: ``call`` one function, ``call_many`` on many inputs."""
-
-    spec: str
-
-    def call(self, name: str, *args, **kwargs) -> Call:
-        raise NotImplementedError
-
-    def call_many(self, name: str, arg_list: Sequence[tuple], **kwargs) -> list[Call | ImplProblem]:
-        """``name`` on each of ``arg_list`` (one round trip in a child process)."""
-        out: list[Call | ImplProblem] = []
-        for args in arg_list:
-            try:
-                out.append(self.call(name, *args, **kwargs))
-            except ImplProblem as exc:
-                out.append(exc)
-        return out
-
-    def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
-        """Start :meth:`call_each`; the returned function waits for the results.
-
-        In a child process the calls run while the caller goes on (the bulk sweep
-        evaluates the reference meanwhile). ``checked=False`` skips watching
-        inputs and warnings (properties X2 and X4 check those).
-        """
-        results = Impl.call_each(self, calls)  # the one-by-one version, whatever the subclass
-        return lambda: results
-
-    def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
-        """Several different calls ``(name, args, kwargs)`` (one round trip in a child process)."""
-        out: list[Call | ImplProblem] = []
-        for name, args, kwargs in calls:
-            try:
-                out.append(self.call(name, *args, **kwargs))
-            except ImplProblem as exc:
-                out.append(exc)
-        return out
-
-    def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
-        """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
-        results = _worker.sweep_calls(self.module, batch, calls)
-        return lambda: results
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-
-class InProcessImpl(Impl):
-    """A trusted module, called directly (inputs still copied and watched)."""
-
-    def __init__(self, spec: str) -> None:
-        self.spec = spec
-        try:
-            self.module = _worker.load(spec)
-        except BaseException as exc:  # noqa: BLE001
-            raise LoadError(_worker.describe_load_error(spec, exc)) from None
-        missing = [n for n in API if not hasattr(self.module, n)]
-        if missing:
-            raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
-
-    def call(self, name: str, *args, **kwargs) -> Call:
-        reply = _worker.call_checked(getattr(self.module, name), args, kwargs, ARG_NAMES.get(name, ("x",)))
-        return _reply(reply, name)
+__all__ = ["SubprocessImpl"]
 
 
 _BOOT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
@@ -230,7 +60,7 @@ class SubprocessImpl(Impl):
         if spec.endswith(".py") or "/" in spec:
             spec = str(pathlib.Path(spec).resolve()) if pathlib.Path(spec).exists() else spec
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, _worker.__file__, str(child.fileno()), spec],
+            [sys.executable, "-c", _BOOT, worker.__file__, str(child.fileno()), spec],
             pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self._stderr,
         )
@@ -320,18 +150,18 @@ class SubprocessImpl(Impl):
     def call(self, name: str, *args, **kwargs) -> Call:
         if self.timeouts[name] >= 3:
             raise ImplTimeout(f"{name} timed out 3 times already; not called again")
-        reply = self._exchange(("call", name, args, kwargs, ARG_NAMES.get(name, ("x",))), name, self.timeout)
-        return _reply(reply, name)
+        reply = self._exchange(("call", name, args, kwargs, ARGUMENTS[name]), name, self.timeout)
+        return as_call(reply, name)
 
     def call_many(self, name: str, arg_list: Sequence[tuple], **kwargs) -> list[Call | ImplProblem]:
         if not arg_list:
             return []
         try:
-            reply = self._exchange(("many", name, list(arg_list), kwargs, ARG_NAMES.get(name, ("x",))),
+            reply = self._exchange(("many", name, list(arg_list), kwargs, ARGUMENTS[name]),
                                    name, self.timeout)
         except ImplProblem:
             return super().call_many(name, arg_list, **kwargs)  # one by one, to find the culprit
-        return _replies(reply[1], [name] * len(arg_list))
+        return as_calls(reply[1], [name] * len(arg_list))
 
     def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
         return self.submit_each(calls)()
@@ -339,7 +169,7 @@ class SubprocessImpl(Impl):
     def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
         if not calls or any(self.timeouts[name] >= 3 for name, _, _ in calls):
             return super().submit_each(calls, checked=checked)
-        message = ("each", [(name, args, kwargs, ARG_NAMES.get(name, ("x",))) for name, args, kwargs in calls],
+        message = ("each", [(name, args, kwargs, ARGUMENTS[name]) for name, args, kwargs in calls],
                    checked)
         try:
             self._ensure()
@@ -357,7 +187,7 @@ class SubprocessImpl(Impl):
             if reply is None:  # a hang or a crash somewhere: one call at a time, to find the culprit
                 self._kill()
                 return Impl.call_each(self, calls)
-            return _replies(reply[1], [name for name, _, _ in calls])
+            return as_calls(reply[1], [name for name, _, _ in calls])
         return collect
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
@@ -386,8 +216,8 @@ class SubprocessImpl(Impl):
 
     def _sweep_one_by_one(self, batch: dict, calls: list[tuple[str, int]]):
         """After a hang or crash in a batch: each call alone, with the time limit, to find the culprit."""
-        results = Impl.call_each(self, [(n, _worker._cut(batch, n, i), {}) for n, i in calls])
-        out = _worker.sweep_calls(_Replay(results), batch, calls)
+        results = Impl.call_each(self, [(n, worker.cut(batch, n, i), {}) for n, i in calls])
+        out = worker.sweep_calls(Replay(results), batch, calls)
         return lambda: out
 
     def close(self) -> None:
@@ -399,8 +229,3 @@ class SubprocessImpl(Impl):
                 pass
         self._kill()
         self._stderr.close()
-
-
-def open_impl(spec: str, *, isolate: bool = True, timeout: float = 10.0) -> Impl:
-    """The implementation ``spec`` (module name or .py path), in a child process unless ``isolate=False``."""
-    return SubprocessImpl(spec, timeout=timeout) if isolate else InProcessImpl(spec)

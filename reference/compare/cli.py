@@ -3,6 +3,7 @@
     handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--format text|markdown|json|gradescope] [--output FILE]
+                     [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
 
 Exit status: 0 every property holds; 1 a property fails or errors; 2 the
 implementation cannot be loaded or lacks API names (or the command line is
@@ -85,17 +86,51 @@ def _enable_compilation_cache() -> None:
         pass
 
 
-def run(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
+def _bad_options(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options that argparse cannot see, or None."""
     for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0)):
         if value is not None and value < lo:
-            print(f"handgrad-compare: {name} must be >= {lo}; got {value}", file=sys.stderr)
-            return 2
+            return f"{name} must be >= {lo}; got {value}"
     if not args.timeout > 0:
-        print(f"handgrad-compare: --timeout must be > 0 seconds; got {args.timeout}", file=sys.stderr)
+        return f"--timeout must be > 0 seconds; got {args.timeout}"
+    return None
+
+
+def _replay(args: argparse.Namespace, examples: int, sweep: int):
+    """The command line that reruns one property with the same settings."""
+    def replay(prop) -> str:
+        words = ["handgrad-compare", "--impl", args.impl, "--seed", str(args.seed), "--examples", str(examples),
+                 "--sweep", str(sweep), "--property", prop.id]
+        if args.convention != "seed":
+            words += ["--convention", args.convention]
+        return " ".join(shlex.quote(w) for w in words)
+    return replay
+
+
+def _open(args: argparse.Namespace, start: float):
+    """The implementation in its child process; None (the load error said and written) if it cannot load."""
+    from reference.compare.report import load_error_report, render
+    from reference.compare.sandbox import LoadError, SubprocessImpl
+
+    try:
+        return SubprocessImpl(args.impl, timeout=args.timeout)
+    except LoadError as exc:
+        print(f"handgrad-compare: cannot check {exc}", file=sys.stderr)
+        if args.format in ("json", "gradescope") or args.output:
+            report = load_error_report(args.impl, args.convention, args.seed, str(exc), time.perf_counter() - start)
+            _write(render(report, args.format), args.output)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """The command: check ``args.impl`` and write the report; returns the exit status."""
+    start = time.perf_counter()
+    bad = _bad_options(args)
+    if bad:
+        print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
 
-    from reference.catalog import CATALOG, Context, select
+    from reference.compare.catalog import CATALOG, Context, select
 
     if args.list:
         for p in CATALOG:
@@ -108,35 +143,22 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     _enable_compilation_cache()
-    from reference.report import Report, load_error_report, render
-    from reference.runner import PROFILES, run_catalog
-    from reference.sandbox import LoadError, SubprocessImpl
+    from reference.compare.report import Report, render
+    from reference.compare.runner import PROFILES, run_catalog
 
     profile = PROFILES[args.profile] if args.profile else None
     examples = args.examples or (profile["max_examples"] if profile else DEFAULT_EXAMPLES)
     sweep = args.sweep if args.sweep is not None else (profile["sweep"] if profile else DEFAULT_SWEEP)
 
-    try:
-        impl = SubprocessImpl(args.impl, timeout=args.timeout)
-    except LoadError as exc:
-        print(f"handgrad-compare: cannot check {exc}", file=sys.stderr)
-        if args.format in ("json", "gradescope") or args.output:
-            report = load_error_report(args.impl, args.convention, args.seed, str(exc), time.perf_counter() - start)
-            _write(render(report, args.format), args.output)
+    impl = _open(args, start)
+    if impl is None:
         return 2
-
-    def replay(prop) -> str:
-        words = ["handgrad-compare", "--impl", args.impl, "--seed", str(args.seed), "--examples", str(examples),
-                 "--sweep", str(sweep), "--property", prop.id]
-        if args.convention != "seed":
-            words += ["--convention", args.convention]
-        return " ".join(shlex.quote(w) for w in words)
-
     with impl:
         ctx = Context(impl, convention=args.convention)
         results, figures = run_catalog(ctx, props, max_examples=examples, sweep=sweep, seed=args.seed,
                                        target=bool(profile and profile["target"]),
-                                       replay=replay, progress=_progress_printer(sys.stderr.isatty()))
+                                       replay=_replay(args, examples, sweep),
+                                       progress=_progress_printer(sys.stderr.isatty()))
     report = Report(args.impl, args.convention, args.seed, examples, sweep, results,
                     time.perf_counter() - start, figures)
     _write(render(report, args.format), args.output)

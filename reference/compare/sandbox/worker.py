@@ -1,8 +1,8 @@
 """Run an implementation's calls: in this process, or as a worker in a child process.
 
-This file imports only the standard library and NumPy, so the child started by
-:mod:`reference.sandbox` (``python -c`` running this path) never loads JAX unless
-the implementation under test does. Protocol on a socket passed as a file
+This file imports only the standard library, NumPy and handgrad's types, so the
+child started by :mod:`reference.compare.sandbox.grader` (``python -c`` running
+this path) never loads JAX unless the implementation under test does. Protocol on a socket passed as a file
 descriptor, one pickled tuple per message:
 
     parent → child: ("call", name, args, kwargs, arg_names) | ("many", name, [args…], kwargs, arg_names)
@@ -28,12 +28,9 @@ import warnings
 
 import numpy as np
 
-API = (
-    "sigmoid", "tanh", "softplus", "sign", "abs", "rect", "softmax",
-    "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared", "grad_l1",
-    "Params", "Lambdas", "Activations", "Gradients",
-    "forward", "loss", "risk", "backprop", "gradient_descent",
-)
+from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Lambdas, Params
+
+__all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "sweep_calls", "plain", "main"]
 
 
 def load(spec: str):
@@ -146,26 +143,21 @@ def call_fast(fn, args: tuple, kwargs: dict):
         return ("raised", type(exc).__name__, str(exc)[:500], f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "")
 
 
-def _cut(batch: dict, fn: str, i: int) -> tuple:
+def cut(batch: dict, fn: str, i: int) -> tuple:
     """The arguments of ``fn`` for problem i of a padded sweep batch (own contiguous copies)."""
     n, d, h, m = (int(v) for v in batch["dims"][i])
-    from handgrad.types import Lambdas, Params
-
     p = Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
                batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy())
-    X, y = batch["X"][i, :n, :d].copy(), batch["y"][i, :n].astype(np.intp)
-    return {"forward": (p, X), "loss": (p, X, y)}.get(fn) or (p, X, y, Lambdas(*map(float, batch["lambdas"][i])))
+    given = {"params": p, "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp),
+             "lambdas": Lambdas(*map(float, batch["lambdas"][i]))}
+    return tuple(given[a] for a in ARGUMENTS[fn])
 
 
-#: The sweep's compared arrays: function, field, and shape as indices into (n, d, dh, m).
+#: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`): function, field, and
+#: shape as indices into (n, d, dh, m).
 SWEEP_FIELDS = {
-    "forward.ha": ("forward", "ha", (0, 2)), "forward.hs": ("forward", "hs", (0, 2)),
-    "forward.oa": ("forward", "oa", (0, 3)), "forward.os": ("forward", "os", (0, 3)),
-    "backprop.oa": ("backprop", "oa", (0, 3)), "backprop.hs": ("backprop", "hs", (0, 2)),
-    "backprop.ha": ("backprop", "ha", (0, 2)), "backprop.x": ("backprop", "x", (0, 1)),
-    "backprop.W1": ("backprop", "W1", (2, 1)), "backprop.b1": ("backprop", "b1", (2,)),
-    "backprop.W2": ("backprop", "W2", (3, 2)), "backprop.b2": ("backprop", "b2", (3,)),
-    "loss": ("loss", "", (0,)), "risk": ("risk", "", ()),
+    name: (name.partition(".")[0], name.partition(".")[2], tuple(DIMS.index(s) for s in shape))
+    for name, shape in SHAPES.items() if name.partition(".")[0] in ("forward", "loss", "risk", "backprop")
 }
 
 
@@ -190,7 +182,7 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
     functions = {name: getattr(module, name) for name in names}
     for name, i in calls:
         try:
-            result = functions[name](*_cut(batch, name, i))
+            result = functions[name](*cut(batch, name, i))
         except SystemExit as exc:
             errors[(name, i)] = ("exit", exc.code)
             continue

@@ -1,0 +1,125 @@
+"""Beyond the seeds (X1–X5): loop versus matrix, inputs unchanged, types and shapes, large logits, descent.
+
+X5 checks that gradient descent uses the implementation's own regularized
+gradient (B6 checks the loop against the reference's gradient with λ = 0).
+"""
+
+from __future__ import annotations
+
+import hypothesis.strategies as st
+import numpy as np
+
+from handgrad.types import PARAMS, PART_A, Gradients
+from reference.compare import strategies as S
+from reference.compare.catalog.check import Context, PropertyFailure, compare, expect_array, expect_fields, value
+from reference.compare.catalog.part_b import b4, descents, forward_check, gradients
+from reference.compare.problems import Problem
+from reference.compare.sandbox import ImplProblem
+from reference.compare.tolerance import FLOOR, SAFETY, U64
+
+__all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_own_gradient"]
+
+
+def x5_cases() -> st.SearchStrategy:
+    return st.tuples(S.small_problems(max_side=5), st.floats(1e-3, 0.5), st.integers(1, 3))
+
+
+def x5_own_gradient(ctx: Context, case) -> None:
+    """gradient_descent steps with the implementation's own backprop, penalties included."""
+    p, eta, steps = case
+    prev = p.params
+    iterates = descents(ctx, p, eta, steps)
+    for got in iterates:
+        expect_fields("gradient_descent(...)", got, PARAMS)
+    # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
+    starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
+    grads = [value(r) for r in ctx.impl.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
+    for t in range(1, steps + 1):
+        got, g = iterates[t - 1], grads[t - 1]
+        expect_fields("backprop(...)", g, Gradients._fields)
+        ev = ctx.ref(p._replace(params=type(p.params)(*prev)))
+        for f in PARAMS:
+            w, gw = getattr(prev, f), expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
+            allowed = (2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw))
+                       + eta * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
+            compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η backprop(step {t - 1}).{f}",
+                    getattr(got, f), w - eta * gw, allowed)
+        prev = got
+
+
+
+
+def x1_batch(ctx: Context, p: Problem) -> None:
+    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time."""
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    ev = ctx.ref(p)
+    n = p.X.shape[0]
+    singles = [value(r) for r in ctx.impl.call_many(
+        "backprop", [(p.params, p.X[i:i + 1], p.y[i:i + 1], p.lambdas) for i in range(n)])]
+    for f in ("oa", "hs", "ha", "x"):
+        rows = np.concatenate([expect_array(f"backprop(example {i}).{f}", getattr(s, f),
+                                            (1,) + getattr(ev.grads, f).shape[1:]) for i, s in enumerate(singles)])
+        compare(ctx, f"backprop(batch).{f} vs stacked examples", getattr(g, f), rows,
+                2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
+    for f in PARAMS:
+        shape = getattr(ev.grads, f).shape
+        mean = np.mean([expect_array(f"backprop(example {i}).{f}", getattr(s, f), shape)
+                        for i, s in enumerate(singles)], axis=0)
+        compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
+                2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
+
+
+def x2_unchanged(ctx: Context, p: Problem) -> None:
+    calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
+    calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
+    calls += [(name, (p.X,), {}) for name in PART_A]
+    for (name, _, _), c in zip(calls, ctx.impl.call_each(calls)):
+        if isinstance(c, ImplProblem):
+            raise c
+        if c.mutated:
+            raise PropertyFailure(f"{name}(...) modified its input {', '.join(c.mutated)} in place", array=name)
+
+
+def x3_types(ctx: Context, p: Problem) -> None:
+    n, d, dh, m = p.dims
+    calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
+    calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
+    calls += [(name, (p.X,), {}) for name in PART_A]
+    a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
+    expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+    for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
+        expect_array(f"forward(...).{f}", getattr(a, f), shape)
+    expect_array("loss(...)", loss_, (n,))
+    if not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64:
+        raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
+    expect_fields("backprop(...)", g, Gradients._fields)
+    shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
+              "W2": (m, dh), "b2": (m,)}
+    for f, shape in shapes.items():
+        expect_array(f"backprop(...).{f}", getattr(g, f), shape)
+    expect_fields("gradient_descent(...)", q, PARAMS)
+    for f in PARAMS:
+        expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape)
+    for name, v in zip(PART_A, elementwise):
+        expect_array(f"{name}(X)", v, p.X.shape)
+
+
+def x4_stable(ctx: Context, p: Problem) -> None:
+    """Logits up to ±1e300: finite values, no warnings, and still the reference's values."""
+    names = ("forward", "loss", "risk", "backprop")
+    for name, c in zip(names, ctx.impl.call_each([(name, p.arguments(name), {}) for name in names])):
+        if isinstance(c, ImplProblem):
+            raise c
+        ctx.remember(name, p, c)  # the checks below reuse these calls
+        if c.warnings:
+            raise PropertyFailure(f"{name}(...) warned at large logits: {c.warnings[0]}", array=name)
+        leaves = tuple(c.value) if isinstance(c.value, tuple) else (c.value,)
+        for i, v in enumerate(leaves):
+            if not np.all(np.isfinite(np.asarray(v, dtype=float))):
+                field_ = c.value._fields[i] if hasattr(c.value, "_fields") else ""
+                raise PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at large logits",
+                                      array=name)
+    forward_check("oa", "os")(ctx, p)
+    b4(ctx, p)
+    gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's

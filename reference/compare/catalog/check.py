@@ -1,0 +1,269 @@
+"""The vocabulary of the catalog: a property, the context a check runs in, and the comparison.
+
+A :class:`Property` is a question id, a title, a Hypothesis strategy and a
+check. The check calls the implementation under test through a :class:`Context`
+and compares with the reference through :func:`compare`, which raises
+:class:`PropertyFailure` naming the array, the worst entry, both values, the
+allowed error and whether the quantity before it in the chain agrees.
+
+>>> import numpy as np
+>>> m = measure("x", np.array([1.0, 2.5]), np.array([1.0, 2.0]), 0.1)
+>>> m.worst_index, float(m.diff.max()), m.failure().message
+((1,), 0.5, 'x[1] = 2.5, reference 2.0 (|difference| 0.5 > allowed 0.1; 1 of 2 entries off)')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+import hypothesis.strategies as st
+import numpy as np
+
+from reference.compare.problems import Problem
+from reference.compare.sandbox import Impl, ImplProblem
+from reference.compare.tolerance import FLOOR
+from reference.engine import Evaluation, evaluate_many
+
+__all__ = [
+    "Property", "Sweep", "PropertyFailure", "Stats", "Context", "Measure",
+    "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value",
+]
+
+
+class PropertyFailure(AssertionError):
+    """A claim does not hold: the message names the array, the entry and both values."""
+
+    def __init__(self, message: str, *, array: str | None = None, index: Any = None,
+                 got: Any = None, want: Any = None, allowed: Any = None, upstream: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.array, self.index, self.got, self.want, self.allowed = array, index, got, want, allowed
+        self.upstream = upstream
+
+    def details(self) -> dict:
+        """The report's ``details``: the fields that are known."""
+        items = (("array", self.array), ("index", self.index), ("got", self.got), ("want", self.want),
+                 ("allowed", self.allowed), ("upstream", self.upstream))
+        return {k: v for k, v in items if v is not None}
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """How the bulk sweep takes part in a property: the function it calls, the λ mode, the arrays compared."""
+
+    function: str
+    lambdas_mode: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Property:
+    """One checkable claim, tagged with its question id."""
+
+    id: str
+    question: str
+    title: str
+    strategy: Callable[[], st.SearchStrategy]
+    check: Callable[["Context", Any], None]
+    #: For network properties the bulk sweep also checks; None for properties it skips.
+    sweep: Sweep | None = None
+    #: Examples always tried first (Hypothesis's ``@example``).
+    examples: tuple = ()
+    #: Small problems only: tried when the counterexample found is large, since
+    #: Hypothesis cannot shrink a seeded large problem into an entry-by-entry one.
+    small: Callable[[], st.SearchStrategy] | None = None
+
+
+@dataclass
+class Stats:
+    """The worst errors seen by one property."""
+
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    worst_ratio: float = 0.0  # |diff| / allowed; > 1 fails
+
+    def add(self, diff: np.ndarray, want: np.ndarray, ratio: np.ndarray) -> None:
+        """Relative error is normwise per array: max |difference| / max |reference|
+        (entrywise, an exact 0 in the reference would make any roundoff infinite)."""
+        if diff.size == 0:
+            return
+        worst = float(np.max(diff))
+        scale = float(np.max(np.abs(want)))
+        self.max_abs_error = max(self.max_abs_error, worst)
+        rel = worst / scale if scale > 0 else (0.0 if worst == 0 else math.inf)
+        self.max_rel_error = max(self.max_rel_error, rel)
+        self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
+
+
+def _key(p: Any) -> int:
+    return id(p)
+
+
+@dataclass
+class Context:
+    """What a check sees: the implementation, the convention, the reference, the statistics.
+
+    ``convention="seed"`` demands the course's values at the kinks;
+    ``"any-subgradient"`` accepts any subgradient the implementation uses
+    consistently: its own d_abs(0) and d_rect(0), read once, must lie in
+    [−1, 1] and [0, 1], and the reference is rebuilt with those slopes.
+    Results of calls and of the reference are kept per problem until
+    :meth:`forget`: several properties and checks share one call.
+    """
+
+    impl: Impl
+    convention: str = "seed"
+    kinks: tuple[float, float] = (0.0, 0.0)
+    stats: Stats = field(default_factory=Stats)
+    example_ratio: float = 0.0
+    _results: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.convention not in ("seed", "any-subgradient"):
+            raise ValueError(f"convention must be 'seed' or 'any-subgradient'; got {self.convention!r}")
+        if self.convention == "any-subgradient":
+            self.kinks = (self._own_slope("d_abs", -1.0, 1.0), self._own_slope("d_rect", 0.0, 1.0))
+
+    def _own_slope(self, name: str, lo: float, hi: float) -> float:
+        """The implementation's derivative at 0 if it is a valid subgradient, else the course's 0."""
+        try:
+            v = float(np.asarray(self.impl.call(name, np.zeros(1)).value).reshape(-1)[0])
+        except Exception:  # noqa: BLE001 - its own property reports the problem
+            return 0.0
+        return v if lo <= v <= hi else 0.0
+
+    # -- calls ---------------------------------------------------------------
+    def call(self, name: str, *args, **kwargs):
+        """``impl.<name>(*args, **kwargs)``'s value, or the implementation's problem raised."""
+        return self.impl.call(name, *args, **kwargs).value
+
+    def remember(self, name: str, p: Any, result: Any) -> None:
+        """Keep a result of ``name`` on ``p`` (a Call or an ImplProblem) for :meth:`network`."""
+        self._results[(name, _key(p))] = (p, result)
+
+    def recalled(self, name: str, p: Any) -> Any:
+        """What :meth:`remember` kept for ``name`` on ``p``, or None."""
+        hit = self._results.get((name, _key(p)))
+        return hit[1] if hit is not None and hit[0] is p else None
+
+    def network(self, name: str, p: Problem):
+        """``impl.<name>`` on the problem, called once (several properties share one call)."""
+        result = self.recalled(name, p)
+        if result is None:
+            result = self.impl.call(name, *p.arguments(name))
+            self.remember(name, p, result)
+        if isinstance(result, ImplProblem):
+            raise result
+        return result.value
+
+    def ref(self, p: Any) -> Evaluation:
+        """The reference's values and bounds on ``p`` (a Problem, or (params, X, y, lambdas) as attributes)."""
+        result = self.recalled("reference", p)
+        if result is None:
+            result = evaluate_many([p], self.kinks, batch=1)[0]
+            self.remember("reference", p, result)
+        return result
+
+    def forget(self) -> None:
+        self._results.clear()
+
+    def record(self, m: Measure) -> None:
+        """Feed one comparison into the statistics."""
+        self.stats.add(m.diff, m.want, m.ratio)
+        if m.ratio.size:
+            self.example_ratio = max(self.example_ratio, float(np.max(m.ratio)))
+
+
+# ---------------------------------------------------------------------------
+# Comparisons: shape and dtype first, then values within the allowed error
+# ---------------------------------------------------------------------------
+def expect_array(label: str, got: Any, shape: tuple, dtype=np.float64) -> np.ndarray:
+    """``got`` must be a NumPy array of this shape and dtype (checked before any value)."""
+    if not isinstance(got, np.ndarray):
+        if isinstance(got, (float, np.floating)) and shape == ():
+            got = np.asarray(got)
+        else:
+            raise PropertyFailure(f"{label} must be a NumPy array of shape {shape}; got {type(got).__name__}",
+                                  array=label)
+    if got.shape != shape:
+        raise PropertyFailure(f"{label} has shape {got.shape}; expected {shape}", array=label)
+    if got.dtype != dtype:
+        raise PropertyFailure(f"{label} has dtype {got.dtype}; expected {np.dtype(dtype)} (float64 in, float64 out)",
+                              array=label)
+    return got
+
+
+def expect_fields(label: str, value: Any, fields: tuple[str, ...]) -> None:
+    """``value`` must have these attributes (a named tuple of the API)."""
+    if not all(hasattr(value, f) for f in fields):
+        raise PropertyFailure(f"{label} must be a named tuple with fields {', '.join(fields)}; "
+                              f"got {type(value).__name__}", array=label)
+
+
+def fmt_index(i: tuple) -> str:
+    return "" if i == () else "[" + ", ".join(str(int(k)) for k in i) + "]"
+
+
+class Measure(NamedTuple):
+    """One comparison's numbers: |got − want| and its ratio to the allowed error, entry by entry."""
+
+    label: str
+    got: np.ndarray
+    want: np.ndarray
+    allowed: np.ndarray
+    diff: np.ndarray
+    ratio: np.ndarray
+    bad: np.ndarray
+
+    @property
+    def worst_index(self) -> tuple[int, ...] | None:
+        """The entry that exceeds its allowed error the most, None if none does."""
+        if not self.bad.any():
+            return None
+        flat = int(np.argmax(np.where(self.bad, self.ratio, -1.0)))
+        return tuple(int(k) for k in np.unravel_index(flat, self.want.shape))
+
+    def failure(self, upstream: str | None = None) -> PropertyFailure:
+        """The failure this comparison describes (call only when ``bad.any()``)."""
+        idx = self.worst_index
+        return PropertyFailure(
+            f"{self.label}{fmt_index(idx)} = {float(self.got[idx])!r}, reference {float(self.want[idx])!r} "
+            f"(|difference| {self.diff[idx]:.3g} > allowed {self.allowed[idx]:.3g}; "
+            f"{int(self.bad.sum())} of {self.bad.size} entries off)" + (f"; {upstream}" if upstream else ""),
+            array=self.label, index=idx, got=float(self.got[idx]), want=float(self.want[idx]),
+            allowed=float(self.allowed[idx]), upstream=upstream)
+
+
+def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float) -> Measure:
+    """Compare ``got`` with ``want`` entry by entry, after the shape and dtype check (which raises)."""
+    want = np.asarray(want, dtype=np.float64)
+    got = expect_array(label, got, want.shape)
+    allowed = np.broadcast_to(np.asarray(allowed, dtype=np.float64), want.shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(got - want)
+    diff = np.where(np.isnan(diff), np.where(got == want, 0.0, np.inf), diff)  # inf == inf is agreement
+    ratio = diff / np.maximum(allowed, FLOOR)
+    return Measure(label, got, want, allowed, diff, ratio, diff > allowed)
+
+
+def compare(ctx: Context, label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float, *,
+            upstream: Callable[[], str] | None = None) -> None:
+    """|got − want| ≤ allowed entry by entry, after the shape and dtype check; raises PropertyFailure."""
+    m = measure(label, got, want, allowed)
+    ctx.record(m)
+    if m.bad.any():
+        raise m.failure(upstream() if upstream else None)
+
+
+def compare_exact(ctx: Context, label: str, got: Any, want: np.ndarray) -> None:
+    """Equality, for functions whose values are exact (0, ±1, x)."""
+    compare(ctx, label, got, want, 0.0)
+
+
+def value(result: Any) -> Any:
+    """The value of a call's result, or raise the implementation's problem."""
+    if isinstance(result, ImplProblem):
+        raise result
+    return result.value

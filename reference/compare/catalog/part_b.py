@@ -1,0 +1,184 @@
+"""Part B: the network's claims (B1–B18), each against the reference's values and per-entry bounds.
+
+Every check reads the implementation's result through :meth:`Context.network`
+(one call shared by all properties on a problem) and the reference's through
+:meth:`Context.ref`; a failing gradient also says whether the quantity before
+it in the backward chain (:data:`UPSTREAM`) agrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+
+from handgrad.types import PARAMS, Gradients
+from reference.compare import strategies as S
+from reference.compare.catalog.check import (
+    Context,
+    PropertyFailure,
+    compare,
+    compare_exact,
+    expect_array,
+    expect_fields,
+    fmt_index,
+    measure,
+    value,
+)
+from reference.compare.problems import Problem
+from reference.compare.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
+
+__all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check", "b3", "b4",
+           "risk_check", "b5_count", "b6", "b6_cases", "descents", "slack"]
+
+
+NAMES = {
+    "ha": "∂L/∂ha", "hs": "∂L/∂hs", "oa": "∂L/∂oa", "x": "∂L/∂x",
+    "W1": "∂R/∂W1", "b1": "∂R/∂b1", "W2": "∂R/∂W2", "b2": "∂R/∂b2",
+}
+#: The quantity before each gradient in the backward chain.
+UPSTREAM = {"hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
+FORWARD_UPSTREAM = {"hs": "ha", "oa": "hs", "os": "oa"}
+
+
+def _agreement(ctx: Context, label: str, got: Any, want: np.ndarray, bound: np.ndarray) -> str:
+    """One phrase: does this (upstream) array agree with the reference?"""
+    try:
+        m = measure(label, got, want, accepted(bound))
+    except PropertyFailure as exc:  # not even an array of the right shape
+        return f"the quantity before it, {exc.message}"
+    if m.bad.any():
+        return f"the quantity before it, {m.failure().message.split(' (|')[0]}, is already off"
+    return f"the quantity before it, {label}, agrees (max |difference| {float(m.diff.max(initial=0.0)):.3g})"
+
+
+def gradients(ctx: Context, p: Problem, fields: tuple[str, ...]) -> None:
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    ev = ctx.ref(p)
+    for f in fields:
+        want, bound = getattr(ev.grads, f), getattr(ev.grads_bound, f)
+        allowed = accepted(bound)
+        if f in ("W1", "W2"):
+            allowed = allowed + slack(ctx, p, f)
+        up = UPSTREAM.get(f)
+        upstream = None
+        if up:
+            upstream = (lambda up=up: _agreement(ctx, f"backprop(...).{up} ({NAMES[up]})", getattr(g, up),
+                                                 getattr(ev.grads, up), getattr(ev.grads_bound, up)))
+        compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
+
+
+def slack(ctx: Context, p: Problem, f: str):
+    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.tolerance.l1_slack`)."""
+    W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+    return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
+
+
+def grad_check(*fields: str):
+    return lambda ctx, p: gradients(ctx, p, fields)
+
+
+def forward_check(*fields: str):
+    def check(ctx: Context, p: Problem) -> None:
+        a = ctx.network("forward", p)
+        expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+        ev = ctx.ref(p)
+        for f in fields:
+            up = FORWARD_UPSTREAM.get(f)
+            upstream = None
+            if up:
+                upstream = (lambda up=up: _agreement(ctx, f"forward(...).{up}", getattr(a, up),
+                                                     getattr(ev.acts, up), getattr(ev.acts_bound, up)))
+            compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
+                    accepted(getattr(ev.acts_bound, f)), upstream=upstream)
+    return check
+
+
+def b3(ctx: Context, p: Problem) -> None:
+    ev = ctx.ref(p)
+    if ctx.recalled("forward", p) is None:  # forward and the part-A softmax in one round trip
+        fwd, sm = ctx.impl.call_each([("forward", p.arguments("forward"), {}),
+                                      ("softmax", (ev.acts.oa,), {})])
+        ctx.remember("forward", p, fwd)
+        ctx.remember("softmax", p, sm)
+    a = ctx.network("forward", p)
+    expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+    os_ = expect_array("forward(...).os", a.os, ev.acts.os.shape)
+    if (os_ < 0).any():
+        i = np.unravel_index(int(np.argmin(os_)), os_.shape)
+        raise PropertyFailure(f"forward(...).os{fmt_index(i)} = {os_[i]!r} is negative", array="os", index=i)
+    m = os_.shape[1]
+    # exp(oa − lse) and exp(oa − max)/Σ are both right; their sums miss 1 by up to the os bounds
+    compare(ctx, "sum_k forward(...).os[:, k]", os_.sum(axis=1), np.ones(os_.shape[0]),
+            SAFETY * (ev.acts_bound.os.sum(axis=1) + (m + 4) * U64))
+    forward_check("os")(ctx, p)
+    # the part-A softmax, on the reference's logits
+    sm = ctx.recalled("softmax", p)
+    sm = value(sm) if sm is not None else ctx.call("softmax", ev.acts.oa)
+    compare(ctx, "softmax(oa)", sm, ev.acts.os, accepted(ev.acts_bound.os))
+
+
+def b4(ctx: Context, p: Problem) -> None:
+    ev = ctx.ref(p)
+    got = ctx.network("loss", p)
+    compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
+
+
+def risk_check(label: str):
+    def check(ctx: Context, p: Problem) -> None:
+        ev = ctx.ref(p)
+        got = ctx.network("risk", p)
+        if isinstance(got, (int, float, np.floating, np.integer)) and not isinstance(got, bool):
+            got = np.float64(got) if isinstance(got, (float, np.floating)) else got
+        if isinstance(got, np.floating):
+            got = np.asarray(got)
+        compare(ctx, f"risk(...) [{label}]", got, np.asarray(ev.risk), accepted(ev.risk_bound))
+    return check
+
+
+def b5_count(ctx: Context, p: Problem) -> None:
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    n, d, dh, m = p.dims
+    n_theta = dh * d + dh + m * dh + m
+    got = sum(int(np.size(getattr(g, f))) for f in PARAMS)
+    if got != n_theta:
+        raise PropertyFailure(f"the parameter gradients hold {got} scalars; n_θ = dh·d + dh + m·dh + m = {n_theta}")
+
+
+def b6(ctx: Context, case) -> None:
+    """Each step of gradient_descent is θ − η ∂R/∂θ, with ∂R/∂θ from the reference at that θ."""
+    p, eta, steps = case
+    prev = p.params
+    iterates = descents(ctx, p, eta, steps)
+    for t in range(1, steps + 1):
+        got = iterates[t - 1]
+        expect_fields(f"gradient_descent(steps={t})", got, PARAMS)
+        here = p._replace(params=type(p.params)(*prev))
+        ev = ctx.ref(here)
+        for f in PARAMS:
+            w, g, e = getattr(prev, f), getattr(ev.grads, f), getattr(ev.grads_bound, f)
+            want = w - eta * g
+            allowed = (eta * (SAFETY * e + slack(ctx, here, f))
+                       + SAFETY * 2 * U64 * (np.abs(w) + eta * np.abs(g)) + FLOOR)
+            compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f), want, allowed)
+        prev = got
+    if steps == 0:
+        got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
+        for f in PARAMS:
+            compare_exact(ctx, f"gradient_descent(steps=0).{f}", getattr(got, f), getattr(p.params, f))
+
+
+def descents(ctx: Context, p: Problem, eta: float, steps: int) -> list:
+    """gradient_descent(steps=t) for t = 1 … steps, in one round trip."""
+    calls = [("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": eta, "steps": t})
+             for t in range(1, steps + 1)]
+    return [value(r) for r in ctx.impl.call_each(calls)]
+
+
+def b6_cases() -> st.SearchStrategy:
+    # λ = 0: B6 is the descent loop; the regularized gradients are B18's, and X5
+    # checks that the loop uses them
+    return st.tuples(S.small_problems(max_side=5, lambdas_mode="zero"), st.floats(1e-3, 0.5), st.integers(0, 3))

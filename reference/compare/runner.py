@@ -1,0 +1,209 @@
+"""Running the catalog: Hypothesis per property, then a bulk random sweep.
+
+Both front ends (the pytest suite and ``handgrad-compare``) call
+:func:`run_property` / :func:`run_catalog`; neither defines a property.
+
+Settings profiles (``--hypothesis-profile`` in pytest, ``--profile`` in
+handgrad-compare): ``dev`` (quick), ``ci`` (derandomized), ``thorough`` (10× the
+examples of ``ci``, for nightly runs). All have ``deadline=None``: a first JAX
+compile takes longer than Hypothesis's default 200 ms deadline.
+
+>>> from reference.compare.catalog import Context, by_id
+>>> from reference.compare.sandbox import InProcessImpl
+>>> ctx = Context(InProcessImpl("handgrad"))
+>>> run_property(by_id("A5"), ctx, max_examples=20, seed=0).status
+'pass'
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Iterable
+
+import hypothesis
+from hypothesis import HealthCheck, settings
+
+from reference.compare import strategies as S
+from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure
+from reference.compare.problems import Problem, describe
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplTimeout
+from reference.compare.sweep import run_sweep
+
+__all__ = ["PROFILES", "register_profiles", "PropertyResult", "run_property", "run_catalog"]
+
+#: name → examples per property, problems in the bulk sweep, derandomize, and
+#: whether to steer Hypothesis toward large errors with ``hypothesis.target``
+#: (its optimisation phase about doubles the time per example).
+PROFILES: dict[str, dict[str, Any]] = {
+    "dev": {"max_examples": 20, "sweep": 500, "derandomize": False, "target": False},
+    "ci": {"max_examples": 30, "sweep": 1000, "derandomize": True, "target": False},
+    "thorough": {"max_examples": 300, "sweep": 20000, "derandomize": False, "target": True},
+}
+
+
+def register_profiles() -> None:
+    """Register the Hypothesis profiles ``dev``, ``ci`` and ``thorough``."""
+    for name, p in PROFILES.items():
+        settings.register_profile(
+            name, max_examples=p["max_examples"], deadline=None, derandomize=p["derandomize"],
+            database=None if p["derandomize"] else settings.default.database,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            print_blob=True)
+
+
+register_profiles()
+
+
+@dataclass
+class PropertyResult:
+    """What the report says about one property."""
+
+    id: str
+    question: str
+    title: str
+    status: str = "pass"  # pass / fail / error
+    examples: int = 0
+    sweep_examples: int = 0
+    seconds: float = 0.0
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    message: str = ""
+    counterexample: dict | None = None
+    replay: str = ""
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("max_abs_error", "max_rel_error"):
+            if not math.isfinite(d[k]):
+                d[k] = None if math.isnan(d[k]) else ("inf" if d[k] > 0 else "-inf")
+        return d
+
+
+_ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
+
+
+def run_property(prop: Property, ctx: Context, *, max_examples: int | None = None, seed: int | None = None,
+                 derandomize: bool | None = None, target: bool = False, shrink: bool = True,
+                 replay: str = "") -> PropertyResult:
+    """Run one property under Hypothesis; the result holds the smallest counterexample found.
+
+    A hang, crash or exit of the implementation ends the property at once (no
+    shrinking: each retry would cost a time-out or a restart) and reports the
+    example that caused it.
+    """
+    result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
+    ctx.stats = type(ctx.stats)()
+    outcome = _Outcome()
+    test = _settings(prop, _body(prop, ctx, result, outcome, target),
+                     max_examples=max_examples, seed=seed, derandomize=derandomize, shrink=shrink)
+    start = time.perf_counter()
+    try:
+        test()
+    except Exception as exc:  # noqa: BLE001 - a Hypothesis error or a bug of ours: report, never crash
+        _verdict(result, outcome, exc)
+    result.seconds = time.perf_counter() - start
+    result.max_abs_error = ctx.stats.max_abs_error
+    result.max_rel_error = ctx.stats.max_rel_error
+    if result.status == "fail" and prop.small and _is_large(outcome.example):
+        _try_smaller(result, prop, ctx, max_examples, seed, shrink)
+    return result
+
+
+@dataclass
+class _Outcome:
+    """What the test body saw last: the failure or the implementation's problem, and its example."""
+
+    problem: Exception | None = None
+    example: Any = None
+    aborted: bool = False
+
+
+def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcome, target: bool):
+    """The test Hypothesis runs: one check on one example, the statistics kept, aborts remembered."""
+    def test(example):
+        if outcome.aborted:
+            raise outcome.problem  # no more calls: Hypothesis replays quickly and stops
+        result.examples += 1
+        ctx.example_ratio = 0.0
+        ctx.forget()
+        try:
+            prop.check(ctx, example)
+        except (PropertyFailure, ImplProblem) as exc:
+            outcome.problem, outcome.example, outcome.aborted = exc, example, isinstance(exc, _ABORTING)
+            raise
+        finally:
+            if target and math.isfinite(ctx.example_ratio):
+                hypothesis.target(min(ctx.example_ratio, 1e300), label="error / allowed")
+    return test
+
+
+def _settings(prop: Property, test, *, max_examples, seed, derandomize, shrink):
+    """``test`` under Hypothesis with the run's settings, the property's explicit examples first."""
+    kwargs: dict[str, Any] = {"deadline": None, "database": None, "report_multiple_bugs": False,
+                              "suppress_health_check": list(HealthCheck)}
+    if max_examples is not None:
+        kwargs["max_examples"] = max_examples
+    if derandomize is not None:
+        kwargs["derandomize"] = derandomize
+    if seed is not None:
+        kwargs["derandomize"] = False
+    if not shrink:  # a verdict without the smallest counterexample, faster when many properties fail
+        kwargs["phases"] = [hypothesis.Phase.explicit, hypothesis.Phase.reuse, hypothesis.Phase.generate]
+    wrapped = hypothesis.given(prop.strategy())(test)
+    for ex in prop.examples:
+        wrapped = hypothesis.example(ex)(wrapped)
+    wrapped = settings(settings.default, **kwargs)(wrapped)
+    return hypothesis.seed(seed)(wrapped) if seed is not None else wrapped
+
+
+def _verdict(result: PropertyResult, outcome: _Outcome, exc: Exception) -> None:
+    """Fill in the result of a run that raised: a failure, the implementation's problem, or our own error."""
+    problem = outcome.problem
+    if problem is None or not isinstance(exc, (PropertyFailure, ImplProblem)):
+        result.status, result.message = "error", f"{type(exc).__name__}: {exc}"
+        return
+    result.counterexample = describe(outcome.example)
+    if isinstance(problem, PropertyFailure):
+        result.status, result.message, result.details = "fail", problem.message, problem.details()
+    else:
+        result.status, result.message = "error", str(problem)
+
+
+def _is_large(example: Any) -> bool:
+    return isinstance(example, Problem) and max(example.dims) > S.SMALL
+
+
+def _try_smaller(result: PropertyResult, prop: Property, ctx: Context, max_examples, seed, shrink) -> None:
+    """The failure was found on a large problem: look for one among small problems, which shrink well."""
+    small = replace(prop, strategy=prop.small, small=None, examples=())
+    stats = ctx.stats
+    again = run_property(small, ctx, max_examples=max(100, max_examples or 0), seed=seed, shrink=shrink)
+    ctx.stats = stats
+    result.examples += again.examples
+    result.seconds += again.seconds
+    if again.status == "fail":
+        result.message, result.details, result.counterexample = again.message, again.details, again.counterexample
+
+
+def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,
+                sweep: int = 0, seed: int | None = None, derandomize: bool | None = None, target: bool = False,
+                shrink: bool = True,
+                replay: Callable[[Property], str] = lambda p: "",
+                progress: Callable[[PropertyResult, int, int], None] | None = None,
+                ) -> tuple[list[PropertyResult], dict]:
+    """Every property under Hypothesis, then (if ``sweep``) the bulk sweep. Returns results and sweep figures."""
+    props = list(props)
+    results: dict[str, PropertyResult] = {}
+    for i, prop in enumerate(props):
+        r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
+                         target=target, shrink=shrink, replay=replay(prop))
+        results[prop.id] = r
+        if progress:
+            progress(r, i + 1, len(props))
+    figures: dict = {}
+    if sweep:
+        figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0)
+    return [results[p.id] for p in props], figures

@@ -1,0 +1,68 @@
+"""Broken implementations: what cannot load exits 2 with one line; hangs, crashes and exits are errors."""
+
+import json
+import time
+
+import pytest
+
+from support import BROKEN, compare
+
+
+@pytest.mark.parametrize("name,words", [
+    ("missing_names.py", ["missing API names", "backprop"]),
+    ("syntax_error.py", ["syntax error", "syntax_error.py:3"]),
+    ("raises_at_import.py", ["RuntimeError at import", "no data file"]),
+    ("exits_at_import.py", ["exit(3)"]),
+    ("hangs_at_import.py", ["did not finish within"]),
+])
+def test_unloadable_implementation_exits_2_with_one_line(name, words):
+    start = time.monotonic()
+    out = compare("--impl", str(BROKEN / name), "--timeout", "3")
+    assert out.returncode == 2
+    assert time.monotonic() - start < 30
+    line = out.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line and name in line
+    for w in words:
+        assert w in line
+
+
+def test_unloadable_implementation_still_writes_gradescope_results(tmp_path):
+    path = tmp_path / "results.json"
+    out = compare("--impl", str(BROKEN / "syntax_error.py"), "--format", "gradescope", "--output", str(path))
+    assert out.returncode == 2
+    data = json.loads(path.read_text())
+    assert data["score"] == 0 and "syntax error" in data["output"]
+
+
+def test_hang_in_a_call_is_an_error_and_the_run_goes_on():
+    start = time.monotonic()
+    out = compare("--impl", str(BROKEN / "hangs_in_call.py"), "--timeout", "2", "--examples", "5", "--sweep", "50",
+                  "--property", "B13", "--property", "B4", "--format", "json")
+    assert out.returncode == 1
+    assert time.monotonic() - start < 60
+    props = {p["id"]: p for p in json.loads(out.stdout)["properties"]}
+    assert props["B13"]["status"] == "error" and "did not return within 2 s" in props["B13"]["message"]
+    assert props["B4"]["status"] == "pass"
+
+
+def test_crash_and_exit_in_a_call_are_errors():
+    out = compare("--impl", str(BROKEN / "crashes_in_call.py"), "--examples", "5", "--sweep", "50",
+                  "--property", "B4", "--property", "B5-risk", "--property", "B7", "--format", "json")
+    assert out.returncode == 1
+    props = {p["id"]: p for p in json.loads(out.stdout)["properties"]}
+    assert props["B5-risk"]["status"] == "error" and "exited with status 7" in props["B5-risk"]["message"]
+    assert props["B4"]["status"] == "error" and "exit('giving up')" in props["B4"]["message"]
+    assert props["B7"]["status"] == "pass"
+
+
+def test_child_process_calls_in_every_form():
+    """call, call_many, call_each (also empty, as B6 makes it with steps = 0) through the child process."""
+    import numpy as np
+
+    from reference.compare.sandbox import SubprocessImpl
+    with SubprocessImpl("handgrad") as impl:
+        assert impl.call_each([]) == [] and impl.call_many("d_rect", []) == []
+        each = impl.call_each([("d_rect", (np.zeros(2),), {}), ("sign", (np.array([-2.0]),), {})])
+        assert each[0].value.tolist() == [0.0, 0.0] and each[1].value.tolist() == [-1.0]
+        many = impl.call_many("d_abs", [(np.array([0.0]),), (np.array([-3.0]),)])
+        assert [m.value.tolist() for m in many] == [[0.0], [-1.0]]

@@ -1,0 +1,72 @@
+"""Verdicts: each known-bad implementation is flagged under its question, equivalent rewrites pass."""
+
+import pytest
+
+from reference.compare.catalog import CATALOG, Context
+from reference.compare.runner import run_catalog
+from reference.compare.sandbox import InProcessImpl
+from support import implementation
+
+#: fixture → (questions it must fail, questions it may also fail as a consequence)
+BAD = {
+    "seed_000_literal": ({"A5", "A9", "B18"}, {"X5"}),
+    "seed_003_literal": ({"B7", "B8", "B10", "B13", "B14", "B15", "B16", "B17"},
+                         {"B5", "B6", "B9", "B11", "B12", "B18", "X1", "X2", "X3", "X4", "X5"}),
+    "bug_l1_constant": ({"B18"}, {"X5"}),
+    "bug_l1_penalty_sum": ({"B18"}, set()),
+    "bug_rect_ge": ({"A7", "B13", "B14", "B15", "B16", "B17"}, {"B6", "B18", "X1", "X5"}),
+    "bug_sum_not_mean": ({"B9", "B10", "B15", "B16", "X1"}, {"B6", "B18", "X5"}),
+    "bug_naive_softmax": ({"B3", "B4", "X4"}, set()),
+    "bug_mutates_input": ({"X2"}, set()),
+    "bug_float32": ({"X3", "B7", "B15", "B17"}, {f"B{i}" for i in range(6, 19)} | {"X1", "X4", "X5"}),
+    "bug_abs_quotient": ({"A6", "A9"}, set()),
+}
+EQUIVALENT = ["equivalent_einsum", "equivalent_logaddexp", "equivalent_seed_003_fixed"]
+
+
+def _verdicts(name, examples=8, sweep=0):
+    """Every property on a fixture; no shrinking (the verdict is what counts here)."""
+    with InProcessImpl(str(implementation(name))) as impl:
+        results, _ = run_catalog(Context(impl), CATALOG, max_examples=examples, sweep=sweep, seed=0, shrink=False)
+    return {r.question for r in results if r.status != "pass"}, results
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_implementation_is_flagged_under_the_right_question(name):
+    must, may = BAD[name]
+    failing, results = _verdicts(name)
+    assert must <= failing, f"{name}: expected {sorted(must)} to fail, got {sorted(failing)}"
+    assert failing <= must | may, f"{name}: unexpected failures {sorted(failing - must - may)}"
+    for r in results:
+        if r.status == "fail":
+            assert r.message and r.counterexample and r.counterexample.get("kind")
+
+
+@pytest.mark.parametrize("name", EQUIVALENT)
+def test_equivalent_rewrite_passes(name):
+    failing, results = _verdicts(name, examples=15, sweep=300)
+    assert not failing, [r.message for r in results if r.status != "pass"]
+
+
+# -- what must fail and what must pass ------------------------------------------
+@pytest.mark.parametrize("field", ["oa", "hs", "ha", "x", "W1", "b1", "W2", "b2"])
+def test_a_relative_error_of_1e_7_in_one_gradient_array_fails(tmp_path, field):
+    path = tmp_path / f"off_{field}.py"
+    path.write_text(
+        "from handgrad import *\nimport handgrad\n\n"
+        "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
+        "    g = handgrad.backprop(params, X, y, lambdas)\n"
+        f"    return g._replace({field}=g.{field} * (1 + 1e-7))\n")
+    with InProcessImpl(str(path)) as impl:
+        results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.id == "B18-all"],
+                                 max_examples=20, sweep=0, seed=0, shrink=False)
+    assert results[0].status == "fail" and f".{field} " in results[0].message, results[0].message
+
+
+def test_same_seed_same_report():
+    def run():
+        with InProcessImpl(str(implementation("bug_rect_ge"))) as impl:
+            results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.question in ("A7", "B13")],
+                                     max_examples=10, sweep=100, seed=3)
+        return [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in results]
+    assert run() == run()
