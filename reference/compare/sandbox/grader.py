@@ -1,26 +1,34 @@
-"""The grader's side of the sandbox: the implementation under test in a child process.
+"""The grader's side of the sandbox: the implementation under test in a contained child process.
 
 An implementation under check is untrusted code: it may hang, crash, exit, print,
-or modify its inputs. :class:`SubprocessImpl` runs it in a child process
-(:mod:`reference.compare.sandbox.worker`) with a time limit per call; a hang,
-crash or exit becomes an :class:`~reference.compare.sandbox.interface.ImplProblem`
-for the property concerned and the child is restarted for the next call.
+modify its inputs, or attack the grader. :class:`SubprocessImpl` runs it in a
+worker (:mod:`reference.compare.sandbox.worker`) contained as
+:mod:`reference.compare.sandbox.isolation` allows, with a time limit per call;
+what comes back is data (:mod:`reference.compare.sandbox.wire`), capped in size
+from the shapes the calls must return. A hang, crash, exit or malformed reply
+becomes an :class:`~reference.compare.sandbox.interface.ImplProblem` for the
+property concerned and the worker is restarted for the next call. Its output is
+kept in a bounded buffer (the last 64 kB), shown escaped.
 """
 
 from __future__ import annotations
 
 import collections
+import math
+import os
 import pathlib
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from multiprocessing.connection import Connection
-from typing import Sequence
+from typing import Any, Sequence
 
-from handgrad.types import ARGUMENTS
-from reference.compare.sandbox import worker
+from handgrad.types import PART_A, SHAPES
+from reference.compare.sandbox import isolation, wire, worker
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -29,203 +37,293 @@ from reference.compare.sandbox.interface import (
     ImplTimeout,
     LoadError,
     Replay,
-    as_call,
     as_calls,
+    check_sweep,
+    escape,
 )
 
-__all__ = ["SubprocessImpl"]
-
+__all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
 
 _BOOT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+_SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
+
+
+class DeadlineReached(ImplTimeout):
+    """The run's overall deadline passed: no more calls."""
+
+
+class OutputTail:
+    """The last ``size`` bytes a process wrote to a pipe, read by a thread (memory stays bounded)."""
+
+    def __init__(self, pipe, size: int = 64 << 10) -> None:
+        self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
+        threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
+
+    def _read(self, pipe) -> None:
+        with pipe:
+            while chunk := pipe.read1(1 << 16):
+                with self._lock:
+                    self.total += len(chunk)
+                    self._buf += chunk
+                    del self._buf[:-self.size]
+
+    def since(self, mark: int) -> str:
+        """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
+        with self._lock:
+            text = bytes(self._buf[-min(self.total - mark, self.size):]) if self.total > mark else b""
+        return escape(text.decode(errors="replace").strip(), 2000)
+
+
+def _entries(name: str, args: tuple) -> int:
+    """How many numbers a call of ``name`` on ``args`` returns, from the API's shapes."""
+    if name in PART_A:
+        x = args[0] if args else 0
+        return int(getattr(x, "size", 1))
+    try:
+        params, X = args[0], args[1]
+        sizes = {"n": X.shape[0], "d": X.shape[1], "dh": params[0].shape[0], "m": params[2].shape[0]}
+    except (AttributeError, IndexError, TypeError):
+        return 0
+    prefix = {"gradient_descent": ("W1", "b1", "W2", "b2")}.get(name)
+    keys = prefix or [k for k in SHAPES if k == name or k.startswith(name + ".")]
+    return sum(math.prod(sizes[s] for s in SHAPES[k]) for k in keys)
 
 
 class SubprocessImpl(Impl):
-    """An untrusted implementation in a child process, ``timeout`` seconds a call."""
+    """An untrusted implementation in a contained child process, ``timeout`` seconds a call.
 
-    def __init__(self, spec: str, *, timeout: float = 10.0) -> None:
-        if not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds; got {timeout!r}")
-        self.spec = spec
-        self.timeout = float(timeout)
+    ``deadline`` (a ``time.monotonic()`` value) ends every call after it with
+    :class:`DeadlineReached`. ``hide`` names folders the worker must not see
+    (in the namespace mode). The submission (a .py file or a folder holding one)
+    is copied into the worker's own folder; a module name is imported as installed.
+    """
+
+    def __init__(self, spec: str, *, timeout: float = 10.0, deadline: float | None = None,
+                 limits: isolation.Limits | None = None, hide: tuple[str, ...] = ()) -> None:
+        if not (math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
+        self.spec, self.timeout, self.deadline = spec, float(timeout), deadline
+        self.limits, self.hide = limits or isolation.Limits(), tuple(hide)
+        self.isolation = isolation.probe()
         self.timeouts: collections.Counter[str] = collections.Counter()
+        self.modules: set[str] = set()  # watched modules the submission's process imported
         self._proc: subprocess.Popen | None = None
-        self._conn: Connection | None = None
-        self._stderr = tempfile.TemporaryFile()
+        self._sock: socket.socket | None = None
+        self._ids = 0
+        self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
+        os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
+        self._target, self._shown = self._stage(spec)
         self._start()
 
     # -- process management ------------------------------------------------
+    def _stage(self, spec: str) -> tuple[str, str]:
+        """Copy a submission file (and its folder's Python files) into the worker's folder."""
+        path = pathlib.Path(spec)
+        if not (spec.endswith(".py") or os.sep in spec or "/" in spec):
+            return spec, ""
+        if not path.is_file():
+            return spec, ""  # the worker says the file does not exist
+        home = pathlib.Path(self._workdir, "submission")
+        shutil.copytree(path.parent, home, ignore=lambda d, names: [n for n in names if n.startswith(".")])
+        return str(home / path.name), str(path.parent.resolve())
+
+    def _shown_text(self, text: str) -> str:
+        """A message with the worker's copy of the submission's folder named as the user named it."""
+        return text.replace(str(pathlib.Path(self._workdir, "submission")), self._shown) if self._shown else text
+
     def _start(self) -> None:
         parent, child = socket.socketpair()
-        spec = self.spec
-        if spec.endswith(".py") or "/" in spec:
-            spec = str(pathlib.Path(spec).resolve()) if pathlib.Path(spec).exists() else spec
+        argv = [sys.executable, "-I", "-c", _BOOT, worker.__file__, str(child.fileno()), self._target]
+        line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
+                                          hide=self.hide)
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, worker.__file__, str(child.fileno()), spec],
-            pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-        )
+            line, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._workdir),
+            start_new_session=True, preexec_fn=preexec)
         child.close()
-        self._conn = Connection(parent.detach())
-        reply = self._receive(self.timeout, "import")
-        if reply is None:
+        self._sock = parent
+        self.output = OutputTail(self._proc.stdout)
+        try:
+            hello = self._receive(self._left(self.timeout), "import", 1 << 16)
+        except ImplProblem as exc:
+            self._kill()
+            raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
+        self._loaded(hello)
+
+    def _loaded(self, hello: Any) -> None:
+        if hello is None:
             self._kill()
             raise LoadError(f"{self.spec}: import did not finish within {self.timeout:g} s (a hang at import?)")
-        if reply[0] == "load-error":
+        if isinstance(hello, dict) and isinstance(hello.get("load_error"), str):
             self._kill()
-            raise LoadError(reply[1])
-        if reply[0] != "loaded":
+            raise LoadError(self._shown_text(escape(hello["load_error"], 1000)))
+        if not (isinstance(hello, dict) and hello.get("loaded") is True and isinstance(hello.get("missing"), list)):
             self._kill()
-            raise LoadError(f"{self.spec}: {reply[1] if len(reply) > 1 else reply}")
-        if reply[1]:
+            raise LoadError(f"{self.spec}: the worker did not start as it should")
+        self._note_modules(hello.get("modules"))
+        if hello["missing"]:
             self._kill()
-            raise LoadError(f"{self.spec}: missing API names: {', '.join(reply[1])}")
+            raise LoadError(f"{self.spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
 
-    def _stderr_tail(self) -> str:
+    def _note_modules(self, modules: Any) -> None:
+        if isinstance(modules, list):
+            self.modules |= {m for m in modules if m in worker.WATCHED}
+
+    def _left(self, timeout: float) -> float:
+        """This call's time: ``timeout``, cut to the overall deadline."""
+        if self.deadline is None:
+            return timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlineReached("not called: the overall deadline (--total-timeout) was reached")
+        return min(timeout, left)
+
+    def _receive(self, timeout: float, what: str, limit: int) -> Any:
+        """The worker's next frame; None on time-out; ImplCrashed if it died or broke the protocol."""
+        assert self._sock is not None and self._proc is not None
+        mark = self.output.total
         try:
-            self._stderr.seek(0)
-            lines = self._stderr.read().decode(errors="replace").strip().splitlines()
-        except OSError:
-            return ""
-        return " | ".join(lines[-3:])
+            return wire.receive(self._sock, deadline=time.monotonic() + timeout, limit=limit)
+        except TimeoutError:
+            return None
+        except (EOFError, OSError, wire.WireError) as exc:
+            broke = isinstance(exc, wire.WireError)
+            detail = f"a reply that breaks the protocol ({exc})" if broke else self._death()
+            self._kill()
+            tail = self.output.since(mark)
+            raise ImplCrashed(self._shown_text(f"{what}: {detail}" + (f"; output: {tail}" if tail else ""))) from None
 
-    def _receive(self, timeout: float, what: str):
-        """The child's next message, None on time-out; a dead child raises or, at import, is described."""
-        assert self._conn is not None and self._proc is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            try:
-                if self._conn.poll(min(left, 0.5)):
-                    return self._conn.recv()
-            except (EOFError, OSError):
-                pass
-            code = self._proc.poll()
-            if code is not None:
-                try:
-                    if self._conn.poll(0):
-                        return self._conn.recv()
-                except (EOFError, OSError):
-                    pass
-                tail = self._stderr_tail()
-                detail = f"the process exited with status {code}" + (f"; stderr: {tail}" if tail else "")
-                if what == "import":
-                    return ("load-error", f"{self.spec}: {detail} at import")
-                raise ImplCrashed(f"{what}: {detail}")
+    def _death(self) -> str:
+        assert self._proc is not None
+        try:
+            code = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the process stopped answering"
+        if code < 0:
+            return f"the process was killed by signal {signal.Signals(-code).name}"
+        return f"the process exited with status {code}"
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)  # the worker's session: it and what it started
+            except (ProcessLookupError, PermissionError):
+                self._proc.kill()
             self._proc.wait()
-        if self._conn is not None:
-            self._conn.close()
-        self._proc = self._conn = None
+        if self._sock is not None:
+            self._sock.close()
+        self._proc = self._sock = None
 
     def _ensure(self) -> None:
         if self._proc is None or self._proc.poll() is not None:
             self._kill()
-            self._start()
+            try:
+                self._start()
+            except LoadError as exc:
+                raise ImplCrashed(f"the process could not be restarted: {exc}") from None
 
-    def _exchange(self, message, name: str, timeout: float):
+    def _send(self, message: dict, name: str, timeout: float) -> None:
         self._ensure()
-        assert self._conn is not None
+        assert self._sock is not None
         try:
-            self._conn.send(message)
-        except (OSError, EOFError):
+            self._sock.settimeout(timeout)
+            wire.send(self._sock, message)
+        except OSError:  # a worker that does not read, or died
             self._kill()
-            raise ImplCrashed(f"{name}: the process died") from None
-        try:
-            reply = self._receive(timeout, name)
-        except ImplCrashed:
-            self._kill()
-            raise
+            raise ImplCrashed(f"{name}: the process does not take its calls") from None
+
+    def _reply(self, name: str, timeout: float, limit: int, key: str) -> Any:
+        """The reply to the request just sent: its ``key`` part; a time-out stops the worker."""
+        reply = self._receive(timeout, name, limit)
         if reply is None:
             self._kill()
             self.timeouts[name] += 1
             raise ImplTimeout(f"{name} did not return within {timeout:g} s (the process was stopped)")
-        return reply
+        if not isinstance(reply, dict) or reply.get("id") != self._ids or key not in reply:
+            self._kill()
+            raise ImplCrashed(f"{name}: a reply that does not answer the call")
+        return reply[key]
 
     # -- the interface -------------------------------------------------------
     def call(self, name: str, *args, **kwargs) -> Call:
-        if self.timeouts[name] >= 3:
-            raise ImplTimeout(f"{name} timed out 3 times already; not called again")
-        reply = self._exchange(("call", name, args, kwargs, ARGUMENTS[name]), name, self.timeout)
-        return as_call(reply, name)
+        result = self.call_each([(name, args, kwargs)])[0]
+        if isinstance(result, ImplProblem):
+            raise result
+        return result
 
     def call_many(self, name: str, arg_list: Sequence[tuple], **kwargs) -> list[Call | ImplProblem]:
-        if not arg_list:
-            return []
-        try:
-            reply = self._exchange(("many", name, list(arg_list), kwargs, ARGUMENTS[name]),
-                                   name, self.timeout)
-        except ImplProblem:
-            return super().call_many(name, arg_list, **kwargs)  # one by one, to find the culprit
-        return as_calls(reply[1], [name] * len(arg_list))
+        return self.call_each([(name, tuple(args), kwargs) for args in arg_list])
 
     def call_each(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
         return self.submit_each(calls)()
 
     def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
-        if not calls or any(self.timeouts[name] >= 3 for name, _, _ in calls):
-            return super().submit_each(calls, checked=checked)
-        message = ("each", [(name, args, kwargs, ARGUMENTS[name]) for name, args, kwargs in calls],
-                   checked)
+        if not calls:
+            return lambda: []
+        names = [name for name, _, _ in calls]
         try:
-            self._ensure()
-            assert self._conn is not None
-            self._conn.send(message)  # the child reads at once: one message in flight, no deadlock
-        except (OSError, EOFError, LoadError):
-            self._kill()
-            return super().submit_each(calls, checked=checked)
+            timeout = self._left(self.timeout)
+            if any(self.timeouts[n] >= 3 for n in names):
+                raise ImplTimeout(f"{names[0]} timed out 3 times already; not called again")
+            self._ids += 1
+            self._send({"op": "each", "id": self._ids, "calls": [list(c) for c in calls], "checked": checked},
+                       names[0], timeout)
+        except ImplProblem as exc:
+            problem = exc
+            if isinstance(problem, ImplTimeout):  # deadline, or timed out too often: none is called
+                return lambda: [problem] * len(calls)
+            return (lambda: [problem]) if len(calls) == 1 else (lambda: Impl.call_each(self, calls))
+        limit = _SLACK + 8 * 4 * sum(_entries(n, a) for n, a, _ in calls)
 
         def collect() -> list[Call | ImplProblem]:
             try:
-                reply = self._receive(self.timeout, calls[0][0])
-            except ImplCrashed:
-                reply = None
-            if reply is None:  # a hang or a crash somewhere: one call at a time, to find the culprit
-                self._kill()
-                return Impl.call_each(self, calls)
-            return as_calls(reply[1], [name for name, _, _ in calls])
+                replies = self._reply(names[0], timeout, limit, "replies")
+            except ImplProblem as exc:
+                if len(calls) == 1:
+                    return [exc]
+                return Impl.call_each(self, calls)  # a hang or a crash somewhere: one at a time, to find it
+            return [self._shown_call(r) for r in as_calls(replies, names)]
         return collect
 
+    def _shown_call(self, r):
+        return type(r)(self._shown_text(str(r))) if isinstance(r, ImplProblem) else r
+
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
-        """Sent at once; the child cuts the problems and computes while the caller evaluates the reference."""
+        """Sent at once; the worker cuts the problems and computes while the grader evaluates the reference."""
         names = [n for n, _ in calls]
-        if not calls or any(self.timeouts[n] >= 3 for n in set(names)):
-            return self._sweep_one_by_one(batch, calls)
         try:
-            self._ensure()
-            assert self._conn is not None
-            self._conn.send(("sweep", batch, calls))  # the child reads at once: one message in flight
-        except (OSError, EOFError, LoadError):
-            self._kill()
+            timeout = self._left(self.timeout)
+            if not calls or any(self.timeouts[n] >= 3 for n in set(names)):
+                raise ImplTimeout("one at a time")
+            self._ids += 1
+            self._send({"op": "sweep", "id": self._ids, "batch": batch, "calls": [list(c) for c in calls]},
+                       names[0], timeout)
+        except ImplProblem:
             return self._sweep_one_by_one(batch, calls)
+        expected = sum(v.size for k, v in batch.items() if k in ("X", "W1", "b1", "W2", "b2")) * 8
+        limit = _SLACK + 64 * expected
 
         def collect():
             try:
-                reply = self._receive(self.timeout, names[0])
-            except ImplCrashed:
-                reply = None
-            if reply is None:
-                self._kill()
+                return check_sweep(self._reply(names[0], timeout, limit, "sweep"), batch, calls)
+            except ImplProblem:
                 return self._sweep_one_by_one(batch, calls)()
-            return reply[1]
         return collect
 
     def _sweep_one_by_one(self, batch: dict, calls: list[tuple[str, int]]):
         """After a hang or crash in a batch: each call alone, with the time limit, to find the culprit."""
         results = Impl.call_each(self, [(n, worker.cut(batch, n, i), {}) for n, i in calls])
-        out = worker.sweep_calls(Replay(results), batch, calls)
+        out = check_sweep(worker.sweep_calls(Replay(results), batch, calls), batch, calls)
         return lambda: out
 
     def close(self) -> None:
-        if self._conn is not None and self._proc is not None and self._proc.poll() is None:
+        if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             try:
-                self._conn.send(("quit",))
-                self._proc.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
+                self._sock.settimeout(2)
+                wire.send(self._sock, {"op": "modules"})
+                reply = wire.receive(self._sock, deadline=time.monotonic() + 2, limit=1 << 16)
+                self._note_modules(reply.get("modules") if isinstance(reply, dict) else None)
+            except (OSError, EOFError, TimeoutError, wire.WireError):
                 pass
         self._kill()
-        self._stderr.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)

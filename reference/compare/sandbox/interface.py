@@ -15,16 +15,17 @@ array([0., 1.])
 
 from __future__ import annotations
 
-import collections
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from handgrad.types import API, ARGUMENTS
-from reference.compare.sandbox import worker
+import numpy as np
+
+from handgrad.types import API, ARGUMENTS, DIMS
+from reference.compare.sandbox import wire, worker
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
-    "LoadError", "Impl", "InProcessImpl", "Replay", "as_calls", "as_call",
+    "LoadError", "Impl", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
 ]
 
 
@@ -76,32 +77,17 @@ class LoadError(Exception):
     """The implementation cannot be loaded, or lacks API names (exit status 2)."""
 
 
-_nt_cache: dict[tuple, type] = {}
+def escape(text: Any, limit: int = 500) -> str:
+    """Text from the submission, safe to show on one line: control characters escaped, length capped."""
+    text = text if isinstance(text, str) else repr(text)
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:limit])
+    return out + ("…" if len(text) > limit else "")
 
 
-def _restore(v):
-    if isinstance(v, tuple) and len(v) == 4 and v[0] == "namedtuple":
-        _, typename, fields, values = v
-        key = (typename, fields)
-        if key not in _nt_cache:
-            _nt_cache[key] = collections.namedtuple(typename, fields)
-        return _nt_cache[key](*(_restore(x) for x in values))
-    if isinstance(v, tuple) and len(v) == 3 and v[0] == "object":
-        return _Opaque(v[1], v[2])
-    if isinstance(v, tuple):
-        return tuple(_restore(x) for x in v)
-    return v
-
-
-@dataclass
-class _Opaque:
-    """A returned object that could not cross the process boundary."""
-
-    typename: str
-    text: str
-
-
-def as_calls(replies, names) -> list:
+def as_calls(replies: Any, names: Sequence[str]) -> list:
+    """A worker's replies to several calls: a Call or an ImplProblem each (a missing reply is a problem)."""
+    if not isinstance(replies, list) or len(replies) != len(names):
+        return [ImplCrashed(f"{name}: the worker's replies do not match its calls") for name in names]
     out: list = []
     for r, name in zip(replies, names):
         try:
@@ -111,17 +97,49 @@ def as_calls(replies, names) -> list:
     return out
 
 
-def as_call(message, name: str) -> Call:
-    """A worker's reply to one call as a Call, or its problem raised."""
-    kind = message[0]
-    if kind == "ok":
-        return Call(_restore(message[1]), list(message[2]), list(message[3]))
-    if kind == "raised":
-        _, typ, msg, where = message
-        raise ImplRaised(f"{name} raised {typ}: {msg}" + (f" (at {where})" if where else ""))
-    if kind == "exit":
-        raise ImplExited(f"{name} called exit({message[1]!r})")
-    raise ImplCrashed(f"{name}: unexpected reply {kind!r}")
+def as_call(reply: Any, name: str) -> Call:
+    """A worker's reply to one call (decoded data, checked here) as a Call, or its problem raised."""
+    status = reply.get("status") if isinstance(reply, dict) else None
+    if status == "ok" and "value" in reply:
+        mutated, warned = reply.get("mutated"), reply.get("warnings")
+        if not isinstance(mutated, list) or not isinstance(warned, list):
+            raise ImplCrashed(f"{name}: a reply of the wrong form")
+        return Call(reply["value"], [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
+    if status == "raised":
+        where = escape(reply.get("where", ""), 300)
+        raise ImplRaised(f"{name} raised {escape(reply.get('type'), 100)}: {escape(reply.get('message'))}"
+                         + (f" (at {where})" if where else ""))
+    if status == "exit":
+        raise ImplExited(f"{name} called exit({escape(reply.get('code'), 200)})")
+    raise ImplCrashed(f"{name}: a reply of the wrong form")
+
+
+def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
+    """The sweep's stacked results, checked: every called function's arrays of the padded shapes.
+
+    What is missing, of another shape or dtype, counts as not returned: ``ok``
+    False for every problem it concerns. The grader, not the worker, decides
+    what was called (``calls``) and so what must be there.
+    """
+    B = len(batch["dims"])
+    bucket = {"n": batch["X"].shape[1], "d": batch["X"].shape[2], "dh": batch["W1"].shape[1],
+              "m": batch["W2"].shape[1]}
+    called = {name for name, _ in calls}
+    got = reply if isinstance(reply, dict) else {}
+    values, ok = got.get("values") or {}, got.get("ok") or {}
+    out_values, out_ok = {}, {}
+    for name_, (fn, _, axes) in worker.SWEEP_FIELDS.items():
+        if fn not in called:
+            continue
+        shape = (B,) + tuple(bucket[DIMS[a]] for a in axes)
+        v = values.get(name_) if isinstance(values, dict) else None
+        k = ok.get(name_) if isinstance(ok, dict) else None
+        good = (isinstance(v, np.ndarray) and v.shape == shape and v.dtype == np.float64
+                and isinstance(k, np.ndarray) and k.shape == (B,) and k.dtype == np.bool_)
+        out_values[name_] = v if good else np.zeros(shape)
+        out_ok[name_] = k if good else np.zeros(B, bool)
+    errors = got.get("errors") if isinstance(got.get("errors"), list) else []
+    return {"values": out_values, "ok": out_ok, "errors": errors}
 
 
 class Impl:
@@ -164,7 +182,7 @@ class Impl:
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
-        results = worker.sweep_calls(self.module, batch, calls)
+        results = check_sweep(wire.decode(wire.encode(worker.sweep_calls(self.module, batch, calls))), batch, calls)
         return lambda: results
 
     def close(self) -> None:
@@ -192,4 +210,5 @@ class InProcessImpl(Impl):
 
     def call(self, name: str, *args, **kwargs) -> Call:
         reply = worker.call_checked(getattr(self.module, name), args, kwargs, ARGUMENTS[name])
-        return as_call(reply, name)
+        # through the wire as in a child process: the same plain data, whatever the module returned
+        return as_call(wire.decode(wire.encode(reply)), name)

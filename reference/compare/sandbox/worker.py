@@ -1,19 +1,22 @@
-"""Run an implementation's calls: in this process, or as a worker in a child process.
+"""The worker's side of the sandbox: import the implementation, answer the grader's calls.
 
-This file imports only the standard library, NumPy and handgrad's types, so the
-child started by :mod:`reference.compare.sandbox.grader` (``python -c`` running
-this path) never loads JAX unless the implementation under test does. Protocol on a socket passed as a file
-descriptor, one pickled tuple per message:
+This file imports only the standard library, NumPy, handgrad's types and the
+wire, so the child started by :mod:`reference.compare.sandbox.grader` (``python
+-I`` running this path) never loads JAX unless the implementation under test
+does. Messages are frames of :mod:`reference.compare.sandbox.wire` (data only)
+on a socket passed as a file descriptor:
 
-    parent → child: ("call", name, args, kwargs, arg_names) | ("many", name, [args…], kwargs, arg_names)
-                    | ("each", [(name, args, kwargs, arg_names)…], checked)
-                    | ("sweep", padded batch, [(name, problem index)…]) | ("quit",)
-    child → parent: ("ok", value, mutated, warnings) | ("raised", type, message, where)
-                    | ("exit", code) | ("many", [replies…]) | ("each", [replies…])
-                    | ("sweep", {"values": …, "ok": …, "errors": …})
+    grader → worker: {"op": "each", "id", "calls": [[name, args, kwargs]…], "checked"}
+                     | {"op": "sweep", "id", "batch": {…}, "calls": [[name, problem index]…]}
+                     | {"op": "modules"} | {"op": "quit"}
+    worker → grader: {"id", "replies": [reply…]} | {"id", "sweep": {"values", "ok", "errors"}}
+                     | {"modules": […]}
+    reply: {"status": "ok", "value", "mutated", "warnings"}
+           | {"status": "raised", "type", "message", "where"} | {"status": "exit", "code"}
 
-At start the child imports the implementation and answers ("loaded", missing)
-or ("load-error", reason).
+At start the worker imports the implementation and answers {"loaded": true,
+"missing": […], "modules": […]} or {"load_error": reason}. Everything in this
+process is the submission's to change: the grader checks every reply as data.
 """
 
 from __future__ import annotations
@@ -22,15 +25,29 @@ import importlib
 import importlib.util
 import os
 import pathlib
+import socket
 import sys
+import time
 import traceback
 import warnings
 
 import numpy as np
 
-from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Lambdas, Params
+from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
+from reference.compare.sandbox import wire
 
-__all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "sweep_calls", "plain", "main"]
+__all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "sweep_calls", "watched_modules",
+           "main", "WATCHED"]
+
+#: Modules whose presence in the submission's process is an integrity finding: the
+#: answer key (handgrad's and reference's own functions) and autodiff libraries.
+WATCHED = ("handgrad.network", "handgrad.functions", "reference", "jax", "torch", "tensorflow", "autograd")
+_TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
+
+
+def watched_modules() -> list[str]:
+    """The watched modules this process has imported (top-level names and the answer key's modules)."""
+    return sorted(w for w in WATCHED if w in sys.modules)
 
 
 def load(spec: str):
@@ -94,17 +111,6 @@ def _mutated(snapshot) -> list[str]:
     return [p for p, a, shape, data in snapshot if a.shape != shape or a.tobytes() != data]
 
 
-def plain(value):
-    """A picklable form of a result: named tuples become ("namedtuple", typename, fields, values)."""
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return ("namedtuple", type(value).__name__, tuple(value._fields), [plain(v) for v in value])
-    if isinstance(value, tuple):
-        return tuple(plain(v) for v in value)
-    if isinstance(value, (np.ndarray, np.generic, int, float, bool, str, type(None))):
-        return value
-    return ("object", type(value).__name__, repr(value)[:200])
-
-
 def call_checked(fn, args: tuple, kwargs: dict, arg_names: tuple[str, ...] = (), *, private: bool = False):
     """Call ``fn`` on ``args``; say which inputs it modified and what it warned.
 
@@ -122,25 +128,30 @@ def call_checked(fn, args: tuple, kwargs: dict, arg_names: tuple[str, ...] = (),
             warnings.simplefilter("always")
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 value = fn(*given, **kwargs)
-    except SystemExit as exc:
-        return ("exit", exc.code)
     except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
+        return _problem(exc)
+    texts = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return {"status": "ok", "value": value, "mutated": _mutated(snapshot), "warnings": texts}
+
+
+def _problem(exc: BaseException) -> dict:
+    """The reply for a call that raised or exited."""
+    if isinstance(exc, SystemExit):
+        return {"status": "exit", "code": repr(exc.code)[:200]}
+    try:
         tb = traceback.extract_tb(exc.__traceback__)
         where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else ""
-        return ("raised", type(exc).__name__, str(exc)[:500], where)
-    texts = [f"{w.category.__name__}: {w.message}" for w in caught]
-    return ("ok", plain(value), _mutated(snapshot), texts)
+        return {"status": "raised", "type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+    except BaseException:  # noqa: BLE001 - an exception whose str() raises
+        return {"status": "raised", "type": "exception", "message": "(its message could not be read)", "where": ""}
 
 
 def call_fast(fn, args: tuple, kwargs: dict):
-    """Call ``fn`` without watching inputs or warnings (the bulk sweep: X2 and X4 check those)."""
+    """Call ``fn`` without watching inputs or warnings (X2 and X4 check those)."""
     try:
-        return ("ok", plain(fn(*args, **kwargs)), [], [])
-    except SystemExit as exc:
-        return ("exit", exc.code)
-    except BaseException as exc:  # noqa: BLE001
-        tb = traceback.extract_tb(exc.__traceback__)
-        return ("raised", type(exc).__name__, str(exc)[:500], f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "")
+        return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
+    except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
+        return _problem(exc)
 
 
 def cut(batch: dict, fn: str, i: int) -> tuple:
@@ -166,7 +177,7 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
 
     Each problem is cut from the batch here and each result written into a
     (B, …) array at once: nothing per problem crosses the process boundary.
-    Returns {"values": {field: array}, "ok": {field: bool (B,)}, "errors": {(name, i): reply}};
+    Returns {"values": {field: array}, "ok": {field: bool (B,)}, "errors": [[name, i, reply]…]};
     ``ok`` is False where an output is missing or has the wrong shape or dtype.
     """
     dims = batch["dims"].tolist()
@@ -178,16 +189,13 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
             values[k] = np.zeros((len(dims),) + tuple(bucket[a] for a in axes))
             ok[k] = np.zeros(len(dims), bool)
             by_name[fn].append((values[k], ok[k], field, axes))
-    errors = {}
+    errors = []
     functions = {name: getattr(module, name) for name in names}
     for name, i in calls:
         try:
             result = functions[name](*cut(batch, name, i))
-        except SystemExit as exc:
-            errors[(name, i)] = ("exit", exc.code)
-            continue
         except BaseException as exc:  # noqa: BLE001 - untrusted code
-            errors[(name, i)] = ("raised", type(exc).__name__, str(exc)[:500], "")
+            errors.append([name, i, _problem(exc)])
             continue
         row = dims[i]
         for out, good, field, axes in by_name[name]:
@@ -201,48 +209,51 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
     return {"values": values, "ok": ok, "errors": errors}
 
 
-def _serve(conn, spec: str) -> None:
+def _handshake(sock: socket.socket, spec: str):
+    """Import the implementation and say so; None if it could not be imported."""
     try:
         module = load(spec)
     except BaseException as exc:  # noqa: BLE001
-        conn.send(("load-error", describe_load_error(spec, exc)))
-        return
-    missing = [n for n in API if not hasattr(module, n)]
-    conn.send(("loaded", missing))
-    while True:
+        wire.send(sock, {"load_error": describe_load_error(spec, exc)})
+        return None
+    wire.send(sock, {"loaded": True, "missing": [n for n in API if not hasattr(module, n)],
+                     "modules": watched_modules()})
+    return module
+
+
+def _answer(module, msg: dict):
+    """The reply to one request."""
+    if msg.get("op") == "each":
+        checked = msg.get("checked", True)
+        return {"id": msg["id"], "replies": [
+            call_checked(getattr(module, name), tuple(args), kwargs, ARGUMENTS.get(name, ()), private=True)
+            if checked else call_fast(getattr(module, name), tuple(args), kwargs)
+            for name, args, kwargs in msg["calls"]]}
+    if msg.get("op") == "sweep":
+        return {"id": msg["id"], "sweep": sweep_calls(module, msg["batch"], [tuple(c) for c in msg["calls"]])}
+    return {"modules": watched_modules()}
+
+
+def _serve(sock: socket.socket, spec: str) -> None:
+    module = _handshake(sock, spec)
+    while module is not None:
         try:
-            msg = conn.recv()
+            msg = wire.receive(sock, deadline=time.monotonic() + 1e9, limit=1 << 40, types=_TYPES)
         except EOFError:
             return
-        if msg[0] == "quit":
+        if msg.get("op") == "quit":
             return
-        if msg[0] == "call":
-            _, name, args, kwargs, arg_names = msg
-            conn.send(call_checked(getattr(module, name), args, kwargs, arg_names, private=True))
-        elif msg[0] == "each":
-            _, calls, checked = msg
-            conn.send(("each", [call_checked(getattr(module, name), args, kwargs, arg_names, private=True)
-                                if checked else call_fast(getattr(module, name), args, kwargs)
-                                for name, args, kwargs, arg_names in calls]))
-        elif msg[0] == "sweep":
-            _, batch, calls = msg
-            conn.send(("sweep", sweep_calls(module, batch, calls)))
-        elif msg[0] == "many":
-            _, name, arg_list, kwargs, arg_names = msg
-            conn.send(("many", [call_checked(getattr(module, name), a, kwargs, arg_names, private=True)
-                                for a in arg_list]))
+        wire.send(sock, _answer(module, msg))
 
 
 def main(fd: int, spec: str) -> None:
-    from multiprocessing.connection import Connection
-
-    conn = Connection(fd)
-    # The implementation's prints must not reach the report: stdout goes to stderr.
+    sock = socket.socket(fileno=fd)
+    # The implementation's prints must not reach the grader's output: stdout goes to stderr.
     sys.stdout = sys.stderr
     try:
-        _serve(conn, spec)
+        _serve(sock, spec)
     finally:
-        conn.close()
+        sock.close()
 
 
 if __name__ == "__main__":

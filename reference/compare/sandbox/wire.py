@@ -1,0 +1,273 @@
+"""The wire between the grader and the worker: data only, parsed strictly, never objects.
+
+A message is a tree of plain values — None, bool, int, float, str, lists,
+tuples, named tuples, str-keyed dicts, NumPy arrays and scalars — sent as one
+frame::
+
+    [8 bytes: header length][header: JSON][8 bytes: body length][body: the arrays' raw bytes]
+
+The header describes the tree; each array is ``{"array": k}`` with entry k of
+the header's array table giving its dtype (from a short whitelist, little-endian)
+and shape, its bytes in the body in order. Floats travel as ``float.hex`` (exact,
+nan and ±inf included). Anything else becomes ``{"object": type name, "repr": …}``:
+a description, never the object.
+
+:func:`decode` rebuilds the tree without constructing any object the sender
+names: arrays are plain ``ndarray`` (a subclass, a mask or an override on the
+sending side has no effect here), named tuples are built from validated field
+names. Sizes are capped by the receiver: a frame over its limits, malformed
+JSON, an unknown node or dtype, a shape that does not match the bytes — each is
+a :class:`WireError`, never a crash.
+
+>>> import numpy as np
+>>> decode(encode({"x": np.arange(3.0), "r": float("nan")}))["x"]
+array([0., 1., 2.])
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import keyword
+import math
+import socket
+import struct
+import time
+from typing import Any
+
+import numpy as np
+
+__all__ = ["WireError", "Opaque", "encode", "decode", "send", "receive", "DTYPES", "HEADER_LIMIT"]
+
+#: The dtypes that may cross (little-endian); anything else is described, not sent.
+DTYPES = frozenset({"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4", "<u2", "|u1", "|b1"})
+HEADER_LIMIT = 1 << 22  # 4 MiB of JSON: far more than any legitimate reply's description
+_DEPTH = 12
+_TEXT = 4000            # characters kept of any string
+_NAMED = {"Params", "Lambdas", "Activations", "Gradients"}
+
+
+class WireError(Exception):
+    """A frame that breaks the protocol: too large, malformed, or not the data it claims."""
+
+
+class Opaque(collections.namedtuple("Opaque", "typename text")):
+    """What arrived instead of an object that cannot cross: its type's name and a short repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.typename} object: {self.text}>"
+
+
+# -- encoding (the sender: any process) ----------------------------------------
+def _node(value: Any, arrays: list, depth: int) -> Any:
+    if depth > _DEPTH:
+        return {"object": "nested too deep", "repr": ""}
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return {"int": str(value)[:400]}
+    if isinstance(value, float):
+        return {"float": float.hex(value)}
+    if isinstance(value, str):
+        return value[:_TEXT]
+    if isinstance(value, (np.ndarray, np.generic)):
+        kind = "array" if isinstance(value, np.ndarray) else "scalar"
+        a = np.asarray(value)
+        dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
+        if dtype.str not in DTYPES:
+            return {"object": f"{type(value).__name__} of dtype {a.dtype}", "repr": ""}
+        arrays.append(a.astype(dtype, order="C", copy=False))  # 0-d stays 0-d
+        return {kind: len(arrays) - 1}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {"namedtuple": type(value).__name__[:100], "fields": [str(f)[:100] for f in value._fields],
+                "values": [_node(v, arrays, depth + 1) for v in value]}
+    if isinstance(value, (tuple, list)):
+        return {type(value).__name__: [_node(v, arrays, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {"dict": {str(k)[:200]: _node(v, arrays, depth + 1) for k, v in value.items()}}
+    return {"object": type(value).__name__[:100], "repr": _safe_repr(value)}
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)[:200]
+    except Exception:  # noqa: BLE001 - a description only
+        return "?"
+
+
+def encode(value: Any) -> bytes:
+    """One frame holding ``value``."""
+    arrays: list[np.ndarray] = []
+    root = _node(value, arrays, 0)
+    table = [{"dtype": a.dtype.str, "shape": list(a.shape)} for a in arrays]
+    header = json.dumps({"root": root, "arrays": table}, allow_nan=False).encode()
+    body = b"".join(a.tobytes() for a in arrays)
+    return struct.pack("<Q", len(header)) + header + struct.pack("<Q", len(body)) + body
+
+
+# -- decoding (the receiver: trusts nothing) -------------------------------------
+def _identifier(name: Any) -> str:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+        raise WireError(f"not a field or type name: {str(name)[:80]!r}")
+    return name
+
+
+class _Reader:
+    def __init__(self, arrays: list[np.ndarray], named: dict) -> None:
+        self.arrays, self.named, self.nodes = arrays, named, 0
+
+    def array(self, k: Any) -> np.ndarray:
+        if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < len(self.arrays):
+            raise WireError(f"no array {str(k)[:40]}")
+        return self.arrays[k]
+
+    def node(self, n: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if depth > _DEPTH + 1 or self.nodes > 1_000_000:
+            raise WireError("the message is nested too deep or too large")
+        if n is None or isinstance(n, bool):
+            return n
+        if isinstance(n, str):
+            return n[:_TEXT]
+        if not isinstance(n, dict) or len(n) not in (1, 2, 3):
+            raise WireError("a node is not of the protocol's forms")
+        return self._tagged(n, depth)
+
+    def _tagged(self, n: dict, depth: int) -> Any:
+        if "int" in n:
+            try:
+                return int(str(n["int"])[:400])
+            except ValueError:
+                raise WireError("an int that is not one") from None
+        if "float" in n:
+            try:
+                return float.fromhex(str(n["float"]))  # exact; "nan", "inf" and "-inf" included
+            except (ValueError, OverflowError):
+                raise WireError("a float that is not one") from None
+        if "array" in n:
+            return self.array(n["array"])
+        if "scalar" in n:
+            a = self.array(n["scalar"])
+            if a.shape != ():
+                raise WireError("a scalar that is not 0-d")
+            return a[()]
+        if "tuple" in n or "list" in n:
+            items = n.get("tuple", n.get("list"))
+            if not isinstance(items, list):
+                raise WireError("a sequence that is not a list")
+            values = [self.node(v, depth + 1) for v in items]
+            return tuple(values) if "tuple" in n else values
+        if "dict" in n and isinstance(n["dict"], dict):
+            return {str(k)[:200]: self.node(v, depth + 1) for k, v in n["dict"].items()}
+        if "namedtuple" in n:
+            return self._namedtuple(n, depth)
+        if "object" in n:
+            return Opaque(str(n["object"])[:100], str(n.get("repr", ""))[:200])
+        raise WireError("a node is not of the protocol's forms")
+
+    def _namedtuple(self, n: dict, depth: int) -> Any:
+        fields, values = n.get("fields"), n.get("values")
+        if not isinstance(fields, list) or not isinstance(values, list) or len(fields) != len(values) \
+                or len(fields) > 64 or len(set(fields)) != len(fields):
+            raise WireError("a named tuple whose fields and values do not match")
+        typename = _identifier(n["namedtuple"])
+        fields = tuple(_identifier(f) for f in fields)
+        cls = self.named.get((typename, fields))
+        if cls is None:
+            cls = self.named[(typename, fields)] = collections.namedtuple(typename, fields)
+        return cls(*(self.node(v, depth + 1) for v in values))
+
+
+def _arrays(table: Any, body: bytes) -> list[np.ndarray]:
+    if not isinstance(table, list):
+        raise WireError("no array table")
+    out, offset = [], 0
+    for entry in table:
+        if not isinstance(entry, dict) or entry.get("dtype") not in DTYPES or not isinstance(entry.get("shape"), list):
+            raise WireError("an array of a dtype or form the protocol does not carry")
+        shape = entry["shape"]
+        if len(shape) > 32 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+            raise WireError("an array shape that is not one")
+        dtype = np.dtype(entry["dtype"])
+        size = math.prod(shape) * dtype.itemsize
+        if offset + size > len(body):
+            raise WireError("the arrays' bytes do not match their shapes")
+        a = np.frombuffer(body, dtype, math.prod(shape), offset).reshape(shape)
+        out.append(a.view(np.uint8) != 0 if dtype == np.bool_ else a.copy())  # a bool is 0 or 1, whatever came
+        offset += size
+    if offset != len(body):
+        raise WireError("the arrays' bytes do not match their shapes")
+    return out
+
+
+def decode(frame: bytes, *, types: dict | None = None) -> Any:
+    """The value a frame holds, rebuilt as plain data; :class:`WireError` if it is not a valid frame.
+
+    ``types`` maps a named tuple's type name to the class to build (the API's
+    own, in the worker); other named tuples get a fresh ``collections.namedtuple``.
+    """
+    if len(frame) < 16:
+        raise WireError("a frame shorter than its lengths")
+    (hlen,) = struct.unpack_from("<Q", frame, 0)
+    if hlen > HEADER_LIMIT or 8 + hlen + 8 > len(frame):
+        raise WireError("a header longer than the frame or the limit")
+    (blen,) = struct.unpack_from("<Q", frame, 8 + hlen)
+    if 16 + hlen + blen != len(frame):
+        raise WireError("a body whose length does not match")
+    try:
+        header = json.loads(frame[8:8 + hlen])
+    except (ValueError, UnicodeDecodeError):
+        raise WireError("a header that is not JSON") from None
+    if not isinstance(header, dict):
+        raise WireError("a header that is not an object")
+    arrays = _arrays(header.get("arrays"), frame[16 + hlen:])
+    named = {}
+    for name, cls in (types or {}).items():
+        if name in _NAMED:
+            named[(name, tuple(cls._fields))] = cls
+    return _Reader(arrays, named).node(header.get("root"))
+
+
+# -- the socket ----------------------------------------------------------------------
+def send(sock: socket.socket, value: Any) -> None:
+    """Send one frame (blocking)."""
+    sock.sendall(encode(value))
+
+
+def _read(sock: socket.socket, size: int, deadline: float) -> bytes:
+    chunks, left = [], size
+    while left:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock.settimeout(min(remaining, 0.5))
+        try:
+            chunk = sock.recv(min(left, 1 << 20))
+        except socket.timeout:
+            continue
+        if not chunk:
+            raise EOFError("the connection closed")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def receive(sock: socket.socket, *, deadline: float, limit: int, types: dict | None = None) -> Any:
+    """One frame from ``sock`` by ``deadline`` (time.monotonic), at most ``limit`` bytes of arrays.
+
+    Raises TimeoutError past the deadline, EOFError if the peer closed, and
+    WireError for a frame that breaks the protocol or its limits (the body is
+    then not read: the caller drops the connection).
+    """
+    head = _read(sock, 8, deadline)
+    (hlen,) = struct.unpack("<Q", head)
+    if hlen > HEADER_LIMIT:
+        raise WireError(f"a header of {hlen} bytes (at most {HEADER_LIMIT})")
+    header = _read(sock, hlen + 8, deadline)
+    (blen,) = struct.unpack_from("<Q", header, hlen)
+    if blen > limit:
+        raise WireError(f"a reply of {blen} bytes of arrays, more than the {limit} its calls can need")
+    body = _read(sock, blen, deadline)
+    return decode(head + header + body, types=types)
