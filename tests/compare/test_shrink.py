@@ -1,4 +1,4 @@
-"""shrink_problem finds small problems for real wrong formulas, within its budget, deterministically."""
+"""shrink_problem finds small problems for real wrong formulas; describe_arrays writes Python that rebuilds them."""
 
 import importlib.util
 
@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import handgrad
+import reference.compare.problems
 from handgrad.types import Lambdas, Params
 from reference.compare.problems import Problem, problem_from_seed
-from reference.compare.shrink import shrink_problem
+from reference.compare.shrink import describe_arrays, shrink_problem
 from support import implementation
 
 
@@ -154,3 +155,66 @@ def test_a_bad_argument_is_named(kwargs, name):
     args = {"problem": problem_from_seed(2, 2, 2, 2, seed=0), "fails": b1_summed, **kwargs}
     with pytest.raises(ValueError, match=f"^{name} "):
         shrink_problem(args.pop("problem"), args.pop("fails"), **args)
+
+
+# -- describe_arrays --------------------------------------------------------------
+def _rebuilt(text):
+    scope = {"np": np, "Params": Params, "Lambdas": Lambdas, "reference": reference}
+    exec(text, scope)  # noqa: S102 - the text under test
+    return Problem(scope["params"], scope["X"], scope["y"], scope["lambdas"])
+
+
+def _assert_identical(p, q):
+    for a, b in zip((p.X, p.y, *p.params), (q.X, q.y, *q.params)):
+        assert a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert tuple(map(float, p.lambdas)) == tuple(map(float, q.lambdas))
+
+
+def test_a_shrunk_problem_is_written_out_and_rebuilt_exactly():
+    small = shrink_problem(problem_from_seed(27, 26, 27, 12, seed=0), needs_17_units)
+    text = describe_arrays(small)
+    assert text.startswith("# n=1, d=1, dh=17, m=2\n") and "np.repeat(" in text  # W2: 34 entries, mostly 0
+    assert "seeded" not in text and max(map(len, text.splitlines())) < 200
+    _assert_identical(_rebuilt(text), small)
+
+
+def test_a_seeded_problem_is_rebuilt_from_its_origin():
+    p = problem_from_seed(27, 26, 27, 12, seed=0, lambdas=Lambdas(0.1, 0.0, 0.25, 0.0))
+    text = describe_arrays(p)
+    assert f"seeded = {p.origin}" in text and "W1=seeded.params.W1" in text and len(text) < 1500
+    _assert_identical(_rebuilt(text), p)
+    changed = p._replace(params=p.params._replace(W1=p.params.W1 * 2))  # origin kept, W1 no longer its
+    text = describe_arrays(changed)
+    assert "seeded.params.W1" not in text and "seeded.X" in text
+    _assert_identical(_rebuilt(text), changed)
+
+
+def test_bare_and_unusable_origins():
+    p = problem_from_seed(12, 8, 5, 3, seed=4)
+    bare = p._replace(origin=p.origin.replace("reference.compare.problems.", ""))
+    assert describe_arrays(bare) == describe_arrays(p)
+    for origin in ("", "not python(", "__import__('os').getcwd()", "problem_from_seed(1, 1, 1, 2, seed=0)"):
+        text = describe_arrays(p._replace(origin=origin))
+        assert "seeded" not in text
+        _assert_identical(_rebuilt(text), p)
+
+
+def test_constant_runs_and_special_values():
+    p = problem_from_seed(40, 27, 27, 3, seed=1)
+    W1 = np.zeros((27, 27))
+    W1[3, 4], W1[20, 0] = -0.0, 2.5
+    X = np.full((40, 27), -1.5)
+    b1 = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-300])
+    odd = Problem(p.params._replace(W1=W1, b1=np.resize(b1, 27), W2=np.zeros((3, 27))), X,
+                  (np.arange(40) % 3).astype(">i4"), Lambdas(0.0, 0.5, 0.0, 0.0))
+    text = describe_arrays(odd)
+    assert "X = np.full((40, 27), -1.5)" in text and "W2=np.zeros((3, 27))" in text
+    assert "astype(np.dtype('>i4'))" in text
+    _assert_identical(_rebuilt(text), odd)
+    tiny = odd._replace(X=X[:2, :3], y=odd.y[:2], params=Params(W1[:1, :3], b1[:1], np.zeros((3, 1)), p.params.b2))
+    _assert_identical(_rebuilt(describe_arrays(tiny)), tiny)
+
+
+def test_describe_arrays_names_a_bad_argument():
+    with pytest.raises(ValueError, match="^problem "):
+        describe_arrays((1, 2))
