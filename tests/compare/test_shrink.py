@@ -160,7 +160,7 @@ def test_a_bad_argument_is_named(kwargs, name):
 # -- describe_arrays --------------------------------------------------------------
 def _rebuilt(text):
     scope = {"np": np, "Params": Params, "Lambdas": Lambdas, "reference": reference}
-    exec(text, scope)  # noqa: S102 - the text under test
+    exec(text, scope)  # the text under test
     return Problem(scope["params"], scope["X"], scope["y"], scope["lambdas"])
 
 
