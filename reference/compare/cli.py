@@ -2,26 +2,46 @@
 
     handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
+                     [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--format text|markdown|json|gradescope] [--output FILE]
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
 
-Exit status: 0 every property holds; 1 a property fails or errors; 2 the
-implementation cannot be loaded or lacks API names (or the command line is
-wrong); 3 an internal error of handgrad-compare (reported, never a traceback).
+Exit status: 0 every property holds; 1 a property fails or errors, or the
+submission's integrity check fails; 2 the implementation cannot be loaded or
+lacks API names, or the command line is wrong (found before any work); 3 an
+internal error of handgrad-compare (one line, never a traceback; the report is
+still written with what was done).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import shlex
+import signal
 import sys
 import time
+import warnings
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "parse_size"]
 
 DEFAULT_EXAMPLES = 40
 DEFAULT_SWEEP = 2000
+DEFAULT_TOTAL_TIMEOUT = 900.0
+
+
+def parse_size(text: str) -> int:
+    """``4G``, ``512M``, ``65536K`` or a number of bytes, as bytes.
+
+    >>> parse_size("4G"), parse_size("512M")
+    (4294967296, 536870912)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4G, 512M)")
+    return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="handgrad-compare",
         description="Check an implementation of the handgrad API against the JAX reference, "
                     "one verdict per question of the course (A1–A9, B1–B18).",
-        epilog="Exit status: 0 all pass, 1 a property fails or errors, 2 cannot load the implementation "
-               "(or bad arguments), 3 internal error.")
+        epilog="Exit status: 0 all pass, 1 a property fails or errors (or integrity fails), 2 cannot load "
+               "the implementation (or bad arguments), 3 internal error.")
     p.add_argument("--impl", default="handgrad", metavar="MODULE_OR_FILE",
                    help="importable module name or path to a .py file (default: handgrad)")
     p.add_argument("--examples", type=int, default=None, metavar="N",
@@ -39,11 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"problems in the bulk random sweep (default {DEFAULT_SWEEP}, or the profile's; 0: none)")
     p.add_argument("--profile", choices=("dev", "ci", "thorough"), default=None,
                    help="a settings profile: sets --examples and --sweep (thorough: 10× ci)")
-    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same report (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="random seed >= 0: the same seed gives the same report "
+                                                      "(default 0)")
     p.add_argument("--convention", choices=("seed", "any-subgradient"), default="seed",
                    help="at kinks demand the course's values (seed) or accept any valid subgradient")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="time limit for one call of the implementation, and for its import (default 10)")
+    p.add_argument("--total-timeout", type=float, default=DEFAULT_TOTAL_TIMEOUT, metavar="SECONDS",
+                   help=f"overall deadline: the report is written by then, properties not reached marked "
+                        f"not-run (default {DEFAULT_TOTAL_TIMEOUT:g})")
+    p.add_argument("--memory-limit", type=parse_size, default=4 << 30, metavar="SIZE",
+                   help="address space the implementation's process may use (default 4G)")
+    p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
+                   help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
     p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
     p.add_argument("--property", action="append", metavar="ID", dest="properties",
@@ -52,20 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress_printer(enabled: bool):
-    if not enabled:
-        return None
-
+def _progress_printer(enabled: bool, collected: list):
     def show(result, i, total):
-        print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
-              file=sys.stderr, flush=True)
+        collected.append(result)
+        if enabled:
+            print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
+                  file=sys.stderr, flush=True)
     return show
 
 
 def _write(text: str, output: str | None) -> None:
+    from reference.compare.output import write_atomic
+
     if output:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_atomic(text, output)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -87,12 +115,22 @@ def _enable_compilation_cache() -> None:
 
 
 def _bad_options(args: argparse.Namespace) -> str | None:
-    """What is wrong with the options that argparse cannot see, or None."""
-    for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0)):
+    """What is wrong with the options that argparse cannot see, or None. Nothing has run yet."""
+    for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0), ("--seed", args.seed, 0)):
         if value is not None and value < lo:
             return f"{name} must be >= {lo}; got {value}"
-    if not args.timeout > 0:
-        return f"--timeout must be > 0 seconds; got {args.timeout}"
+    for name, value in (("--timeout", args.timeout), ("--total-timeout", args.total_timeout)):
+        if not (math.isfinite(value) and value > 0):
+            return f"{name} must be a finite number of seconds > 0; got {value}"
+    if args.memory_limit < 64 << 20:
+        return f"--memory-limit must be at least 64M; got {args.memory_limit} bytes"
+    if args.output:
+        from reference.compare.output import check_writable
+
+        try:
+            check_writable(args.output)
+        except ValueError as exc:
+            return str(exc)
     return None
 
 
@@ -107,19 +145,62 @@ def _replay(args: argparse.Namespace, examples: int, sweep: int):
     return replay
 
 
-def _open(args: argparse.Namespace, start: float):
-    """The implementation in its child process; None (the load error said and written) if it cannot load."""
+def _open(args: argparse.Namespace, start: float, deadline: float):
+    """The implementation in its contained process; None (the load error said and written) if it cannot load."""
     from reference.compare.report import load_error_report, render
     from reference.compare.sandbox import LoadError, SubprocessImpl
+    from reference.compare.sandbox.isolation import Limits
 
     try:
-        return SubprocessImpl(args.impl, timeout=args.timeout)
+        return SubprocessImpl(args.impl, timeout=args.timeout, deadline=deadline,
+                              limits=Limits(memory=args.memory_limit))
     except LoadError as exc:
         print(f"handgrad-compare: cannot check {exc}", file=sys.stderr)
         if args.format in ("json", "gradescope") or args.output:
             report = load_error_report(args.impl, args.convention, args.seed, str(exc), time.perf_counter() - start)
             _write(render(report, args.format), args.output)
         return None
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # the report of what was done is still written
+
+
+def _check(args, props, start: float) -> tuple[object, int]:
+    """Run the catalog on the implementation; the report and the exit status."""
+    from reference.compare.catalog import Context
+    from reference.compare.integrity import integrity
+    from reference.compare.report import Report
+    from reference.compare.runner import PROFILES, PropertyResult, run_catalog
+
+    profile = PROFILES[args.profile] if args.profile else None
+    examples = args.examples or (profile["max_examples"] if profile else DEFAULT_EXAMPLES)
+    sweep = args.sweep if args.sweep is not None else (profile["sweep"] if profile else DEFAULT_SWEEP)
+    deadline = time.monotonic() + args.total_timeout
+    impl = _open(args, start, deadline)
+    if impl is None:
+        return None, 2
+    done: list = []
+    figures, internal, status = {}, "", 0
+    with impl:
+        try:
+            ctx = Context(impl, convention=args.convention)
+            _, figures = run_catalog(ctx, props, max_examples=examples, sweep=sweep, seed=args.seed,
+                                     target=bool(profile and profile["target"]), replay=_replay(args, examples, sweep),
+                                     progress=_progress_printer(sys.stderr.isatty(), done), deadline=deadline)
+        except KeyboardInterrupt:
+            internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
+        except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission
+            internal, status = f"{type(exc).__name__}: {exc}", 3
+    seen = {r.id for r in done}
+    results = done + [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
+                      for p in props if p.id not in seen]
+    report = Report(args.impl, args.convention, args.seed, examples, sweep, results, time.perf_counter() - start,
+                    figures, isolation=impl.isolation, internal_error=internal,
+                    integrity=integrity(args.impl, impl.modules, allow=tuple(args.allow_import)))
+    if any(r.status == "internal" for r in results):
+        status = status or 3
+    return report, status or (0 if report.ok else 1)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
 
-    from reference.compare.catalog import CATALOG, Context, select
+    from reference.compare.catalog import CATALOG, select
 
     if args.list:
         for p in CATALOG:
@@ -143,37 +224,31 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     _enable_compilation_cache()
-    from reference.compare.report import Report, render
-    from reference.compare.runner import PROFILES, run_catalog
+    from reference.compare.report import render
 
-    profile = PROFILES[args.profile] if args.profile else None
-    examples = args.examples or (profile["max_examples"] if profile else DEFAULT_EXAMPLES)
-    sweep = args.sweep if args.sweep is not None else (profile["sweep"] if profile else DEFAULT_SWEEP)
-
-    impl = _open(args, start)
-    if impl is None:
-        return 2
-    with impl:
-        ctx = Context(impl, convention=args.convention)
-        results, figures = run_catalog(ctx, props, max_examples=examples, sweep=sweep, seed=args.seed,
-                                       target=bool(profile and profile["target"]),
-                                       replay=_replay(args, examples, sweep),
-                                       progress=_progress_printer(sys.stderr.isatty()))
-    report = Report(args.impl, args.convention, args.seed, examples, sweep, results,
-                    time.perf_counter() - start, figures)
+    report, status = _check(args, props, start)
+    if report is None:
+        return status
     _write(render(report, args.format), args.output)
+    if report.internal_error:
+        print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
     if args.output and args.format != "text":
         c = report.counts
         print(f"handgrad-compare: {c['pass']} passed, {c['fail']} failed, {c['error']} errors; "
               f"report written to {args.output}", file=sys.stderr)
-    return 0 if report.ok else 1
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 with a usage message on bad arguments
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        return run(args)
+        import numpy as np
+
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # the grader's own warnings, from looking at a submission's values
+            return run(args)
     except KeyboardInterrupt:
         print("handgrad-compare: interrupted", file=sys.stderr)
         return 130

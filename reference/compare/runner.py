@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Iterable
 
 import hypothesis
+import hypothesis.errors
+import numpy as np
 from hypothesis import HealthCheck, settings
 
 from reference.compare import strategies as S
@@ -31,7 +33,11 @@ from reference.compare.problems import Problem, describe
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplTimeout
 from reference.compare.sweep import run_sweep
 
-__all__ = ["PROFILES", "register_profiles", "PropertyResult", "run_property", "run_catalog"]
+__all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "run_catalog",
+           "finite_json"]
+
+#: A property's statuses, from best to worst for a verdict.
+STATUSES = ("pass", "fail", "error", "not-run", "internal")
 
 #: name → examples per property, problems in the bulk sweep, derandomize, and
 #: whether to steer Hypothesis toward large errors with ``hypothesis.target``
@@ -63,7 +69,9 @@ class PropertyResult:
     id: str
     question: str
     title: str
-    status: str = "pass"  # pass / fail / error
+    #: pass; fail (a claim does not hold); error (the implementation raised, exited, crashed or hung);
+    #: not-run (the overall deadline came first); internal (the grader's own fault, never the submission's)
+    status: str = "pass"
     examples: int = 0
     sweep_examples: int = 0
     seconds: float = 0.0
@@ -75,11 +83,30 @@ class PropertyResult:
     details: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("max_abs_error", "max_rel_error"):
-            if not math.isfinite(d[k]):
-                d[k] = None if math.isnan(d[k]) else ("inf" if d[k] > 0 else "-inf")
-        return d
+        """As JSON data: non-finite numbers anywhere become the strings "nan", "inf", "-inf"."""
+        return finite_json(asdict(self))
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float (and NumPy number) as a string: valid strict JSON.
+
+    >>> finite_json({"got": float("nan"), "index": (1, 2), "want": [float("-inf"), 0.5]})
+    {'got': 'nan', 'index': [1, 2], 'want': ['-inf', 0.5]}
+    """
+    if isinstance(value, dict):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 _ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
@@ -162,14 +189,22 @@ def _settings(prop: Property, test, *, max_examples, seed, derandomize, shrink):
 def _verdict(result: PropertyResult, outcome: _Outcome, exc: Exception) -> None:
     """Fill in the result of a run that raised: a failure, the implementation's problem, or our own error."""
     problem = outcome.problem
-    if problem is None or not isinstance(exc, (PropertyFailure, ImplProblem)):
-        result.status, result.message = "error", f"{type(exc).__name__}: {exc}"
+    ours = (PropertyFailure, ImplProblem)
+    if problem is None or not (isinstance(exc, ours) or _flaky_of(exc, ours)):
+        # the grader's own error, or Hypothesis's about the grader's strategies: never the submission's
+        result.status, result.message = "internal", f"internal error of the grader: {type(exc).__name__}: {exc}"
         return
     result.counterexample = describe(outcome.example)
     if isinstance(problem, PropertyFailure):
         result.status, result.message, result.details = "fail", problem.message, problem.details()
     else:
         result.status, result.message = "error", str(problem)
+
+
+def _flaky_of(exc: Exception, kinds: tuple) -> bool:
+    """A Hypothesis Flaky error about the implementation: it failed, then did not, on the same example."""
+    return isinstance(exc, hypothesis.errors.Flaky) and any(
+        isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
 
 
 def _is_large(example: Any) -> bool:
@@ -193,17 +228,25 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
                 shrink: bool = True,
                 replay: Callable[[Property], str] = lambda p: "",
                 progress: Callable[[PropertyResult, int, int], None] | None = None,
-                ) -> tuple[list[PropertyResult], dict]:
-    """Every property under Hypothesis, then (if ``sweep``) the bulk sweep. Returns results and sweep figures."""
+                deadline: float | None = None) -> tuple[list[PropertyResult], dict]:
+    """Every property under Hypothesis, then (if ``sweep``) the bulk sweep. Returns results and sweep figures.
+
+    ``deadline`` (a ``time.monotonic()`` value): properties not started by then
+    are "not-run", and the sweep stops at it.
+    """
     props = list(props)
     results: dict[str, PropertyResult] = {}
     for i, prop in enumerate(props):
-        r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
-                         target=target, shrink=shrink, replay=replay(prop))
+        if deadline is not None and time.monotonic() >= deadline:
+            r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
+                               message="not run: the overall deadline (--total-timeout) came first")
+        else:
+            r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
+                             target=target, shrink=shrink, replay=replay(prop))
         results[prop.id] = r
         if progress:
             progress(r, i + 1, len(props))
     figures: dict = {}
     if sweep:
-        figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0)
+        figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0, deadline=deadline)
     return [results[p.id] for p in props], figures

@@ -49,7 +49,7 @@ def _submit(ctx: Context, batch: Batch, functions: list[str]):
 
 
 def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, *,
-              count: int, seed: int = 0) -> dict[str, float]:
+              count: int, seed: int = 0, deadline: float | None = None) -> dict[str, float]:
     """The bulk random sweep: ``count`` problems, batched on both sides.
 
     Every problem is checked through ``backprop`` (all eight gradient arrays) and
@@ -58,6 +58,7 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     :class:`~reference.compare.runner.PropertyResult`); the first failing problem
     fails a property that passed under Hypothesis, with the message of its own
     check. Returns the figures: problems checked, seconds, problems per second.
+    At ``deadline`` (``time.monotonic()``) it stops; a batch cut short is not judged.
     """
     swept = [p for p in props if p.sweep and results[p.id].status == "pass"]
     if not swept or count <= 0:
@@ -73,6 +74,8 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
         batch, (called, collect) = upcoming, pending
         ev = evaluate_batch(batch, ctx.kinks)
         got = collect()
+        if deadline is not None and time.monotonic() >= deadline:
+            break  # what came back may be cut short by the deadline: not the implementation's fault
         # send the next batch now: the implementation works on it while this one is compared
         upcoming = next(batches, None)
         pending = _submit(ctx, upcoming, functions) if upcoming is not None else None

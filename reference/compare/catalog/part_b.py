@@ -71,7 +71,12 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...]) -> None:
 
 
 def slack(ctx: Context, p: Problem, f: str):
-    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.tolerance.l1_slack`)."""
+    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.tolerance.l1_slack`).
+
+    Only the weights have an L1 term: a bias or an activation gets none.
+    """
+    if f not in ("W1", "W2"):
+        return 0.0
     W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
     return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
 

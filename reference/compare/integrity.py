@@ -1,0 +1,94 @@
+"""Integrity: a submission must not hand in the answer key or an autodiff library's gradients as its own.
+
+Two looks, combined. The grader reads the submission's source (its own reading:
+the submission cannot change it) for imports of the watched modules and for
+handgrad's answers (``from handgrad import *``, ``from handgrad import
+backprop``, ``handgrad.backprop``); the worker reports which watched modules its
+process imported at run time (the submission could hide that: the static look
+is the one it cannot). The types ``Params, Lambdas, Activations, Gradients``
+stay free to import from handgrad.
+
+>>> findings_in_source("import jax.numpy as jnp\\nfrom handgrad import Params\\n")
+['imports jax (an autodiff library)']
+"""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+from handgrad.types import PART_A, PART_B
+
+__all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "integrity", "TRUSTED"]
+
+AUTODIFF = ("jax", "torch", "tensorflow", "autograd")
+ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")
+#: The bundled twins are the answer key: checking them is a sanity check, not a submission.
+TRUSTED = ("handgrad", "reference")
+_ANSWERS = set(PART_A) | set(PART_B)
+
+
+def _what(module: str) -> str | None:
+    top = module.split(".")[0]
+    if top in AUTODIFF:
+        return f"imports {top} (an autodiff library)"
+    if top == "reference":
+        return "imports reference (the grader's answer key)"
+    if module in ANSWER_KEY:
+        return f"imports {module} (handgrad's own answers)"
+    return None
+
+
+def _from_handgrad(node: ast.ImportFrom) -> str | None:
+    names = [a.name for a in node.names]
+    if "*" in names:
+        return "imports everything from handgrad, its answers included (import only its types)"
+    taken = sorted(set(names) & _ANSWERS)
+    return f"imports handgrad's own {', '.join(taken)}" if taken else None
+
+
+def findings_in_source(source: str) -> list[str]:
+    """What one file's source imports or uses of the watched modules (an unparsable file: nothing)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [w for a in node.names if (w := _what(a.name))]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            w = _from_handgrad(node) if node.module == "handgrad" else _what(node.module)
+            found += [w] if w else []
+        elif isinstance(node, ast.Attribute) and node.attr in _ANSWERS and isinstance(node.value, ast.Name) \
+                and node.value.id in ("handgrad", "hg"):
+            found.append(f"uses handgrad.{node.attr} (handgrad's own answer)")
+    return list(dict.fromkeys(found))
+
+
+def findings_in_files(spec: str) -> list[str]:
+    """The static findings for a submission given as a path: the file, or every Python file of a folder."""
+    path = pathlib.Path(spec)
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+    found: list[str] = []
+    for f in files:
+        try:
+            text = f.read_text(errors="replace")
+        except OSError:
+            continue
+        found += [f"{f.name}: {w}" for w in findings_in_source(text)]
+    return found
+
+
+def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = ()) -> dict:
+    """The report's integrity entry: {"status", "findings", "allowed"}.
+
+    ``allow`` names libraries course staff permit (``--allow-import jax``).
+    """
+    if spec in TRUSTED:
+        return {"status": "pass", "findings": [], "allowed": list(allow)}
+    findings = findings_in_files(spec)
+    findings += [f"its process imported {w.split(': ', 1)[-1].removeprefix('imports ')}"
+                 for m in sorted(runtime_modules) if (w := _what(m))]
+    kept = [f for f in findings if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
+    return {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}
