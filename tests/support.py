@@ -23,3 +23,36 @@ def implementation(name: str) -> pathlib.Path:
 def compare(*args, timeout=300, **kwargs):
     """Run handgrad-compare with these arguments from the repository's root."""
     return subprocess.run(CLI + list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs)
+
+
+def isolation_mode() -> str:
+    """The mode the sandbox runs in on this machine (namespace with bubblewrap, else same-user)."""
+    from reference.compare.sandbox import isolation
+
+    return isolation.probe()
+
+
+def strict_json(text: str):
+    """JSON as a strict parser reads it: NaN and Infinity are refused."""
+    import json
+
+    def refuse(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def attack(folder: pathlib.Path, source: str, *args, fmt: str = "json", env=None, timeout=300, cwd=None):
+    """Check the submission ``source`` (written to ``folder/submission.py``) with handgrad-compare.
+
+    Returns (completed process, report text); the report is written to ``folder/report.<fmt>``.
+    """
+    sub = folder / "submission.py"
+    sub.write_text(source)
+    out = folder / f"report.{fmt}"
+    done = subprocess.run(CLI + ["--impl", str(sub), "--format", fmt, "--output", str(out), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT, env=env)
+    return done, out.read_text() if out.exists() else ""
+
+
+#: A correct submission to build attacks on: handgrad's answers under other names (integrity aside).
+HONEST = "from handgrad.functions import *\nfrom handgrad.network import *\nfrom handgrad.types import *\n"

@@ -1,0 +1,50 @@
+"""A pass without running the code: masked arrays, a replaced worker function, the answer key imported."""
+
+from support import HONEST, attack, strict_json
+
+
+def test_fully_masked_zeros_fail(tmp_path):
+    source = HONEST + '''
+import numpy as np
+import handgrad.functions as _f
+
+def sigmoid(x):
+    return np.ma.array(np.zeros(np.shape(x)), mask=True)
+
+def d_rect(x):
+    return np.ma.array(np.zeros(np.shape(x)), mask=True)
+'''
+    done, report = attack(tmp_path, source, "--property", "A1-values", "--property", "A7", "--examples", "5",
+                          "--sweep", "0")
+    props = {p["id"]: p["status"] for p in strict_json(report)["properties"]}
+    assert props == {"A1-values": "fail", "A7": "fail"}
+    assert done.returncode == 1
+
+
+def test_a_replaced_sweep_function_does_not_pass_the_sweep(tmp_path):
+    source = HONEST + '''
+import sys
+sys.modules["__main__"].sweep_calls = lambda module, batch, calls: {"values": {}, "ok": {}, "errors": []}
+'''
+    done, report = attack(tmp_path, source, "--property", "B7", "--examples", "3", "--sweep", "200")
+    prop = strict_json(report)["properties"][0]
+    assert prop["status"] == "fail" and "bulk sweep" in prop["message"], prop
+    assert done.returncode == 1
+
+
+def test_the_answer_key_is_an_integrity_failure_and_scores_zero(tmp_path):
+    source = "from reference import *\n"
+    done, report = attack(tmp_path, source, "--property", "A5", "--property", "B7", "--examples", "3",
+                          "--sweep", "0", fmt="gradescope")
+    data = strict_json(report)
+    assert done.returncode == 1
+    assert data["score"] == 0 and "integrity" in data["output"] and "reference" in data["output"]
+    assert all(t["status"] == "passed" for t in data["tests"])  # the values are right: the key is what is wrong
+
+
+def test_an_allowed_library_is_not_a_finding(tmp_path):
+    source = HONEST + "import jax  # noqa: F401\n"
+    _, report = attack(tmp_path, source, "--property", "A5", "--examples", "2", "--sweep", "0",
+                       "--allow-import", "jax")
+    findings = strict_json(report)["integrity"]["findings"]
+    assert not any("jax" in f for f in findings), findings
