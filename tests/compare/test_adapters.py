@@ -1,4 +1,5 @@
-"""Adapters: a submission's conventions declared in TOML, its functions called through the API's signatures.
+"""Adapters: a submission's conventions declared in TOML, its functions called through the API's signatures;
+and notebooks loaded as submissions.
 
 The worked examples (tests/implementations/adapted/) are handgrad's math in plain
 NumPy, each written the way its template (reference/compare/sandbox/templates/)
@@ -7,10 +8,12 @@ variants must differ exactly where the bug is. Then each convention alone, on
 small targets that record what they are given, and the adapter file's errors.
 """
 
+import json
 import subprocess
 import sys
 import textwrap
 import tomllib
+import traceback
 
 import numpy as np
 import pytest
@@ -22,6 +25,7 @@ from reference.compare.problems import problem_from_seed
 from reference.compare.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from reference.compare.sandbox.adapter import TEMPLATES, Adapter, LocalsReader, NotApplicable, adapted, build_api
+from reference.compare.sandbox.notebook import cell_line, load_notebook, notebook_source
 from reference.compare.sandbox.worker import load
 from support import IMPLEMENTATIONS, ROOT
 
@@ -429,7 +433,7 @@ def test_a_name_the_submission_lacks_fails_when_the_api_is_built():
 def test_the_adapter_loads_neither_jax_nor_hypothesis():
     code = textwrap.dedent("""
         import sys
-        import reference.compare.sandbox.adapter
+        import reference.compare.sandbox.adapter, reference.compare.sandbox.notebook
         print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'hypothesis')))
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
@@ -442,3 +446,120 @@ def test_the_params_tuple_and_sizes_as_quantities():
     assert build_api({"f": fn}, adapter)["forward"](P.params, P.X).ha is None
     params, *sizes = seen["args"]
     assert sizes == [3, 2, 4, 5] and all(a is b for a, b in zip(params, P.params)) and params._fields == PARAMS
+
+
+# -- notebooks --------------------------------------------------------------------------
+def notebook(path, *cells) -> str:
+    """Write a notebook of these cells (code, or ("markdown", text)); its path as a string."""
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": c[0], "metadata": {}, "source": c[1]} if isinstance(c, tuple) else
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": c.splitlines(keepends=True)} for c in cells]}
+    path.write_text(json.dumps(nb))
+    return str(path)
+
+
+HOMEWORK = [
+    ("markdown", "# Homework 2: backprop by hand"),
+    "import numpy as np\n%matplotlib inline\nimport json",
+    "!pip install nothing-at-all",
+    textwrap.dedent("""\
+        EPS = 1e-12
+        SIZES = (2, 3)
+        def rect(x):
+            return np.maximum(x, 0.0)
+
+
+        def fail():
+            raise ValueError("from the notebook")
+
+
+        class MLP:
+            def fprop(self, X):
+                return rect(X)
+        relu = rect
+        """),
+    "%%time\nraise RuntimeError('a cell magic cell ran')",
+    textwrap.dedent("""\
+        X = np.random.randn(3, 2)
+        model = MLP()
+        for epoch in range(3):
+            print(epoch)
+        with open(OUT, "w") as f:
+            f.write("trained")
+        raise RuntimeError("training ran")
+        """),
+    "model.fprop(X)\nnp.dot?\nfiles = !ls\nimport os; os.environ['HANDGRAD_TRAINED'] = '1'",
+]
+
+
+def test_a_notebook_keeps_its_definitions_and_skips_its_work(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", *HOMEWORK)
+    source, line_map = notebook_source(path)
+    namespace = {"OUT": str(tmp_path / "out.txt")}
+    exec(compile(source, "generated", "exec"), namespace)
+    assert {"np", "json", "os", "EPS", "SIZES", "rect", "fail", "MLP", "relu"} <= set(namespace)
+    assert not {"X", "model", "epoch", "files"} & set(namespace) and "HANDGRAD_TRAINED" not in namespace["os"].environ
+    assert not (tmp_path / "out.txt").exists()
+    for text in ("%", "!", "?", "print", "for epoch", "RuntimeError"):
+        assert text not in source, text
+    lines = source.splitlines()
+    assert len(lines) == len(line_map)
+    assert cell_line(line_map, lines.index("def rect(x):") + 1) == "cell 4, line 3"  # the markdown cell counts
+    assert cell_line(line_map, lines.index("import os") + 1) == "cell 7, line 4"  # shared with a skipped statement
+    np.testing.assert_array_equal(namespace["MLP"]().fprop(np.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def test_run_all_cells_keeps_the_work_but_not_magics_or_shell(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", *HOMEWORK)
+    source, line_map = notebook_source(path, run_all_cells=True)
+    assert "for epoch in range(3):" in source and "model.fprop(X)" in source
+    assert "a cell magic cell ran" not in source and "pip install" not in source and "%matplotlib" not in source
+    assert cell_line(line_map, source.splitlines().index("for epoch in range(3):") + 1) == "cell 6, line 3"
+
+
+def test_a_loaded_notebook_tracebacks_name_the_cell(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", *HOMEWORK)
+    module = load_notebook(path)
+    assert module.relu is module.rect and module.SIZES == (2, 3)
+    with pytest.raises(ValueError, match="from the notebook") as info:
+        module.fail()
+    last = traceback.extract_tb(info.tb)[-1]
+    assert (last.filename, last.lineno, last.line) == (f"{path}, cell 4", 8, 'raise ValueError("from the notebook")')
+
+
+@pytest.mark.parametrize("load", [notebook_source, load_notebook])
+def test_a_syntax_error_names_the_cell_and_its_line(tmp_path, load):
+    path = notebook(tmp_path / "broken.ipynb", ("markdown", "intro"), "import numpy as np",
+                    "%load_ext autoreload\n\ndef forward(W1, X:\n    return W1 @ X\n")
+    with pytest.raises(SyntaxError) as info:
+        load(path)
+    assert info.value.filename == f"{path}, cell 3" and info.value.lineno == 3
+    assert "(broken.ipynb, cell 3, line 3)" in str(info.value).replace(str(tmp_path) + "/", "")
+
+
+def test_an_old_notebook_with_worksheets(tmp_path):
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps({"nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "heading", "source": ["Old"]}, {"cell_type": "code", "input": ["N = 4\n", "print(N)\n"]}]}]}))
+    assert notebook_source(path) == ("N = 4\n", ((2, 1),))
+
+
+def test_a_file_that_is_not_a_notebook(tmp_path):
+    path = tmp_path / "hw.ipynb"
+    path.write_text("def f(): pass\n")
+    with pytest.raises(ValueError, match=r"hw\.ipynb: not a Jupyter notebook"):
+        notebook_source(path)
+
+
+def test_a_notebook_homework_checked_through_a_template(tmp_path):
+    """The column-functions worked example as notebook cells, with a training cell that must not run."""
+    text = (ADAPTED / "column_functions.py").read_text()
+    cells = ["%matplotlib inline"] + text.split("\n\n\n") + [
+        "W1, b1, W2, b2 = (np.zeros((3, 2)), np.zeros((3, 1)), np.zeros((2, 3)), np.zeros((2, 1)))\n"
+        "raise RuntimeError('training ran')"]
+    module = load_notebook(notebook(tmp_path / "column_functions.ipynb", *cells))
+    api = build_api(module, Adapter.from_toml(TEMPLATES / "column_functions.toml"))
+    p = problem_from_seed(4, 3, 5, 3, seed=9, lambdas=Lambdas(0.1, 0.2, 0.3, 0.4))
+    for g, w in zip(api["backprop"](*p.arguments("backprop")), handgrad.backprop(*p.arguments("backprop"))):
+        close(g, w)
