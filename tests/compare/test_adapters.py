@@ -8,7 +8,9 @@ variants must differ exactly where the bug is. Then each convention alone, on
 small targets that record what they are given, and the adapter file's errors.
 """
 
+import itertools
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -386,6 +388,35 @@ def test_a_function_of_another_module_of_the_submission(tmp_path, monkeypatch):
 def test_adapted_stands_for_the_module():
     ns = adapted(load(str(ADAPTED / "row_functions.py")), Adapter.from_toml(TEMPLATES / "row_functions.toml"))
     assert ns.Params is Params and callable(ns.backprop) and callable(ns.d_rect)
+
+
+def test_part_a_as_a_static_method():
+    class Net:
+        @staticmethod
+        def relu(x):
+            return np.maximum(x, 0.0)
+    api = build_api({"Net": Net}, Adapter.from_mapping({"rect": "Net.relu"}))
+    np.testing.assert_array_equal(api["rect"](np.array([-1.0, 2.0])), [0.0, 2.0])
+
+
+def _documented_adapters() -> list[str]:
+    """The TOML blocks of docs/adapters.md and the one in the adapter module's docstring."""
+    from reference.compare.sandbox import adapter
+
+    blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "adapters.md").read_text(), re.S)
+    after = adapter.__doc__.split(".. code-block:: toml\n\n", 1)[1].splitlines()
+    indented = itertools.takewhile(lambda line: not line.strip() or line.startswith("    "), after)
+    return blocks + [textwrap.dedent("\n".join(indented))]
+
+
+def test_the_documented_adapters_are_valid_and_the_templates_are_the_shipped_ones():
+    blocks = _documented_adapters()
+    assert len(blocks) == 5
+    for block in blocks:
+        Adapter.from_mapping(tomllib.loads(block))
+    for name in TEMPLATE_NAMES:
+        shipped = [s for s in (TEMPLATES / f"{name}.toml").read_text().splitlines() if not s.startswith("#")]
+        assert "\n".join(shipped).strip() in [b.strip() for b in blocks], name
 
 
 # -- the adapter file's errors name the file and the key -----------------------------------
