@@ -9,7 +9,8 @@ It runs in the worker process: it imports the standard library, NumPy and
 :mod:`handgrad.types`, no JAX, no Hypothesis.
 
 The format. Left of ``=`` is always a name in the submission, right of it a name of
-the API (a quantity or a field). Every key is optional but the functions'.
+the API (a quantity or a field). Every key is optional: a part-B function
+the file does not name is absent, as if not implemented.
 
 .. code-block:: toml
 
