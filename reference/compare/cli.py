@@ -19,17 +19,13 @@ import argparse
 import math
 import os
 import re
-import shlex
 import signal
 import sys
-import time
 import warnings
 
 __all__ = ["main", "build_parser", "parse_size"]
 
-DEFAULT_EXAMPLES = 40
-DEFAULT_SWEEP = 2000
-DEFAULT_TOTAL_TIMEOUT = 900.0
+from reference.compare.grade import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOTAL_TIMEOUT
 
 
 def parse_size(text: str) -> int:
@@ -80,13 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress_printer(enabled: bool, collected: list):
+def _progress_printer(enabled: bool):
     def show(result, i, total):
-        collected.append(result)
-        if enabled:
-            print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
-                  file=sys.stderr, flush=True)
-    return show
+        print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
+              file=sys.stderr, flush=True)
+    return show if enabled else None
 
 
 def _write(text: str, output: str | None) -> None:
@@ -134,78 +128,21 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _replay(args: argparse.Namespace, examples: int, sweep: int):
-    """The command line that reruns one property with the same settings."""
-    def replay(prop) -> str:
-        words = ["handgrad-compare", "--impl", args.impl, "--seed", str(args.seed), "--examples", str(examples),
-                 "--sweep", str(sweep), "--property", prop.id]
-        if args.convention != "seed":
-            words += ["--convention", args.convention]
-        return " ".join(shlex.quote(w) for w in words)
-    return replay
-
-
-def _open(args: argparse.Namespace, start: float, deadline: float):
-    """The implementation in its contained process; None (the load error said and written) if it cannot load."""
-    from reference.compare.report import load_error_report, render
-    from reference.compare.sandbox import LoadError, SubprocessImpl
-    from reference.compare.sandbox.isolation import Limits
-
-    try:
-        return SubprocessImpl(args.impl, timeout=args.timeout, deadline=deadline,
-                              limits=Limits(memory=args.memory_limit))
-    except LoadError as exc:
-        print(f"handgrad-compare: cannot check {exc}", file=sys.stderr)
-        if args.format in ("json", "gradescope") or args.output:
-            report = load_error_report(args.impl, args.convention, args.seed, str(exc), time.perf_counter() - start)
-            _write(render(report, args.format), args.output)
-        return None
-
-
 def _terminate(signum, frame):
     raise KeyboardInterrupt  # the report of what was done is still written
 
 
-def _check(args, props, start: float) -> tuple[object, int]:
-    """Run the catalog on the implementation; the report and the exit status."""
-    from reference.compare.catalog import Context
-    from reference.compare.integrity import integrity
-    from reference.compare.report import Report
-    from reference.compare.runner import PROFILES, PropertyResult, run_catalog
+def _settings(args: argparse.Namespace):
+    from reference.compare.grade import Settings
 
-    profile = PROFILES[args.profile] if args.profile else None
-    examples = args.examples or (profile["max_examples"] if profile else DEFAULT_EXAMPLES)
-    sweep = args.sweep if args.sweep is not None else (profile["sweep"] if profile else DEFAULT_SWEEP)
-    deadline = time.monotonic() + args.total_timeout
-    impl = _open(args, start, deadline)
-    if impl is None:
-        return None, 2
-    done: list = []
-    figures, internal, status = {}, "", 0
-    with impl:
-        try:
-            ctx = Context(impl, convention=args.convention)
-            _, figures = run_catalog(ctx, props, max_examples=examples, sweep=sweep, seed=args.seed,
-                                     target=bool(profile and profile["target"]), replay=_replay(args, examples, sweep),
-                                     progress=_progress_printer(sys.stderr.isatty(), done), deadline=deadline)
-        except KeyboardInterrupt:
-            internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
-        except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission
-            internal, status = f"{type(exc).__name__}: {exc}", 3
-    seen = {r.id for r in done}
-    results = done + [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
-                      for p in props if p.id not in seen]
-    report = Report(args.impl, args.convention, args.seed, examples, sweep, results, time.perf_counter() - start,
-                    figures, isolation=impl.isolation, internal_error=internal,
-                    integrity=integrity(args.impl, impl.modules, allow=tuple(args.allow_import)))
-    if any(r.status == "internal" for r in results):
-        status = status or 3
-    return report, status or (0 if report.ok else 1)
+    return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
+                    profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
+                    memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
+                    properties=tuple(args.properties or ()))
 
 
 def run(args: argparse.Namespace) -> int:
     """The command: check ``args.impl`` and write the report; returns the exit status."""
-    start = time.perf_counter()
     bad = _bad_options(args)
     if bad:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
@@ -218,16 +155,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"{p.id:<14} {p.question:<4} {p.title}")
         return 0
     try:
-        props = select(args.properties)
+        select(args.properties)
     except ValueError as exc:
         print(f"handgrad-compare: --property: {exc}", file=sys.stderr)
         return 2
 
     _enable_compilation_cache()
+    from reference.compare.grade import grade
     from reference.compare.report import render
 
-    report, status = _check(args, props, start)
-    if report is None:
+    report, status = grade(args.impl, _settings(args), progress=_progress_printer(sys.stderr.isatty()))
+    if report.error:
+        print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
+        if args.format in ("json", "gradescope") or args.output:
+            _write(render(report, args.format), args.output)
         return status
     _write(render(report, args.format), args.output)
     if report.internal_error:

@@ -1,0 +1,116 @@
+"""Grade one implementation: the catalog run on it in its sandbox, as a report and an exit status.
+
+The one place a single run is put together: ``handgrad-compare`` calls it, and so
+do batch grading and the Python API. :class:`Settings` holds every option of a
+run (the command line's, validated there).
+
+>>> settings = Settings(examples=2, sweep=0, properties=("A5",))
+>>> report, status = grade("handgrad", settings)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["Settings", "grade", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP", "DEFAULT_TOTAL_TIMEOUT"]
+
+DEFAULT_EXAMPLES = 40
+DEFAULT_SWEEP = 2000
+DEFAULT_TOTAL_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run depends on but the implementation."""
+
+    convention: str = "seed"
+    seed: int = 0
+    examples: int | None = None        # None: the profile's, else DEFAULT_EXAMPLES
+    sweep: int | None = None           # None: the profile's, else DEFAULT_SWEEP
+    profile: str | None = None         # dev, ci, thorough
+    timeout: float = 10.0              # seconds a call
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    memory_limit: int = 4 << 30        # bytes of address space for the worker
+    allow_import: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()   # ids or questions; empty: all
+    hide: tuple[str, ...] = field(default=())  # folders the worker must not see
+
+    def resolved(self) -> tuple[int, int, bool]:
+        """(examples per property, sweep problems, targeted) after the profile."""
+        from reference.compare.runner import PROFILES
+
+        profile = PROFILES[self.profile] if self.profile else None
+        examples = self.examples or (profile["max_examples"] if profile else DEFAULT_EXAMPLES)
+        sweep = self.sweep if self.sweep is not None else (profile["sweep"] if profile else DEFAULT_SWEEP)
+        return examples, sweep, bool(profile and profile["target"])
+
+    def replay(self, spec: str, prop_id: str) -> str:
+        """The command line that reruns one property with these settings."""
+        examples, sweep, _ = self.resolved()
+        words = ["handgrad-compare", "--impl", spec, "--seed", str(self.seed), "--examples", str(examples),
+                 "--sweep", str(sweep), "--property", prop_id]
+        if self.convention != "seed":
+            words += ["--convention", self.convention]
+        return " ".join(shlex.quote(w) for w in words)
+
+
+def _open(spec: str, settings: Settings, deadline: float):
+    """The implementation in its contained process, or the LoadError that says why not."""
+    from reference.compare.sandbox import LoadError, SubprocessImpl
+    from reference.compare.sandbox.isolation import Limits
+
+    try:
+        return SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
+                              limits=Limits(memory=settings.memory_limit), hide=settings.hide)
+    except LoadError as exc:
+        return exc
+
+
+def grade(spec: str, settings: Settings = Settings(), *,
+          progress: Callable | None = None) -> tuple[object, int]:
+    """Check ``spec`` (a module name or a path); returns (Report, exit status 0/1/2/3/130).
+
+    ``progress(result, i, total)`` is called after each property. A run
+    interrupted (KeyboardInterrupt) or broken by the grader's own error still
+    returns the report of what was done, with ``internal_error`` set.
+    """
+    from reference.compare.catalog import Context, select
+    from reference.compare.integrity import integrity
+    from reference.compare.report import Report, load_error_report
+    from reference.compare.runner import PropertyResult, run_catalog
+
+    start = time.perf_counter()
+    props = select(list(settings.properties) or None)
+    examples, sweep, target = settings.resolved()
+    deadline = time.monotonic() + settings.total_timeout
+    impl = _open(spec, settings, deadline)
+    if isinstance(impl, Exception):
+        return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
+    done: list = []
+
+    def collect(result, i, total):
+        done.append(result)
+        if progress:
+            progress(result, i, total)
+    figures, internal, status = {}, "", 0
+    with impl:
+        try:
+            _, figures = run_catalog(Context(impl, convention=settings.convention), props, max_examples=examples,
+                                     sweep=sweep, seed=settings.seed, target=target, progress=collect,
+                                     replay=lambda p: settings.replay(spec, p.id), deadline=deadline)
+        except KeyboardInterrupt:
+            internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
+        except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission
+            internal, status = f"{type(exc).__name__}: {exc}", 3
+    seen = {r.id for r in done}
+    results = done + [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
+                      for p in props if p.id not in seen]
+    report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
+                    figures, isolation=impl.isolation, internal_error=internal,
+                    integrity=integrity(spec, impl.modules, allow=settings.allow_import))
+    if any(r.status == "internal" for r in results):
+        status = status or 3
+    return report, status or (0 if report.ok else 1)
