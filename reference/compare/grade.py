@@ -70,10 +70,12 @@ def _open(spec: str, settings: Settings, deadline: float):
 
 
 def grade(spec: str, settings: Settings = Settings(), *,
-          progress: Callable | None = None) -> tuple[object, int]:
+          progress: Callable | None = None, catalog: Callable | None = None) -> tuple[object, int]:
     """Check ``spec`` (a module name or a path); returns (Report, exit status 0/1/2/3/130).
 
-    ``progress(result, i, total)`` is called after each property. A run
+    ``progress(result, i, total)`` is called after each property. ``catalog``
+    runs the properties in place of :func:`~reference.compare.runner.run_catalog`
+    (same arguments and result: :mod:`reference.compare.replay` replays examples drawn once). A run
     interrupted (KeyboardInterrupt) or broken by the grader's own error still
     returns the report of what was done, with ``internal_error`` set.
     """
@@ -98,9 +100,10 @@ def grade(spec: str, settings: Settings = Settings(), *,
     figures, internal, status = {}, "", 0
     with impl:
         try:
-            _, figures = run_catalog(Context(impl, convention=settings.convention), props, max_examples=examples,
-                                     sweep=sweep, seed=settings.seed, target=target, progress=collect,
-                                     replay=lambda p: settings.replay(spec, p.id), deadline=deadline)
+            _, figures = (catalog or run_catalog)(
+                Context(impl, convention=settings.convention), props, max_examples=examples, sweep=sweep,
+                seed=settings.seed, target=target, progress=collect,
+                replay=lambda p: settings.replay(spec, p.id), deadline=deadline)
         except KeyboardInterrupt:
             internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
         except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission

@@ -15,7 +15,7 @@ one is compared.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -49,7 +49,9 @@ def _submit(ctx: Context, batch: Batch, functions: list[str]):
 
 
 def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, *,
-              count: int, seed: int = 0, deadline: float | None = None) -> dict[str, float]:
+              count: int, seed: int = 0, deadline: float | None = None,
+              batches: Iterable[Batch] | None = None,
+              evaluate: Callable[[Batch, tuple], dict] = evaluate_batch) -> dict[str, float]:
     """The bulk random sweep: ``count`` problems, batched on both sides.
 
     Every problem is checked through ``backprop`` (all eight gradient arrays) and
@@ -59,6 +61,8 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     fails a property that passed under Hypothesis, with the message of its own
     check. Returns the figures: problems checked, seconds, problems per second.
     At ``deadline`` (``time.monotonic()``) it stops; a batch cut short is not judged.
+    ``batches`` and ``evaluate`` (batch grading: :mod:`reference.compare.replay`) stand for
+    ``sweep_shapes(count, seed=seed)`` and ``evaluate_batch``: drawn and evaluated once for many.
     """
     swept = [p for p in props if p.sweep and results[p.id].status == "pass"]
     if not swept or count <= 0:
@@ -67,12 +71,12 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     fields = sorted({f for p in swept for f in p.sweep.fields})
     checked = 0
     start = time.perf_counter()
-    batches = sweep_shapes(count, seed=seed)
+    batches = iter(batches) if batches is not None else sweep_shapes(count, seed=seed)
     upcoming = next(batches, None)
     pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
     while upcoming is not None:
         batch, (called, collect) = upcoming, pending
-        ev = evaluate_batch(batch, ctx.kinks)
+        ev = evaluate(batch, ctx.kinks)
         got = collect()
         if deadline is not None and time.monotonic() >= deadline:
             break  # what came back may be cut short by the deadline: not the implementation's fault
