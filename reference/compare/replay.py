@@ -1,0 +1,322 @@
+"""Examples drawn once, replayed to many implementations: the expensive part of a run, shared.
+
+A run's cost is Hypothesis drawing examples (~5 ms each, ~1,800 in a default run)
+and the reference evaluating them. With a seed, ``database=None`` and no
+``hypothesis.target``, a property's *passing* run draws the same examples in the
+same order whatever the implementation answers: Hypothesis's choices depend on its
+seed and on what it drew, not on what a passing example returned (checked for every
+property in ``tests/compare/test_batch.py``). So:
+
+- :func:`recording` wraps a property's check to keep what a run drew: each
+  example and the reference's evaluation of it (a :class:`Recording`); the record
+  of a run that passed stands for every implementation;
+- :func:`replay_property` runs a property's check on a record's examples, in
+  order, the reference's evaluations taken from it. While every example passes,
+  the result is the one a run would give. A hang, crash or exit ends a run at once
+  without shrinking (:mod:`reference.compare.runner`), so that result is written
+  from the example directly. At the first example that *fails*, it gives up: the
+  property is then run under Hypothesis as usual, which draws the same examples up
+  to that one and shrinks, so the verdict and counterexample are a single run's;
+- :class:`SharedCatalog` runs a catalog that way (it takes the arguments of
+  :func:`~reference.compare.runner.run_catalog`: ``grade(..., catalog=)``), and
+  shares the bulk sweep's batches and their reference evaluations too
+  (:class:`SweepShare`); it records what it had to run and what passed.
+
+The targeted profile (``thorough``, ``hypothesis.target``) steers Hypothesis by
+the errors it sees: its examples depend on the implementation, so it is never
+replayed (every property runs under Hypothesis, as without sharing). A run
+without a seed is not replayed either.
+
+:mod:`reference.compare.examples_cache` keeps a :class:`Shared` on disk (single runs)
+and :mod:`reference.compare.batch` hands one to every submission of a class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
+from reference.compare.catalog import CATALOG, Context, Property
+from reference.compare.prefetch import Serving, Tap, fetch_ahead
+from reference.compare.problems import describe
+from reference.compare.runner import PropertyResult, run_catalog, run_property
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout
+from reference.compare.sweep import run_sweep
+
+__all__ = ["import_all", "without_explain", "Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
+           "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
+
+#: The reference's slopes at 0 under the course's convention; evaluations at other kinks are not shared.
+DEFAULT_KINKS = (0.0, 0.0)
+#: What ends a run at once, without shrinking (as in the runner).
+ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
+
+
+def import_all() -> None:
+    """Import every module of handgrad and reference, once per process, before Hypothesis draws.
+
+    Hypothesis now and then draws a constant found in the source of the local
+    modules its process has loaded (its "local constants"; local: not the
+    standard library, not site-packages, not tests). What it draws for a seed
+    then depends on what the process happened to import by then: the command's
+    modules or a batch's, a failure's diagnosis imported midway, the modules an
+    earlier test loaded (``test_verdicts`` flips on this). With every module of
+    the project loaded from the start, it depends on the code alone.
+    """
+    import importlib
+    import pkgutil
+
+    import handgrad
+    import reference
+
+    for package in (handgrad, reference):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            try:
+                importlib.import_module(info.name)
+            except Exception:  # noqa: BLE001 - a module that cannot load here has no constants to give
+                pass
+
+
+def without_explain() -> None:
+    """Hypothesis's settings in this process, less its ``explain`` phase.
+
+    After shrinking a failure, Hypothesis's explain phase runs variations of the
+    minimal example to say which parts of it do not matter; the report does not
+    use that, and it took 80–90% of a failing property's time (measured on the
+    bundled bad fixtures: bug_float32 63 s → 8 s). Verdicts and counterexamples
+    are the same (the report is built from the minimal example, replayed last);
+    only a failing property's ``examples`` count, which includes every call of
+    the check, is smaller. Batch grading and ``handgrad-compare`` both load it, so
+    a batch's reports are those of a run alone.
+    """
+    from hypothesis import Phase, settings
+
+    phases = tuple(p for p in settings.default.phases if p != Phase.explain)
+    settings.register_profile("handgrad-compare", settings(settings.default, phases=phases))
+    settings.load_profile("handgrad-compare")
+
+
+@dataclass
+class Recording:
+    """What a property's run drew, in order: each example, the reference's evaluation (or None), the calls made."""
+
+    examples: list = field(default_factory=list)
+    evaluations: list = field(default_factory=list)
+    #: per example, the calls its check made to the implementation: (name, args, kwargs)
+    calls: list = field(default_factory=list)
+    kinks: tuple[float, float] = DEFAULT_KINKS
+
+
+def recording(prop: Property, sink: Recording) -> Property:
+    """``prop`` with a check that also keeps each example, its reference evaluation and its calls in ``sink``."""
+    def check(ctx: Context, example: Any) -> None:
+        calls: list = []
+        sink.examples.append(example)
+        sink.evaluations.append(None)
+        sink.calls.append(calls)
+        real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)
+        try:
+            prop.check(ctx, example)
+        finally:
+            ctx.impl = real
+            sink.evaluations[-1] = ctx.recalled("reference", example)
+    return dataclasses.replace(prop, check=check)
+
+
+class Replayer:
+    """Replays records to the implementation of ``ctx``; fetches each property's calls ahead while that goes well."""
+
+    def __init__(self, ctx: Context, *, fetch: bool = True) -> None:
+        self.ctx, self.fetch = ctx, fetch
+
+    def run(self, prop: Property, rec: Recording, *, replay: str = "") -> PropertyResult | None:
+        """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
+
+        Mirrors the runner's test body: per example the counter, ``example_ratio``
+        and the calls kept are reset; the statistics are the property's own.
+        The first example runs alone; the calls of the others are then fetched ahead.
+        """
+        ctx = self.ctx
+        result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
+        ctx.stats = type(ctx.stats)()
+        preload = tuple(ctx.kinks) == tuple(rec.kinks)
+        served: list = []
+        start = time.perf_counter()
+        for i, (example, evaluation) in enumerate(zip(rec.examples, rec.evaluations)):
+            if i == 1 and self.fetch and len(rec.calls) == len(rec.examples):
+                served, self.fetch = fetch_ahead(ctx.impl, rec.calls[1:])
+                served.insert(0, [])
+            result.examples += 1
+            ctx.example_ratio = 0.0
+            ctx.forget()
+            if preload and evaluation is not None:
+                ctx.remember("reference", example, evaluation)
+            real = ctx.impl
+            if served and served[i]:
+                ctx.impl = Serving(real, served[i])
+            try:
+                prop.check(ctx, example)
+            except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
+                result.status, result.message, result.counterexample = "error", str(exc), describe(example)
+                break
+            except Exception:  # noqa: BLE001 - a failure (or the grader's own error): Hypothesis decides, and shrinks
+                return None
+            finally:
+                ctx.impl = real
+                if preload and evaluation is None:  # evaluated here: kept for the next implementation
+                    rec.evaluations[i] = ctx.recalled("reference", example)
+        result.seconds = time.perf_counter() - start
+        result.max_abs_error = ctx.stats.max_abs_error
+        result.max_rel_error = ctx.stats.max_rel_error
+        return result
+
+
+def replay_property(prop: Property, rec: Recording, ctx: Context, *, replay: str = "",
+                    fetch: bool = False) -> PropertyResult | None:
+    """:meth:`Replayer.run` once: the result of ``prop`` on ``rec``'s examples, or None when one fails."""
+    return Replayer(ctx, fetch=fetch).run(prop, rec, replay=replay)
+
+
+def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool) -> str:
+    """What a record is filed under: the property and the settings its examples depend on."""
+    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink")
+
+
+class SweepShare:
+    """The bulk sweep's batches for (count, seed), drawn once, and their reference evaluations at the default kinks."""
+
+    def __init__(self, count: int, seed: int) -> None:
+        self.count, self.seed = count, seed
+        self.batches: list[Batch] = list(sweep_shapes(count, seed=seed))
+        self._index = {id(b): i for i, b in enumerate(self.batches)}
+        self.evaluations: list[dict | None] = [None] * len(self.batches)
+
+    def evaluate(self, batch: Batch, kinks: tuple) -> dict:
+        """``evaluate_batch(batch, kinks)``, from the share where it is one of its batches at the default kinks."""
+        i = self._index.get(id(batch))
+        if i is None or tuple(kinks) != DEFAULT_KINKS:
+            return evaluate_batch(batch, kinks)
+        if self.evaluations[i] is None:
+            self.evaluations[i] = evaluate_batch(batch, kinks)
+        return self.evaluations[i]
+
+    def evaluate_all(self) -> None:
+        """Every batch's evaluation now, before the implementation is sent any.
+
+        Then the sweep reads each reply as soon as it is sent for (a worker whose
+        reply waits unread past its socket's time-out gives up: a fallback one
+        problem at a time).
+        """
+        for batch in self.batches:
+            self.evaluate(batch, DEFAULT_KINKS)
+
+
+class Shared:
+    """Records by :func:`record_name`, and sweeps by (count, seed), for runs of the same code.
+
+    ``store`` (optional) is where records persist: an object with
+    ``load_record(name)``, ``save_record(name, rec)`` and
+    ``save_evaluations(name, rec)`` (:class:`reference.compare.examples_cache.Store`).
+    A sweep's batches and evaluations stay in memory, for the next implementation.
+    """
+
+    def __init__(self, store: Any = None) -> None:
+        self.store = store
+        self.records: dict[str, Recording | None] = {}
+        self.sweeps: dict[tuple[int, int], SweepShare] = {}
+
+    def record(self, name: str) -> Recording | None:
+        if name not in self.records:
+            self.records[name] = self.store.load_record(name) if self.store is not None else None
+        return self.records[name]
+
+    def add(self, name: str, rec: Recording) -> None:
+        self.records[name] = rec
+        if self.store is not None:
+            self.store.save_record(name, rec)
+
+    def sweep(self, count: int, seed: int) -> SweepShare:
+        if (count, seed) not in self.sweeps:
+            self.sweeps[(count, seed)] = SweepShare(count, seed)
+        return self.sweeps[(count, seed)]
+
+    def prepare(self, props: Iterable[Property], *, max_examples: int | None, seed: int, shrink: bool = True,
+                spec: str = "handgrad") -> list[str]:
+        """Record the properties that have no record yet on the trusted ``spec``; the ids still without one."""
+        from reference.compare.sandbox import InProcessImpl
+
+        props = list(props)
+        missing = [p for p in props if self.record(record_name(p.id, max_examples, seed, shrink)) is None]
+        if missing:
+            with InProcessImpl(spec) as impl:
+                SharedCatalog(self)(Context(impl), missing, max_examples=max_examples, seed=seed, shrink=shrink)
+        return [p.id for p in missing if self.record(record_name(p.id, max_examples, seed, shrink)) is None]
+
+
+class SharedCatalog:
+    """:func:`~reference.compare.runner.run_catalog`, with the examples of ``shared`` replayed where it has them.
+
+    A property without a record runs under Hypothesis; if it passes (and
+    ``learn``), what it drew becomes its record. ``fetch``: fetch the calls of a
+    replayed property ahead (:mod:`reference.compare.prefetch`).
+    """
+
+    def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True) -> None:
+        self.shared, self.learn, self.fetch = shared, learn, fetch
+        self.replayed = self.live = 0  # properties, for the curious (and the tests)
+
+    def __call__(self, ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,
+                 sweep: int = 0, seed: int | None = None, derandomize: bool | None = None, target: bool = False,
+                 shrink: bool = True, replay: Callable[[Property], str] = lambda p: "",
+                 progress: Callable[[PropertyResult, int, int], None] | None = None,
+                 deadline: float | None = None) -> tuple[list[PropertyResult], dict]:
+        import_all()
+        if target or seed is None:  # the examples depend on the implementation (or on nothing fixed)
+            return run_catalog(ctx, props, max_examples=max_examples, sweep=sweep, seed=seed,
+                               derandomize=derandomize, target=target, shrink=shrink, replay=replay,
+                               progress=progress, deadline=deadline)
+        props = list(props)
+        results: dict[str, PropertyResult] = {}
+        replayer = Replayer(ctx, fetch=self.fetch)
+        for i, prop in enumerate(props):
+            if deadline is not None and time.monotonic() >= deadline:
+                r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
+                                   message="not run: the overall deadline (--total-timeout) came first")
+            else:
+                r = self._one(prop, ctx, replayer, record_name(prop.id, max_examples, seed, shrink),
+                              dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)))
+            results[prop.id] = r
+            if progress:
+                progress(r, i + 1, len(props))
+        figures: dict = {}
+        if sweep:
+            share = self.shared.sweep(sweep, seed)
+            if tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline):
+                share.evaluate_all()
+            figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
+                                batches=share.batches, evaluate=share.evaluate)
+        return [results[p.id] for p in props], figures
+
+    def _one(self, prop: Property, ctx: Context, replayer: Replayer, name: str, options: dict) -> PropertyResult:
+        rec = self.shared.record(name)
+        if rec is not None:
+            unevaluated = any(e is None for e in rec.evaluations)
+            result = replayer.run(prop, rec, replay=options["replay"])
+            if unevaluated and self.shared.store is not None and all(e is not None for e in rec.evaluations):
+                self.shared.store.save_evaluations(name, rec)
+            if result is not None:
+                self.replayed += 1
+                return result
+        self.live += 1
+        if rec is not None or not self.learn:
+            return run_property(prop, ctx, **options)
+        sink = Recording(kinks=tuple(ctx.kinks))
+        result = run_property(recording(prop, sink), ctx, **options)
+        if result.status == "pass":
+            if sink.kinks != DEFAULT_KINKS:  # the examples hold for any kinks, the evaluations do not
+                sink.evaluations, sink.kinks = [None] * len(sink.examples), DEFAULT_KINKS
+            self.shared.add(name, sink)
+        return result
