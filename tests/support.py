@@ -56,3 +56,17 @@ def attack(folder: pathlib.Path, source: str, *args, fmt: str = "json", env=None
 
 #: A correct submission to build attacks on: handgrad's answers under other names (integrity aside).
 HONEST = "from handgrad.functions import *\nfrom handgrad.network import *\nfrom handgrad.types import *\n"
+
+
+def standalone_submission(extra: str = "") -> str:
+    """A correct submission in one file, as a student would hand it in: handgrad's own functions copied
+    (importing only handgrad's types, validation and buffers: no integrity finding), then ``extra``."""
+    parts = ["from __future__ import annotations\n"]
+    for name in ("functions.py", "network.py"):
+        text = (ROOT / "handgrad" / name).read_text().replace("from __future__ import annotations\n", "")
+        parts.append("\n".join(line for line in text.splitlines() if not line.startswith("__all__ =")) + "\n")
+    return "\n".join(parts) + extra
+
+
+#: A classic mistake to append to :func:`standalone_submission`: rect'(0) = 1 (A7 fails).
+RECT_GE = "\n\ndef d_rect(x):\n    return (np.asarray(x, dtype=np.float64) >= 0).astype(np.float64)\n"

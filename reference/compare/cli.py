@@ -4,7 +4,9 @@
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--format text|markdown|json|gradescope] [--output FILE]
-                     [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
+                     [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list] [--no-cache]
+    handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--resume] [--format F ...] [options above]
+    handgrad-compare --autograder DIR [options above]
 
 Exit status: 0 every property holds; 1 a property fails or errors, or the
 submission's integrity check fails; 2 the implementation cannot be loaded or
@@ -68,11 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address space the implementation's process may use (default 4G)")
     p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
                    help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
-    p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text")
+    from reference.compare.batch import FormatsAction
+
+    p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text", action=FormatsAction,
+                   help="the report's format (with --submissions: repeatable, each written; default json)")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
     p.add_argument("--property", action="append", metavar="ID", dest="properties",
                    help="only these properties or questions (e.g. B15, B18-l11); repeatable")
     p.add_argument("--list", action="store_true", help="list the properties and exit")
+    p.add_argument("--no-cache", action="store_true",
+                   help="draw the examples afresh: neither replay nor keep them (cache: $HANDGRAD_CACHE/examples)")
+    batch = p.add_argument_group("a class at once (reference/compare/batch.py)")
+    batch.add_argument("--submissions", metavar="DIR", help="grade every .py, .ipynb or folder in DIR")
+    batch.add_argument("--output-dir", metavar="OUT", help="the reports, grades.csv and the class summary go here")
+    batch.add_argument("--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)")
+    batch.add_argument("--resume", action="store_true", help="skip submissions whose reports are up to date")
+    batch.add_argument("--autograder", metavar="DIR", help="write a Gradescope autograder (setup.sh, run_autograder)")
     return p
 
 
@@ -160,11 +173,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"handgrad-compare: --property: {exc}", file=sys.stderr)
         return 2
 
+    if args.autograder:
+        from reference.compare.autograder import autograder_main
+        return autograder_main(args, _settings(args))
+    if args.submissions or args.output_dir or args.resume or args.jobs is not None:
+        from reference.compare.batch import batch_main
+        return batch_main(args, _settings(args))
+
     _enable_compilation_cache()
+    from reference.compare.examples_cache import for_run
     from reference.compare.grade import grade
+    from reference.compare.replay import without_explain
     from reference.compare.report import render
 
-    report, status = grade(args.impl, _settings(args), progress=_progress_printer(sys.stderr.isatty()))
+    without_explain()
+    settings, catalog = for_run(_settings(args), enabled=not args.no_cache)
+    report, status = grade(args.impl, settings, progress=_progress_printer(sys.stderr.isatty()), catalog=catalog)
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
         if args.format in ("json", "gradescope") or args.output:

@@ -1,0 +1,276 @@
+"""Grading a class: every submission in a folder, in parallel, into one folder of reports and ``grades.csv``.
+
+    handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--format F ...] [--resume] [run options]
+
+A submission is an entry of DIR: a ``.py`` file, a ``.ipynb`` notebook, or a
+folder holding one (with its own helper modules); its id is its name without
+``.py``/``.ipynb``. Each gets its reports ``OUT/<id>.<ext>`` (``--format``,
+repeatable, default json), a row in ``OUT/grades.csv`` and its place in the
+class summary (``OUT/summary.txt``, ``OUT/summary.md``): :mod:`reference.compare.summary`.
+
+Each submission is checked by :func:`reference.compare.grade.grade`, as
+``--impl`` would check it alone, with the examples drawn once for the class and
+replayed to each (:mod:`reference.compare.replay`): the same verdicts and
+counterexamples as a run alone with the same seed, whatever the order or the
+number of jobs. ``--jobs`` grading processes (default: the cores) take the
+submissions in turn (:mod:`reference.compare.batch_pool`); each submission runs
+in its own contained worker, which sees neither DIR, OUT nor the other
+submissions. ``--resume`` skips a submission whose reports are there for the
+same tool, code, settings and file contents (a fingerprint beside them, in
+``OUT/.batch/``).
+
+Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
+2 bad options (before any work); 3 the grader failed on a submission (its row
+says ``internal``); 130 interrupted (what was graded is kept: ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import sys
+import tempfile
+import time
+from typing import Any
+
+__all__ = ["FormatsAction", "Submission", "find_submissions", "content_hash", "fingerprint", "batch_main",
+           "EXTENSIONS", "settings_to_json", "settings_from_json"]
+
+#: A report's file extension by format.
+EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json", "html": "html"}
+_KINDS = (".py", ".ipynb")
+
+
+class FormatsAction(argparse.Action):
+    """``--format``: the last one given (a single run's), and all of them in ``formats`` (a batch writes each)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.formats = [*(getattr(namespace, "formats", None) or []), values]
+
+
+@dataclasses.dataclass
+class Submission:
+    """One entry of the submissions folder: its id, the entry, the file to check (or why there is none)."""
+
+    id: str
+    entry: pathlib.Path
+    target: pathlib.Path | None
+    error: str = ""
+
+
+def _target(entry: pathlib.Path) -> tuple[pathlib.Path | None, str]:
+    """The file to check in a submission: the file itself, or the one .py or .ipynb file of a folder."""
+    if entry.is_file():
+        return entry, ""
+    found = sorted(p for p in entry.iterdir()
+                   if p.suffix in _KINDS and p.is_file() and not p.name.startswith((".", "_")))
+    if len(found) == 1:
+        return found[0], ""
+    for name in ("submission.py", "solution.py", "submission.ipynb", "solution.ipynb"):
+        if (entry / name).is_file():
+            return entry / name, ""
+    what = ", ".join(p.name for p in found) or "none"
+    return None, f"{entry}: a submission folder must hold one .py or .ipynb file to check (found: {what})"
+
+
+def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] = ()) -> list[Submission]:
+    """The submissions in ``folder``, by id; hidden entries, ``__pycache__`` and ``exclude`` skipped."""
+    skip = {p.resolve() for p in exclude}
+    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
+               and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
+    stems = [p.stem if p.is_file() else p.name for p in entries]
+    out = []
+    for entry, stem in zip(entries, stems):
+        target, error = _target(entry)
+        out.append(Submission(stem if stems.count(stem) == 1 else entry.name, entry, target, error))
+    return out
+
+
+def content_hash(entry: pathlib.Path) -> str:
+    """A digest of a submission's files (a folder: every file but hidden ones and caches, with its path)."""
+    h = hashlib.sha256()
+    files = [entry] if entry.is_file() else sorted(
+        p for p in entry.rglob("*") if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                                               for part in p.relative_to(entry).parts))
+    for p in files:
+        h.update(str(p.relative_to(entry.parent)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def settings_to_json(settings: Any) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(settings), default=str))
+
+
+def settings_from_json(data: dict) -> Any:
+    from reference.compare.grade import Settings
+
+    return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def fingerprint(sub: Submission, settings: Any, formats: list[str], code: str) -> str:
+    """What a submission's reports depend on: the tool and its code, the settings, the formats, the files."""
+    import handgrad
+
+    options = {k: v for k, v in settings_to_json(settings).items() if k != "hide"}
+    for key in ("adapter", "weights"):  # files named by options: their contents count, not their names
+        path = options.get(key)
+        if isinstance(path, str) and os.path.isfile(path):
+            options[key] = hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+    data = {"version": handgrad.__version__, "code": code, "settings": options, "formats": sorted(formats),
+            "content": content_hash(sub.entry)}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _bad_options(args: argparse.Namespace) -> str | None:
+    """What is wrong with a batch's options, or None. Nothing has run yet."""
+    if not args.submissions:
+        return "--output-dir, --jobs and --resume go with --submissions DIR"
+    folder = pathlib.Path(args.submissions)
+    if not folder.is_dir():
+        return f"--submissions: {folder} is not a folder"
+    if args.impl != "handgrad" or args.output:
+        return "--submissions grades a folder: give its reports a folder with --output-dir, not --impl or --output"
+    if not args.output_dir:
+        return "--submissions needs --output-dir OUT (the folder of the reports and grades.csv)"
+    if args.jobs is not None and args.jobs < 1:
+        return f"--jobs must be >= 1; got {args.jobs}"
+    out = pathlib.Path(args.output_dir)
+    if out.exists() and not out.is_dir():
+        return f"--output-dir: {out} is not a folder"
+    if not out.exists() and not out.absolute().parent.is_dir():
+        return f"--output-dir: the folder {out.absolute().parent} does not exist"
+    try:
+        out.mkdir(exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".handgrad-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"--output-dir: cannot write in {out}: {exc.strerror}"
+    if not any(True for _ in find_submissions(folder, exclude=(out,))):
+        return f"--submissions: no submission in {folder} (.py or .ipynb files, or folders holding one)"
+    return None
+
+
+def _resumed(subs: list[Submission], out: pathlib.Path, prints: dict[str, str], formats: list[str]) -> dict:
+    """The rows of submissions whose reports are up to date (same fingerprint, every report file there)."""
+    rows = {}
+    for sub in subs:
+        try:
+            state = json.loads((out / ".batch" / f"{sub.id}.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if state.get("fingerprint") == prints[sub.id] and all(
+                (out / f"{sub.id}.{EXTENSIONS.get(f, f)}").is_file() for f in formats):
+            rows[sub.id] = state["row"]
+    return rows
+
+
+def _progress(total: int):
+    """A progress bar with an ETA on standard error when it is a terminal (tqdm), else None."""
+    if not (total and sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="submission", file=sys.stderr, dynamic_ncols=True)
+
+
+def _prepare(settings: Any, props: list, store_folder: pathlib.Path) -> list[str]:
+    """Draw the examples the class shares (those not kept already), on handgrad; the properties left unshared."""
+    from reference.compare.examples_cache import Store
+    from reference.compare.replay import Shared
+
+    examples, _, target = settings.resolved()
+    if target:  # the examples of a targeted run depend on the implementation: each submission draws its own
+        return [p.id for p in props]
+    return Shared(Store(store_folder)).prepare(props, max_examples=examples, seed=settings.seed)
+
+
+def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], prints: dict, formats: list[str],
+               props: list) -> list[dict]:
+    """Grade ``subs`` in parallel; their rows as they come."""
+    from reference.compare.batch_pool import MARGIN, Pool
+    from reference.compare.examples_cache import code_digest, examples_folder
+
+    out, rows = pathlib.Path(args.output_dir).absolute(), []
+    stage = pathlib.Path(tempfile.mkdtemp(prefix="handgrad-batch-"))
+    try:
+        cache = examples_folder()
+        store = cache / code_digest() if cache is not None and not args.no_cache else stage / "examples"
+        hidden = [pathlib.Path(args.submissions).absolute(), out, stage] + ([cache] if cache is not None else [])
+        settings = dataclasses.replace(settings, hide=tuple(settings.hide) + tuple(str(h) for h in hidden))
+        (out / ".batch").mkdir(exist_ok=True)
+        init = {"settings": settings_to_json(settings), "store": str(store), "out": str(out), "formats": formats,
+                "stage": str(stage)}
+        pool = Pool(args.jobs or os.cpu_count() or 1, init, seconds=settings.total_timeout + settings.timeout + MARGIN,
+                    log=str(out / ".batch" / "grader"))
+        pool.start(len(subs))  # the grading processes load while the examples are drawn
+        _prepare(settings, props, store)
+        bar = _progress(len(subs))
+
+        def done(row: dict) -> None:
+            rows.append(row)
+            if bar is not None:
+                bar.set_postfix_str(f"{row['id'][:20]}: {row['status']}")
+                bar.update()
+        jobs = [{"id": s.id, "entry": str(s.entry.absolute()), "target": str(s.target.absolute()) if s.target else "",
+                 "error": s.error, "fingerprint": prints[s.id]} for s in subs]
+        try:
+            pool.run(jobs, done)
+        finally:
+            if bar is not None:
+                bar.close()
+    finally:
+        import shutil
+
+        shutil.rmtree(stage, ignore_errors=True)
+    return rows
+
+
+def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str) -> None:
+    from reference.compare.output import write_atomic
+    from reference.compare.summary import class_summary, write_csv
+
+    write_atomic(write_csv(rows, columns), str(out / "grades.csv"))
+    write_atomic(class_summary(rows, columns, heading=heading), str(out / "summary.txt"))
+    write_atomic(class_summary(rows, columns, heading=heading, fmt="markdown"), str(out / "summary.md"))
+
+
+def batch_main(args: argparse.Namespace, settings: Any) -> int:
+    """``handgrad-compare --submissions``: grade every submission; returns the exit status."""
+    bad = _bad_options(args)
+    if bad:
+        print(f"handgrad-compare: {bad}", file=sys.stderr)
+        return 2
+    from reference.compare.catalog import select
+    from reference.compare.examples_cache import code_digest, enable_compilation_cache
+    from reference.compare.replay import without_explain
+
+    start = time.perf_counter()
+    enable_compilation_cache()
+    without_explain()
+    out, formats = pathlib.Path(args.output_dir), list(dict.fromkeys(getattr(args, "formats", None) or ["json"]))
+    subs = find_submissions(pathlib.Path(args.submissions), exclude=(out,))
+    props = list(select(list(settings.properties) or None))
+    prints = {s.id: fingerprint(s, settings, formats, code_digest()) for s in subs}
+    resumed = _resumed(subs, out, prints, formats) if args.resume else {}
+    rows, status = list(resumed.values()), 0
+    try:
+        rows += _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props)
+    except KeyboardInterrupt:
+        print("handgrad-compare: interrupted; what was graded is kept (--resume goes on)", file=sys.stderr)
+        status = 130
+    examples, sweep, _ = settings.resolved()
+    _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
+            f"seed {settings.seed}, {examples} examples per property, sweep {sweep}")
+    counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
+    print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
+          f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
+          + f"; grades in {out / 'grades.csv'}", file=sys.stderr)
+    return status or (3 if counts["internal"] else 0)

@@ -1,0 +1,126 @@
+"""A grading process of a batch: submissions in on its standard input, a row a line out.
+
+Started by :mod:`reference.compare.batch_pool` as ``python -m
+reference.compare.batch_worker``. Its first line is the batch's setup: the
+settings, where the shared examples are, the output folder and formats; then
+one submission a line. For each it calls :func:`reference.compare.grade.grade`
+with the shared catalog (:mod:`reference.compare.replay`), writes the reports
+and the fingerprint beside them, and answers the row
+(:func:`reference.compare.summary.row`). The examples' reference evaluations and
+the bulk sweep's are computed by the first submission that needs them and kept
+for the next ones. Whatever else is printed goes to standard error (a log).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Batch", "setup", "grade_job", "relabel", "main"]
+
+
+@dataclass
+class Batch:
+    """What every submission of the batch shares in this process."""
+
+    settings: Any
+    catalog: Any
+    out: pathlib.Path
+    formats: list[str]
+    stage: pathlib.Path
+
+
+def setup(init: dict) -> Batch:
+    """The batch's settings, its shared examples, and the caches and Hypothesis settings of a fast run."""
+    from reference.compare.batch import settings_from_json
+    from reference.compare.examples_cache import Store, enable_compilation_cache
+    from reference.compare.replay import Shared, SharedCatalog, without_explain
+
+    enable_compilation_cache()
+    without_explain()
+    shared = Shared(Store(pathlib.Path(init["store"])) if init.get("store") else None)
+    return Batch(settings_from_json(init["settings"]), SharedCatalog(shared), pathlib.Path(init["out"]),
+                 list(init["formats"]), pathlib.Path(init["stage"]))
+
+
+def relabel(report: Any, settings: Any, staged: pathlib.Path, original: pathlib.Path) -> None:
+    """A report of the staged copy of a submission, told of the submission itself (its path, its replay commands)."""
+    report.implementation = str(original)
+    folders = (str(staged.parent), str(original.parent))
+    report.error = report.error.replace(*folders)
+    for r in report.results:
+        r.message = r.message.replace(*folders)
+        if r.replay:
+            r.replay = settings.replay(str(original), r.id)
+
+
+def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
+    from reference.compare.grade import grade
+    from reference.compare.report import load_error_report
+
+    s = batch.settings
+    if job.get("error"):
+        return load_error_report(job["entry"], s.convention, s.seed, job["error"], 0.0), 2
+    target = pathlib.Path(job["target"])
+    if job["target"] != job["entry"]:  # a file in a folder: graded there (the worker copies that folder only)
+        return grade(str(target), s, catalog=batch.catalog)
+    staged = batch.stage / job["id"] / target.name  # a file of the submissions folder: graded alone
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target, staged)
+    try:
+        report, status = grade(str(staged), s, catalog=batch.catalog)
+    finally:
+        shutil.rmtree(staged.parent, ignore_errors=True)
+    relabel(report, s, staged, target)
+    return report, status
+
+
+def grade_job(job: dict, batch: Batch) -> dict:
+    """Grade one submission; its reports and fingerprint written; its row."""
+    from reference.compare.batch import EXTENSIONS
+    from reference.compare.output import write_atomic
+    from reference.compare.report import render
+    from reference.compare.summary import row
+
+    start = time.perf_counter()
+    report, status = _grade(job, batch)
+    for fmt in batch.formats:
+        write_atomic(render(report, fmt), str(batch.out / f"{job['id']}.{EXTENSIONS.get(fmt, fmt)}"))
+    result = row(job["id"], report, status, time.perf_counter() - start)
+    if result["status"] != "internal":  # the grader's own failure is graded again on --resume
+        state = batch.out / ".batch"
+        state.mkdir(exist_ok=True)
+        write_atomic(json.dumps({"fingerprint": job["fingerprint"], "row": result}), str(state / f"{job['id']}.json"))
+    return result
+
+
+def main() -> int:
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed goes to the log
+    import numpy as np
+
+    from reference.compare.summary import internal_row
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # as handgrad-compare: the grader's own warnings
+        batch = setup(json.loads(sys.stdin.readline()))
+        for line in sys.stdin:
+            job = json.loads(line)
+            start = time.perf_counter()
+            try:
+                result = grade_job(job, batch)
+            except Exception as exc:  # noqa: BLE001 - the grader's own fault: this row only
+                result = internal_row(job["id"], f"{type(exc).__name__}: {exc}", time.perf_counter() - start)
+            answers.write(json.dumps({"row": result}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

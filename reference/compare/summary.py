@@ -1,0 +1,132 @@
+"""A class's grades: a score per question, the rows of ``grades.csv``, and what the class got wrong.
+
+:func:`question_scores` is the one place a report becomes points (swap it to
+weigh questions). :func:`row` is what batch grading keeps of one submission's
+report; :func:`write_csv` and :func:`class_summary` read only rows, so a
+resumed batch needs no report but its row.
+
+>>> scores = question_scores({"A1": "pass", "A2": "fail", "B1": "inherited"})
+>>> scores, sum(scores.values())
+({'A1': 1.0, 'A2': 0.0, 'B1': 1.0}, 2.0)
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+from typing import Any, Iterable
+
+__all__ = ["SCORED", "STATUSES", "question_scores", "status_of", "failure_key", "row", "internal_row",
+           "write_csv", "class_summary"]
+
+#: A question's verdicts that earn its point.
+SCORED = ("pass", "inherited")
+#: A submission's status in grades.csv.
+STATUSES = ("ok", "failed", "cannot-load", "integrity", "internal")
+_KEY_LENGTH = 80
+
+
+def question_scores(questions: dict[str, str], *, integrity_failed: bool = False) -> dict[str, float]:
+    """Points per question from its verdict: 1 when it passes (or inherits a pass), else 0; all 0 on integrity."""
+    return {q: 0.0 if integrity_failed else float(v in SCORED) for q, v in questions.items()}
+
+
+def status_of(report: Any, exit_status: int) -> str:
+    """ok / failed / cannot-load / integrity / internal, from a report and grade()'s exit status."""
+    if getattr(report, "error", "") or exit_status == 2:
+        return "cannot-load"
+    if exit_status not in (0, 1) or getattr(report, "internal_error", ""):
+        return "internal"
+    if report.integrity_failed:
+        return "integrity"
+    return "ok" if exit_status == 0 else "failed"
+
+
+def failure_key(result: Any) -> str:
+    """How a failure is counted across the class: its diagnosis when there is one, else its message's start."""
+    details = getattr(result, "details", None) or {}
+    text = details.get("diagnosis") or result.message
+    return " ".join(str(text).split())[:_KEY_LENGTH]
+
+
+def row(sub_id: str, report: Any, exit_status: int, seconds: float) -> dict:
+    """What the batch keeps of one graded submission (plain JSON data)."""
+    status = status_of(report, exit_status)
+    questions = report.questions()
+    failures = [{"question": r.question, "property": r.id, "status": r.status, "key": failure_key(r)}
+                for r in report.results if r.status not in SCORED and r.status != "not-run"]
+    return {"id": sub_id, "status": status, "seconds": round(seconds, 3), "questions": questions,
+            "scores": question_scores(questions, integrity_failed=report.integrity_failed),
+            "failures": failures, "error": report.error or report.internal_error or ""}
+
+
+def internal_row(sub_id: str, reason: str, seconds: float) -> dict:
+    """The row of a submission the grader itself failed on (its process died, or hung past the deadline)."""
+    return {"id": sub_id, "status": "internal", "seconds": round(seconds, 3), "questions": {}, "scores": {},
+            "failures": [], "error": reason}
+
+
+def write_csv(rows: Iterable[dict], columns: list[str]) -> str:
+    """grades.csv: id, total, a score per question (``columns``), status, seconds; one row per submission by id."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["id", "total", *columns, "status", "seconds"])
+    for r in sorted(rows, key=lambda r: r["id"]):
+        scores = r.get("scores") or {}
+        out.writerow([r["id"], _num(sum(scores.get(q, 0.0) for q in columns)),
+                      *(_num(scores.get(q, 0.0)) for q in columns), r["status"], f"{r['seconds']:.2f}"])
+    return buf.getvalue()
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _tally(rows: list[dict], columns: list[str]) -> tuple[dict, list[str], dict]:
+    """Per question: verdict → how many submissions; the verdicts seen in order; the most frequent failure keys."""
+    counts = {q: collections.Counter() for q in columns}
+    keys = {q: collections.Counter() for q in columns}
+    for r in rows:
+        for q in columns:
+            counts[q][r["questions"].get(q, "not graded")] += 1
+        for q, key in {(f["question"], f["key"]) for f in r.get("failures", [])}:
+            if q in keys:
+                keys[q][key] += 1
+    order = ["pass", "fail", "error", "inherited"]
+    seen = sorted({v for c in counts.values() for v in c}, key=lambda v: (order.index(v) if v in order else 9, v))
+    return counts, [v for v in seen if v not in ("pass", "fail", "error")], keys
+
+
+def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fmt: str = "text",
+                  top: int = 3) -> str:
+    """What the class got right and wrong, per question, as text or Markdown."""
+    rows = sorted(rows, key=lambda r: r["id"])
+    by_status = collections.Counter(r["status"] for r in rows)
+    totals = [sum((r.get("scores") or {}).get(q, 0.0) for q in columns) for r in rows]
+    counts, extra, keys = _tally(rows, columns)
+    head = [f"{len(rows)} submissions: " + ", ".join(f"{by_status[s]} {s}" for s in STATUSES if by_status[s]),
+            f"mean total {sum(totals) / len(totals):.2f} of {len(columns)}" if rows else "no submissions"]
+    names = ["passed", "failed", "errors", *extra]
+    table = [[q, *(str(counts[q][v]) for v in ("pass", "fail", "error", *extra))] for q in columns]
+    wrong = [(q, n, key) for q in columns for key, n in keys[q].most_common(top)]
+    if fmt == "markdown":
+        lines = [f"## Class summary{': ' + heading if heading else ''}", "", *(f"- {h}" for h in head), "",
+                 "| question | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in table]
+        lines += ["", "### What the class got wrong", ""]
+        lines += [f"- **{q}** ({n}×): {_md(key)}" for q, n, key in wrong] or ["Nothing: every question passed."]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(x) for x in col) for col in zip(["question", *names], *table)]
+    lines = [f"class summary{': ' + heading if heading else ''}", *head, "",
+             "  ".join(h.ljust(w) for h, w in zip(["question", *names], widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cells, widths)) for cells in table]
+    lines += ["", "what the class got wrong (most frequent first):"]
+    lines += [f"  {q:<4} {n:>4}x  {key}" for q, n, key in wrong] or ["  nothing: every question passed"]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    for c in "\\|`*_[]<>":
+        text = text.replace(c, "\\" + c)
+    return text
