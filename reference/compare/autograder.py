@@ -1,0 +1,132 @@
+"""A ready Gradescope autograder: ``handgrad-compare --autograder DIR [run options]``.
+
+Writes into DIR what Gradescope's autograder zip holds (zip DIR's contents):
+
+- ``setup.sh``: run once when Gradescope builds the image: installs bubblewrap
+  (best effort) and this package, from the source archive written beside it
+  (``handgrad-<version>.tar.gz``), into a virtual environment
+  ``$AUTOGRADER_ROOT/handgrad-venv`` (Python ≥ 3.11, installed with apt-get if missing);
+- ``run_autograder``: run for each submission: checks the one ``.py`` or
+  ``.ipynb`` file in ``$AUTOGRADER_ROOT/submission/`` (default ``/autograder``;
+  with several, ``submission.py``, ``solution.py``, ``submission.ipynb`` or
+  ``solution.ipynb``) with ``handgrad-compare --format gradescope`` and writes
+  ``$AUTOGRADER_ROOT/results/results.json``, always: when the grader cannot run,
+  a results.json with score 0 that says so;
+- ``handgrad-autograder.conf``: the run's options, one argument a line (read
+  by ``run_autograder``; edit it to change them), and the files they name
+  (``--adapter``, ``--weights``) copied beside it.
+
+The grader ``run_autograder`` calls: ``$HANDGRAD_PYTHON -m reference.compare.cli``
+when that is set (tests), else the virtual environment's ``handgrad-compare``,
+else ``handgrad-compare`` on the PATH, else ``python3 -m reference.compare.cli``.
+Gradescope's default time limit is 10 minutes: unless ``--total-timeout`` is
+given, the configuration sets 480 s, so the report is written in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import shutil
+import stat
+import sys
+import tarfile
+from typing import Any
+
+__all__ = ["autograder_main", "write_autograder", "run_options", "source_archive", "GRADESCOPE_TOTAL_TIMEOUT"]
+
+GRADESCOPE_TOTAL_TIMEOUT = 480.0
+_HERE = pathlib.Path(__file__).parent
+
+
+def run_options(settings: Any) -> list[str]:
+    """A run's settings as the command line's words (what ``handgrad-autograder.conf`` holds)."""
+    from reference.compare.grade import DEFAULT_TOTAL_TIMEOUT
+
+    total = GRADESCOPE_TOTAL_TIMEOUT if settings.total_timeout == DEFAULT_TOTAL_TIMEOUT else settings.total_timeout
+    words = ["--seed", str(settings.seed), "--convention", settings.convention, "--timeout", f"{settings.timeout:g}",
+             "--total-timeout", f"{total:g}", "--memory-limit", str(settings.memory_limit)]
+    for flag, value in (("--examples", settings.examples), ("--sweep", settings.sweep),
+                        ("--profile", settings.profile)):
+        if value is not None:
+            words += [flag, str(value)]
+    for name in settings.allow_import:
+        words += ["--allow-import", name]
+    for prop in settings.properties:
+        words += ["--property", prop]
+    return words
+
+
+def source_archive(dest: pathlib.Path) -> pathlib.Path | None:
+    """This package's sources as an installable archive in ``dest`` (None when not run from a source tree)."""
+    import handgrad
+
+    root = pathlib.Path(handgrad.__file__).resolve().parent.parent
+    if not (root / "pyproject.toml").is_file() or not (root / "reference").is_dir():
+        return None
+    top = f"handgrad-{handgrad.__version__}"
+    path = dest / f"{top}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            if (root / name).is_file():
+                tar.add(root / name, f"{top}/{name}")
+        for package in ("handgrad", "reference"):
+            for f in sorted((root / package).rglob("*")):
+                if f.is_file() and "__pycache__" not in f.parts and not f.name.endswith((".pyc", ".pyo")):
+                    tar.add(f, f"{top}/{f.relative_to(root)}")
+    return path
+
+
+def _executable(path: pathlib.Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str, str] | None = None,
+                     archive: bool = True) -> list[str]:
+    """Write the autograder into ``dest``; ``files`` maps an option (``--adapter``) to a file to copy and name.
+
+    Returns the names written.
+    """
+    import handgrad
+
+    dest.mkdir(parents=True, exist_ok=True)
+    options, copied = list(options), []
+    for flag, source in (files or {}).items():
+        name = flag.lstrip("-") + pathlib.Path(source).suffix
+        shutil.copyfile(source, dest / name)
+        options += [flag, name]
+        copied.append(name)
+    scripts = _HERE / "gradescope"
+    _executable(dest / "setup.sh", (scripts / "setup.sh").read_text().replace("@VERSION@", handgrad.__version__))
+    _executable(dest / "run_autograder", (scripts / "run_autograder").read_text())
+    (dest / "handgrad-autograder.conf").write_text(
+        "# handgrad-compare's options for run_autograder: one argument a line (lines starting with # are skipped).\n"
+        + "".join(f"{w}\n" for w in options))
+    written = ["setup.sh", "run_autograder", "handgrad-autograder.conf"]
+    built = source_archive(dest) if archive else None
+    return written + [p.name for p in (built,) if p] + copied
+
+
+def autograder_main(args: argparse.Namespace, settings: Any) -> int:
+    """``handgrad-compare --autograder DIR``: write the autograder; exit status 0, or 2 for bad options."""
+    dest = pathlib.Path(args.autograder)
+    files = {flag: getattr(args, flag[2:], None) for flag in ("--adapter", "--weights")}
+    files = {flag: path for flag, path in files.items() if path}
+    bad = next((f"{flag}: no such file: {path}" for flag, path in files.items() if not os.path.isfile(path)), None)
+    if dest.exists() and not dest.is_dir():
+        bad = f"--autograder: {dest} is not a folder"
+    elif not dest.exists() and not dest.absolute().parent.is_dir():
+        bad = f"--autograder: the folder {dest.absolute().parent} does not exist"
+    if bad:
+        print(f"handgrad-compare: {bad}", file=sys.stderr)
+        return 2
+    try:
+        written = write_autograder(dest, run_options(settings), files=files)
+    except OSError as exc:
+        print(f"handgrad-compare: --autograder: cannot write in {dest}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"handgrad-compare: autograder written to {dest} ({', '.join(written)}); zip its contents "
+          f"for Gradescope", file=sys.stderr)
+    return 0

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder's image (written by handgrad-compare --autograder).
+# It installs bubblewrap, which contains each submission (best effort: without it submissions run in the
+# weaker same-user mode), a Python >= 3.11 if the image lacks one, and handgrad into a virtual environment.
+set -u
+cd "$(dirname "$0")"
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+export DEBIAN_FRONTEND=noninteractive
+if command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq >/dev/null 2>&1
+  apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+    || echo "setup.sh: bubblewrap could not be installed: submissions will run as the grader's user" >&2
+fi
+PY=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+  if command -v "$candidate" >/dev/null 2>&1 \
+     && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    PY="$candidate"; break
+  fi
+done
+if [ -z "$PY" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y -qq python3.11 python3.11-venv >/dev/null 2>&1 && PY=python3.11
+fi
+if [ -z "$PY" ]; then
+  echo "setup.sh: handgrad needs Python >= 3.11 (use Gradescope's Ubuntu 24.04 image)" >&2
+  exit 1
+fi
+if ! "$PY" -m venv "$ROOT/handgrad-venv" 2>/dev/null; then
+  apt-get install -y -qq "$(basename "$PY")-venv" python3-venv >/dev/null 2>&1
+  "$PY" -m venv "$ROOT/handgrad-venv" || { echo "setup.sh: cannot create a virtual environment" >&2; exit 1; }
+fi
+PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet)
+"${PIP[@]}" --upgrade pip
+if ls ./handgrad-*.whl >/dev/null 2>&1; then
+  "${PIP[@]}" ./handgrad-*.whl
+elif ls ./handgrad-*.tar.gz >/dev/null 2>&1; then
+  "${PIP[@]}" ./handgrad-*.tar.gz
+else
+  "${PIP[@]}" "handgrad==@VERSION@"
+fi

@@ -1,0 +1,98 @@
+"""The Gradescope autograder: the folder handgrad-compare writes, and run_autograder against a temporary root."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+
+import pytest
+
+from reference.compare.autograder import write_autograder
+from support import RECT_GE, ROOT, compare, standalone_submission, strict_json
+
+OPTIONS = ["--examples", "3", "--sweep", "40", "--property", "A5", "--property", "A7", "--property", "B13",
+           "--allow-import", "reference"]
+
+
+def test_the_command_writes_a_complete_autograder(tmp_path):
+    weights = tmp_path / "w.toml"
+    weights.write_text("A7 = 2\n")
+    done = compare("--autograder", str(tmp_path / "ag"), *OPTIONS)
+    assert done.returncode == 0, done.stderr
+    ag = tmp_path / "ag"
+    for name in ("setup.sh", "run_autograder"):
+        assert os.access(ag / name, os.X_OK) and (ag / name).read_text().startswith("#!/usr/bin/env bash")
+    lines = [w for w in (ag / "handgrad-autograder.conf").read_text().splitlines() if not w.startswith("#")]
+    assert lines[lines.index("--total-timeout") + 1] == "480"  # within Gradescope's 10 minutes
+    assert lines[lines.index("--examples") + 1] == "3" and lines.count("--property") == 3
+    archive = next(ag.glob("handgrad-*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+    top = archive.name.removesuffix(".tar.gz")
+    assert {f"{top}/pyproject.toml", f"{top}/handgrad/network.py",
+            f"{top}/reference/compare/gradescope/run_autograder"} <= names
+    assert "@VERSION@" not in (ag / "setup.sh").read_text()
+    assert compare("--autograder", str(weights), *OPTIONS).returncode == 2  # a file, not a folder
+
+
+def test_named_files_are_copied_and_named_in_the_configuration(tmp_path):
+    adapter = tmp_path / "mine.toml"
+    adapter.write_text("examples = 'rows'\n")
+    written = write_autograder(tmp_path / "ag", ["--seed", "0"], files={"--adapter": str(adapter)}, archive=False)
+    assert "adapter.toml" in written and (tmp_path / "ag" / "adapter.toml").read_text() == adapter.read_text()
+    assert (tmp_path / "ag" / "handgrad-autograder.conf").read_text().endswith("--adapter\nadapter.toml\n")
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory):
+    ag = tmp_path_factory.mktemp("autograder")
+    write_autograder(ag, OPTIONS, archive=False)
+    return ag
+
+
+def _grade(autograder, root, files: dict, python: str = sys.executable) -> dict:
+    """run_autograder on a submission of ``files`` under the Gradescope tree ``root``; its results.json."""
+    (root / "submission").mkdir(parents=True)
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), HANDGRAD_PYTHON=python,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([str(autograder / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return strict_json((root / "results" / "results.json").read_text())
+
+
+def test_a_correct_and_a_buggy_submission_score_differently(autograder, tmp_path):
+    right = _grade(autograder, tmp_path / "right", {"mlp.py": standalone_submission()})
+    wrong = _grade(autograder, tmp_path / "wrong", {"mlp.py": standalone_submission(RECT_GE)})
+    assert right["score"] == 3.0 and {t["status"] for t in right["tests"]} == {"passed"}
+    assert wrong["score"] == 2.0
+    a7 = next(t for t in wrong["tests"] if t["number"] == "A7")
+    assert a7["status"] == "failed" and a7["score"] == 0 and "d_rect" in a7["output"]
+
+
+def test_several_files_take_submission_py_and_helpers_go_with_it(autograder, tmp_path):
+    helper = "from handgrad.types import Params\n"
+    got = _grade(autograder, tmp_path / "r", {"submission.py": standalone_submission("\nfrom helper import Params\n"),
+                                              "helper.py": helper})
+    assert got["score"] == 3.0
+
+
+def test_results_are_written_when_the_grader_cannot_run(autograder, tmp_path):
+    broken = _grade(autograder, tmp_path / "a", {"mlp.py": standalone_submission()}, python="/bin/false")
+    assert broken["score"] == 0 and "could not run" in broken["output"] and broken["tests"] == []
+    none = _grade(autograder, tmp_path / "b", {"notes.txt": "hello"})
+    assert none["score"] == 0 and "found 0" in none["output"]
+    two = _grade(autograder, tmp_path / "c", {"a.py": "", "b \"q\".py": ""})
+    assert two["score"] == 0 and "found 2: a.py b q.py" in two["output"]
+    unloadable = _grade(autograder, tmp_path / "d", {"mlp.py": "def sigmoid(x:\n"})
+    assert unloadable["score"] == 0 and "syntax error" in unloadable["output"]
+
+
+def test_setup_sh_is_valid_bash():
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    path = ROOT / "reference" / "compare" / "gradescope"
+    for name in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(path / name)]).returncode == 0
