@@ -89,20 +89,20 @@ def x3_types(ctx: Context, p: Problem) -> None:
     a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
     expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
     for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
-        expect_array(f"forward(...).{f}", getattr(a, f), shape)
-    expect_array("loss(...)", loss_, (n,))
+        expect_array(f"forward(...).{f}", getattr(a, f), shape, strict=True)
+    expect_array("loss(...)", loss_, (n,), strict=True)
     if not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64:
         raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
     expect_fields("backprop(...)", g, Gradients._fields)
     shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
               "W2": (m, dh), "b2": (m,)}
     for f, shape in shapes.items():
-        expect_array(f"backprop(...).{f}", getattr(g, f), shape)
+        expect_array(f"backprop(...).{f}", getattr(g, f), shape, strict=True)
     expect_fields("gradient_descent(...)", q, PARAMS)
     for f in PARAMS:
-        expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape)
+        expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape, strict=True)
     for name, v in zip(PART_A, elementwise):
-        expect_array(f"{name}(X)", v, p.X.shape)
+        expect_array(f"{name}(X)", v, p.X.shape, strict=True)
 
 
 def x4_stable(ctx: Context, p: Problem) -> None:

@@ -286,7 +286,9 @@ class SubprocessImpl(Impl):
         return collect
 
     def _shown_call(self, r):
-        return type(r)(self._shown_text(str(r))) if isinstance(r, ImplProblem) else r
+        if isinstance(r, ImplProblem):
+            r.args = (self._shown_text(str(r)),)
+        return r
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """Sent at once; the worker cuts the problems and computes while the grader evaluates the reference."""

@@ -58,7 +58,11 @@ class ImplProblem(Exception):
 
 
 class ImplRaised(ImplProblem):
-    pass
+    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done)."""
+
+    def __init__(self, message: str, type_name: str = "") -> None:
+        super().__init__(message)
+        self.type_name = type_name
 
 
 class ImplExited(ImplProblem):
@@ -106,9 +110,9 @@ def as_call(reply: Any, name: str) -> Call:
             raise ImplCrashed(f"{name}: a reply of the wrong form")
         return Call(reply["value"], [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
     if status == "raised":
-        where = escape(reply.get("where", ""), 300)
-        raise ImplRaised(f"{name} raised {escape(reply.get('type'), 100)}: {escape(reply.get('message'))}"
-                         + (f" (at {where})" if where else ""))
+        where, kind = escape(reply.get("where", ""), 300), escape(reply.get("type"), 100)
+        raise ImplRaised(f"{name} raised {kind}: {escape(reply.get('message'))}" + (f" (at {where})" if where else ""),
+                         kind)
     if status == "exit":
         raise ImplExited(f"{name} called exit({escape(reply.get('code'), 200)})")
     raise ImplCrashed(f"{name}: a reply of the wrong form")
