@@ -3,7 +3,7 @@
     handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
-                     [--format text|markdown|json|gradescope] [--output FILE]
+                     [--weights FILE.toml] [--format text|markdown|json|gradescope] [--output FILE]
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
 
 Exit status: 0 every property holds; 1 a property fails or errors, or the
@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address space the implementation's process may use (default 4G)")
     p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
                    help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
+    p.add_argument("--weights", metavar="FILE.toml",
+                   help="points per question, credit per status, visibility (Gradescope); default: "
+                        "[tool.handgrad] of ./pyproject.toml if present, else 1 point a question")
     p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
     p.add_argument("--property", action="append", metavar="ID", dest="properties",
@@ -118,6 +121,10 @@ def _bad_options(args: argparse.Namespace) -> str | None:
             return f"{name} must be a finite number of seconds > 0; got {value}"
     if args.memory_limit < 64 << 20:
         return f"--memory-limit must be at least 64M; got {args.memory_limit} bytes"
+    try:
+        args.weights = _weights(args.weights)
+    except ValueError as exc:
+        return str(exc)
     if args.output:
         from reference.compare.output import check_writable
 
@@ -125,6 +132,24 @@ def _bad_options(args: argparse.Namespace) -> str | None:
             check_writable(args.output)
         except ValueError as exc:
             return str(exc)
+    return None
+
+
+def _weights(path: str | None):
+    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None."""
+    from reference.compare.scoring import Weights
+
+    if path:
+        return Weights.from_toml(path)
+    if os.path.isfile("pyproject.toml"):
+        import tomllib
+
+        try:
+            with open("pyproject.toml", "rb") as f:
+                table = tomllib.load(f).get("tool", {}).get("handgrad")
+        except (OSError, tomllib.TOMLDecodeError):
+            return None
+        return Weights.from_mapping(table, source="pyproject.toml [tool.handgrad]") if table else None
     return None
 
 
@@ -168,9 +193,9 @@ def run(args: argparse.Namespace) -> int:
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
         if args.format in ("json", "gradescope") or args.output:
-            _write(render(report, args.format), args.output)
+            _write(render(report, args.format, weights=args.weights), args.output)
         return status
-    _write(render(report, args.format), args.output)
+    _write(render(report, args.format, weights=args.weights), args.output)
     if report.internal_error:
         print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
     if args.output and args.format != "text":

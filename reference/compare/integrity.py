@@ -22,7 +22,7 @@ from handgrad.types import PART_A, PART_B
 __all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "integrity", "TRUSTED"]
 
 AUTODIFF = ("jax", "torch", "tensorflow", "autograd")
-ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")
+ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")  # reference: any of its twin's modules
 #: The bundled twins are the answer key: checking them is a sanity check, not a submission.
 TRUSTED = ("handgrad", "reference")
 _ANSWERS = set(PART_A) | set(PART_B)
@@ -32,7 +32,7 @@ def _what(module: str) -> str | None:
     top = module.split(".")[0]
     if top in AUTODIFF:
         return f"imports {top} (an autodiff library)"
-    if top == "reference":
+    if top == "reference" and not module.startswith("reference.compare"):
         return "imports reference (the grader's answer key)"
     if module in ANSWER_KEY:
         return f"imports {module} (handgrad's own answers)"

@@ -29,9 +29,8 @@ from hypothesis import HealthCheck, settings
 
 from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure
 from reference.compare.catalog.chain import Inherited
-from reference.compare.problems import describe
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout
-from reference.compare.shrink import seeded, shrink_failure
+from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
 __all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "run_catalog",
@@ -150,7 +149,7 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     if result.status == "pass" and outcome.inherited is not None:
         failure, outcome.example = outcome.inherited
         result.status, result.message, result.details = failure.status, failure.message, failure.details()
-        result.counterexample = describe(outcome.example)
+        result.counterexample = counterexample(outcome.example)
     if shrink and result.status in ("fail", "inherited") and seeded(outcome.example):
         shrink_failure(result, prop, ctx, outcome.example)
     result.seconds = time.perf_counter() - start
@@ -234,7 +233,7 @@ def _verdict(result: PropertyResult, outcome: _Outcome, exc: Exception) -> None:
         # the grader's own error, or Hypothesis's about the grader's strategies: never the submission's
         result.status, result.message = "internal", f"internal error of the grader: {type(exc).__name__}: {exc}"
         return
-    result.counterexample = describe(outcome.example)
+    result.counterexample = counterexample(outcome.example)
     if isinstance(problem, PropertyFailure):
         result.status, result.message, result.details = problem.status, problem.message, problem.details()
     else:

@@ -308,8 +308,18 @@ def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_ca
         ctx.forget()
         prop.check(ctx, small)
     except PropertyFailure as exc:
-        result.message, result.details, result.counterexample = exc.message, exc.details(), describe(small)
+        result.message, result.details, result.counterexample = exc.message, exc.details(), counterexample(small)
     except Exception:  # noqa: BLE001 - the shrunk problem's message is a nicety: keep the first one
         pass
     finally:
         ctx.stats = stats
+
+
+def counterexample(example: Any, *, limit: int = 30) -> dict:
+    """The report's counterexample: :func:`~reference.compare.problems.describe`, and for a problem with
+    an array of more than ``limit`` entries, the Python lines that rebuild it (``"python"``)."""
+    out = describe(example)
+    problem = example[0] if isinstance(example, tuple) and example and isinstance(example[0], Problem) else example
+    if isinstance(problem, Problem) and max(a.size for a in (problem.X, *problem.params)) > limit:
+        out["python"] = describe_arrays(problem, limit=limit)
+    return out

@@ -22,9 +22,9 @@ import numpy as np
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import Context, Property, PropertyFailure
 from reference.compare.catalog.chain import ORDINARY_LOGIT
-from reference.compare.problems import Problem, describe
+from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
-from reference.compare.shrink import shrink_failure
+from reference.compare.shrink import counterexample, shrink_failure
 from reference.compare.strategies import LAMBDA_MODES
 from reference.compare.tolerance import l1_slack
 
@@ -154,7 +154,7 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
 def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
     """Re-run the property's own check on the failing problem, for its message."""
     ctx.forget()
-    r.counterexample = describe(problem)
+    r.counterexample = counterexample(problem)
     try:
         prop.check(ctx, problem)
     except PropertyFailure as exc:

@@ -105,6 +105,20 @@ def x3_types(ctx: Context, p: Problem) -> None:
         expect_array(f"{name}(X)", v, p.X.shape, strict=True)
 
 
+def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
+    """Which warning, at which input, and whether ordinary logits (b2 = 0) raise it too."""
+    top = float(np.max(np.abs(p.params.b2)))
+    ordinary = p._replace(params=p.params._replace(b2=np.zeros_like(p.params.b2)), origin="")
+    try:
+        again = ctx.impl.call(name, *ordinary.arguments(name)).warnings
+    except ImplProblem:
+        again = []
+    where = f"{name}(...) on n={p.dims[0]}, d={p.dims[1]}, dh={p.dims[2]}, m={p.dims[3]}"
+    if again:
+        return f"{where} warned at ordinary inputs too (b2 = 0), not a matter of large logits: {again[0]}"
+    return f"{where} warned at large logits (|b2| up to {top:.3g}) and not at ordinary ones: {warning}"
+
+
 def x4_stable(ctx: Context, p: Problem) -> None:
     """Logits up to ±1e300: finite values, no warnings, and still the reference's values."""
     names = ("forward", "loss", "risk", "backprop")
@@ -113,7 +127,7 @@ def x4_stable(ctx: Context, p: Problem) -> None:
             raise c
         ctx.remember(name, p, c)  # the checks below reuse these calls
         if c.warnings:
-            raise PropertyFailure(f"{name}(...) warned at large logits: {c.warnings[0]}", array=name)
+            raise PropertyFailure(_warned(ctx, name, p, c.warnings[0]), array=name)
         leaves = tuple(c.value) if isinstance(c.value, tuple) else (c.value,)
         for i, v in enumerate(leaves):
             if not isinstance(v, (np.ndarray, np.number, float, int)) or isinstance(v, bool):

@@ -41,7 +41,8 @@ __all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "s
 
 #: Modules whose presence in the submission's process is an integrity finding: the
 #: answer key (handgrad's and reference's own functions) and autodiff libraries.
-WATCHED = ("handgrad.network", "handgrad.functions", "reference", "jax", "torch", "tensorflow", "autograd")
+WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions", "reference.engine",
+           "reference.definition", "jax", "torch", "tensorflow", "autograd")
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 
 
@@ -149,7 +150,9 @@ def _problem(exc: BaseException) -> dict:
 def call_fast(fn, args: tuple, kwargs: dict):
     """Call ``fn`` without watching inputs or warnings (X2 and X4 check those)."""
     try:
-        return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # not watched here: X4 is; nor shown by the grader
+            return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
     except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
         return _problem(exc)
 
