@@ -15,7 +15,7 @@ The checks live by part: :mod:`.part_a` (A1–A9), :mod:`.part_b` (B1–B18),
 >>> [p.id for p in CATALOG if p.question == "B15"]
 ['B15-W1', 'B15-b1']
 >>> by_id("B9").sweep
-Sweep(function='backprop', lambdas_mode='zero', fields=('backprop.W2', 'backprop.b2'))
+Sweep(function='backprop', lambdas_mode='zero', fields=('backprop.W2', 'backprop.b2'), ordinary=False)
 """
 
 from __future__ import annotations
