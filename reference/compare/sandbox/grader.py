@@ -44,7 +44,14 @@ from reference.compare.sandbox.interface import (
 
 __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
 
-_BOOT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+#: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
+#: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
+#: editable install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
+_BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
+         "sys.path.insert(next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)), root); "
+         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+#: The folder holding the packages handgrad and reference this grader runs.
+_ROOT = str(pathlib.Path(worker.__file__).resolve().parents[3])
 _SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
 
 
@@ -133,7 +140,7 @@ class SubprocessImpl(Impl):
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
-        argv = [sys.executable, "-I", "-c", _BOOT, worker.__file__, str(child.fileno()), self._target]
+        argv = [sys.executable, "-I", "-c", _BOOT, _ROOT, worker.__file__, str(child.fileno()), self._target]
         line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           hide=self.hide)
         self._proc = subprocess.Popen(
