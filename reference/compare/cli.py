@@ -1,14 +1,22 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
-    handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
+    handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
+                     [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--format text|markdown|json|gradescope] [--output FILE]
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
 
+``--impl`` takes a module name, a .py file or a Jupyter notebook (.ipynb: its
+definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
+how a submission differs from the API (docs/adapters.md): a TOML file, or a
+bundled template by name (mlp_class, column_functions, row_functions); the API
+names it does not give are then absent, and their properties are errors.
+
 Exit status: 0 every property holds; 1 a property fails or errors, or the
 submission's integrity check fails; 2 the implementation cannot be loaded or
-lacks API names, or the command line is wrong (found before any work); 3 an
+lacks API names (without an adapter), or the command line or the adapter file
+is wrong (found before any work); 3 an
 internal error of handgrad-compare (one line, never a traceback; the report is
 still written with what was done).
 """
@@ -52,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 all pass, 1 a property fails or errors (or integrity fails), 2 cannot load "
                "the implementation (or bad arguments), 3 internal error.")
     p.add_argument("--impl", default="handgrad", metavar="MODULE_OR_FILE",
-                   help="importable module name or path to a .py file (default: handgrad)")
+                   help="importable module name, or path to a .py file or a Jupyter notebook (.ipynb) "
+                        "(default: handgrad)")
+    p.add_argument("--adapter", metavar="ADAPTER",
+                   help="how the submission differs from the API: a TOML adapter file, or a bundled template by "
+                        "name: " + ", ".join(_templates()) + " (see docs/adapters.md); checked before anything "
+                        "runs. The API names it does not give are absent: their properties are errors")
+    p.add_argument("--run-all-cells", action="store_true",
+                   help="a notebook runs every top-level statement (training loops, plots...), not only the "
+                        "imports, definitions and simple assignments")
     p.add_argument("--examples", type=int, default=None, metavar="N",
                    help=f"Hypothesis examples per property (default {DEFAULT_EXAMPLES}, or the profile's)")
     p.add_argument("--sweep", type=int, default=None, metavar="N",
@@ -78,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these properties or questions (e.g. B15, B18-l11); repeatable")
     p.add_argument("--list", action="store_true", help="list the properties and exit")
     return p
+
+
+def _templates() -> list[str]:
+    from reference.compare.sandbox.adapter import TEMPLATES
+
+    return sorted(p.stem for p in TEMPLATES.glob("*.toml"))
 
 
 def _progress_printer(enabled: bool, collected: list):
@@ -124,6 +146,13 @@ def _bad_options(args: argparse.Namespace) -> str | None:
             return f"{name} must be a finite number of seconds > 0; got {value}"
     if args.memory_limit < 64 << 20:
         return f"--memory-limit must be at least 64M; got {args.memory_limit} bytes"
+    if args.adapter is not None:
+        from reference.compare.sandbox.adapter import read_adapter
+
+        try:
+            read_adapter(args.adapter)
+        except ValueError as exc:
+            return f"--adapter: {exc}"
     if args.output:
         from reference.compare.output import check_writable
 
@@ -139,6 +168,8 @@ def _replay(args: argparse.Namespace, examples: int, sweep: int):
     def replay(prop) -> str:
         words = ["handgrad-compare", "--impl", args.impl, "--seed", str(args.seed), "--examples", str(examples),
                  "--sweep", str(sweep), "--property", prop.id]
+        words += (["--adapter", args.adapter] if args.adapter else []) + (
+            ["--run-all-cells"] if args.run_all_cells else [])
         if args.convention != "seed":
             words += ["--convention", args.convention]
         return " ".join(shlex.quote(w) for w in words)
@@ -153,7 +184,8 @@ def _open(args: argparse.Namespace, start: float, deadline: float):
 
     try:
         return SubprocessImpl(args.impl, timeout=args.timeout, deadline=deadline,
-                              limits=Limits(memory=args.memory_limit))
+                              limits=Limits(memory=args.memory_limit), adapter=args.adapter,
+                              run_all_cells=args.run_all_cells, allow_missing=args.adapter is not None)
     except LoadError as exc:
         print(f"handgrad-compare: cannot check {exc}", file=sys.stderr)
         if args.format in ("json", "gradescope") or args.output:
