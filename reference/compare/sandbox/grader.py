@@ -117,8 +117,9 @@ class SubprocessImpl(Impl):
     """
 
     def __init__(self, spec: str, *, timeout: float = 10.0, deadline: float | None = None,
-                 limits: isolation.Limits | None = None, hide: tuple[str, ...] = (), adapter=None,
-                 run_all_cells: bool = False, allow_missing: bool = False) -> None:
+                 limits: isolation.Limits | None = None, hide: tuple[str, ...] = (),
+                 adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
+                 allow_missing: bool = False) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
         self.adapter = read_adapter(adapter)[0] if adapter is not None else None

@@ -15,6 +15,7 @@ array([0., 1.])
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -208,7 +209,8 @@ class InProcessImpl(Impl):
     loaded module; a lacking name is a :class:`LoadError` unless ``allow_missing``.
     """
 
-    def __init__(self, spec: str, *, adapter=None, run_all_cells: bool = False, allow_missing: bool = False) -> None:
+    def __init__(self, spec: str, *, adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
+                 allow_missing: bool = False) -> None:
         self.spec = spec
         declared = read_adapter(adapter)[1] if adapter is not None else None
         try:

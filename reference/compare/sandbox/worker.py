@@ -47,8 +47,8 @@ from reference.compare.sandbox.load_errors import AdapterMismatch, describe_load
 from reference.compare.sandbox.notebook import load_notebook
 
 __all__ = ["is_path", "load", "open_submission", "missing_names", "describe_load_error", "AdapterMismatch",
-           "call_checked",
-           "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "main", "WATCHED"]
+           "call_checked", "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "options_of", "main",
+           "WATCHED"]
 
 #: Modules whose presence in the submission's process is an integrity finding: the
 #: answer key (handgrad's and reference's own functions) and autodiff libraries. The
