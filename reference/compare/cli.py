@@ -1,16 +1,24 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
-    handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
+    handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
+                     [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--weights FILE.toml] [--format text|markdown|json|gradescope] [--output FILE]
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
 
+``--impl`` takes a module name, a .py file or a Jupyter notebook (.ipynb: its
+definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
+how a submission differs from the API (docs/adapters.md): a TOML file, or a
+bundled template by name (mlp_class, column_functions, row_functions). What
+loads is graded: a property that needs a function the submission lacks is
+"missing", the others are checked.
+
 Exit status: 0 every property holds; 1 a property fails or errors, or the
-submission's integrity check fails; 2 the implementation cannot be loaded or
-lacks API names, or the command line is wrong (found before any work); 3 an
-internal error of handgrad-compare (one line, never a traceback; the report is
-still written with what was done).
+submission's integrity check fails; 2 the implementation cannot be imported or
+has none of the API's functions, or the command line or the adapter file is
+wrong (found before any work); 3 an internal error of handgrad-compare (one
+line, never a traceback; the report is still written with what was done).
 """
 
 from __future__ import annotations
@@ -48,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 all pass, 1 a property fails or errors (or integrity fails), 2 cannot load "
                "the implementation (or bad arguments), 3 internal error.")
     p.add_argument("--impl", default="handgrad", metavar="MODULE_OR_FILE",
-                   help="importable module name or path to a .py file (default: handgrad)")
+                   help="importable module name, or path to a .py file or a Jupyter notebook (.ipynb) "
+                        "(default: handgrad)")
+    p.add_argument("--adapter", metavar="ADAPTER",
+                   help="how the submission differs from the API: a TOML adapter file, or a bundled template by "
+                        "name: " + ", ".join(_templates()) + " (see docs/adapters.md); checked before anything "
+                        "runs. The API names it does not give are absent: their properties are errors")
+    p.add_argument("--run-all-cells", action="store_true",
+                   help="a notebook runs every top-level statement (training loops, plots...), not only the "
+                        "imports, definitions and simple assignments")
     p.add_argument("--examples", type=int, default=None, metavar="N",
                    help=f"Hypothesis examples per property (default {DEFAULT_EXAMPLES}, or the profile's)")
     p.add_argument("--sweep", type=int, default=None, metavar="N",
@@ -77,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these properties or questions (e.g. B15, B18-l11); repeatable")
     p.add_argument("--list", action="store_true", help="list the properties and exit")
     return p
+
+
+def _templates() -> list[str]:
+    from reference.compare.sandbox.adapter import TEMPLATES
+
+    return sorted(p.stem for p in TEMPLATES.glob("*.toml"))
 
 
 def _progress_printer(enabled: bool):
@@ -125,6 +147,13 @@ def _bad_options(args: argparse.Namespace) -> str | None:
         args.weights = _weights(args.weights)
     except ValueError as exc:
         return str(exc)
+    if args.adapter is not None:
+        from reference.compare.sandbox.adapter import read_adapter
+
+        try:
+            read_adapter(args.adapter)
+        except ValueError as exc:
+            return f"--adapter: {exc}"
     if args.output:
         from reference.compare.output import check_writable
 
@@ -163,7 +192,7 @@ def _settings(args: argparse.Namespace):
     return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
-                    properties=tuple(args.properties or ()))
+                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells)
 
 
 def run(args: argparse.Namespace) -> int:

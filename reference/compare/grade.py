@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from handgrad.types import PART_A, PART_B
+
 __all__ = ["Settings", "grade", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP", "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
@@ -37,6 +39,8 @@ class Settings:
     allow_import: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()   # ids or questions; empty: all
     hide: tuple[str, ...] = field(default=())  # folders the worker must not see
+    adapter: str | None = None         # a TOML file or a bundled template's name
+    run_all_cells: bool = False        # a notebook's top-level work too, not only its definitions
 
     def resolved(self) -> tuple[int, int, bool]:
         """(examples per property, sweep problems, targeted) after the profile."""
@@ -52,6 +56,8 @@ class Settings:
         examples, sweep, _ = self.resolved()
         words = ["handgrad-compare", "--impl", spec, "--seed", str(self.seed), "--examples", str(examples),
                  "--sweep", str(sweep), "--property", prop_id]
+        words += (["--adapter", self.adapter] if self.adapter else []) + (
+            ["--run-all-cells"] if self.run_all_cells else [])
         if self.convention != "seed":
             words += ["--convention", self.convention]
         return " ".join(shlex.quote(w) for w in words)
@@ -63,10 +69,16 @@ def _open(spec: str, settings: Settings, deadline: float):
     from reference.compare.sandbox.isolation import Limits
 
     try:
-        return SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
-                              limits=Limits(memory=settings.memory_limit), hide=settings.hide)
+        impl = SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
+                              limits=Limits(memory=settings.memory_limit), hide=settings.hide,
+                              adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True)
     except LoadError as exc:
         return exc
+    functions = set(PART_A) | set(PART_B)
+    if functions <= set(impl.missing):  # what loads is graded; with nothing to call, there is nothing to grade
+        impl.close()
+        return LoadError(f"{spec}: none of the API's functions is there ({', '.join(sorted(functions)[:4])}…)")
+    return impl
 
 
 def grade(spec: str, settings: Settings = Settings(), *,

@@ -15,13 +15,15 @@ array([0., 1.])
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
-from handgrad.types import API, ARGUMENTS, DIMS
+from handgrad.types import DIMS
 from reference.compare.sandbox import wire, worker
+from reference.compare.sandbox.adapter import read_adapter
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
@@ -150,6 +152,9 @@ class Impl:
     """The interface the catalog uses: ``call`` one function, ``call_many`` on many inputs."""
 
     spec: str
+    #: The API names the submission lacks (loaded with ``allow_missing=True``; a call of one raises
+    #: :class:`ImplRaised` for ``NotImplementedError``).
+    missing: frozenset[str] = frozenset()
 
     def call(self, name: str, *args, **kwargs) -> Call:
         raise NotImplementedError
@@ -200,19 +205,28 @@ class Impl:
 
 
 class InProcessImpl(Impl):
-    """A trusted module, called directly (inputs still copied and watched)."""
+    """A trusted module, file or notebook, called directly (inputs still copied and watched).
 
-    def __init__(self, spec: str) -> None:
+    ``adapter``, ``run_all_cells`` and ``allow_missing`` as for
+    :class:`~reference.compare.sandbox.grader.SubprocessImpl`: the adapter file (or
+    a template's name) is validated first (``ValueError``), then applied to the
+    loaded module; a lacking name is a :class:`LoadError` unless ``allow_missing``.
+    """
+
+    def __init__(self, spec: str, *, adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
+                 allow_missing: bool = False) -> None:
         self.spec = spec
+        declared = read_adapter(adapter)[1] if adapter is not None else None
         try:
-            self.module = worker.load(spec)
+            self.module = worker.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
         except BaseException as exc:  # noqa: BLE001
             raise LoadError(worker.describe_load_error(spec, exc)) from None
-        missing = [n for n in API if not hasattr(self.module, n)]
-        if missing:
+        missing = worker.missing_names(self.module)
+        if missing and not allow_missing:
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
+        self.missing = frozenset(missing)
 
     def call(self, name: str, *args, **kwargs) -> Call:
-        reply = worker.call_checked(getattr(self.module, name), args, kwargs, ARGUMENTS[name])
+        reply = worker.call_named(self.module, name, args, kwargs)
         # through the wire as in a child process: the same plain data, whatever the module returned
         return as_call(wire.decode(wire.encode(reply)), name)
