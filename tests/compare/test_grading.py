@@ -12,14 +12,12 @@ from reference.compare.scoring import Weights, question_scores
 from support import implementation
 
 
-class Partial(InProcessImpl):
-    """handgrad without gradient_descent, as a submission missing one function is graded."""
-
-    missing = frozenset({"gradient_descent"})
-
-
-def test_a_missing_function_makes_only_its_properties_missing():
-    with Partial("handgrad") as impl:
+def test_a_missing_function_makes_only_its_properties_missing(tmp_path):
+    path = tmp_path / "partial.py"  # handgrad with a misspelt gradient_descent
+    path.write_text("from handgrad.functions import *\nfrom handgrad.types import *\n"
+                    "from handgrad.network import forward, loss, risk, backprop\n"
+                    "from handgrad.network import gradient_descent as gradient_descnet\n")
+    with InProcessImpl(str(path), allow_missing=True) as impl:
         results, _ = run_catalog(Context(impl), CATALOG, max_examples=3, sweep=0, seed=0, shrink=False)
     status = {r.id: r.status for r in results}
     assert {k for k, v in status.items() if v == "missing"} == {"B6", "X2", "X3", "X5"}
