@@ -3,7 +3,7 @@
     handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
-                     [--format text|markdown|json|gradescope [--output FILE]] ...
+                     [--format text|markdown|json|gradescope|html [--output FILE]] ...
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
                      [--progress | --no-progress] [--version]
 
@@ -33,7 +33,7 @@ __all__ = ["main", "build_parser", "parse_size"]
 
 from reference.compare.grade import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOTAL_TIMEOUT
 
-FORMATS = ("text", "markdown", "json", "gradescope")  # reference.compare.report.FORMATS, kept light here
+FORMATS = ("text", "markdown", "json", "gradescope", "html")  # reference.compare.report.FORMATS, kept light here
 
 
 def parse_size(text: str) -> int:
