@@ -88,7 +88,8 @@ def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = 
     if spec in TRUSTED:
         return {"status": "pass", "findings": [], "allowed": list(allow)}
     findings = findings_in_files(spec)
-    findings += list(dict.fromkeys(f"its process imported {w.split(': ', 1)[-1].removeprefix('imports ')}"
-                                   for m in sorted(runtime_modules) if (w := _what(m))))
-    kept = [f for f in findings if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
+    findings += [f"its process imported {w.split(': ', 1)[-1].removeprefix('imports ')}"
+                 for m in sorted(runtime_modules) if (w := _what(m))]
+    kept = [f for f in dict.fromkeys(findings)
+            if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
     return {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}

@@ -40,10 +40,10 @@ __all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "s
            "main", "WATCHED"]
 
 #: Modules whose presence in the submission's process is an integrity finding: the
-#: answer key (handgrad's and reference's own functions) and autodiff libraries. Not the
-#: package ``reference`` itself: this worker imports ``reference.compare.sandbox.wire``.
-WATCHED = ("handgrad.network", "handgrad.functions", "reference.functions", "reference.network", "jax", "torch",
-           "tensorflow", "autograd")
+#: answer key (handgrad's and reference's own functions) and autodiff libraries. The
+#: package ``reference`` itself is not one: the worker imports ``reference.compare.sandbox``.
+WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions",
+           "reference.definition", "jax", "torch", "tensorflow", "autograd")
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 
 
