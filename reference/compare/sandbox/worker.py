@@ -42,7 +42,7 @@ __all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "s
 #: Modules whose presence in the submission's process is an integrity finding: the
 #: answer key (handgrad's and reference's own functions) and autodiff libraries. The
 #: package ``reference`` itself is not one: the worker imports ``reference.compare.sandbox``.
-WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions",
+WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions", "reference.engine",
            "reference.definition", "jax", "torch", "tensorflow", "autograd")
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 
