@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Settings", "grade", "open_sandboxed", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP", "DEFAULT_TOTAL_TIMEOUT"]
+__all__ = ["Settings", "grade", "open_sandboxed", "output_mark", "printed_since", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
+           "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
 DEFAULT_SWEEP = 2000
@@ -69,22 +70,35 @@ def open_sandboxed(spec: str, settings: Settings, deadline: float):
         return exc
 
 
-def _output_mark(impl) -> tuple:
+def output_mark(impl) -> tuple:
     """Where the submission's output stands now: (its OutputTail or None, bytes written so far)."""
     out = getattr(impl, "output", None)
     return out, getattr(out, "total", 0)
 
 
-def _attach_output(result, impl, mark: tuple) -> tuple:
-    """Add to a property that did not pass what the submission printed while it ran; the new mark."""
+def printed_since(impl, mark: tuple) -> str:
+    """What the submission printed since ``mark`` (escaped, its end), once the reader thread has caught up."""
     out, since = mark
     now = getattr(impl, "output", None)  # a restarted worker has a new tail
-    if now is not None and result.status not in ("pass", "not-run"):
-        text = now.since(since if now is out else 0)
+    if now is None:
+        return ""
+    seen = -1
+    for _ in range(10):  # the worker wrote before it replied; its pipe is read by another thread
+        if now.total == seen:
+            break
+        seen = now.total
+        time.sleep(0.02)
+    return now.since(since if now is out else 0)
+
+
+def _attach_output(result, impl, mark: tuple) -> tuple:
+    """Add to a property that did not pass what the submission printed while it ran; the new mark."""
+    if result.status not in ("pass", "not-run"):
+        text = printed_since(impl, mark)
         if text:
             result.message += f"; its output: {text}"
             result.details = {**result.details, "output": text}
-    return _output_mark(impl)
+    return output_mark(impl)
 
 
 def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
@@ -111,7 +125,7 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     if isinstance(impl, Exception):
         return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
     done: list = []
-    mark = [_output_mark(impl)]
+    mark = [output_mark(impl)]
 
     def collect(result, i, total):
         done.append(result)

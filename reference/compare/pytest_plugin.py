@@ -138,21 +138,19 @@ class PropertyItem(_Item):
         self.prop = prop
 
     def runtest(self) -> None:
+        from reference.compare.grade import output_mark, printed_since
         from reference.compare.runner import PROFILES, run_property
 
         catalog = self.parent
         if catalog.problem:
             raise HandgradFailure(catalog.problem)
-        output = getattr(catalog.ctx.impl, "output", None)
-        mark = output.total if output is not None else 0
+        mark = output_mark(catalog.ctx.impl)
         with self.quietly():
             result = run_property(self.prop, catalog.ctx, max_examples=PROFILES[catalog.profile]["max_examples"],
                                   seed=catalog.seed, replay=catalog.replay(self.prop.id))
         catalog.results[self.prop.id] = result
         if result.status != "pass":
-            now = getattr(catalog.ctx.impl, "output", None)
-            printed = now.since(mark if now is output else 0) if now is not None else ""
-            raise HandgradFailure(explain(result, printed))
+            raise HandgradFailure(explain(result, printed_since(catalog.ctx.impl, mark)))
 
 
 class SweepItem(_Item):
