@@ -58,9 +58,9 @@ def check(impl: Any, *, questions: str | Iterable[str] | None = None, convention
     from reference.compare.result import CheckResult
 
     patterns, seed, adapter = _validated(questions, convention, profile, adapter, seed, isolate, progress)
-    from reference.compare import staging
+    from reference.compare import targets
 
-    target = staging.target_of(impl)
+    target = targets.target_of(impl)
     report, status = _run(target, adapter, patterns, convention, profile, seed, isolate, progress)
     _present(report, target, seed, profile)
     return CheckResult(report, status)
@@ -122,19 +122,19 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     """grade() on the staged target, with bars, Hypothesis's files in the cache folder, warnings kept in."""
     import numpy as np
 
-    from reference.compare import staging
+    from reference.compare import targets
     from reference.compare.cache import hypothesis_home
     from reference.compare.catalog import select
     from reference.compare.grade import Settings, grade, open_sandboxed
     from reference.compare.progress import Bars
 
     settings = Settings(convention=convention, seed=seed, profile=profile, properties=patterns)
-    folder = staging.temporary_folder()
+    folder = targets.temporary_folder()
     try:
         if isolate:
-            spec, opener = staging.stage(target, adapter, folder), open_sandboxed
+            spec, opener = targets.stage(target, adapter, folder), open_sandboxed
         else:
-            spec, opener = target.shown, _in_process(staging.namespace_of(target, adapter))
+            spec, opener = target.shown, _in_process(targets.namespace_of(target, adapter))
         with contextlib.ExitStack() as stack:
             bars = stack.enter_context(Bars(len(select(list(patterns) or None)), settings.resolved()[1],
                                             enabled=progress))
@@ -149,7 +149,7 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
 
 def _in_process(space):
     from reference.compare.sandbox import LoadError
-    from reference.compare.staging import NamespaceImpl
+    from reference.compare.targets import NamespaceImpl
 
     def opener(spec, settings, deadline):
         try:
