@@ -57,6 +57,15 @@ def test_a_namespace_is_sent_by_value_and_what_it_lacks_errors():
     assert result.report.implementation == "a namespace of functions" and a5.replay.startswith("reference.check(impl")
 
 
+def test_a_notebook_by_path_in_the_sandbox_and_in_process():
+    notebook = ROOT / "docs" / "example.ipynb"
+    for isolate in (True, False):
+        result = reference.check(notebook, questions=["A7", "B7"], seed=0, isolate=isolate, progress=False)
+        assert result.questions == {"A7": "fail", "B7": "pass"} and result.report.implementation == str(notebook)
+        # the notebook imports reference to check itself: the static look says so, once
+        assert result.report.integrity["findings"] == ["example.ipynb: imports reference (the grader's answer key)"]
+
+
 def test_in_process_on_a_module():
     import handgrad
 
