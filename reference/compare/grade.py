@@ -77,7 +77,7 @@ def output_mark(impl) -> tuple:
 
 
 def printed_since(impl, mark: tuple) -> str:
-    """What the submission printed since ``mark`` (escaped, its end), once the reader thread has caught up."""
+    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), once the reader has caught up."""
     out, since = mark
     now = getattr(impl, "output", None)  # a restarted worker has a new tail
     if now is None:
