@@ -4,8 +4,14 @@
                      [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
-                     [--weights FILE.toml] [--format text|markdown|json|gradescope] [--output FILE]
+                     [--weights FILE.toml] [--format text|markdown|json|gradescope|html [--output FILE]] ...
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
+                     [--progress | --no-progress] [--version]
+
+``--format``/``--output`` come in pairs, in order: ``--format json --output
+r.json --format html --output r.html``; one ``--format`` more than ``--output``
+goes to standard output. ``--property`` adds up: an id (B18-l11), a question
+(B15) or a part (A, B, X); one that matches nothing is an error.
 
 ``--impl`` takes a module name, a .py file or a Jupyter notebook (.ipynb: its
 definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
@@ -35,6 +41,8 @@ __all__ = ["main", "build_parser", "parse_size"]
 
 from reference.compare.grade import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOTAL_TIMEOUT
 
+FORMATS = ("text", "markdown", "json", "gradescope", "html")  # reference.compare.report.FORMATS, kept light here
+
 
 def parse_size(text: str) -> int:
     """``4G``, ``512M``, ``65536K`` or a number of bytes, as bytes.
@@ -54,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check an implementation of the handgrad API against the JAX reference, "
                     "one verdict per question of the course (A1–A9, B1–B18).",
         epilog="Exit status: 0 all pass, 1 a property fails or errors (or integrity fails), 2 cannot load "
-               "the implementation (or bad arguments), 3 internal error.")
+               "the implementation (or bad arguments), 3 internal error. " + _cache_note())
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("--impl", default="handgrad", metavar="MODULE_OR_FILE",
                    help="importable module name, or path to a .py file or a Jupyter notebook (.ipynb) "
                         "(default: handgrad)")
@@ -87,10 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="FILE.toml",
                    help="points per question, credit per status, visibility (Gradescope); default: "
                         "[tool.handgrad] of ./pyproject.toml if present, else 1 point a question")
-    p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text")
-    p.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
+    p.add_argument("--format", choices=FORMATS, action="append", dest="formats",
+                   help="the report's format (default text); repeatable, each with its --output")
+    p.add_argument("--output", metavar="FILE", action="append", dest="outputs",
+                   help="write the report of the matching --format here (default: standard output); repeatable")
     p.add_argument("--property", action="append", metavar="ID", dest="properties",
-                   help="only these properties or questions (e.g. B15, B18-l11); repeatable")
+                   help="only these properties, questions or parts (e.g. B18-l11, B15, A); repeatable, they add up")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bars on stderr (default: only when stderr is a terminal)")
     p.add_argument("--list", action="store_true", help="list the properties and exit")
     return p
 
@@ -101,11 +114,31 @@ def _templates() -> list[str]:
     return sorted(p.stem for p in TEMPLATES.glob("*.toml"))
 
 
-def _progress_printer(enabled: bool):
-    def show(result, i, total):
-        print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
-              file=sys.stderr, flush=True)
-    return show if enabled else None
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handgrad")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _cache_note() -> str:
+    from reference.compare.cache import describe
+
+    return describe()
+
+
+def _destinations(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for standard output) pairs; ValueError when they do not pair up."""
+    formats, outputs = args.formats or ["text"], args.outputs or []
+    if len(outputs) > len(formats):
+        raise ValueError("give a --format for each --output (they pair up in order)")
+    if len(formats) > len(outputs) + 1:
+        raise ValueError("only one --format may go to standard output: give an --output for each other --format")
+    if len(set(outputs)) < len(outputs):
+        raise ValueError("--output: the same file twice")
+    return list(zip(formats, outputs + [None]))
 
 
 def _write(text: str, output: str | None) -> None:
@@ -122,8 +155,9 @@ def _enable_compilation_cache() -> None:
     """The catalog compiles a few fixed bucket shapes: a persistent cache makes later runs start fast."""
     import jax
 
-    path = os.environ.get("HANDGRAD_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "handgrad", "jax")
+    from reference.compare.cache import jax_cache_dir
+
+    path = str(jax_cache_dir())
     try:
         os.makedirs(path, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", path)
@@ -154,13 +188,19 @@ def _bad_options(args: argparse.Namespace) -> str | None:
             read_adapter(args.adapter)
         except ValueError as exc:
             return f"--adapter: {exc}"
-    if args.output:
-        from reference.compare.output import check_writable
+    from reference.compare.output import check_writable
+    from reference.compare.selection import expand
 
-        try:
-            check_writable(args.output)
-        except ValueError as exc:
-            return str(exc)
+    try:
+        for _, output in _destinations(args):
+            if output:
+                check_writable(output)
+    except ValueError as exc:
+        return str(exc)
+    try:
+        args.properties = list(expand(args.properties or ()))
+    except ValueError as exc:
+        return f"--property: {exc}"
     return None
 
 
@@ -208,30 +248,42 @@ def run(args: argparse.Namespace) -> int:
         for p in CATALOG:
             print(f"{p.id:<14} {p.question:<4} {p.title}")
         return 0
-    try:
-        select(args.properties)
-    except ValueError as exc:
-        print(f"handgrad-compare: --property: {exc}", file=sys.stderr)
-        return 2
-
     _enable_compilation_cache()
-    from reference.compare.grade import grade
+    report, status = _grade(args, len(select(args.properties)))
+    _write_all(report, _destinations(args), weights=args.weights)
+    return status
+
+
+def _grade(args: argparse.Namespace, properties: int):
+    """The run, with progress bars when asked or interactive, Hypothesis's files in the cache folder."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from reference.compare.cache import hypothesis_dir
+    from reference.compare.grade import grade, open_sandboxed
+    from reference.compare.progress import Bars
+
+    set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
+    settings = _settings(args)
+    with Bars(properties, settings.resolved()[1], enabled=args.progress) as bars:
+        return grade(args.impl, settings, progress=bars.property_done, opener=bars.opener(open_sandboxed))
+
+
+def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=None) -> None:
+    """Each format to its file (or standard output); what went wrong, and where the files are, on stderr."""
     from reference.compare.report import render
 
-    report, status = grade(args.impl, _settings(args), progress=_progress_printer(sys.stderr.isatty()))
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
-        if args.format in ("json", "gradescope") or args.output:
-            _write(render(report, args.format, weights=args.weights), args.output)
-        return status
-    _write(render(report, args.format, weights=args.weights), args.output)
+    for fmt, output in destinations:
+        if not report.error or fmt in ("json", "gradescope") or output:
+            _write(render(report, fmt, weights=weights), output)
     if report.internal_error:
         print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
-    if args.output and args.format != "text":
+    files = [output for fmt, output in destinations if output]
+    if files and not report.error and any(fmt != "text" for fmt, _ in destinations):
         c = report.counts
         print(f"handgrad-compare: {c['pass']} passed, {c['fail']} failed, {c['error']} errors; "
-              f"report written to {args.output}", file=sys.stderr)
-    return status
+              f"report written to {', '.join(files)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,8 @@ from typing import Callable
 
 from handgrad.types import PART_A, PART_B
 
-__all__ = ["Settings", "grade", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP", "DEFAULT_TOTAL_TIMEOUT"]
+__all__ = ["Settings", "grade", "open_sandboxed", "output_mark", "printed_since", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
+           "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
 DEFAULT_SWEEP = 2000
@@ -63,8 +64,8 @@ class Settings:
         return " ".join(shlex.quote(w) for w in words)
 
 
-def _open(spec: str, settings: Settings, deadline: float):
-    """The implementation in its contained process, or the LoadError that says why not."""
+def open_sandboxed(spec: str, settings: Settings, deadline: float):
+    """The implementation in its contained process, or the LoadError that says why not (``grade``'s default)."""
     from reference.compare.sandbox import LoadError, SubprocessImpl
     from reference.compare.sandbox.isolation import Limits
 
@@ -81,11 +82,45 @@ def _open(spec: str, settings: Settings, deadline: float):
     return impl
 
 
-def grade(spec: str, settings: Settings = Settings(), *,
-          progress: Callable | None = None) -> tuple[object, int]:
+def output_mark(impl) -> tuple:
+    """Where the submission's output stands now: (its OutputTail or None, bytes written so far)."""
+    out = getattr(impl, "output", None)
+    return out, getattr(out, "total", 0)
+
+
+def printed_since(impl, mark: tuple) -> str:
+    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), once the reader has caught up."""
+    out, since = mark
+    now = getattr(impl, "output", None)  # a restarted worker has a new tail
+    if now is None:
+        return ""
+    seen = -1
+    for _ in range(10):  # the worker wrote before it replied; its pipe is read by another thread
+        if now.total == seen:
+            break
+        seen = now.total
+        time.sleep(0.02)
+    return now.since(since if now is out else 0)
+
+
+def _attach_output(result, impl, mark: tuple) -> tuple:
+    """Add to a property that did not pass what the submission printed while it ran; the new mark."""
+    if result.status not in ("pass", "not-run"):
+        text = printed_since(impl, mark)
+        if text:
+            result.message += f"; its output: {text}"
+            result.details = {**result.details, "output": text}
+    return output_mark(impl)
+
+
+def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
+          opener: Callable | None = None) -> tuple[object, int]:
     """Check ``spec`` (a module name or a path); returns (Report, exit status 0/1/2/3/130).
 
-    ``progress(result, i, total)`` is called after each property. A run
+    ``progress(result, i, total)`` is called after each property. ``opener(spec,
+    settings, deadline)`` returns the Impl to check, or the LoadError saying why
+    not (default :func:`open_sandboxed`). What the submission printed while a
+    property that did not pass ran is added to that property's message. A run
     interrupted (KeyboardInterrupt) or broken by the grader's own error still
     returns the report of what was done, with ``internal_error`` set.
     """
@@ -98,13 +133,15 @@ def grade(spec: str, settings: Settings = Settings(), *,
     props = select(list(settings.properties) or None)
     examples, sweep, target = settings.resolved()
     deadline = time.monotonic() + settings.total_timeout
-    impl = _open(spec, settings, deadline)
+    impl = (opener or open_sandboxed)(spec, settings, deadline)
     if isinstance(impl, Exception):
         return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
     done: list = []
+    mark = [output_mark(impl)]
 
     def collect(result, i, total):
         done.append(result)
+        mark[0] = _attach_output(result, impl, mark[0])
         if progress:
             progress(result, i, total)
     figures, internal, status = {}, "", 0

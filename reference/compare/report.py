@@ -1,4 +1,4 @@
-"""The report of a catalog run, in four formats: text, markdown, json, gradescope.
+"""The report of a catalog run, in five formats: text, markdown, json, gradescope, html.
 
 The JSON form is :func:`to_json` (schema: :data:`JSON_SCHEMA`, also in the README);
 the others are views of it.
@@ -20,7 +20,7 @@ from reference.compare.scoring import Weights, question_scores
 __all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report",
            "root_causes"]
 
-FORMATS = ("text", "markdown", "json", "gradescope")
+FORMATS = ("text", "markdown", "json", "gradescope", "html")
 
 #: A number, or one of the strings "nan", "inf", "-inf" (strict JSON has no non-finite numbers).
 _NUM = {"anyOf": [{"type": "number"}, {"enum": ["nan", "inf", "-inf"]}, {"type": "null"}]}
@@ -309,6 +309,10 @@ def render(report: Report, fmt: str, *, weights: Weights | None = None) -> str:
         return json.dumps(to_json(report), indent=2, allow_nan=False) + "\n"
     if fmt == "gradescope":
         return json.dumps(to_gradescope(report, weights), indent=2, allow_nan=False) + "\n"
+    if fmt == "html":
+        from reference.compare.html_report import to_html
+
+        return to_html(report)
     raise ValueError(f"format must be one of {FORMATS}; got {fmt!r}")
 
 

@@ -52,7 +52,7 @@ class Inherited(PropertyFailure):
     def __init__(self, failure: PropertyFailure, root: str):
         super().__init__(f"{failure.message}; right on its own inputs: inherited from {root}",
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
-                         allowed=failure.allowed, upstream=failure.upstream)
+                         allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis, self.root = failure.diagnosis, root
 
 

@@ -28,7 +28,8 @@ from reference.engine import Evaluation, evaluate_many
 
 __all__ = [
     "Property", "Sweep", "PropertyFailure", "NotImplementedField", "WrongDtype", "Stats", "Context", "Measure",
-    "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value",
+    "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
+    "RATIO_MAP_SIDE",
 ]
 
 
@@ -39,11 +40,12 @@ class PropertyFailure(AssertionError):
     status = "fail"
 
     def __init__(self, message: str, *, array: str | None = None, index: Any = None,
-                 got: Any = None, want: Any = None, allowed: Any = None, upstream: str | None = None):
+                 got: Any = None, want: Any = None, allowed: Any = None, upstream: str | None = None,
+                 ratio_map: list | None = None):
         super().__init__(message)
         self.message = message
         self.array, self.index, self.got, self.want, self.allowed = array, index, got, want, allowed
-        self.upstream = upstream
+        self.upstream, self.ratio_map = upstream, ratio_map
         self.diagnosis: str | None = None
         self.root: str | None = None
 
@@ -51,7 +53,7 @@ class PropertyFailure(AssertionError):
         """The report's ``details``: the fields that are known."""
         items = (("array", self.array), ("index", self.index), ("got", self.got), ("want", self.want),
                  ("allowed", self.allowed), ("upstream", self.upstream), ("diagnosis", self.diagnosis),
-                 ("root", self.root))
+                 ("root", self.root), ("ratio_map", self.ratio_map))
         return {k: v for k, v in items if v is not None}
 
 
@@ -268,7 +270,22 @@ class Measure(NamedTuple):
             f"(|difference| {self.diff[idx]:.3g} > allowed {self.allowed[idx]:.3g}; "
             f"{int(self.bad.sum())} of {self.bad.size} entries off)" + (f"; {upstream}" if upstream else ""),
             array=self.label, index=idx, got=float(self.got[idx]), want=float(self.want[idx]),
-            allowed=float(self.allowed[idx]), upstream=upstream)
+            allowed=float(self.allowed[idx]), upstream=upstream, ratio_map=ratio_map(self.ratio))
+
+
+#: The largest side of a failure's ``ratio_map``: beyond it, blocks of entries are kept by their maximum.
+RATIO_MAP_SIDE = 64
+
+
+def ratio_map(ratio: np.ndarray) -> list:
+    """|got − want| / allowed entry by entry as a nested list of at most 64 × 64 (2-D; a block's max beyond)."""
+    r = np.asarray(ratio, dtype=np.float64)
+    r = r.reshape(1, -1) if r.ndim < 2 else r.reshape(-1, r.shape[-1])
+    for axis in (0, 1):
+        step = -(-r.shape[axis] // RATIO_MAP_SIDE)
+        if step > 1:
+            r = np.fmax.reduceat(r, np.arange(0, r.shape[axis], step), axis=axis)
+    return r.tolist()
 
 
 #: float32's unit roundoff over float64's: the same error bound, in float32's precision.
