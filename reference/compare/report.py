@@ -256,9 +256,9 @@ def to_markdown(report: Report) -> str:
     lines += ["| Question | Property | Status | Examples | Seconds | Max abs err | Max rel err | Claim |",
               "|---|---|---|---:|---:|---:|---:|---|"]
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "not-run": "⏱ not run",
-            "internal": "🛠 internal"}
+            "internal": "🛠 internal", "inherited": "↪ inherited"}
     for r in report.results:
-        lines.append(f"| {r.question} | `{r.id}` | {icon[r.status]} | {r.examples + r.sweep_examples} | "
+        lines.append(f"| {r.question} | `{r.id}` | {icon.get(r.status, r.status)} | {r.examples + r.sweep_examples} | "
                      f"{r.seconds:.2f} | {_g(r.max_abs_error)} | {_g(r.max_rel_error)} | {_md_escape(r.title)} |")
     for r in (r for r in report.results if r.status != "pass"):
         lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
