@@ -1,11 +1,12 @@
 """pytest for the whole repository: Hypothesis profiles; the handgrad plugin (``--handgrad-impl``, alias ``--impl``).
 
-The plugin is what any project gets with ``pip install handgrad``; here it is loaded from the tree
-unless pytest already loads it from an installed entry point.
+The plugin is what any project gets with ``pip install handgrad``; here it is loaded from the tree,
+and the installed entry point is blocked (``-p no:handgrad`` in pyproject.toml): loaded from
+site-packages first, it would import handgrad and reference from there, and the doctests of the
+tree's own modules would then not match the modules imported.
 """
 
 import os
-from importlib.metadata import entry_points
 
 from hypothesis import settings
 
@@ -15,11 +16,7 @@ register_profiles()
 # --hypothesis-profile NAME overrides this; CI runs derandomized.
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
-PLUGIN = "reference.compare.pytest_plugin"
-# Loaded here unless pytest loads it itself from an installed entry point (then loading it twice is an error).
-_AUTOLOADED = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and any(
-    ep.value == PLUGIN for ep in entry_points(group="pytest11"))
-pytest_plugins = [] if _AUTOLOADED else [PLUGIN]
+pytest_plugins = ["reference.compare.pytest_plugin"]
 
 
 def pytest_addoption(parser):
