@@ -23,7 +23,8 @@ __all__ = list(API)  # the API's one table: handgrad.types
 # The twin loads JAX; its names are loaded on first use, so that the comparator's
 # JAX-free modules (reference.compare.problems, .strategies) import without it.
 _HOME = {**{n: "reference.functions" for n in PART_A}, **{n: "handgrad.types" for n in TYPES},
-         **{n: "reference.network" for n in PART_B}}
+         **{n: "reference.network" for n in PART_B},
+         "check": "reference.compare.api"}  # the comparator's Python API (not the twin's API: not in __all__)
 
 
 def __getattr__(name: str):
@@ -35,4 +36,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(API))
+    return sorted(set(globals()) | set(_HOME))

@@ -13,8 +13,9 @@ Writes into DIR what Gradescope's autograder zip holds (zip DIR's contents):
   ``$AUTOGRADER_ROOT/results/results.json``, always: when the grader cannot run,
   a results.json with score 0 that says so;
 - ``handgrad-autograder.conf``: the run's options, one argument a line (read
-  by ``run_autograder``; edit it to change them), and the files they name
-  (``--adapter``, ``--weights``) copied beside it.
+  by ``run_autograder``; edit it to change them), the adapter file copied
+  beside it, and ``weights.toml``: the points of ``--weights`` (or of
+  ./pyproject.toml's ``[tool.handgrad]``).
 
 The grader ``run_autograder`` calls: ``$HANDGRAD_PYTHON -m reference.compare.cli``
 when that is set (tests), else the virtual environment's ``handgrad-compare``,
@@ -26,6 +27,7 @@ given, the configuration sets 480 s, so the report is written in time.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
 import shutil
@@ -34,7 +36,8 @@ import sys
 import tarfile
 from typing import Any
 
-__all__ = ["autograder_main", "write_autograder", "run_options", "source_archive", "GRADESCOPE_TOTAL_TIMEOUT"]
+__all__ = ["autograder_main", "write_autograder", "run_options", "weights_toml", "source_archive",
+           "GRADESCOPE_TOTAL_TIMEOUT"]
 
 GRADESCOPE_TOTAL_TIMEOUT = 480.0
 _HERE = pathlib.Path(__file__).parent
@@ -53,6 +56,10 @@ def run_options(settings: Any) -> list[str]:
             words += [flag, str(value)]
     for name in settings.allow_import:
         words += ["--allow-import", name]
+    if settings.run_all_cells:
+        words.append("--run-all-cells")
+    if settings.adapter and not os.path.isfile(settings.adapter):  # a bundled template, by name
+        words += ["--adapter", settings.adapter]
     for prop in settings.properties:
         words += ["--property", prop]
     return words
@@ -109,12 +116,36 @@ def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str,
     return written + [p.name for p in (built,) if p] + copied
 
 
+def weights_toml(weights: Any) -> str:
+    """A :class:`~reference.compare.scoring.Weights` as the TOML ``--weights`` reads.
+
+    >>> from reference.compare.scoring import Weights
+    >>> print(weights_toml(Weights({"B18": 3.0}, {"inherited": 0.5}, {"X4": "hidden"})), end="")
+    [weights]
+    B18 = 3.0
+    [credit]
+    inherited = 0.5
+    [visibility]
+    X4 = "hidden"
+    """
+    lines = []
+    for table, values in (("weights", weights.weights), ("credit", weights.credits),
+                          ("visibility", weights.visibility)):
+        if values:
+            lines.append(f"[{table}]")
+            lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def autograder_main(args: argparse.Namespace, settings: Any) -> int:
-    """``handgrad-compare --autograder DIR``: write the autograder; exit status 0, or 2 for bad options."""
+    """``handgrad-compare --autograder DIR``: write the autograder; exit status 0, or 2 for bad options.
+
+    The points are those of ``--weights`` (or of ./pyproject.toml's ``[tool.handgrad]``), written to
+    ``weights.toml`` beside the scripts; an adapter file is copied there too.
+    """
     dest = pathlib.Path(args.autograder)
-    files = {flag: getattr(args, flag[2:], None) for flag in ("--adapter", "--weights")}
-    files = {flag: path for flag, path in files.items() if path}
-    bad = next((f"{flag}: no such file: {path}" for flag, path in files.items() if not os.path.isfile(path)), None)
+    files = {"--adapter": args.adapter} if args.adapter and os.path.isfile(args.adapter) else {}
+    bad = None
     if dest.exists() and not dest.is_dir():
         bad = f"--autograder: {dest} is not a folder"
     elif not dest.exists() and not dest.absolute().parent.is_dir():
@@ -124,6 +155,11 @@ def autograder_main(args: argparse.Namespace, settings: Any) -> int:
         return 2
     try:
         written = write_autograder(dest, run_options(settings), files=files)
+        if getattr(args, "scoring", None) is not None:
+            (dest / "weights.toml").write_text(weights_toml(args.scoring))
+            with open(dest / "handgrad-autograder.conf", "a") as conf:
+                conf.write("--weights\nweights.toml\n")
+            written.append("weights.toml")
     except OSError as exc:
         print(f"handgrad-compare: --autograder: cannot write in {dest}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -37,20 +37,12 @@ import tempfile
 import time
 from typing import Any
 
-__all__ = ["FormatsAction", "Submission", "find_submissions", "content_hash", "fingerprint", "batch_main",
+__all__ = ["Submission", "find_submissions", "content_hash", "fingerprint", "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
 EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json", "html": "html"}
 _KINDS = (".py", ".ipynb")
-
-
-class FormatsAction(argparse.Action):
-    """``--format``: the last one given (a single run's), and all of them in ``formats`` (a batch writes each)."""
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        setattr(namespace, self.dest, values)
-        namespace.formats = [*(getattr(namespace, "formats", None) or []), values]
 
 
 @dataclasses.dataclass
@@ -102,6 +94,12 @@ def content_hash(entry: pathlib.Path) -> str:
     return h.hexdigest()
 
 
+def weights_to_json(weights: Any) -> dict | None:
+    """``--weights`` (a :class:`~reference.compare.scoring.Weights`, or None) as plain data for the grading
+    processes."""
+    return None if weights is None else dataclasses.asdict(weights)
+
+
 def settings_to_json(settings: Any) -> dict:
     return json.loads(json.dumps(dataclasses.asdict(settings), default=str))
 
@@ -112,17 +110,16 @@ def settings_from_json(data: dict) -> Any:
     return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def fingerprint(sub: Submission, settings: Any, formats: list[str], code: str) -> str:
-    """What a submission's reports depend on: the tool and its code, the settings, the formats, the files."""
+def fingerprint(sub: Submission, settings: Any, formats: list[str], code: str, weights: Any = None) -> str:
+    """What a submission's reports depend on: the tool, its code, the settings, the points, the formats, the files."""
     import handgrad
 
     options = {k: v for k, v in settings_to_json(settings).items() if k != "hide"}
-    for key in ("adapter", "weights"):  # files named by options: their contents count, not their names
-        path = options.get(key)
-        if isinstance(path, str) and os.path.isfile(path):
-            options[key] = hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+    path = options.get("adapter")  # a file named by an option: its contents count, not its name
+    if isinstance(path, str) and os.path.isfile(path):
+        options["adapter"] = hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
     data = {"version": handgrad.__version__, "code": code, "settings": options, "formats": sorted(formats),
-            "content": content_hash(sub.entry)}
+            "weights": weights_to_json(weights), "content": content_hash(sub.entry)}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -133,7 +130,7 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     folder = pathlib.Path(args.submissions)
     if not folder.is_dir():
         return f"--submissions: {folder} is not a folder"
-    if args.impl != "handgrad" or args.output:
+    if args.impl != "handgrad" or args.outputs:
         return "--submissions grades a folder: give its reports a folder with --output-dir, not --impl or --output"
     if not args.output_dir:
         return "--submissions needs --output-dir OUT (the folder of the reports and grades.csv)"
@@ -196,18 +193,19 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
                props: list) -> list[dict]:
     """Grade ``subs`` in parallel; their rows as they come."""
     from reference.compare.batch_pool import MARGIN, Pool
-    from reference.compare.examples_cache import code_digest, examples_folder
+    from reference.compare.cache import examples_dir
+    from reference.compare.examples_cache import code_digest
 
     out, rows = pathlib.Path(args.output_dir).absolute(), []
     stage = pathlib.Path(tempfile.mkdtemp(prefix="handgrad-batch-"))
     try:
-        cache = examples_folder()
-        store = cache / code_digest() if cache is not None and not args.no_cache else stage / "examples"
-        hidden = [pathlib.Path(args.submissions).absolute(), out, stage] + ([cache] if cache is not None else [])
+        cache = examples_dir()
+        store = stage / "examples" if args.no_cache else cache / code_digest()
+        hidden = [pathlib.Path(args.submissions).absolute(), out, stage, cache]
         settings = dataclasses.replace(settings, hide=tuple(settings.hide) + tuple(str(h) for h in hidden))
         (out / ".batch").mkdir(exist_ok=True)
         init = {"settings": settings_to_json(settings), "store": str(store), "out": str(out), "formats": formats,
-                "stage": str(stage)}
+                "stage": str(stage), "weights": weights_to_json(getattr(args, "scoring", None))}
         pool = Pool(args.jobs or os.cpu_count() or 1, init, seconds=settings.total_timeout + settings.timeout + MARGIN,
                     log=str(out / ".batch" / "grader"))
         pool.start(len(subs))  # the grading processes load while the examples are drawn
@@ -233,13 +231,13 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
     return rows
 
 
-def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str) -> None:
+def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any) -> None:
     from reference.compare.output import write_atomic
     from reference.compare.summary import class_summary, write_csv
 
     write_atomic(write_csv(rows, columns), str(out / "grades.csv"))
-    write_atomic(class_summary(rows, columns, heading=heading), str(out / "summary.txt"))
-    write_atomic(class_summary(rows, columns, heading=heading, fmt="markdown"), str(out / "summary.md"))
+    for name, fmt in (("summary.txt", "text"), ("summary.md", "markdown")):
+        write_atomic(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights), str(out / name))
 
 
 def batch_main(args: argparse.Namespace, settings: Any) -> int:
@@ -248,17 +246,19 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     if bad:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
+    from reference.compare.cache import enable_jax_cache
     from reference.compare.catalog import select
-    from reference.compare.examples_cache import code_digest, enable_compilation_cache
+    from reference.compare.examples_cache import code_digest
     from reference.compare.replay import without_explain
 
     start = time.perf_counter()
-    enable_compilation_cache()
+    enable_jax_cache()
     without_explain()
     out, formats = pathlib.Path(args.output_dir), list(dict.fromkeys(getattr(args, "formats", None) or ["json"]))
     subs = find_submissions(pathlib.Path(args.submissions), exclude=(out,))
     props = list(select(list(settings.properties) or None))
-    prints = {s.id: fingerprint(s, settings, formats, code_digest()) for s in subs}
+    weights = getattr(args, "scoring", None)
+    prints = {s.id: fingerprint(s, settings, formats, code_digest(), weights) for s in subs}
     resumed = _resumed(subs, out, prints, formats) if args.resume else {}
     rows, status = list(resumed.values()), 0
     try:
@@ -268,7 +268,7 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
         status = 130
     examples, sweep, _ = settings.resolved()
     _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
-            f"seed {settings.seed}, {examples} examples per property, sweep {sweep}")
+            f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
     counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
     print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
           f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)

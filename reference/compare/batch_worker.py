@@ -35,19 +35,24 @@ class Batch:
     out: pathlib.Path
     formats: list[str]
     stage: pathlib.Path
+    weights: Any = None
 
 
 def setup(init: dict) -> Batch:
     """The batch's settings, its shared examples, and the caches and Hypothesis settings of a fast run."""
     from reference.compare.batch import settings_from_json
-    from reference.compare.examples_cache import Store, enable_compilation_cache
+    from reference.compare.cache import enable_jax_cache
+    from reference.compare.examples_cache import Store
     from reference.compare.replay import Shared, SharedCatalog, without_explain
 
-    enable_compilation_cache()
+    enable_jax_cache()
     without_explain()
     shared = Shared(Store(pathlib.Path(init["store"])) if init.get("store") else None)
+    from reference.compare.scoring import Weights
+
+    weights = Weights(**init["weights"]) if init.get("weights") else None
     return Batch(settings_from_json(init["settings"]), SharedCatalog(shared), pathlib.Path(init["out"]),
-                 list(init["formats"]), pathlib.Path(init["stage"]))
+                 list(init["formats"]), pathlib.Path(init["stage"]), weights)
 
 
 def relabel(report: Any, settings: Any, staged: pathlib.Path, original: pathlib.Path) -> None:
@@ -92,8 +97,9 @@ def grade_job(job: dict, batch: Batch) -> dict:
     start = time.perf_counter()
     report, status = _grade(job, batch)
     for fmt in batch.formats:
-        write_atomic(render(report, fmt), str(batch.out / f"{job['id']}.{EXTENSIONS.get(fmt, fmt)}"))
-    result = row(job["id"], report, status, time.perf_counter() - start)
+        path = batch.out / f"{job['id']}.{EXTENSIONS.get(fmt, fmt)}"
+        write_atomic(render(report, fmt, weights=batch.weights), str(path))
+    result = row(job["id"], report, status, time.perf_counter() - start, weights=batch.weights)
     if result["status"] != "internal":  # the grader's own failure is graded again on --resume
         state = batch.out / ".batch"
         state.mkdir(exist_ok=True)

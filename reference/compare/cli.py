@@ -1,18 +1,32 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
-    handgrad-compare [--impl MODULE_OR_FILE] [--examples N] [--seed S]
+    handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
+                     [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
-                     [--format text|markdown|json|gradescope] [--output FILE]
-                     [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list] [--no-cache]
+                     [--weights FILE.toml] [--format text|markdown|json|gradescope|html [--output FILE]] ...
+                     [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
+                     [--progress | --no-progress] [--no-cache] [--version]
     handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--resume] [--format F ...] [options above]
     handgrad-compare --autograder DIR [options above]
 
+``--format``/``--output`` come in pairs, in order: ``--format json --output
+r.json --format html --output r.html``; one ``--format`` more than ``--output``
+goes to standard output. ``--property`` adds up: an id (B18-l11), a question
+(B15) or a part (A, B, X); one that matches nothing is an error.
+
+``--impl`` takes a module name, a .py file or a Jupyter notebook (.ipynb: its
+definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
+how a submission differs from the API (docs/adapters.md): a TOML file, or a
+bundled template by name (mlp_class, column_functions, row_functions). What
+loads is graded: a property that needs a function the submission lacks is
+"missing", the others are checked.
+
 Exit status: 0 every property holds; 1 a property fails or errors, or the
-submission's integrity check fails; 2 the implementation cannot be loaded or
-lacks API names, or the command line is wrong (found before any work); 3 an
-internal error of handgrad-compare (one line, never a traceback; the report is
-still written with what was done).
+submission's integrity check fails; 2 the implementation cannot be imported or
+has none of the API's functions, or the command line or the adapter file is
+wrong (found before any work); 3 an internal error of handgrad-compare (one
+line, never a traceback; the report is still written with what was done).
 """
 
 from __future__ import annotations
@@ -28,6 +42,8 @@ import warnings
 __all__ = ["main", "build_parser", "parse_size"]
 
 from reference.compare.grade import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOTAL_TIMEOUT
+
+FORMATS = ("text", "markdown", "json", "gradescope", "html")  # reference.compare.report.FORMATS, kept light here
 
 
 def parse_size(text: str) -> int:
@@ -48,9 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check an implementation of the handgrad API against the JAX reference, "
                     "one verdict per question of the course (A1–A9, B1–B18).",
         epilog="Exit status: 0 all pass, 1 a property fails or errors (or integrity fails), 2 cannot load "
-               "the implementation (or bad arguments), 3 internal error.")
+               "the implementation (or bad arguments), 3 internal error. " + _cache_note())
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("--impl", default="handgrad", metavar="MODULE_OR_FILE",
-                   help="importable module name or path to a .py file (default: handgrad)")
+                   help="importable module name, or path to a .py file or a Jupyter notebook (.ipynb) "
+                        "(default: handgrad)")
+    p.add_argument("--adapter", metavar="ADAPTER",
+                   help="how the submission differs from the API: a TOML adapter file, or a bundled template by "
+                        "name: " + ", ".join(_templates()) + " (see docs/adapters.md); checked before anything "
+                        "runs. The API names it does not give are absent: their properties are errors")
+    p.add_argument("--run-all-cells", action="store_true",
+                   help="a notebook runs every top-level statement (training loops, plots...), not only the "
+                        "imports, definitions and simple assignments")
     p.add_argument("--examples", type=int, default=None, metavar="N",
                    help=f"Hypothesis examples per property (default {DEFAULT_EXAMPLES}, or the profile's)")
     p.add_argument("--sweep", type=int, default=None, metavar="N",
@@ -70,16 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address space the implementation's process may use (default 4G)")
     p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
                    help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
-    from reference.compare.batch import FormatsAction
-
-    p.add_argument("--format", choices=("text", "markdown", "json", "gradescope"), default="text", action=FormatsAction,
-                   help="the report's format (with --submissions: repeatable, each written; default json)")
-    p.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
+    p.add_argument("--weights", metavar="FILE.toml",
+                   help="points per question, credit per status, visibility (Gradescope); default: "
+                        "[tool.handgrad] of ./pyproject.toml if present, else 1 point a question")
+    p.add_argument("--format", choices=FORMATS, action="append", dest="formats",
+                   help="the report's format (default text); repeatable, each with its --output "
+                        "(with --submissions: each written for every submission; default json)")
+    p.add_argument("--output", metavar="FILE", action="append", dest="outputs",
+                   help="write the report of the matching --format here (default: standard output); repeatable")
     p.add_argument("--property", action="append", metavar="ID", dest="properties",
-                   help="only these properties or questions (e.g. B15, B18-l11); repeatable")
+                   help="only these properties, questions or parts (e.g. B18-l11, B15, A); repeatable, they add up")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bars on stderr (default: only when stderr is a terminal)")
     p.add_argument("--list", action="store_true", help="list the properties and exit")
     p.add_argument("--no-cache", action="store_true",
-                   help="draw the examples afresh: neither replay nor keep them (cache: $HANDGRAD_CACHE/examples)")
+                   help="draw the examples afresh: neither replay nor keep them "
+                        "(kept in $HANDGRAD_EXAMPLES or ~/.cache/handgrad/examples)")
     batch = p.add_argument_group("a class at once (reference/compare/batch.py)")
     batch.add_argument("--submissions", metavar="DIR", help="grade every .py, .ipynb or folder in DIR")
     batch.add_argument("--output-dir", metavar="OUT", help="the reports, grades.csv and the class summary go here")
@@ -89,11 +120,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _progress_printer(enabled: bool):
-    def show(result, i, total):
-        print(f"[{i:2d}/{total}] {result.id:<14} {result.status:<5} {result.seconds:6.2f} s",
-              file=sys.stderr, flush=True)
-    return show if enabled else None
+def _templates() -> list[str]:
+    from reference.compare.sandbox.adapter import TEMPLATES
+
+    return sorted(p.stem for p in TEMPLATES.glob("*.toml"))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("handgrad")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _cache_note() -> str:
+    from reference.compare.cache import describe
+
+    return describe()
+
+
+def _destinations(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for standard output) pairs; ValueError when they do not pair up."""
+    formats, outputs = args.formats or ["text"], args.outputs or []
+    if len(outputs) > len(formats):
+        raise ValueError("give a --format for each --output (they pair up in order)")
+    if len(formats) > len(outputs) + 1:
+        raise ValueError("only one --format may go to standard output: give an --output for each other --format")
+    if len(set(outputs)) < len(outputs):
+        raise ValueError("--output: the same file twice")
+    return list(zip(formats, outputs + [None]))
 
 
 def _write(text: str, output: str | None) -> None:
@@ -106,21 +163,6 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def _enable_compilation_cache() -> None:
-    """The catalog compiles a few fixed bucket shapes: a persistent cache makes later runs start fast."""
-    import jax
-
-    path = os.environ.get("HANDGRAD_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "handgrad", "jax")
-    try:
-        os.makedirs(path, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    except Exception:  # noqa: BLE001 - a cache is an optimization only
-        pass
-
-
 def _bad_options(args: argparse.Namespace) -> str | None:
     """What is wrong with the options that argparse cannot see, or None. Nothing has run yet."""
     for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0), ("--seed", args.seed, 0)):
@@ -131,13 +173,53 @@ def _bad_options(args: argparse.Namespace) -> str | None:
             return f"{name} must be a finite number of seconds > 0; got {value}"
     if args.memory_limit < 64 << 20:
         return f"--memory-limit must be at least 64M; got {args.memory_limit} bytes"
-    if args.output:
-        from reference.compare.output import check_writable
+    try:
+        args.scoring = _weights(args.weights)
+    except ValueError as exc:
+        return str(exc)
+    if args.adapter is not None:
+        from reference.compare.sandbox.adapter import read_adapter
 
         try:
-            check_writable(args.output)
+            read_adapter(args.adapter)
         except ValueError as exc:
-            return str(exc)
+            return f"--adapter: {exc}"
+    from reference.compare.output import check_writable
+    from reference.compare.selection import expand
+
+    try:
+        for _, output in [] if _many(args) else _destinations(args):
+            if output:
+                check_writable(output)
+    except ValueError as exc:
+        return str(exc)
+    try:
+        args.properties = list(expand(args.properties or ()))
+    except ValueError as exc:
+        return f"--property: {exc}"
+    return None
+
+
+def _many(args: argparse.Namespace) -> bool:
+    """Whether the command grades a class or writes an autograder (their reports go to folders, not --output)."""
+    return bool(args.autograder or args.submissions or args.output_dir or args.resume or args.jobs is not None)
+
+
+def _weights(path: str | None):
+    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None."""
+    from reference.compare.scoring import Weights
+
+    if path:
+        return Weights.from_toml(path)
+    if os.path.isfile("pyproject.toml"):
+        import tomllib
+
+        try:
+            with open("pyproject.toml", "rb") as f:
+                table = tomllib.load(f).get("tool", {}).get("handgrad")
+        except (OSError, tomllib.TOMLDecodeError):
+            return None
+        return Weights.from_mapping(table, source="pyproject.toml [tool.handgrad]") if table else None
     return None
 
 
@@ -151,7 +233,7 @@ def _settings(args: argparse.Namespace):
     return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
-                    properties=tuple(args.properties or ()))
+                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,47 +243,61 @@ def run(args: argparse.Namespace) -> int:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
 
+    from reference.compare.cache import enable_jax_cache
     from reference.compare.catalog import CATALOG, select
 
     if args.list:
         for p in CATALOG:
             print(f"{p.id:<14} {p.question:<4} {p.title}")
         return 0
-    try:
-        select(args.properties)
-    except ValueError as exc:
-        print(f"handgrad-compare: --property: {exc}", file=sys.stderr)
-        return 2
-
     if args.autograder:
         from reference.compare.autograder import autograder_main
-        return autograder_main(args, _settings(args))
-    if args.submissions or args.output_dir or args.resume or args.jobs is not None:
-        from reference.compare.batch import batch_main
-        return batch_main(args, _settings(args))
 
-    _enable_compilation_cache()
+        return autograder_main(args, _settings(args))
+    if _many(args):
+        from reference.compare.batch import batch_main
+
+        return batch_main(args, _settings(args))
+    enable_jax_cache()
+    report, status = _grade(args, len(select(args.properties)))
+    _write_all(report, _destinations(args), weights=args.scoring)
+    return status
+
+
+def _grade(args: argparse.Namespace, properties: int):
+    """The run, with progress bars when asked or interactive, Hypothesis's files in the cache folder."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from reference.compare.cache import hypothesis_dir
     from reference.compare.examples_cache import for_run
-    from reference.compare.grade import grade
+    from reference.compare.grade import grade, open_sandboxed
+    from reference.compare.progress import Bars
     from reference.compare.replay import without_explain
+
+    set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
+    without_explain()
+    settings, catalog = for_run(_settings(args), enabled=not args.no_cache)  # the examples kept for this seed
+    with Bars(properties, settings.resolved()[1], enabled=args.progress) as bars:
+        return grade(args.impl, settings, progress=bars.property_done, opener=bars.opener(open_sandboxed),
+                     catalog=catalog)
+
+
+def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=None) -> None:
+    """Each format to its file (or standard output); what went wrong, and where the files are, on stderr."""
     from reference.compare.report import render
 
-    without_explain()
-    settings, catalog = for_run(_settings(args), enabled=not args.no_cache)
-    report, status = grade(args.impl, settings, progress=_progress_printer(sys.stderr.isatty()), catalog=catalog)
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
-        if args.format in ("json", "gradescope") or args.output:
-            _write(render(report, args.format), args.output)
-        return status
-    _write(render(report, args.format), args.output)
+    for fmt, output in destinations:
+        if not report.error or fmt in ("json", "gradescope") or output:
+            _write(render(report, fmt, weights=weights), output)
     if report.internal_error:
         print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
-    if args.output and args.format != "text":
+    files = [output for fmt, output in destinations if output]
+    if files and not report.error and any(fmt != "text" for fmt, _ in destinations):
         c = report.counts
         print(f"handgrad-compare: {c['pass']} passed, {c['fail']} failed, {c['error']} errors; "
-              f"report written to {args.output}", file=sys.stderr)
-    return status
+              f"report written to {', '.join(files)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,9 +3,9 @@
 A run records what each passing property drew (:mod:`reference.compare.replay`):
 its examples, the calls its check made, the reference's evaluation of each; the
 next run with the same code and settings replays them instead of drawing and
-evaluating again, with the same verdicts. They are kept under the user's cache folder, never the working folder:
-``$HANDGRAD_CACHE/examples`` if that is set, else ``$XDG_CACHE_HOME/handgrad/examples``
-or ``~/.cache/handgrad/examples``; one sub-folder per version of the code (a
+evaluating again, with the same verdicts. They are kept under the user's cache folder, never the working folder
+(:func:`reference.compare.cache.examples_dir`: ``~/.cache/handgrad/examples``,
+or ``$HANDGRAD_EXAMPLES``); one sub-folder per version of the code (a
 digest of handgrad's and the comparator's sources and of the versions of Python,
 NumPy, JAX and Hypothesis), so a change of either never replays stale examples.
 Sub-folders unused for 30 days are removed.
@@ -16,9 +16,6 @@ evaluations' arrays, raw; both are read back without unpickling anything, and a
 file that does not read is ignored and replaced: about 17 MB for a default run.
 The folder holds the reference's answers on those examples: a run hides it from
 the submission's process (``Settings.hide``).
-
->>> examples_folder({"HANDGRAD_CACHE": "/srv/cache"})
-PosixPath('/srv/cache/examples')
 """
 
 from __future__ import annotations
@@ -36,7 +33,7 @@ import struct
 import sys
 import tempfile
 import time
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -45,36 +42,13 @@ from reference.compare.problems import Problem
 from reference.compare.sandbox import wire
 from reference.engine import Evaluation
 
-__all__ = ["examples_folder", "code_digest", "Store", "for_run", "enable_compilation_cache", "CHUNK"]
+__all__ = ["code_digest", "Store", "for_run", "CHUNK"]
 
 #: Examples per frame (a frame's description is capped at wire.HEADER_LIMIT).
 CHUNK = 40
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 _REBUILT = {"Problem": Problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
-
-
-def examples_folder(env: Mapping[str, str] = os.environ) -> pathlib.Path | None:
-    """Where examples are kept: under ``$HANDGRAD_CACHE``, else the user's cache folder; None without either."""
-    if env.get("HANDGRAD_CACHE"):
-        return pathlib.Path(env["HANDGRAD_CACHE"]).absolute() / "examples"
-    base = env.get("XDG_CACHE_HOME") or (os.path.join(env["HOME"], ".cache") if env.get("HOME") else "")
-    return pathlib.Path(base).absolute() / "handgrad" / "examples" if base else None
-
-
-def enable_compilation_cache() -> None:
-    """JAX's persistent compilation cache, where ``handgrad-compare`` keeps it (``$HANDGRAD_CACHE`` or ``.../jax``)."""
-    import jax
-
-    path = os.environ.get("HANDGRAD_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "handgrad", "jax")
-    try:
-        os.makedirs(path, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    except Exception:  # noqa: BLE001 - a cache is an optimization only
-        pass
 
 
 @functools.lru_cache(maxsize=None)
@@ -311,12 +285,13 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
 
     The cache folder is added to the folders the submission's process must not see.
     """
+    from reference.compare.cache import examples_dir
     from reference.compare.replay import Shared, SharedCatalog, import_all
 
     import_all()  # with or without the cache, the same examples for a seed
-    folder = examples_folder()
+    folder = examples_dir()
     _, _, target = settings.resolved()
-    if not enabled or folder is None or target:
+    if not enabled or target:
         return settings, None
     store = Store(folder / code_digest())
     try:

@@ -15,7 +15,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Settings", "grade", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP", "DEFAULT_TOTAL_TIMEOUT"]
+from handgrad.types import PART_A, PART_B
+
+__all__ = ["Settings", "grade", "open_sandboxed", "output_mark", "printed_since", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
+           "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
 DEFAULT_SWEEP = 2000
@@ -37,6 +40,8 @@ class Settings:
     allow_import: tuple[str, ...] = ()
     properties: tuple[str, ...] = ()   # ids or questions; empty: all
     hide: tuple[str, ...] = field(default=())  # folders the worker must not see
+    adapter: str | None = None         # a TOML file or a bundled template's name
+    run_all_cells: bool = False        # a notebook's top-level work too, not only its definitions
 
     def resolved(self) -> tuple[int, int, bool]:
         """(examples per property, sweep problems, targeted) after the profile."""
@@ -52,30 +57,73 @@ class Settings:
         examples, sweep, _ = self.resolved()
         words = ["handgrad-compare", "--impl", spec, "--seed", str(self.seed), "--examples", str(examples),
                  "--sweep", str(sweep), "--property", prop_id]
+        words += (["--adapter", self.adapter] if self.adapter else []) + (
+            ["--run-all-cells"] if self.run_all_cells else [])
         if self.convention != "seed":
             words += ["--convention", self.convention]
         return " ".join(shlex.quote(w) for w in words)
 
 
-def _open(spec: str, settings: Settings, deadline: float):
-    """The implementation in its contained process, or the LoadError that says why not."""
+def open_sandboxed(spec: str, settings: Settings, deadline: float):
+    """The implementation in its contained process, or the LoadError that says why not (``grade``'s default)."""
     from reference.compare.sandbox import LoadError, SubprocessImpl
     from reference.compare.sandbox.isolation import Limits
 
     try:
-        return SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
-                              limits=Limits(memory=settings.memory_limit), hide=settings.hide)
+        impl = SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
+                              limits=Limits(memory=settings.memory_limit), hide=settings.hide,
+                              adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True)
     except LoadError as exc:
         return exc
+    functions = set(PART_A) | set(PART_B)
+    if functions <= set(impl.missing):  # what loads is graded; with nothing to call, there is nothing to grade
+        impl.close()
+        return LoadError(f"{spec}: none of the API's functions is there ({', '.join(sorted(functions)[:4])}…)")
+    return impl
 
 
-def grade(spec: str, settings: Settings = Settings(), *,
-          progress: Callable | None = None, catalog: Callable | None = None) -> tuple[object, int]:
+def output_mark(impl) -> tuple:
+    """Where the submission's output stands now: (its OutputTail or None, bytes written so far)."""
+    out = getattr(impl, "output", None)
+    return out, getattr(out, "total", 0)
+
+
+def printed_since(impl, mark: tuple) -> str:
+    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), once the reader has caught up."""
+    out, since = mark
+    now = getattr(impl, "output", None)  # a restarted worker has a new tail
+    if now is None:
+        return ""
+    seen = -1
+    for _ in range(10):  # the worker wrote before it replied; its pipe is read by another thread
+        if now.total == seen:
+            break
+        seen = now.total
+        time.sleep(0.02)
+    return now.since(since if now is out else 0)
+
+
+def _attach_output(result, impl, mark: tuple) -> tuple:
+    """Add to a property that did not pass what the submission printed while it ran; the new mark."""
+    if result.status not in ("pass", "not-run"):
+        text = printed_since(impl, mark)
+        if text:
+            result.message += f"; its output: {text}"
+            result.details = {**result.details, "output": text}
+    return output_mark(impl)
+
+
+def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
+          opener: Callable | None = None, catalog: Callable | None = None) -> tuple[object, int]:
     """Check ``spec`` (a module name or a path); returns (Report, exit status 0/1/2/3/130).
 
-    ``progress(result, i, total)`` is called after each property. ``catalog``
-    runs the properties in place of :func:`~reference.compare.runner.run_catalog`
-    (same arguments and result: :mod:`reference.compare.replay` replays examples drawn once). A run
+    ``progress(result, i, total)`` is called after each property. ``opener(spec,
+    settings, deadline)`` returns the Impl to check, or the LoadError saying why
+    not (default :func:`open_sandboxed`). ``catalog`` runs the properties in
+    place of :func:`~reference.compare.runner.run_catalog` (same arguments and
+    result: :mod:`reference.compare.replay` replays examples drawn once). What
+    the submission printed while a property that did not pass ran is added to
+    that property's message. A run
     interrupted (KeyboardInterrupt) or broken by the grader's own error still
     returns the report of what was done, with ``internal_error`` set.
     """
@@ -88,13 +136,15 @@ def grade(spec: str, settings: Settings = Settings(), *,
     props = select(list(settings.properties) or None)
     examples, sweep, target = settings.resolved()
     deadline = time.monotonic() + settings.total_timeout
-    impl = _open(spec, settings, deadline)
+    impl = (opener or open_sandboxed)(spec, settings, deadline)
     if isinstance(impl, Exception):
         return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
     done: list = []
+    mark = [output_mark(impl)]
 
     def collect(result, i, total):
         done.append(result)
+        mark[0] = _attach_output(result, impl, mark[0])
         if progress:
             progress(result, i, total)
     figures, internal, status = {}, "", 0

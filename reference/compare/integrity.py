@@ -18,11 +18,12 @@ import ast
 import pathlib
 
 from handgrad.types import PART_A, PART_B
+from reference.compare.sandbox.notebook import notebook_source
 
 __all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "integrity", "TRUSTED"]
 
 AUTODIFF = ("jax", "torch", "tensorflow", "autograd")
-ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")
+ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")  # reference: any of its twin's modules
 #: The bundled twins are the answer key: checking them is a sanity check, not a submission.
 TRUSTED = ("handgrad", "reference")
 _ANSWERS = set(PART_A) | set(PART_B)
@@ -32,7 +33,7 @@ def _what(module: str) -> str | None:
     top = module.split(".")[0]
     if top in AUTODIFF:
         return f"imports {top} (an autodiff library)"
-    if top == "reference":
+    if top == "reference" and not module.startswith("reference.compare"):
         return "imports reference (the grader's answer key)"
     if module in ANSWER_KEY:
         return f"imports {module} (handgrad's own answers)"
@@ -66,14 +67,25 @@ def findings_in_source(source: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _source(path: pathlib.Path) -> str:
+    """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics dropped)."""
+    if path.suffix != ".ipynb":
+        return path.read_text(errors="replace")
+    try:
+        return notebook_source(path, run_all_cells=True)[0]
+    except (ValueError, SyntaxError, RecursionError, MemoryError):  # not a notebook, or one that cannot load
+        return ""
+
+
 def findings_in_files(spec: str) -> list[str]:
-    """The static findings for a submission given as a path: the file, or every Python file of a folder."""
+    """The static findings for a submission given as a path: the file (or notebook), or every Python file of a
+    folder."""
     path = pathlib.Path(spec)
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
     found: list[str] = []
     for f in files:
         try:
-            text = f.read_text(errors="replace")
+            text = _source(f)
         except OSError:
             continue
         found += [f"{f.name}: {w}" for w in findings_in_source(text)]
@@ -90,5 +102,6 @@ def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = 
     findings = findings_in_files(spec)
     findings += [f"its process imported {w.split(': ', 1)[-1].removeprefix('imports ')}"
                  for m in sorted(runtime_modules) if (w := _what(m))]
-    kept = [f for f in findings if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
+    kept = [f for f in dict.fromkeys(findings)
+            if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
     return {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}

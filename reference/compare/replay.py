@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
-from reference.compare.catalog import CATALOG, Context, Property
+from reference.compare.catalog import CATALOG, Context, Property, Rejected
 from reference.compare.prefetch import Serving, Tap, fetch_ahead
-from reference.compare.problems import describe
 from reference.compare.runner import PropertyResult, run_catalog, run_property
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout
+from reference.compare.shrink import counterexample
 from reference.compare.sweep import run_sweep
 
 __all__ = ["import_all", "without_explain", "Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
@@ -140,6 +140,8 @@ class Replayer:
         The first example runs alone; the calls of the others are then fetched ahead.
         """
         ctx = self.ctx
+        if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
+            return None  # "missing": the runner says so without an example
         result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
         ctx.stats = type(ctx.stats)()
         preload = tuple(ctx.kinks) == tuple(rec.kinks)
@@ -159,18 +161,19 @@ class Replayer:
                 ctx.impl = Serving(real, served[i])
             try:
                 prop.check(ctx, example)
+            except Rejected:  # the runner draws another: the record holds it next
+                pass
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
-                result.status, result.message, result.counterexample = "error", str(exc), describe(example)
+                result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
                 break
-            except Exception:  # noqa: BLE001 - a failure (or the grader's own error): Hypothesis decides, and shrinks
+            except Exception:  # noqa: BLE001 - a failure, an inherited one, a refusal: the runner decides
                 return None
             finally:
                 ctx.impl = real
                 if preload and evaluation is None:  # evaluated here: kept for the next implementation
                     rec.evaluations[i] = ctx.recalled("reference", example)
         result.seconds = time.perf_counter() - start
-        result.max_abs_error = ctx.stats.max_abs_error
-        result.max_rel_error = ctx.stats.max_rel_error
+        result.take_stats(ctx.stats)
         return result
 
 

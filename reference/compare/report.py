@@ -1,4 +1,4 @@
-"""The report of a catalog run, in four formats: text, markdown, json, gradescope.
+"""The report of a catalog run, in five formats: text, markdown, json, gradescope, html.
 
 The JSON form is :func:`to_json` (schema: :data:`JSON_SCHEMA`, also in the README);
 the others are views of it.
@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.compare.catalog import QUESTIONS
+from reference.compare.catalog.chain import SAME_CLAIM
 from reference.compare.runner import STATUSES, PropertyResult, finite_json
 from reference.compare.sandbox.interface import escape
+from reference.compare.scoring import Weights, question_scores
 
-__all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report"]
+__all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report",
+           "root_causes"]
 
-FORMATS = ("text", "markdown", "json", "gradescope")
+FORMATS = ("text", "markdown", "json", "gradescope", "html")
 
 #: A number, or one of the strings "nan", "inf", "-inf" (strict JSON has no non-finite numbers).
 _NUM = {"anyOf": [{"type": "number"}, {"enum": ["nan", "inf", "-inf"]}, {"type": "null"}]}
@@ -135,6 +138,8 @@ def _counterexample_lines(ce: dict | None, indent: str = "    ") -> list[str]:
         lines = [f"{indent}shapes: n={ce['n']} d={ce['d']} dh={ce['dh']} m={ce['m']}; "
                  f"λ: " + ", ".join(f"{k}={v:g}" for k, v in ce["lambdas"].items())
                  + (f"; learning_rate={ce['learning_rate']:g}, steps={ce['steps']}" if "steps" in ce else "")]
+        if ce.get("python"):  # large arrays: the lines that rebuild them
+            return lines + [f"{indent}{line}" for line in ce["python"].splitlines()]
         for k in ("X", "y", "W1", "b1", "W2", "b2"):
             lines.append(f"{indent}{k} = {json.dumps(ce[k])}")
         if ce.get("origin"):
@@ -175,6 +180,39 @@ def _one_line(text: str) -> str:
     return escape(text, 4000)
 
 
+def _ratio(r: PropertyResult) -> str:
+    return "-" if r.status in ("missing", "not-implemented", "not-applicable", "not-run") else _g(r.worst_ratio)
+
+
+def root_causes(report: Report) -> list[tuple[str, list[PropertyResult], list[str]]]:
+    """The questions failing on their own, in the chain's order: (question, its failing properties,
+    the questions that inherit from it)."""
+    own = [r for r in report.results if r.status in ("fail", "error")]
+    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
+    out = []
+    for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
+        members = {q for q, k in claim.items() if k == c} | {c}
+        heirs = sorted({r.question for r in report.results if r.status == "inherited"
+                        and r.details.get("root") in members and r.question not in members})
+        out.append(("/".join(sorted({r.question for r in own if r.question in members})),
+                    [r for r in own if r.question in members], heirs))
+    return out
+
+
+def _cause_lines(report: Report) -> list[str]:
+    lines = []
+    for q, props, heirs in root_causes(report):
+        lines += ["", f"{q}: {props[0].title}" + (f" (inherited by {', '.join(heirs)})" if heirs else "")]
+        for r in props:
+            lines.append(f"  {r.id} {r.status.upper()}: {_one_line(r.message)}")
+        shown = next((r for r in props if r.counterexample), None)
+        if shown:
+            lines += ["  counterexample:", *_counterexample_lines(shown.counterexample)]
+            if shown.replay:
+                lines.append(f"  replay: {shown.replay}")
+    return lines
+
+
 def to_text(report: Report) -> str:
     head = (f"handgrad-compare: {report.implementation} (convention {report.convention}, seed {report.seed}, "
             f"{report.examples if report.examples is not None else 'profile'} examples per property, "
@@ -182,24 +220,22 @@ def to_text(report: Report) -> str:
     head = "\n".join([head, *_header_notes(report)])
     if report.error:
         return head + "\n" + _one_line(report.error) + "\n"
-    rows = [("ID", "Q", "STATUS", "EXAMPLES", "SECONDS", "MAX ABS ERR", "MAX REL ERR", "TITLE")]
+    lines = [head]
+    causes = _cause_lines(report)
+    if causes:
+        lines += ["", "ROOT CAUSES (each mistake once, in the chain's order)", *causes]
+    rows = [("ID", "Q", "STATUS", "EXAMPLES", "SECONDS", "ERR/ALLOWED", "ABS ERR", "TITLE")]
     for r in report.results:
         rows.append((r.id, r.question, r.status, str(r.examples + r.sweep_examples), f"{r.seconds:.2f}",
-                     _g(r.max_abs_error), _g(r.max_rel_error), r.title))
+                     _ratio(r), _g(r.abs_error_at_worst) if _ratio(r) != "-" else "-", r.title))
     widths = [max(len(row[i]) for row in rows) for i in range(7)]
-    lines = [head, ""]
+    lines.append("")
     for row in rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:7], widths)) + "  " + row[7])
-    bad = [r for r in report.results if r.status != "pass"]
-    if bad:
-        lines += ["", "FAILURES AND ERRORS"]
-        for r in bad:
-            lines += ["", f"{r.id} ({r.question}: {r.title}) {r.status.upper()}", f"  {_one_line(r.message)}"]
-            if r.counterexample:
-                lines.append("  smallest counterexample:")
-                lines += _counterexample_lines(r.counterexample)
-            if r.replay:
-                lines.append(f"  replay: {r.replay}")
+    others = [r for r in report.results if r.status not in ("pass", "fail", "error")]
+    if others:
+        lines += ["", "NOT COUNTED AGAINST THIS QUESTION (inherited) OR NOT CHECKED"]
+        lines += [f"  {r.id} {r.status}: {_one_line(r.message)}" for r in others]
     q = report.questions()
     failing = [k for k, v in q.items() if v != "pass"]
     lines += ["", "questions: " + (", ".join(f"{k} {q[k]}" for k in failing) if failing
@@ -220,9 +256,9 @@ def to_markdown(report: Report) -> str:
     lines += ["| Question | Property | Status | Examples | Seconds | Max abs err | Max rel err | Claim |",
               "|---|---|---|---:|---:|---:|---:|---|"]
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "not-run": "⏱ not run",
-            "internal": "🛠 internal"}
+            "internal": "🛠 internal", "inherited": "↪ inherited"}
     for r in report.results:
-        lines.append(f"| {r.question} | `{r.id}` | {icon[r.status]} | {r.examples + r.sweep_examples} | "
+        lines.append(f"| {r.question} | `{r.id}` | {icon.get(r.status, r.status)} | {r.examples + r.sweep_examples} | "
                      f"{r.seconds:.2f} | {_g(r.max_abs_error)} | {_g(r.max_rel_error)} | {_md_escape(r.title)} |")
     for r in (r for r in report.results if r.status != "pass"):
         lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
@@ -234,23 +270,25 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_gradescope(report: Report) -> dict:
-    """Gradescope's results.json: one test per property, ``number`` = the question."""
+def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
+    """Gradescope's results.json: one test per question (``number``), its properties sharing its points."""
+    weights = weights or Weights()
+    scores = question_scores(report.results, weights)
     tests = []
-    for r in report.results:
-        output = f"{r.status}: {r.title}."
-        if r.status != "pass":
-            output += "\n" + _one_line(r.message)
-            if r.counterexample:
-                output += "\nsmallest counterexample:\n" + "\n".join(_counterexample_lines(r.counterexample, "  "))
-            if r.replay:
-                output += f"\nreplay: {r.replay}"
-        tests.append({"name": f"{r.id}: {r.title}", "number": r.question,
-                      "score": 1.0 if r.status == "pass" else 0.0, "max_score": 1.0,
-                      "status": "passed" if r.status == "pass" else "failed",
-                      "output": output, "visibility": "visible"})
-    score = 0.0 if report.integrity_failed else float(sum(t["score"] for t in tests))
-    out: dict[str, Any] = {"score": score, "execution_time": round(report.seconds, 3), "tests": tests}
+    for q, (score, top) in scores.items():
+        props = [r for r in report.results if r.question == q]
+        lines = [f"{r.id}: {r.status}" + (f" — {_one_line(r.message)}" if r.status != "pass" else "") for r in props]
+        first = next((r for r in props if r.status in ("fail", "error") and r.counterexample), None)
+        if first:
+            lines += ["counterexample:", *_counterexample_lines(first.counterexample, "  ")]
+            if first.replay:
+                lines.append(f"replay: {first.replay}")
+        tests.append({"name": f"{q}: {props[0].title}" if len(props) == 1 else q, "number": q,
+                      "score": round(score, 6), "max_score": top,
+                      "status": "passed" if score >= top else "failed", "output": "\n".join(lines),
+                      "visibility": weights.shown(q)})
+    total = 0.0 if report.integrity_failed else float(sum(t["score"] for t in tests))
+    out: dict[str, Any] = {"score": round(total, 6), "execution_time": round(report.seconds, 3), "tests": tests}
     notes = _header_notes(report)
     if report.integrity_failed:
         notes.append("The score is 0: the submission's integrity check failed (see above).")
@@ -261,7 +299,8 @@ def to_gradescope(report: Report) -> dict:
     return finite_json(out)
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, *, weights: Weights | None = None) -> str:
+    """The report in ``fmt``; ``weights`` sets the Gradescope points (default: 1 a question)."""
     if fmt == "text":
         return to_text(report)
     if fmt == "markdown":
@@ -269,7 +308,11 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(to_json(report), indent=2, allow_nan=False) + "\n"
     if fmt == "gradescope":
-        return json.dumps(to_gradescope(report), indent=2, allow_nan=False) + "\n"
+        return json.dumps(to_gradescope(report, weights), indent=2, allow_nan=False) + "\n"
+    if fmt == "html":
+        from reference.compare.html_report import to_html
+
+        return to_html(report)
     raise ValueError(f"format must be one of {FORMATS}; got {fmt!r}")
 
 

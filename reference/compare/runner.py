@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
 import hypothesis
@@ -27,17 +27,18 @@ import hypothesis.errors
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-from reference.compare import strategies as S
-from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure
-from reference.compare.problems import Problem, describe
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplTimeout
+from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
+from reference.compare.catalog.chain import Inherited
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout
+from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
 __all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "run_catalog",
            "finite_json"]
 
-#: A property's statuses, from best to worst for a verdict.
-STATUSES = ("pass", "fail", "error", "not-run", "internal")
+#: A property's statuses, from best to worst for a question's verdict.
+STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
+            "internal")
 
 #: name → examples per property, problems in the bulk sweep, derandomize, and
 #: whether to steer Hypothesis toward large errors with ``hypothesis.target``
@@ -69,8 +70,10 @@ class PropertyResult:
     id: str
     question: str
     title: str
-    #: pass; fail (a claim does not hold); error (the implementation raised, exited, crashed or hung);
-    #: not-run (the overall deadline came first); internal (the grader's own fault, never the submission's)
+    #: pass; fail (a claim does not hold); inherited (right on its own inputs, wrong because of an earlier
+    #: question); missing, not-implemented, not-applicable (not checked, and why); error (the implementation
+    #: raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the grader's
+    #: own fault, never the submission's)
     status: str = "pass"
     examples: int = 0
     sweep_examples: int = 0
@@ -81,6 +84,14 @@ class PropertyResult:
     counterexample: dict | None = None
     replay: str = ""
     details: dict = field(default_factory=dict)
+    #: The worst |got − want| / allowed seen (≤ 1 passes), and |got − want| at that entry.
+    worst_ratio: float = 0.0
+    abs_error_at_worst: float = 0.0
+
+    def take_stats(self, stats: Any) -> None:
+        """The error figures of a run's ``Context.stats``."""
+        self.max_abs_error, self.max_rel_error = stats.max_abs_error, stats.max_rel_error
+        self.worst_ratio, self.abs_error_at_worst = stats.worst_ratio, stats.abs_error_at_worst
 
     def to_dict(self) -> dict:
         """As JSON data: non-finite numbers anywhere become the strings "nan", "inf", "-inf"."""
@@ -119,9 +130,18 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
 
     A hang, crash or exit of the implementation ends the property at once (no
     shrinking: each retry would cost a time-out or a restart) and reports the
-    example that caused it.
+    example that caused it. A property that needs a function the submission
+    lacks is "missing"; one the submission says it does not implement
+    (NotImplementedError, or None where an array is due) is "not-implemented";
+    one whose every example its adapter cannot express is "not-applicable". A
+    failure that is right on the submission's own inputs is "inherited", unless
+    another example shows a mistake of the property's own.
     """
     result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
+    absent = sorted(set(prop.calls) & set(getattr(ctx.impl, "missing", ())))
+    if absent:
+        result.status, result.message = "missing", f"not checked: the submission has no {', '.join(absent)}"
+        return result
     ctx.stats = type(ctx.stats)()
     outcome = _Outcome()
     test = _settings(prop, _body(prop, ctx, result, outcome, target),
@@ -131,21 +151,30 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
         test()
     except Exception as exc:  # noqa: BLE001 - a Hypothesis error or a bug of ours: report, never crash
         _verdict(result, outcome, exc)
+    if result.status == "pass" and outcome.inherited is not None:
+        failure, outcome.example = outcome.inherited
+        result.status, result.message, result.details = failure.status, failure.message, failure.details()
+        result.counterexample = counterexample(outcome.example)
+    if shrink and result.status in ("fail", "inherited") and seeded(outcome.example):
+        shrink_failure(result, prop, ctx, outcome.example)
     result.seconds = time.perf_counter() - start
-    result.max_abs_error = ctx.stats.max_abs_error
-    result.max_rel_error = ctx.stats.max_rel_error
-    if result.status == "fail" and prop.small and _is_large(outcome.example):
-        _try_smaller(result, prop, ctx, max_examples, seed, shrink)
+    result.take_stats(ctx.stats)
     return result
 
 
 @dataclass
 class _Outcome:
-    """What the test body saw last: the failure or the implementation's problem, and its example."""
+    """What the test body saw: the last failure or problem and its example, the first inherited failure."""
 
     problem: Exception | None = None
     example: Any = None
     aborted: bool = False
+    inherited: tuple | None = None
+    not_applicable: int = 0
+
+
+def _raised(exc: Exception, type_name: str) -> bool:
+    return isinstance(exc, ImplRaised) and exc.type_name == type_name
 
 
 def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcome, target: bool):
@@ -158,6 +187,17 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
         ctx.forget()
         try:
             prop.check(ctx, example)
+        except Rejected:
+            hypothesis.reject()
+        except Inherited as exc:  # not this step's mistake: keep looking for one of its own
+            outcome.inherited = outcome.inherited or (exc, example)
+        except ImplRaised as exc:
+            if _raised(exc, "NotApplicable"):  # the adapter cannot express this problem: drawn again
+                outcome.not_applicable += 1
+                hypothesis.reject()
+            outcome.problem, outcome.example = exc, example
+            outcome.aborted = _raised(exc, "NotImplementedError")
+            raise
         except (PropertyFailure, ImplProblem) as exc:
             outcome.problem, outcome.example, outcome.aborted = exc, example, isinstance(exc, _ABORTING)
             raise
@@ -189,38 +229,27 @@ def _settings(prop: Property, test, *, max_examples, seed, derandomize, shrink):
 def _verdict(result: PropertyResult, outcome: _Outcome, exc: Exception) -> None:
     """Fill in the result of a run that raised: a failure, the implementation's problem, or our own error."""
     problem = outcome.problem
+    if isinstance(exc, hypothesis.errors.Unsatisfiable) and outcome.not_applicable:
+        result.status = "not-applicable"
+        result.message = f"not checked: its adapter cannot express the problems drawn ({outcome.not_applicable} tried)"
+        return
     ours = (PropertyFailure, ImplProblem)
     if problem is None or not (isinstance(exc, ours) or _flaky_of(exc, ours)):
         # the grader's own error, or Hypothesis's about the grader's strategies: never the submission's
         result.status, result.message = "internal", f"internal error of the grader: {type(exc).__name__}: {exc}"
         return
-    result.counterexample = describe(outcome.example)
+    result.counterexample = counterexample(outcome.example)
     if isinstance(problem, PropertyFailure):
-        result.status, result.message, result.details = "fail", problem.message, problem.details()
+        result.status, result.message, result.details = problem.status, problem.message, problem.details()
     else:
-        result.status, result.message = "error", str(problem)
+        result.status = "not-implemented" if _raised(problem, "NotImplementedError") else "error"
+        result.message = str(problem)
 
 
 def _flaky_of(exc: Exception, kinds: tuple) -> bool:
     """A Hypothesis Flaky error about the implementation: it failed, then did not, on the same example."""
     return isinstance(exc, hypothesis.errors.Flaky) and any(
         isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
-
-
-def _is_large(example: Any) -> bool:
-    return isinstance(example, Problem) and max(example.dims) > S.SMALL
-
-
-def _try_smaller(result: PropertyResult, prop: Property, ctx: Context, max_examples, seed, shrink) -> None:
-    """The failure was found on a large problem: look for one among small problems, which shrink well."""
-    small = replace(prop, strategy=prop.small, small=None, examples=())
-    stats = ctx.stats
-    again = run_property(small, ctx, max_examples=max(100, max_examples or 0), seed=seed, shrink=shrink)
-    ctx.stats = stats
-    result.examples += again.examples
-    result.seconds += again.seconds
-    if again.status == "fail":
-        result.message, result.details, result.counterexample = again.message, again.details, again.counterexample
 
 
 def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,

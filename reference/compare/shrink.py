@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from handgrad.types import DIMS, PARAMS, Lambdas, Params
-from reference.compare.problems import Problem, problem_from_seed
+from reference.compare.problems import Problem, describe, problem_from_seed
+
+_SMALL = 8  # the largest side Hypothesis draws entry by entry (reference.compare.strategies.SMALL)
 
 __all__ = ["MINIMUM", "shrink_problem", "describe_arrays"]
 
@@ -275,3 +277,49 @@ def describe_arrays(problem: Problem, *, limit: int = 30) -> str:
         f"X = {text['X']}", f"y = {text['y']}", "params = Params(",
         *(f"    {k}={text[k]}," for k in PARAMS[:-1]), f"    {PARAMS[-1]}={text[PARAMS[-1]]})",
         f"lambdas = Lambdas({lam})"])
+
+
+def seeded(example: Any) -> bool:
+    """A problem Hypothesis cannot shrink entry by entry: large, or built from a seed."""
+    return isinstance(example, Problem) and (max(example.dims) > _SMALL or bool(example.origin))
+
+
+def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_calls: int = 150) -> None:
+    """Shrink a property's failing problem while the same kind of failure shows (``result.status``).
+
+    ``result`` (a PropertyResult) gets the shrunk problem's message, details and
+    counterexample; the context's statistics are left as they were.
+    """
+    from reference.compare.catalog.check import PropertyFailure
+
+    kind, stats = result.status, ctx.stats
+
+    def fails(q: Problem) -> bool:
+        ctx.forget()
+        try:
+            prop.check(ctx, q)
+        except PropertyFailure as exc:
+            return exc.status == kind
+        return False
+    small = shrink_problem(example, fails, max_calls=max_calls)
+    try:
+        if small is example:
+            return
+        ctx.forget()
+        prop.check(ctx, small)
+    except PropertyFailure as exc:
+        result.message, result.details, result.counterexample = exc.message, exc.details(), counterexample(small)
+    except Exception:  # noqa: BLE001 - the shrunk problem's message is a nicety: keep the first one
+        pass
+    finally:
+        ctx.stats = stats
+
+
+def counterexample(example: Any, *, limit: int = 30) -> dict:
+    """The report's counterexample: :func:`~reference.compare.problems.describe`, and for a problem with
+    an array of more than ``limit`` entries, the Python lines that rebuild it (``"python"``)."""
+    out = describe(example)
+    problem = example[0] if isinstance(example, tuple) and example and isinstance(example[0], Problem) else example
+    if isinstance(problem, Problem) and max(a.size for a in (problem.X, *problem.params)) > limit:
+        out["python"] = describe_arrays(problem, limit=limit)
+    return out

@@ -1,13 +1,17 @@
-"""A class's grades: a score per question, the rows of ``grades.csv``, and what the class got wrong.
+"""A class's grades: the rows of ``grades.csv``, and what the class got wrong.
 
-:func:`question_scores` is the one place a report becomes points (swap it to
-weigh questions). :func:`row` is what batch grading keeps of one submission's
-report; :func:`write_csv` and :func:`class_summary` read only rows, so a
-resumed batch needs no report but its row.
+:func:`row` is what batch grading keeps of one submission's report, its points
+per question from :func:`reference.compare.scoring.question_scores` (the one
+place a report becomes points, with ``--weights``); :func:`write_csv` and
+:func:`class_summary` read only rows, so a resumed batch needs no report but its
+row.
 
->>> scores = question_scores({"A1": "pass", "A2": "fail", "B1": "inherited"})
->>> scores, sum(scores.values())
-({'A1': 1.0, 'A2': 0.0, 'B1': 1.0}, 2.0)
+>>> rows = [{"id": "ada", "status": "ok", "seconds": 9.5, "scores": {"A1": 1.0, "B18": 3.0}},
+...         {"id": "bob", "status": "failed", "seconds": 8.25, "scores": {"A1": 1.0, "B18": 0.0}}]
+>>> print(write_csv(rows, ["A1", "B18"]), end="")
+id,total,A1,B18,status,seconds
+ada,4,1,3,ok,9.50
+bob,1,1,0,failed,8.25
 """
 
 from __future__ import annotations
@@ -17,19 +21,15 @@ import csv
 import io
 from typing import Any, Iterable
 
-__all__ = ["SCORED", "STATUSES", "question_scores", "status_of", "failure_key", "row", "internal_row",
-           "write_csv", "class_summary"]
+from reference.compare.scoring import Weights, question_scores
 
-#: A question's verdicts that earn its point.
-SCORED = ("pass", "inherited")
+__all__ = ["STATUSES", "status_of", "failure_key", "row", "internal_row", "write_csv", "class_summary"]
+
+#: A question's verdicts that are not counted among what the class got wrong.
+_RIGHT = ("pass", "inherited", "not-applicable", "not-run")
 #: A submission's status in grades.csv.
 STATUSES = ("ok", "failed", "cannot-load", "integrity", "internal")
 _KEY_LENGTH = 80
-
-
-def question_scores(questions: dict[str, str], *, integrity_failed: bool = False) -> dict[str, float]:
-    """Points per question from its verdict: 1 when it passes (or inherits a pass), else 0; all 0 on integrity."""
-    return {q: 0.0 if integrity_failed else float(v in SCORED) for q, v in questions.items()}
 
 
 def status_of(report: Any, exit_status: int) -> str:
@@ -50,15 +50,15 @@ def failure_key(result: Any) -> str:
     return " ".join(str(text).split())[:_KEY_LENGTH]
 
 
-def row(sub_id: str, report: Any, exit_status: int, seconds: float) -> dict:
-    """What the batch keeps of one graded submission (plain JSON data)."""
+def row(sub_id: str, report: Any, exit_status: int, seconds: float, *, weights: Weights | None = None) -> dict:
+    """What the batch keeps of one graded submission (plain JSON data); its points as Gradescope's would be."""
     status = status_of(report, exit_status)
-    questions = report.questions()
     failures = [{"question": r.question, "property": r.id, "status": r.status, "key": failure_key(r)}
-                for r in report.results if r.status not in SCORED and r.status != "not-run"]
-    return {"id": sub_id, "status": status, "seconds": round(seconds, 3), "questions": questions,
-            "scores": question_scores(questions, integrity_failed=report.integrity_failed),
-            "failures": failures, "error": report.error or report.internal_error or ""}
+                for r in report.results if r.status not in _RIGHT]
+    scores = {q: 0.0 if report.integrity_failed else round(score, 6)
+              for q, (score, _) in question_scores(report.results, weights or Weights()).items()}
+    return {"id": sub_id, "status": status, "seconds": round(seconds, 3), "questions": report.questions(),
+            "scores": scores, "failures": failures, "error": report.error or report.internal_error or ""}
 
 
 def internal_row(sub_id: str, reason: str, seconds: float) -> dict:
@@ -99,14 +99,15 @@ def _tally(rows: list[dict], columns: list[str]) -> tuple[dict, list[str], dict]
 
 
 def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fmt: str = "text",
-                  top: int = 3) -> str:
+                  top: int = 3, weights: Weights | None = None) -> str:
     """What the class got right and wrong, per question, as text or Markdown."""
     rows = sorted(rows, key=lambda r: r["id"])
     by_status = collections.Counter(r["status"] for r in rows)
     totals = [sum((r.get("scores") or {}).get(q, 0.0) for q in columns) for r in rows]
+    most = sum((weights or Weights()).points(q) for q in columns)
     counts, extra, keys = _tally(rows, columns)
     head = [f"{len(rows)} submissions: " + ", ".join(f"{by_status[s]} {s}" for s in STATUSES if by_status[s]),
-            f"mean total {sum(totals) / len(totals):.2f} of {len(columns)}" if rows else "no submissions"]
+            f"mean total {sum(totals) / len(totals):.2f} of {most:g}" if rows else "no submissions"]
     names = ["passed", "failed", "errors", *extra]
     table = [[q, *(str(counts[q][v]) for v in ("pass", "fail", "error", *extra))] for q in columns]
     wrong = [(q, n, key) for q in columns for key, n in keys[q].most_common(top)]

@@ -21,8 +21,10 @@ import numpy as np
 
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import Context, Property, PropertyFailure
-from reference.compare.problems import Problem, describe
+from reference.compare.catalog.chain import ORDINARY_LOGIT
+from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
+from reference.compare.shrink import counterexample, shrink_failure
 from reference.compare.strategies import LAMBDA_MODES
 from reference.compare.tolerance import l1_slack
 
@@ -84,6 +86,7 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
         upcoming = next(batches, None)
         pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
         errors = compare_batch(ctx, batch, ev, got, called, fields)
+        errors["max_logit"] = np.abs(ev["ref"]["forward.oa"]).reshape(len(batch), -1).max(axis=1)  # padding: 0
         checked += len(batch)
         for prop in swept:
             bad = _judge(results[prop.id], prop, batch, called, errors)
@@ -139,6 +142,8 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
     B = len(batch)
     sel = np.ones(B, bool) if sweep.lambdas_mode == "any" else batch.modes == LAMBDA_MODES.index(sweep.lambdas_mode)
     sel &= called[sweep.function]
+    if sweep.ordinary:
+        sel &= errors["max_logit"] <= ORDINARY_LOGIT
     worst = np.max([errors["ratio"][f] for f in sweep.fields], axis=0)
     bad = np.flatnonzero(sel & ~(worst <= 1.0))
     if bad.size:
@@ -153,12 +158,13 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
 def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
     """Re-run the property's own check on the failing problem, for its message."""
     ctx.forget()
-    r.counterexample = describe(problem)
+    r.counterexample = counterexample(problem)
     try:
         prop.check(ctx, problem)
     except PropertyFailure as exc:
-        r.status, r.message = "fail", exc.message + " (found by the bulk sweep)"
+        r.status, r.message = exc.status, exc.message + " (found by the bulk sweep)"
         r.details = exc.details()
+        shrink_failure(r, prop, ctx, problem)
         return
     except ImplProblem as exc:
         r.status, r.message = "error", f"{exc} (found by the bulk sweep)"

@@ -48,3 +48,24 @@ def test_an_allowed_library_is_not_a_finding(tmp_path):
                        "--allow-import", "jax")
     findings = strict_json(report)["integrity"]["findings"]
     assert not any("jax" in f for f in findings), findings
+
+
+def test_a_clean_submission_passes_integrity_and_the_key_at_run_time_does_not(tmp_path):
+    # the worker itself imports reference.compare.sandbox.wire: that is not the submission's doing
+    clean = "from handgrad.types import Params, Lambdas, Activations, Gradients\n" \
+            "from numpy import sign, abs, tanh\n"
+    _, report = attack(tmp_path, clean + "import handgrad.types as _t\n" + _ALL_NAMES_FROM_A_STRING,
+                       "--property", "A5", "--examples", "2", "--sweep", "0")
+    assert strict_json(report)["integrity"] == {"status": "pass", "findings": [], "allowed": []}
+    hidden = "import importlib\n_r = importlib.import_module('refer' + 'ence')\n" \
+             "globals().update({n: getattr(_r, n) for n in _r.__all__})\n"
+    _, report = attack(tmp_path, hidden, "--property", "A5", "--property", "B7", "--examples", "2", "--sweep", "0")
+    findings = strict_json(report)["integrity"]["findings"]
+    assert findings.count("its process imported reference (the grader's answer key)") == 1, findings
+
+
+#: Every API name defined without the answer key (values do not matter for integrity).
+_ALL_NAMES_FROM_A_STRING = "".join(
+    f"def {n}(*args, **kwargs):\n    return 0.0\n" for n in
+    ("sigmoid", "softplus", "rect", "softmax", "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared",
+     "grad_l1", "forward", "loss", "risk", "backprop", "gradient_descent"))

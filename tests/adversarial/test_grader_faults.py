@@ -24,10 +24,10 @@ def test_a_bug_in_a_check_is_internal_not_the_submissions():
 def test_an_internal_error_exits_3_and_still_writes_the_report(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the grader broke")
-    monkeypatch.setattr(cli, "_enable_compilation_cache", lambda: None)
+    monkeypatch.setattr("reference.compare.cache.enable_jax_cache", lambda: None)
     monkeypatch.setattr(runner, "run_property", explode)
     out = tmp_path / "report.json"
-    status = cli.main(["--property", "A5", "--examples", "2", "--sweep", "0", "--format", "json",
+    status = cli.main(["--property", "A5", "--examples", "2", "--sweep", "0", "--no-cache", "--format", "json",
                        "--output", str(out)])
     data = json.loads(out.read_text())
     assert status == 3

@@ -46,7 +46,8 @@ def test_the_naive_softmax_fixture_reports_in_json(tmp_path):
     assert done.returncode == 1, done.stderr
     data = strict_json(out.read_text())
     jsonschema.validate(data, JSON_SCHEMA)
-    assert {p["id"]: p["status"] for p in data["properties"]} == {"B3": "fail", "X4": "fail"}
+    # the softmax is right on ordinary logits (B3); its overflow is stability's question (X4)
+    assert {p["id"]: p["status"] for p in data["properties"]} == {"B3": "pass", "X4": "fail"}
 
 
 def test_the_grader_prints_no_warning_of_its_own(tmp_path):

@@ -12,10 +12,9 @@ import pytest
 from reference.compare.batch_pool import Pool
 from support import RECT_GE, compare, implementation, isolation_mode, standalone_submission
 
-#: Fast settings for every run here. The worker imports the grader's own package, which the runtime
-#: integrity look reports as "reference" for every submission: allowed here, so the scores differ.
+#: Fast settings for every run here.
 FAST = ["--examples", "3", "--sweep", "40", "--property", "A5", "--property", "A7", "--property", "B4",
-        "--property", "B13", "--property", "X2", "--allow-import", "reference"]
+        "--property", "B13", "--property", "X2"]
 QUESTIONS = ["A5", "A7", "B4", "B13", "X2"]
 
 
@@ -123,12 +122,12 @@ def test_one_that_hangs_crashes_or_exits_costs_only_its_row(tmp_path):
 @pytest.mark.skipif(isolation_mode() != "namespace", reason="needs bubblewrap: in same-user mode a submission "
                                                              "reads what the grader's user reads")
 def test_a_submission_sees_neither_the_class_nor_the_reports_nor_the_kept_examples(tmp_path):
-    from reference.compare.examples_cache import examples_folder
+    from reference.compare.cache import examples_dir
 
     folder, out = tmp_path / "class", tmp_path / "out"
     folder.mkdir()
     (folder / "other.py").write_text(standalone_submission())
-    seen = [str(folder), str(out), str(examples_folder())]  # in the sandbox: empty folders, if any
+    seen = [str(folder), str(out), str(examples_dir())]  # in the sandbox: empty folders, if any
     (folder / "nosy.py").write_text(standalone_submission(
         f"\n\nimport os\nSEEN = [p for p in {seen!r} if os.path.isdir(p) and os.listdir(p)]\n\n"
         "def sign(x):\n    return np.full(np.shape(x), 7.0) if SEEN else np.sign(np.asarray(x, dtype=np.float64))\n"))

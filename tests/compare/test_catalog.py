@@ -1,4 +1,4 @@
-"""The property catalog, run by pytest on handgrad, on reference and on every ``--impl``.
+"""The property catalog, run by pytest on handgrad and on reference (``--handgrad-impl``: the plugin's tests).
 
 The properties are defined in :mod:`reference.compare.catalog`; this file only runs them.
 Examples per property come from the Hypothesis profile (``--hypothesis-profile``:
@@ -19,9 +19,9 @@ TRUSTED = ("handgrad", "reference")
 
 
 def pytest_generate_tests(metafunc):
+    # --handgrad-impl (alias --impl) runs the catalog on other implementations: the plugin's own tests
     if "impl_name" in metafunc.fixturenames:
-        names = list(TRUSTED) + list(metafunc.config.getoption("--impl"))
-        metafunc.parametrize("impl_name", names, scope="module")
+        metafunc.parametrize("impl_name", TRUSTED, scope="module")
 
 
 @pytest.fixture(scope="module")

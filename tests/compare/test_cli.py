@@ -55,5 +55,5 @@ def test_pytest_impl_option_runs_the_catalog_on_a_file():
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "tests/compare/test_catalog.py",
                           "--impl", str(implementation("bug_abs_quotient")), "-k", "A6 or A5"],
                          capture_output=True, text=True, cwd=ROOT, env=env)
-    assert "bug_abs_quotient.py-A6" in out.stdout and "failed" in out.stdout
+    assert "handgrad[bug_abs_quotient.py]::A6" in out.stdout and "failed" in out.stdout
     assert "1 failed" in out.stdout, out.stdout[-2000:]

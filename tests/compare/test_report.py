@@ -42,7 +42,8 @@ def test_gradescope_results_have_the_required_fields(report):
 
 def test_text_and_markdown_reports(report):
     text, md = render(report, "text"), render(report, "markdown")
-    assert "A5" in text and "FAILURES AND ERRORS" in text and "smallest counterexample" in text and "replay:" in text
+    assert "A5" in text and "ROOT CAUSES" in text and "counterexample:" in text and "replay:" in text
+    assert text.index("ROOT CAUSES") < text.index("ERR/ALLOWED")  # the causes first, then the table
     assert md.startswith("## handgrad-compare") and "| A5 |" in md and "❌ fail" in md
 
 

@@ -9,7 +9,7 @@ from support import BROKEN, compare
 
 
 @pytest.mark.parametrize("name,words", [
-    ("missing_names.py", ["missing API names", "backprop"]),
+    ("no_api.py", ["none of the API's functions"]),
     ("syntax_error.py", ["syntax error", "syntax_error.py:3"]),
     ("raises_at_import.py", ["RuntimeError at import", "no data file"]),
     ("exits_at_import.py", ["exit(3)"]),
@@ -66,3 +66,13 @@ def test_child_process_calls_in_every_form():
         assert each[0].value.tolist() == [0.0, 0.0] and each[1].value.tolist() == [-1.0]
         many = impl.call_many("d_abs", [(np.array([0.0]),), (np.array([-3.0]),)])
         assert [m.value.tolist() for m in many] == [[0.0], [-1.0]]
+
+
+def test_a_submission_missing_names_is_graded_on_what_it_has(tmp_path):
+    out = tmp_path / "report.json"
+    done = compare("--impl", str(BROKEN / "missing_names.py"), "--examples", "2", "--sweep", "0",
+                   "--format", "json", "--output", str(out))
+    props = {p["id"]: p for p in json.loads(out.read_text())["properties"]}
+    assert done.returncode == 1, done.stderr
+    assert {p["status"] for p in props.values()} == {"missing"}
+    assert "backprop" in props["B7"]["message"] and "tanh" in props["A1-values"]["message"]

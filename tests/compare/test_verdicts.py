@@ -9,26 +9,27 @@ from support import implementation
 
 #: fixture → (questions it must fail, questions it may also fail as a consequence)
 BAD = {
-    "seed_000_literal": ({"A5", "A9", "B18"}, {"X5"}),
+    "seed_000_literal": ({"A5", "A9", "B18"}, set()),
     "seed_003_literal": ({"B7", "B8", "B10", "B13", "B14", "B15", "B16", "B17"},
                          {"B5", "B6", "B9", "B11", "B12", "B18", "X1", "X2", "X3", "X4", "X5"}),
-    "bug_l1_constant": ({"B18"}, {"X5"}),
+    "bug_l1_constant": ({"B18"}, set()),
     "bug_l1_penalty_sum": ({"B18"}, set()),
-    "bug_rect_ge": ({"A7", "B13", "B14", "B15", "B16", "B17"}, {"B6", "B18", "X1", "X5"}),
-    "bug_sum_not_mean": ({"B9", "B10", "B15", "B16", "X1"}, {"B6", "B18", "X5"}),
-    "bug_naive_softmax": ({"B3", "B4", "X4"}, set()),
+    "bug_rect_ge": ({"A7", "B13", "B14"}, set()),
+    "bug_sum_not_mean": ({"B9", "B10", "B15", "B16", "X1"}, set()),
+    "bug_naive_softmax": ({"X4"}, set()),
     "bug_mutates_input": ({"X2"}, set()),
-    "bug_float32": ({"X3", "B7", "B15", "B17"}, {f"B{i}" for i in range(6, 19)} | {"X1", "X4", "X5"}),
+    "bug_float32": ({"X3"}, {"X5"}),
     "bug_abs_quotient": ({"A6", "A9"}, set()),
 }
+#: What a failing question may show elsewhere: only "inherited" (right on its own inputs).
 EQUIVALENT = ["equivalent_einsum", "equivalent_logaddexp", "equivalent_seed_003_fixed"]
 
 
 def _verdicts(name, examples=8, sweep=0):
-    """Every property on a fixture; no shrinking (the verdict is what counts here)."""
+    """Every property on a fixture; no shrinking (the verdict is what counts here). Inherited is not failing."""
     with InProcessImpl(str(implementation(name))) as impl:
         results, _ = run_catalog(Context(impl), CATALOG, max_examples=examples, sweep=sweep, seed=0, shrink=False)
-    return {r.question for r in results if r.status != "pass"}, results
+    return {r.question for r in results if r.status not in ("pass", "inherited")}, results
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -57,10 +58,15 @@ def test_a_relative_error_of_1e_7_in_one_gradient_array_fails(tmp_path, field):
         "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
         "    g = handgrad.backprop(params, X, y, lambdas)\n"
         f"    return g._replace({field}=g.{field} * (1 + 1e-7))\n")
+    # B18-all compares every array; the question whose own step the error is in fails, the others inherit it
+    own = {"oa": "B7", "hs": "B11", "ha": "B13", "x": "B17", "W1": "B15-W1", "b1": "B15-b1", "W2": "B9",
+           "b2": "B9"}[field]
     with InProcessImpl(str(path)) as impl:
-        results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.id == "B18-all"],
+        results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.id in ("B18-all", own)],
                                  max_examples=20, sweep=0, seed=0, shrink=False)
-    assert results[0].status == "fail" and f".{field} " in results[0].message, results[0].message
+    for r in results:
+        assert r.status in ("fail", "inherited") and f".{field} " in r.message, r.message
+    assert {r.id: r.status for r in results}[own] == "fail"
 
 
 def test_same_seed_same_report():

@@ -27,26 +27,67 @@ from reference.compare.tolerance import FLOOR
 from reference.engine import Evaluation, evaluate_many
 
 __all__ = [
-    "Property", "Sweep", "PropertyFailure", "Stats", "Context", "Measure",
-    "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value",
+    "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
+    "Context", "Measure",
+    "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
+    "RATIO_MAP_SIDE",
 ]
 
 
 class PropertyFailure(AssertionError):
     """A claim does not hold: the message names the array, the entry and both values."""
 
+    #: The property's status when this is what an example shows.
+    status = "fail"
+
     def __init__(self, message: str, *, array: str | None = None, index: Any = None,
-                 got: Any = None, want: Any = None, allowed: Any = None, upstream: str | None = None):
+                 got: Any = None, want: Any = None, allowed: Any = None, upstream: str | None = None,
+                 ratio_map: list | None = None):
         super().__init__(message)
         self.message = message
         self.array, self.index, self.got, self.want, self.allowed = array, index, got, want, allowed
-        self.upstream = upstream
+        self.upstream, self.ratio_map = upstream, ratio_map
+        self.diagnosis: str | None = None
+        self.root: str | None = None
 
     def details(self) -> dict:
         """The report's ``details``: the fields that are known."""
         items = (("array", self.array), ("index", self.index), ("got", self.got), ("want", self.want),
-                 ("allowed", self.allowed), ("upstream", self.upstream))
+                 ("allowed", self.allowed), ("upstream", self.upstream), ("diagnosis", self.diagnosis),
+                 ("root", self.root), ("ratio_map", self.ratio_map))
         return {k: v for k, v in items if v is not None}
+
+
+class Rejected(Exception):
+    """The example lies outside what the property judges: Hypothesis draws another (a replay skips it)."""
+
+
+def keep_only(condition: bool) -> None:
+    """Go on with this example only if ``condition`` holds (``hypothesis.assume``, usable outside a test).
+
+    >>> keep_only(True)
+    >>> keep_only(False)
+    Traceback (most recent call last):
+    reference.compare.catalog.check.Rejected
+    """
+    if not condition:
+        raise Rejected
+
+
+class WrongDtype(PropertyFailure):
+    """Right values in the wrong dtype (float32, an integer type): X3's mistake, inherited elsewhere."""
+
+    status = "inherited"
+
+    def __init__(self, message: str, **fields):
+        super().__init__(message, **fields)
+        self.root = "X3"
+
+
+class NotImplementedField(PropertyFailure):
+    """A result the submission leaves out (None where an array is due): not implemented, not wrong."""
+
+    status = "not-implemented"
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,8 @@ class Sweep:
     function: str
     lambdas_mode: str
     fields: tuple[str, ...]
+    #: Only problems whose every loss is at most ``part_b.ORDINARY_LOSS`` (B4, B5: the formula, not the range).
+    ordinary: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +117,8 @@ class Property:
     #: Small problems only: tried when the counterexample found is large, since
     #: Hypothesis cannot shrink a seeded large problem into an entry-by-entry one.
     small: Callable[[], st.SearchStrategy] | None = None
+    #: The API functions the check calls: a submission without one of them is "missing" here.
+    calls: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +128,7 @@ class Stats:
     max_abs_error: float = 0.0
     max_rel_error: float = 0.0
     worst_ratio: float = 0.0  # |diff| / allowed; > 1 fails
+    abs_error_at_worst: float = 0.0  # |diff| at the entry of the worst ratio
 
     def add(self, diff: np.ndarray, want: np.ndarray, ratio: np.ndarray) -> None:
         """Relative error is normwise per array: max |difference| / max |reference|
@@ -94,7 +140,9 @@ class Stats:
         self.max_abs_error = max(self.max_abs_error, worst)
         rel = worst / scale if scale > 0 else (0.0 if worst == 0 else math.inf)
         self.max_rel_error = max(self.max_rel_error, rel)
-        self.worst_ratio = max(self.worst_ratio, float(np.max(ratio)))
+        k = int(np.argmax(ratio))
+        if not float(ratio.flat[k]) <= self.worst_ratio:  # nan or inf included: the worst stays visible
+            self.worst_ratio, self.abs_error_at_worst = float(ratio.flat[k]), float(diff.flat[k])
 
 
 def _key(p: Any) -> int:
@@ -179,8 +227,14 @@ class Context:
 # ---------------------------------------------------------------------------
 # Comparisons: shape and dtype first, then values within the allowed error
 # ---------------------------------------------------------------------------
-def expect_array(label: str, got: Any, shape: tuple, dtype=np.float64) -> np.ndarray:
-    """``got`` must be a NumPy array of this shape and dtype (checked before any value)."""
+def expect_array(label: str, got: Any, shape: tuple, dtype=np.float64, *, strict: bool = False) -> np.ndarray:
+    """``got`` must be a NumPy array of this shape (checked before any value), and of this dtype if ``strict``.
+
+    Not strict, a real numeric array of another dtype (float32, an integer type)
+    is returned as it is: :func:`measure` judges its values at its own precision.
+    """
+    if got is None:
+        raise NotImplementedField(f"{label} is None: not implemented", array=label)
     if not isinstance(got, np.ndarray):
         if isinstance(got, (float, np.floating)) and shape == ():
             got = np.asarray(got)
@@ -189,7 +243,7 @@ def expect_array(label: str, got: Any, shape: tuple, dtype=np.float64) -> np.nda
                                   array=label)
     if got.shape != shape:
         raise PropertyFailure(f"{label} has shape {got.shape}; expected {shape}", array=label)
-    if got.dtype != dtype:
+    if got.dtype != dtype and (strict or got.dtype.kind not in "biuf"):
         raise PropertyFailure(f"{label} has dtype {got.dtype}; expected {np.dtype(dtype)} (float64 in, float64 out)",
                               array=label)
     return got
@@ -233,13 +287,44 @@ class Measure(NamedTuple):
             f"(|difference| {self.diff[idx]:.3g} > allowed {self.allowed[idx]:.3g}; "
             f"{int(self.bad.sum())} of {self.bad.size} entries off)" + (f"; {upstream}" if upstream else ""),
             array=self.label, index=idx, got=float(self.got[idx]), want=float(self.want[idx]),
-            allowed=float(self.allowed[idx]), upstream=upstream)
+            allowed=float(self.allowed[idx]), upstream=upstream, ratio_map=ratio_map(self.ratio))
+
+
+#: The largest side of a failure's ``ratio_map``: beyond it, blocks of entries are kept by their maximum.
+RATIO_MAP_SIDE = 64
+
+
+def ratio_map(ratio: np.ndarray) -> list:
+    """|got − want| / allowed entry by entry as a nested list of at most 64 × 64 (2-D; a block's max beyond)."""
+    r = np.asarray(ratio, dtype=np.float64)
+    r = r.reshape(1, -1) if r.ndim < 2 else r.reshape(-1, r.shape[-1])
+    for axis in (0, 1):
+        step = -(-r.shape[axis] // RATIO_MAP_SIDE)
+        if step > 1:
+            r = np.fmax.reduceat(r, np.arange(0, r.shape[axis], step), axis=axis)
+    return r.tolist()
+
+
+#: float32's unit roundoff over float64's: the same error bound, in float32's precision.
+_LOW_PRECISION = 2.0 ** 29
 
 
 def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float) -> Measure:
-    """Compare ``got`` with ``want`` entry by entry, after the shape and dtype check (which raises)."""
+    """Compare ``got`` with ``want`` entry by entry, after the shape check (which raises).
+
+    A real array of another dtype than float64 is compared at its own precision
+    (float32: the bound scaled by u32/u64); right there, it raises
+    :class:`WrongDtype` (the dtype is X3's question), else the values are wrong.
+    """
     want = np.asarray(want, dtype=np.float64)
     got = expect_array(label, got, want.shape)
+    if got.dtype != np.float64:
+        low = got.dtype.kind == "f" and got.dtype.itemsize < 8
+        m = measure(label, got.astype(np.float64), want, np.asarray(allowed) * (_LOW_PRECISION if low else 1.0))
+        if not m.bad.any():
+            raise WrongDtype(f"{label} has dtype {got.dtype}; expected float64 (float64 in, float64 out); "
+                             f"its values are right to {got.dtype}'s precision: inherited from X3", array=label)
+        return m
     allowed = np.broadcast_to(np.asarray(allowed, dtype=np.float64), want.shape)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(got - want)

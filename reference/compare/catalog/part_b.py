@@ -15,6 +15,7 @@ import numpy as np
 
 from handgrad.types import PARAMS, Gradients
 from reference.compare import strategies as S
+from reference.compare.catalog import chain
 from reference.compare.catalog.check import (
     Context,
     PropertyFailure,
@@ -23,13 +24,17 @@ from reference.compare.catalog.check import (
     expect_array,
     expect_fields,
     fmt_index,
+    keep_only,
     measure,
     value,
 )
+from reference.compare.diagnose import diagnose
 from reference.compare.problems import Problem
+from reference.compare.sandbox import ImplProblem
 from reference.compare.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 
-__all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check", "b3", "b4",
+__all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check",
+           "b3", "b4", "b4_formula", "ordinary",
            "risk_check", "b5_count", "b6", "b6_cases", "descents", "slack"]
 
 
@@ -53,7 +58,9 @@ def _agreement(ctx: Context, label: str, got: Any, want: np.ndarray, bound: np.n
     return f"the quantity before it, {label}, agrees (max |difference| {float(m.diff.max(initial=0.0)):.3g})"
 
 
-def gradients(ctx: Context, p: Problem, fields: tuple[str, ...]) -> None:
+def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str = "") -> None:
+    """Each gradient of ``fields`` against the reference; a failure judged on the submission's own inputs
+    (:mod:`.chain`) for a property of ``question``."""
     g = ctx.network("backprop", p)
     expect_fields("backprop(...)", g, Gradients._fields)
     ev = ctx.ref(p)
@@ -67,7 +74,30 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...]) -> None:
         if up:
             upstream = (lambda up=up: _agreement(ctx, f"backprop(...).{up} ({NAMES[up]})", getattr(g, up),
                                                  getattr(ev.grads, up), getattr(ev.grads_bound, up)))
-        compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
+        try:
+            compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
+        except PropertyFailure as failure:
+            failure = _diagnosed(failure, p, getattr(g, f), want, allowed, f)
+            raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
+
+
+def _diagnosed(failure: PropertyFailure, p: Problem, got, want: np.ndarray, allowed, f: str) -> PropertyFailure:
+    """The failure with a one-line diagnosis of the whole array, when a pattern fits."""
+    if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape not in (want.shape, want.T.shape):
+        return failure
+    W, lam, kinks = None, None, None
+    if f in ("W1", "W2"):
+        W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+        kinks = W == 0
+    try:
+        said = diagnose(got.astype(np.float64), want, allowed=np.broadcast_to(allowed, want.shape),
+                        n=p.X.shape[0], kinks=kinks, W=W, lam=lam or None)
+    except ValueError:
+        return failure
+    if said:
+        failure.message += f" — {said}"
+        failure.diagnosis = said
+    return failure
 
 
 def slack(ctx: Context, p: Problem, f: str):
@@ -81,8 +111,9 @@ def slack(ctx: Context, p: Problem, f: str):
     return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
 
 
-def grad_check(*fields: str):
-    return lambda ctx, p: gradients(ctx, p, fields)
+def grad_check(question: str, *fields: str):
+    """A check of these gradient fields for a property of ``question``."""
+    return lambda ctx, p: gradients(ctx, p, fields, question)
 
 
 def forward_check(*fields: str):
@@ -102,6 +133,7 @@ def forward_check(*fields: str):
 
 
 def b3(ctx: Context, p: Problem) -> None:
+    ordinary(ctx, p)
     ev = ctx.ref(p)
     if ctx.recalled("forward", p) is None:  # forward and the part-A softmax in one round trip
         fwd, sm = ctx.impl.call_each([("forward", p.arguments("forward"), {}),
@@ -125,22 +157,54 @@ def b3(ctx: Context, p: Problem) -> None:
     compare(ctx, "softmax(oa)", sm, ev.acts.os, accepted(ev.acts_bound.os))
 
 
+def ordinary(ctx: Context, p: Problem) -> None:
+    """Keep to ordinary logits (:data:`.chain.ORDINARY_LOGIT`): B3, B4, B5 judge the formula, X4 the range."""
+    keep_only(chain.ordinary_logits(ctx, p))
+
+
 def b4(ctx: Context, p: Problem) -> None:
     ev = ctx.ref(p)
     got = ctx.network("loss", p)
     compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
 
 
+def b4_formula(ctx: Context, p: Problem) -> None:
+    """B4 on ordinary logits: the formula, not its numerical range."""
+    ordinary(ctx, p)
+    b4(ctx, p)
+
+
 def risk_check(label: str):
+    """R on ordinary logits; a wrong R that is its own mean loss plus the penalties is inherited from B4."""
     def check(ctx: Context, p: Problem) -> None:
+        ordinary(ctx, p)
         ev = ctx.ref(p)
         got = ctx.network("risk", p)
         if isinstance(got, (int, float, np.floating, np.integer)) and not isinstance(got, bool):
             got = np.float64(got) if isinstance(got, (float, np.floating)) else got
         if isinstance(got, np.floating):
             got = np.asarray(got)
-        compare(ctx, f"risk(...) [{label}]", got, np.asarray(ev.risk), accepted(ev.risk_bound))
+        try:
+            compare(ctx, f"risk(...) [{label}]", got, np.asarray(ev.risk), accepted(ev.risk_bound))
+        except PropertyFailure as failure:
+            raise (chain.Inherited(failure, "B4") if _own_risk(ctx, p, got) else failure) from None
     return check
+
+
+def _own_risk(ctx: Context, p: Problem, got) -> bool:
+    """Is ``got`` the submission's own mean loss plus the four penalties?"""
+    try:
+        L = np.asarray(ctx.network("loss", p), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError):
+        return False
+    if L.shape != (p.X.shape[0],) or not np.all(np.isfinite(L)):
+        return False
+    W1, _, W2, _ = p.params
+    l11, l12, l21, l22 = p.lambdas
+    pen = l11 * np.abs(W1).sum() + l12 * (W1 * W1).sum() + l21 * np.abs(W2).sum() + l22 * (W2 * W2).sum()
+    want = L.mean() + pen
+    bound = (p.X.shape[0] + 2) * U64 * np.abs(L).mean() + (W1.size + W2.size + 4) * U64 * pen
+    return bool(abs(float(got) - want) <= SAFETY * bound + FLOOR)
 
 
 def b5_count(ctx: Context, p: Problem) -> None:
@@ -168,12 +232,33 @@ def b6(ctx: Context, case) -> None:
             want = w - eta * g
             allowed = (eta * (SAFETY * e + slack(ctx, here, f))
                        + SAFETY * 2 * U64 * (np.abs(w) + eta * np.abs(g)) + FLOOR)
-            compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f), want, allowed)
+            try:
+                compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f),
+                        want, allowed)
+            except PropertyFailure as failure:
+                raise _own_step(ctx, here, eta, got, f, failure) from None
         prev = got
     if steps == 0:
         got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
         for f in PARAMS:
             compare_exact(ctx, f"gradient_descent(steps=0).{f}", getattr(got, f), getattr(p.params, f))
+
+
+def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: PropertyFailure) -> PropertyFailure:
+    """A wrong step that is θ − η times the submission's own gradient inherits the gradient's mistake."""
+    try:
+        g = ctx.network("backprop", here)
+        w, gw = getattr(here.params, f), np.asarray(getattr(g, f), dtype=np.float64)
+        step = np.asarray(getattr(got, f), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
+        return failure
+    if gw.shape != w.shape or step.shape != w.shape:
+        return failure
+    allowed = 2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw)) + FLOOR
+    if measure(f, step, w - eta * gw, allowed).bad.any():
+        return failure
+    judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
+    return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
 
 
 def descents(ctx: Context, p: Problem, eta: float, steps: int) -> list:

@@ -118,10 +118,42 @@ from handgrad.types import PARAMS, PART_A, PART_B, Activations, Gradients, Lambd
 from reference.compare.sandbox.adapter_format import FIELDS, Adapter, Call, NotApplicable
 from reference.compare.sandbox.adapter_layout import Inputs, scalar, to_api
 
-__all__ = ["Adapter", "NotApplicable", "TEMPLATES", "build_api", "adapted", "LocalsReader"]
+__all__ = ["Adapter", "NotApplicable", "TEMPLATES", "build_api", "adapted", "LocalsReader", "adapter_file",
+           "read_adapter"]
 
 #: The template adapters shipped with the package.
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
+
+
+def adapter_file(name) -> pathlib.Path:
+    """The adapter file ``name`` says: a bundled template by its name (no ``/``, no ``.toml``), else a path.
+
+    >>> adapter_file("mlp_class") == TEMPLATES / "mlp_class.toml"
+    True
+    """
+    name = str(name)
+    if "/" not in name and "\\" not in name and not name.endswith(".toml"):
+        path = TEMPLATES / f"{name}.toml"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in TEMPLATES.glob("*.toml")))
+            raise ValueError(f"{name}: no such adapter template (the templates: {known}; "
+                             "or the path of a .toml file)")
+        return path
+    path = pathlib.Path(name)
+    if not path.is_file():
+        raise ValueError(f"{name}: no such adapter file")
+    return path
+
+
+def read_adapter(name) -> tuple[pathlib.Path, Adapter]:
+    """:func:`adapter_file` and the adapter it holds, validated; every problem a one-line ``ValueError``."""
+    path = adapter_file(name)
+    try:
+        return path, Adapter.from_toml(path)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the adapter file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (an adapter is TOML, UTF-8)") from None
 
 
 def _lookup(space, name: str, where: str, adapter: Adapter):

@@ -27,8 +27,9 @@ import threading
 import time
 from typing import Any, Sequence
 
-from handgrad.types import PART_A, SHAPES
+from handgrad.types import API, PART_A, SHAPES
 from reference.compare.sandbox import isolation, wire, worker
+from reference.compare.sandbox.adapter import read_adapter
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -41,10 +42,18 @@ from reference.compare.sandbox.interface import (
     check_sweep,
     escape,
 )
+from reference.compare.sandbox.staging import stage
 
 __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
 
-_BOOT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
+#: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
+#: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
+#: editable install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
+_BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
+         "sys.path.insert(next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)), root); "
+         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+#: The folder holding the packages handgrad and reference this grader runs.
+_ROOT = str(pathlib.Path(worker.__file__).resolve().parents[3])
 _SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
 
 
@@ -94,16 +103,29 @@ class SubprocessImpl(Impl):
 
     ``deadline`` (a ``time.monotonic()`` value) ends every call after it with
     :class:`DeadlineReached`. ``hide`` names folders the worker must not see
-    (in the namespace mode). The submission (a .py file or a folder holding one)
-    is copied into the worker's own folder; a module name is imported as installed.
+    (in the namespace mode). The submission (a .py file or a notebook, with the
+    other files of its folder) is copied into the worker's own folder; a module
+    name is imported as installed.
+
+    ``adapter``: an adapter file (or a bundled template's name, ``"mlp_class"``),
+    read and validated here first (``ValueError`` naming the file and the key),
+    then copied beside the submission and applied by the worker right after the
+    import. ``run_all_cells``: a notebook runs every top-level statement, not only
+    its definitions. ``allow_missing``: a submission lacking API names still loads;
+    :attr:`missing` names them, and a call of one is answered as raised
+    ``NotImplementedError`` (without it, :class:`LoadError`).
     """
 
     def __init__(self, spec: str, *, timeout: float = 10.0, deadline: float | None = None,
-                 limits: isolation.Limits | None = None, hide: tuple[str, ...] = ()) -> None:
+                 limits: isolation.Limits | None = None, hide: tuple[str, ...] = (),
+                 adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
+                 allow_missing: bool = False) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
+        self.adapter = read_adapter(adapter)[0] if adapter is not None else None
         self.spec, self.timeout, self.deadline = spec, float(timeout), deadline
         self.limits, self.hide = limits or isolation.Limits(), tuple(hide)
+        self.run_all_cells, self.allow_missing = bool(run_all_cells), bool(allow_missing)
         self.isolation = isolation.probe()
         self.timeouts: collections.Counter[str] = collections.Counter()
         self.modules: set[str] = set()  # watched modules the submission's process imported
@@ -112,28 +134,18 @@ class SubprocessImpl(Impl):
         self._ids = 0
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
-        self._target, self._shown = self._stage(spec)
+        self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells)
         self._start()
 
     # -- process management ------------------------------------------------
-    def _stage(self, spec: str) -> tuple[str, str]:
-        """Copy a submission file (and its folder's Python files) into the worker's folder."""
-        path = pathlib.Path(spec)
-        if not (spec.endswith(".py") or os.sep in spec or "/" in spec):
-            return spec, ""
-        if not path.is_file():
-            return spec, ""  # the worker says the file does not exist
-        home = pathlib.Path(self._workdir, "submission")
-        shutil.copytree(path.parent, home, ignore=lambda d, names: [n for n in names if n.startswith(".")])
-        return str(home / path.name), str(path.parent.resolve())
-
     def _shown_text(self, text: str) -> str:
-        """A message with the worker's copy of the submission's folder named as the user named it."""
-        return text.replace(str(pathlib.Path(self._workdir, "submission")), self._shown) if self._shown else text
+        """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""
+        return self._staged.shown(text)
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
-        argv = [sys.executable, "-I", "-c", _BOOT, worker.__file__, str(child.fileno()), self._target]
+        argv = [sys.executable, "-I", "-c", _BOOT, _ROOT, worker.__file__, str(child.fileno()), self._staged.target,
+                *self._staged.options]
         line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           hide=self.hide)
         self._proc = subprocess.Popen(
@@ -161,9 +173,10 @@ class SubprocessImpl(Impl):
             self._kill()
             raise LoadError(f"{self.spec}: the worker did not start as it should")
         self._note_modules(hello.get("modules"))
-        if hello["missing"]:
+        if hello["missing"] and not self.allow_missing:
             self._kill()
             raise LoadError(f"{self.spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
+        self.missing = frozenset(n for n in API if n in hello["missing"])
 
     def _note_modules(self, modules: Any) -> None:
         if isinstance(modules, list):
@@ -286,7 +299,9 @@ class SubprocessImpl(Impl):
         return collect
 
     def _shown_call(self, r):
-        return type(r)(self._shown_text(str(r))) if isinstance(r, ImplProblem) else r
+        if isinstance(r, ImplProblem):
+            r.args = (self._shown_text(str(r)),)
+        return r
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """Sent at once; the worker cuts the problems and computes while the grader evaluates the reference."""

@@ -15,13 +15,15 @@ array([0., 1.])
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
-from handgrad.types import API, ARGUMENTS, DIMS
+from handgrad.types import DIMS
 from reference.compare.sandbox import wire, worker
+from reference.compare.sandbox.adapter import read_adapter
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
@@ -58,7 +60,11 @@ class ImplProblem(Exception):
 
 
 class ImplRaised(ImplProblem):
-    pass
+    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done)."""
+
+    def __init__(self, message: str, type_name: str = "") -> None:
+        super().__init__(message)
+        self.type_name = type_name
 
 
 class ImplExited(ImplProblem):
@@ -106,9 +112,9 @@ def as_call(reply: Any, name: str) -> Call:
             raise ImplCrashed(f"{name}: a reply of the wrong form")
         return Call(reply["value"], [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
     if status == "raised":
-        where = escape(reply.get("where", ""), 300)
-        raise ImplRaised(f"{name} raised {escape(reply.get('type'), 100)}: {escape(reply.get('message'))}"
-                         + (f" (at {where})" if where else ""))
+        where, kind = escape(reply.get("where", ""), 300), escape(reply.get("type"), 100)
+        raise ImplRaised(f"{name} raised {kind}: {escape(reply.get('message'))}" + (f" (at {where})" if where else ""),
+                         kind)
     if status == "exit":
         raise ImplExited(f"{name} called exit({escape(reply.get('code'), 200)})")
     raise ImplCrashed(f"{name}: a reply of the wrong form")
@@ -146,6 +152,9 @@ class Impl:
     """The interface the catalog uses: ``call`` one function, ``call_many`` on many inputs."""
 
     spec: str
+    #: The API names the submission lacks (loaded with ``allow_missing=True``; a call of one raises
+    #: :class:`ImplRaised` for ``NotImplementedError``).
+    missing: frozenset[str] = frozenset()
 
     def call(self, name: str, *args, **kwargs) -> Call:
         raise NotImplementedError
@@ -196,19 +205,28 @@ class Impl:
 
 
 class InProcessImpl(Impl):
-    """A trusted module, called directly (inputs still copied and watched)."""
+    """A trusted module, file or notebook, called directly (inputs still copied and watched).
 
-    def __init__(self, spec: str) -> None:
+    ``adapter``, ``run_all_cells`` and ``allow_missing`` as for
+    :class:`~reference.compare.sandbox.grader.SubprocessImpl`: the adapter file (or
+    a template's name) is validated first (``ValueError``), then applied to the
+    loaded module; a lacking name is a :class:`LoadError` unless ``allow_missing``.
+    """
+
+    def __init__(self, spec: str, *, adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
+                 allow_missing: bool = False) -> None:
         self.spec = spec
+        declared = read_adapter(adapter)[1] if adapter is not None else None
         try:
-            self.module = worker.load(spec)
+            self.module = worker.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
         except BaseException as exc:  # noqa: BLE001
             raise LoadError(worker.describe_load_error(spec, exc)) from None
-        missing = [n for n in API if not hasattr(self.module, n)]
-        if missing:
+        missing = worker.missing_names(self.module)
+        if missing and not allow_missing:
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
+        self.missing = frozenset(missing)
 
     def call(self, name: str, *args, **kwargs) -> Call:
-        reply = worker.call_checked(getattr(self.module, name), args, kwargs, ARGUMENTS[name])
+        reply = worker.call_named(self.module, name, args, kwargs)
         # through the wire as in a child process: the same plain data, whatever the module returned
         return as_call(wire.decode(wire.encode(reply)), name)

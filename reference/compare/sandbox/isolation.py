@@ -50,10 +50,27 @@ class Limits:
     open_files: int = 256
 
 
+def _tree() -> str:
+    """The folder this package was imported from (a checkout or site-packages)."""
+    import reference
+
+    return os.path.dirname(os.path.dirname(os.path.realpath(reference.__file__)))
+
+
+def _needed_under_tmp() -> list[str]:
+    """Folders under /tmp the worker needs to run (an interpreter or this package installed there, as in a
+    CI clone): seen again, read-only, through the worker's private /tmp."""
+    places = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), _tree()}
+    real = {os.path.realpath(p) for p in places}
+    return sorted(p for p in real if p == "/tmp" or p.startswith("/tmp/"))
+
+
 def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
     flags = ["--die-with-parent", "--unshare-all", "--new-session", "--cap-drop", "ALL",
              "--unshare-user", "--uid", "65534", "--gid", "65534",
              "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in _needed_under_tmp():
+        flags += ["--ro-bind", path, path]
     for path in hide:  # folders the worker must not read (other submissions, the report's folder)
         if os.path.isdir(path) and not workdir.startswith(os.path.abspath(path) + os.sep):
             flags += ["--tmpfs", os.path.abspath(path)]
@@ -73,7 +90,10 @@ def probe() -> str:
         return "same-user"
     workdir = os.path.realpath(os.getcwd())
     try:
-        done = subprocess.run([bwrap, *_bwrap_flags(workdir, ()), sys.executable, "-I", "-c", "pass"],
+        # the worker's own start: this interpreter, NumPy, and this package seen from inside
+        check = (f"import sys; sys.path.insert(1, {_tree()!r}); "
+                 "import numpy, handgrad.types, reference.compare.sandbox.wire")
+        done = subprocess.run([bwrap, *_bwrap_flags(workdir, ()), sys.executable, "-I", "-c", check],
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return "same-user"

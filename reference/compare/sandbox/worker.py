@@ -14,9 +14,17 @@ on a socket passed as a file descriptor:
     reply: {"status": "ok", "value", "mutated", "warnings"}
            | {"status": "raised", "type", "message", "where"} | {"status": "exit", "code"}
 
-At start the worker imports the implementation and answers {"loaded": true,
-"missing": […], "modules": […]} or {"load_error": reason}. Everything in this
-process is the submission's to change: the grader checks every reply as data.
+At start the worker imports the implementation (a module, a .py file or a
+notebook), puts it through its adapter if one is given (``worker.py fd spec
+[--adapter FILE] [--run-all-cells]``), and answers {"loaded": true, "missing":
+[…], "modules": […]} or {"load_error": reason}. A call of a name the submission
+lacks is answered as raised ``NotImplementedError``. Everything in this process
+is the submission's to change: the grader checks every reply as data.
+
+What the worker itself needs is imported before the submission, whose folder
+then comes first on ``sys.path``: a local module named like one of the standard
+library's (``code``, ``types``) is the submission's, and the worker does not
+import it afterwards.
 """
 
 from __future__ import annotations
@@ -28,20 +36,25 @@ import pathlib
 import socket
 import sys
 import time
-import traceback
 import warnings
 
 import numpy as np
 
 from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
 from reference.compare.sandbox import wire
+from reference.compare.sandbox.adapter import Adapter, adapted
+from reference.compare.sandbox.load_errors import AdapterMismatch, describe_load_error, raised_at
+from reference.compare.sandbox.notebook import load_notebook
 
-__all__ = ["load", "describe_load_error", "call_checked", "call_fast", "cut", "sweep_calls", "watched_modules",
-           "main", "WATCHED"]
+__all__ = ["is_path", "load", "open_submission", "missing_names", "describe_load_error", "AdapterMismatch",
+           "call_checked", "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "options_of", "main",
+           "WATCHED"]
 
 #: Modules whose presence in the submission's process is an integrity finding: the
-#: answer key (handgrad's and reference's own functions) and autodiff libraries.
-WATCHED = ("handgrad.network", "handgrad.functions", "reference", "jax", "torch", "tensorflow", "autograd")
+#: answer key (handgrad's and reference's own functions) and autodiff libraries. The
+#: package ``reference`` itself is not one: the worker imports ``reference.compare.sandbox``.
+WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions", "reference.engine",
+           "reference.definition", "jax", "torch", "tensorflow", "autograd")
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 
 
@@ -50,12 +63,19 @@ def watched_modules() -> list[str]:
     return sorted(w for w in WATCHED if w in sys.modules)
 
 
-def load(spec: str):
-    """Import ``spec``: a path to a .py file, or a module name."""
-    if spec.endswith(".py") or os.sep in spec or "/" in spec:
+def is_path(spec: str) -> bool:
+    """Whether ``spec`` names a file (a .py file or a notebook) rather than a module to import."""
+    return spec.endswith((".py", ".ipynb")) or os.sep in spec or "/" in spec
+
+
+def load(spec: str, *, run_all_cells: bool = False):
+    """Import ``spec``: a path to a .py file or a notebook (.ipynb, its definitions), or a module name."""
+    if is_path(spec):
         path = pathlib.Path(spec)
         if not path.is_file():
             raise FileNotFoundError(f"no such file: {spec}")
+        if path.suffix == ".ipynb":
+            return load_notebook(path, run_all_cells=run_all_cells)
         name = "_handgrad_impl_" + path.stem.replace("-", "_")
         mod_spec = importlib.util.spec_from_file_location(name, path)
         if mod_spec is None or mod_spec.loader is None:
@@ -68,19 +88,25 @@ def load(spec: str):
     return importlib.import_module(spec)
 
 
-def describe_load_error(spec: str, exc: BaseException) -> str:
-    """One line: what went wrong importing ``spec``."""
-    if isinstance(exc, SyntaxError):
-        return f"{spec}: syntax error at {exc.filename}:{exc.lineno}: {exc.msg}"
-    if isinstance(exc, SystemExit):
-        return f"{spec}: the module called exit({exc.code!r}) at import"
-    if isinstance(exc, ModuleNotFoundError) and exc.name == spec:
-        return f"{spec}: no module named {spec!r} (give an importable module name or a path to a .py file)"
-    where = ""
-    tb = traceback.extract_tb(exc.__traceback__)
-    if tb:
-        where = f" (at {tb[-1].filename}:{tb[-1].lineno})"
-    return f"{spec}: {type(exc).__name__} at import: {exc}{where}"
+def open_submission(spec: str, *, adapter: Adapter | None = None, run_all_cells: bool = False):
+    """The submission as the API sees it: :func:`load`-ed, then through ``adapter`` if one is given.
+
+    Raises what loading raised, or :class:`AdapterMismatch`.
+    """
+    module = load(spec, run_all_cells=run_all_cells)
+    if adapter is None:
+        return module
+    try:
+        return adapted(module, adapter)
+    except ValueError as exc:
+        if str(exc).startswith(f"{adapter.source}: "):
+            raise AdapterMismatch(f"does not fit its adapter: {exc}") from None
+        raise
+
+
+def missing_names(module) -> list[str]:
+    """The API names ``module`` lacks."""
+    return [n for n in API if not hasattr(module, n)]
 
 
 def _copy(value):
@@ -139,9 +165,7 @@ def _problem(exc: BaseException) -> dict:
     if isinstance(exc, SystemExit):
         return {"status": "exit", "code": repr(exc.code)[:200]}
     try:
-        tb = traceback.extract_tb(exc.__traceback__)
-        where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else ""
-        return {"status": "raised", "type": type(exc).__name__, "message": str(exc)[:500], "where": where}
+        return {"status": "raised", "type": type(exc).__name__, "message": str(exc)[:500], "where": raised_at(exc)}
     except BaseException:  # noqa: BLE001 - an exception whose str() raises
         return {"status": "raised", "type": "exception", "message": "(its message could not be read)", "where": ""}
 
@@ -149,9 +173,36 @@ def _problem(exc: BaseException) -> dict:
 def call_fast(fn, args: tuple, kwargs: dict):
     """Call ``fn`` without watching inputs or warnings (X2 and X4 check those)."""
     try:
-        return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # not watched here: X4 is; nor shown by the grader
+            return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
     except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
         return _problem(exc)
+
+
+def _function(module, name: str):
+    """(the submission's function ``name``, None), or (None, the reply that says why there is none)."""
+    if name not in ARGUMENTS:
+        return None, {"status": "raised", "type": "NotImplementedError", "message": f"{name} is not in the API",
+                      "where": ""}
+    try:
+        fn = getattr(module, name, None)
+    except BaseException as exc:  # noqa: BLE001 - a module __getattr__ of the submission's
+        return None, _problem(exc)
+    if fn is None:
+        return None, {"status": "raised", "type": "NotImplementedError",
+                      "message": f"{name} is not in the submission", "where": ""}
+    return fn, None
+
+
+def call_named(module, name: str, args: tuple, kwargs: dict, *, checked: bool = True, private: bool = False):
+    """The reply to a call of ``module.<name>``: :func:`call_checked` (or :func:`call_fast`), or a missing name's."""
+    fn, reply = _function(module, name)
+    if fn is None:
+        return reply
+    if checked:
+        return call_checked(fn, tuple(args), kwargs, ARGUMENTS[name], private=private)
+    return call_fast(fn, tuple(args), kwargs)
 
 
 def cut(batch: dict, fn: str, i: int) -> tuple:
@@ -190,10 +241,15 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
             ok[k] = np.zeros(len(dims), bool)
             by_name[fn].append((values[k], ok[k], field, axes))
     errors = []
-    functions = {name: getattr(module, name) for name in names}
+    functions = {name: _function(module, name) for name in names}
     for name, i in calls:
+        if functions[name][0] is None:
+            errors.append([name, i, functions[name][1]])
+            continue
         try:
-            result = functions[name](*cut(batch, name, i))
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # the sweep does not watch warnings: X4 does
+                result = functions[name][0](*cut(batch, name, i))
         except BaseException as exc:  # noqa: BLE001 - untrusted code
             errors.append([name, i, _problem(exc)])
             continue
@@ -209,15 +265,16 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
     return {"values": values, "ok": ok, "errors": errors}
 
 
-def _handshake(sock: socket.socket, spec: str):
-    """Import the implementation and say so; None if it could not be imported."""
+def _handshake(sock: socket.socket, spec: str, options: dict):
+    """Import the implementation (through its adapter) and say so; None if it could not be imported."""
     try:
-        module = load(spec)
+        adapter = Adapter.from_toml(options["adapter"]) if options.get("adapter") else None
+        module = open_submission(spec, adapter=adapter, run_all_cells=options.get("run_all_cells", False))
+        missing = missing_names(module)
     except BaseException as exc:  # noqa: BLE001
         wire.send(sock, {"load_error": describe_load_error(spec, exc)})
         return None
-    wire.send(sock, {"loaded": True, "missing": [n for n in API if not hasattr(module, n)],
-                     "modules": watched_modules()})
+    wire.send(sock, {"loaded": True, "missing": missing, "modules": watched_modules()})
     return module
 
 
@@ -225,17 +282,15 @@ def _answer(module, msg: dict):
     """The reply to one request."""
     if msg.get("op") == "each":
         checked = msg.get("checked", True)
-        return {"id": msg["id"], "replies": [
-            call_checked(getattr(module, name), tuple(args), kwargs, ARGUMENTS.get(name, ()), private=True)
-            if checked else call_fast(getattr(module, name), tuple(args), kwargs)
-            for name, args, kwargs in msg["calls"]]}
+        return {"id": msg["id"], "replies": [call_named(module, name, args, kwargs, checked=checked, private=True)
+                                             for name, args, kwargs in msg["calls"]]}
     if msg.get("op") == "sweep":
         return {"id": msg["id"], "sweep": sweep_calls(module, msg["batch"], [tuple(c) for c in msg["calls"]])}
     return {"modules": watched_modules()}
 
 
-def _serve(sock: socket.socket, spec: str) -> None:
-    module = _handshake(sock, spec)
+def _serve(sock: socket.socket, spec: str, options: dict) -> None:
+    module = _handshake(sock, spec, options)
     while module is not None:
         try:
             msg = wire.receive(sock, deadline=time.monotonic() + 1e9, limit=1 << 40, types=_TYPES)
@@ -246,15 +301,21 @@ def _serve(sock: socket.socket, spec: str) -> None:
         wire.send(sock, _answer(module, msg))
 
 
-def main(fd: int, spec: str) -> None:
+def options_of(argv: list[str]) -> dict:
+    """The worker's options after ``fd spec``: ``--adapter FILE``, ``--run-all-cells``."""
+    adapter = argv[argv.index("--adapter") + 1] if "--adapter" in argv[:-1] else None
+    return {"adapter": adapter, "run_all_cells": "--run-all-cells" in argv}
+
+
+def main(fd: int, spec: str, options: dict | None = None) -> None:
     sock = socket.socket(fileno=fd)
     # The implementation's prints must not reach the grader's output: stdout goes to stderr.
     sys.stdout = sys.stderr
     try:
-        _serve(sock, spec)
+        _serve(sock, spec, options or {})
     finally:
         sock.close()
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2])
+    main(int(sys.argv[1]), sys.argv[2], options_of(sys.argv[3:]))

@@ -1,0 +1,184 @@
+"""Error carried forward: each step of the backward chain judged on the submission's own inputs to it.
+
+A gradient that is wrong end to end may be right on its own: ∂L/∂hs = W2ᵀ ∂L/∂oa
+holds for the submission's own ∂L/∂oa even when that ∂L/∂oa is wrong. Then the
+mistake was made upstream, and this step only *inherits* it. For a failing
+array, :func:`judge` recomputes the step from the submission's own upstream
+values — its own os, ∂L/∂oa, ∂L/∂hs, ∂L/∂ha, its own forward's ha and hs, its
+own λ = 0 gradient for a penalty term, its own losses for the risk — with a
+tolerance from the same error-bound formula (k·u·Σ|a||b| on those values), and
+walks up the chain to the first step that is wrong on its own inputs: the root.
+
+Steps and their questions: os → ∂L/∂oa (B7) → ∂L/∂W2, ∂L/∂b2 (B9) and
+∂L/∂hs (B11) → ∂L/∂ha (B13) → ∂L/∂W1, ∂L/∂b1 (B15), ∂L/∂x (B17); the softmax
+(B3) is the root when every backward step holds; the penalty terms (B18) on
+their own λ = 0 gradient; the risk (B5) on its own losses (B4).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from handgrad.types import Lambdas
+from reference.compare.catalog.check import Context, PropertyFailure, measure
+from reference.compare.problems import Problem
+from reference.compare.sandbox import ImplProblem
+from reference.compare.tolerance import FLOOR, SAFETY, U64, l1_slack
+
+__all__ = ["Inherited", "QUESTION", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "judge", "local_step", "own_forward",
+           "ordinary_logits"]
+
+#: The question whose claim each quantity is.
+QUESTION = {"os": "B3", "oa": "B7", "hs": "B11", "ha": "B13", "W1": "B15", "b1": "B15", "x": "B17",
+            "W2": "B9", "b2": "B9"}
+#: Questions that state one claim, per example and batched: a failure of either is the claim's own.
+SAME_CLAIM = {"B7": {"B7", "B8"}, "B9": {"B9", "B10"}, "B11": {"B11", "B12"}, "B13": {"B13", "B14"},
+              "B15": {"B15", "B16"}, "B17": {"B17"}, "B3": {"B3"}, "B4": {"B4"}, "X4": {"X4"}, "B18": {"B18"}}
+#: Logits up to this magnitude: every correct formulation of the softmax and the loss is exact in
+#: float64 (no exp overflows; −log os_y is 0 ulp from the stable form up to a gap of ~700). Beyond,
+#: the question is stability: X4's.
+ORDINARY_LOGIT = 350.0
+#: The quantity each step takes from upstream.
+UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
+
+
+class Inherited(PropertyFailure):
+    """Wrong end to end, right on its own inputs: the mistake was made at ``root``."""
+
+    status = "inherited"
+
+    def __init__(self, failure: PropertyFailure, root: str):
+        super().__init__(f"{failure.message}; right on its own inputs: inherited from {root}",
+                         array=failure.array, index=failure.index, got=failure.got, want=failure.want,
+                         allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
+        self.diagnosis, self.root = failure.diagnosis, root
+
+
+def own_forward(ctx: Context, p: Problem) -> Any:
+    """The submission's own forward on ``p`` if it gives arrays of the right shapes, else None."""
+    try:
+        a = ctx.network("forward", p)
+    except (ImplProblem, PropertyFailure):
+        return None
+    n, _, dh, m = p.dims
+    shapes = {"ha": (n, dh), "hs": (n, dh), "os": (n, m)}
+    ok = all(isinstance(getattr(a, f, None), np.ndarray) and getattr(a, f).shape == s for f, s in shapes.items())
+    return a if ok else None
+
+
+def _penalty(ctx: Context, W: np.ndarray, l1: float, l2: float):
+    """l1 sign(W) + 2 l2 W (sign(0) the convention's) and its allowed error, slack at zero weights included."""
+    sign = np.where(W > 0, 1.0, np.where(W < 0, -1.0, ctx.kinks[0]))
+    value = l1 * sign + 2 * l2 * W
+    return value, 4 * U64 * (l1 + 2 * l2 * np.abs(W)) + l1_slack(W, l1, ctx.kinks[0], ctx.convention)
+
+
+def _activation(ctx: Context, p: Problem, f: str) -> np.ndarray:
+    own = own_forward(ctx, p)
+    return getattr(own, f) if own is not None else getattr(ctx.ref(p).acts, f)
+
+
+def local_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(want, allowed) for ``f`` computed from the submission's own upstream values ``g``; None if unknown."""
+    W1, _, W2, _ = p.params
+    n = p.X.shape[0]
+    u = U64
+    a = lambda name: np.asarray(getattr(g, name), dtype=np.float64)  # noqa: E731 - shapes checked by the caller
+    if f == "oa":
+        os_ = _activation(ctx, p, "os")
+        want = os_.copy()
+        want[np.arange(n), p.y] -= 1.0
+        return want, 2 * u * (np.abs(os_) + 1)
+    if f == "hs":
+        return a("oa") @ W2, (W2.shape[0] + 1) * u * (np.abs(a("oa")) @ np.abs(W2))
+    if f == "ha":
+        ha, ev = _activation(ctx, p, "ha"), ctx.ref(p)
+        mask = np.where(ha > 0, 1.0, np.where(ha < 0, 0.0, ctx.kinks[1]))
+        ambiguous = (np.abs(ev.acts.ha) <= 2 * ev.acts_bound.ha) & (ev.acts_bound.ha > 0)
+        return a("hs") * mask, u * np.abs(a("hs")) + np.where(ambiguous, np.abs(a("hs")), 0.0)
+    if f == "x":
+        return a("ha") @ W1, (W1.shape[0] + 1) * u * (np.abs(a("ha")) @ np.abs(W1))
+    if f in ("b1", "b2"):
+        d = a("ha" if f == "b1" else "oa")
+        return d.mean(axis=0), (n + 2) * u * np.abs(d).mean(axis=0)
+    if f in ("W1", "W2"):
+        d, inputs = (a("ha"), p.X) if f == "W1" else (a("oa"), _activation(ctx, p, "hs"))
+        data = d.T @ inputs / n
+        lam = p.lambdas
+        pen, pen_allowed = _penalty(ctx, *((W1, lam.l11, lam.l12) if f == "W1" else (W2, lam.l21, lam.l22)))
+        return data + pen, (n + 2) * u * (np.abs(d).T @ np.abs(inputs)) / n + 4 * u * np.abs(data) + pen_allowed
+    return None
+
+
+def _holds(ctx: Context, p: Problem, g: Any, f: str) -> bool | None:
+    """Does the step of ``f`` hold on the submission's own inputs? None when it cannot be told."""
+    try:
+        got = np.asarray(getattr(g, f))
+        step = local_step(ctx, p, g, f)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None
+    if step is None or got.dtype.kind != "f":
+        return None
+    want, allowed = step
+    if got.shape != want.shape:
+        return False
+    m = measure(f, got, want, SAFETY * allowed + FLOOR)
+    return not (m.bad & ~(np.isnan(m.got) & np.isnan(m.want))).any()  # nan from nan: the step carried it
+
+
+def _without_penalty(ctx: Context, p: Problem, g: Any, f: str):
+    """With λ on this layer: (problem at λ = 0, its gradients) if ``f`` is its own λ = 0 gradient plus the
+    penalty term (B18 right), else None."""
+    lam = p.lambdas
+    l1, l2, W = (lam.l11, lam.l12, p.params.W1) if f == "W1" else (lam.l21, lam.l22, p.params.W2)
+    if not (l1 or l2):
+        return None
+    p0 = p._replace(lambdas=Lambdas(), origin="")
+    try:
+        g0 = ctx.network("backprop", p0)
+        base = np.asarray(getattr(g0, f), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
+        return None
+    got = np.asarray(getattr(g, f))
+    if base.shape != W.shape or got.shape != W.shape or got.dtype.kind != "f":
+        return None
+    pen, allowed = _penalty(ctx, W, l1, l2)
+    right = not measure(f, got, base + pen, SAFETY * (allowed + 4 * U64 * np.abs(base)) + FLOOR).bad.any()
+    return (p0, g0) if right else None
+
+
+def ordinary_logits(ctx: Context, p: Problem) -> bool:
+    """Are all of the reference's logits at most :data:`ORDINARY_LOGIT` in magnitude?"""
+    return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
+
+
+def _root(ctx: Context, p: Problem, g: Any, f: str) -> str:
+    """The first step, from ``f`` up the chain, that is wrong on its own inputs.
+
+    Past ∂L/∂oa the root is the softmax: B3's on ordinary logits, X4's (stability) beyond.
+    """
+    step = f
+    while step in UP and _holds(ctx, p, g, step) is True:
+        step = UP[step]
+    if step == "os":
+        return "B3" if ordinary_logits(ctx, p) else "X4"
+    return QUESTION[step]
+
+
+def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
+    """The failure of gradient ``f`` in a property of ``question``: its own, or :class:`Inherited`.
+
+    Its own when the first step wrong on its own inputs is this question's claim (per example or
+    batched); a penalty term right on its own λ = 0 gradient (B18) passes the blame to the data term.
+    """
+    lam = p.lambdas
+    if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
+        at_zero = _without_penalty(ctx, p, g, f)
+        # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
+        # else the penalty term is wrong: B18's own
+        root = _root(ctx, *at_zero, f) if at_zero is not None else "B18"
+    else:
+        root = _root(ctx, p, g, f)
+    return failure if question in SAME_CLAIM.get(root, {root}) else Inherited(failure, root)

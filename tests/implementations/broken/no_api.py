@@ -1,0 +1,3 @@
+"""A file with no function of the API at all: nothing to grade."""
+
+answer = 42
