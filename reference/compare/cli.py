@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address space the implementation's process may use (default 4G)")
     p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
                    help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
+    _report_options(p)
+    _class_options(p)
+    return p
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", metavar="FILE.toml",
                    help="points per question, credit per status, visibility (Gradescope); default: "
                         "[tool.handgrad] of ./pyproject.toml if present, else 1 point a question")
@@ -111,13 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="draw the examples afresh: neither replay nor keep them "
                         "(kept in $HANDGRAD_EXAMPLES or ~/.cache/handgrad/examples)")
+
+
+def _class_options(p: argparse.ArgumentParser) -> None:
     batch = p.add_argument_group("a class at once (reference/compare/batch.py)")
     batch.add_argument("--submissions", metavar="DIR", help="grade every .py, .ipynb or folder in DIR")
     batch.add_argument("--output-dir", metavar="OUT", help="the reports, grades.csv and the class summary go here")
     batch.add_argument("--jobs", type=int, metavar="N", help="submissions graded at once (default: the cores)")
     batch.add_argument("--resume", action="store_true", help="skip submissions whose reports are up to date")
     batch.add_argument("--autograder", metavar="DIR", help="write a Gradescope autograder (setup.sh, run_autograder)")
-    return p
 
 
 def _templates() -> list[str]:

@@ -119,13 +119,10 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
 
     ``progress(result, i, total)`` is called after each property. ``opener(spec,
     settings, deadline)`` returns the Impl to check, or the LoadError saying why
-    not (default :func:`open_sandboxed`). ``catalog`` runs the properties in
-    place of :func:`~reference.compare.runner.run_catalog` (same arguments and
-    result: :mod:`reference.compare.replay` replays examples drawn once). What
-    the submission printed while a property that did not pass ran is added to
-    that property's message. A run
-    interrupted (KeyboardInterrupt) or broken by the grader's own error still
-    returns the report of what was done, with ``internal_error`` set.
+    not (default :func:`open_sandboxed`); ``catalog`` stands for ``run_catalog``
+    (:mod:`reference.compare.replay`). What the submission printed while a failing
+    property ran is added to its message. A run interrupted (KeyboardInterrupt) or
+    broken by the grader's own error still returns the report of what was done.
     """
     from reference.compare.catalog import Context, select
     from reference.compare.integrity import integrity
@@ -164,6 +161,5 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
                     figures, isolation=impl.isolation, internal_error=internal,
                     integrity=integrity(spec, impl.modules, allow=settings.allow_import))
-    if any(r.status == "internal" for r in results):
-        status = status or 3
+    status = status or (3 if any(r.status == "internal" for r in results) else 0)
     return report, status or (0 if report.ok else 1)
