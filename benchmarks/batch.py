@@ -18,8 +18,6 @@ its grading processes, the submissions' contained workers): the peak of the sum
 of their resident sets (an upper bound: shared pages count once per process)
 and the largest single process.
 
-Every run passes ``--allow-import reference``: the grader's worker imports its
-own package, which the runtime integrity look reports for every submission.
 Prints figures; it is not a timed test.
 """
 
@@ -40,7 +38,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 IMPL = ROOT / "tests" / "implementations"
-CLI = [sys.executable, "-m", "reference.compare.cli", "--allow-import", "reference"]
+CLI = [sys.executable, "-m", "reference.compare.cli"]
 
 
 def kinds() -> tuple[list, list]:

@@ -183,10 +183,10 @@ def _prepare(settings: Any, props: list, store_folder: pathlib.Path) -> list[str
     from reference.compare.examples_cache import Store
     from reference.compare.replay import Shared
 
-    examples, _, target = settings.resolved()
+    examples, sweep, target = settings.resolved()
     if target:  # the examples of a targeted run depend on the implementation: each submission draws its own
         return [p.id for p in props]
-    return Shared(Store(store_folder)).prepare(props, max_examples=examples, seed=settings.seed)
+    return Shared(Store(store_folder)).prepare(props, max_examples=examples, seed=settings.seed, sweep=sweep)
 
 
 def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], prints: dict, formats: list[str],

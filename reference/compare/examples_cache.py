@@ -23,21 +23,20 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
-import math
 import os
 import pathlib
 import platform
 import shutil
 import struct
 import sys
-import tempfile
 import time
 from typing import Any
 
 import numpy as np
 
 from handgrad.types import Activations, Gradients, Lambdas, Params
+from reference.compare.evaluations_file import from_bytes, to_bytes
+from reference.compare.output import write_atomic
 from reference.compare.problems import Problem
 from reference.compare.sandbox import wire
 from reference.engine import Evaluation
@@ -137,73 +136,6 @@ def _frames(data: bytes) -> list[bytes]:
     return out
 
 
-_NODES = {"Evaluation": Evaluation, "Activations": Activations, "Gradients": Gradients}
-
-
-def _flatten(value: Any, leaves: list) -> Any:
-    """The shape of an evaluation's tree (named tuples, arrays, floats), its float64 arrays appended to ``leaves``."""
-    if isinstance(value, tuple) and type(value).__name__ in _NODES:
-        return [type(value).__name__, [_flatten(v, leaves) for v in value]]
-    if isinstance(value, np.ndarray) and value.dtype == np.float64:
-        leaves.append(value)
-        return "a"
-    if type(value) is float:
-        leaves.append(np.array(value))
-        return "f"
-    raise TypeError(f"not part of an evaluation: {type(value).__name__}")
-
-
-def _unflatten(template: Any, leaves) -> Any:
-    if template == "a":
-        return next(leaves)
-    if template == "f":
-        return float(next(leaves))
-    name, items = template
-    return _NODES[name](*(_unflatten(t, leaves) for t in items))
-
-
-def _evals_out(evaluations: list) -> bytes:
-    """Evaluations as one header (their tree, every array's shape) and their numbers, raw: fast to read back."""
-    trees, shapes, arrays = [], [], []
-    for e in evaluations:
-        leaves: list = []
-        trees.append(None if e is None else _flatten(e, leaves))
-        shapes.append([list(a.shape) for a in leaves])
-        arrays += leaves
-    header = json.dumps({"trees": trees, "shapes": shapes}).encode()
-    return struct.pack("<Q", len(header)) + header + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)
-
-
-def _evals_in(data: bytes) -> list:
-    (hlen,) = struct.unpack_from("<Q", data, 0)
-    header = json.loads(data[8:8 + hlen])
-    numbers = np.frombuffer(bytearray(data[8 + hlen:]), np.float64)
-    out, at = [], 0
-    for tree, shapes in zip(header["trees"], header["shapes"]):
-        leaves = []
-        for shape in shapes:
-            size = math.prod(shape)
-            leaves.append(numbers[at:at + size].reshape(shape))
-            at += size
-        out.append(None if tree is None else _unflatten(tree, iter(leaves)))
-    if at != numbers.size:
-        raise ValueError("the numbers do not match their shapes")
-    return out
-
-
-def _write(path: pathlib.Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and a rename: a reader sees all or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".handgrad-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 class Store:
     """One folder of records and sweeps (see :class:`reference.compare.replay.Shared`); failures are silent misses."""
 
@@ -222,7 +154,7 @@ class Store:
             first = not self.folder.exists()
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             data = chunks if isinstance(chunks, bytes) else b"".join(wire.encode(c) for c in chunks)
-            _write(self.folder / name, data)
+            write_atomic(data, str(self.folder / name))
             if first:
                 _prune(self.folder.parent, keep=self.folder)
         except OSError:
@@ -247,7 +179,7 @@ class Store:
     def _evaluations(self, name: str, count: int) -> list:
         """The reference's evaluations kept for a record (None for each one not kept)."""
         try:
-            out = _evals_in((self.folder / (name + ".evals")).read_bytes())
+            out = from_bytes((self.folder / (name + ".evals")).read_bytes())
         except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
             return [None] * count
         return out if len(out) == count else [None] * count
@@ -264,10 +196,28 @@ class Store:
         if tuple(rec.kinks) != (0.0, 0.0) or not any(e is not None for e in rec.evaluations):
             return
         try:
-            data = _evals_out(rec.evaluations)
+            data = to_bytes(rec.evaluations)
         except TypeError:
             return
         self._save(name + ".evals", data)
+
+    def load_sweep(self, name: str, batches: list) -> list | None:
+        """The reference's evaluations of a sweep's ``batches`` kept under ``name``, or None."""
+        try:
+            out = from_bytes((self.folder / (name + ".sweep")).read_bytes())
+            fits = len(out) == len(batches) and all(
+                e["ref"]["backprop.W1"].shape == b.params[0].shape for e, b in zip(out, batches))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
+            return None
+        return out if fits else None
+
+    def save_sweep(self, name: str, evaluations: list) -> None:
+        """Keep a sweep's evaluations (all made, at the default kinks)."""
+        try:
+            data = to_bytes(evaluations)
+        except TypeError:
+            return
+        self._save(name + ".sweep", data)
 
 
 def _prune(root: pathlib.Path, keep: pathlib.Path) -> None:

@@ -40,13 +40,13 @@ def check_writable(path: str, *, option: str = "--output") -> None:
         raise ValueError(f"{option}: {path} is not writable")
 
 
-def write_atomic(text: str, path: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(text: str | bytes, path: str) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file in the same folder and a rename."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".handgrad-report-")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".handgrad-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -196,6 +196,7 @@ class SweepShare:
         self.batches: list[Batch] = list(sweep_shapes(count, seed=seed))
         self._index = {id(b): i for i, b in enumerate(self.batches)}
         self.evaluations: list[dict | None] = [None] * len(self.batches)
+        self.kept = False  # the evaluations are in a store
 
     def evaluate(self, batch: Batch, kinks: tuple) -> dict:
         """``evaluate_batch(batch, kinks)``, from the share where it is one of its batches at the default kinks."""
@@ -222,8 +223,9 @@ class Shared:
 
     ``store`` (optional) is where records persist: an object with
     ``load_record(name)``, ``save_record(name, rec)`` and
-    ``save_evaluations(name, rec)`` (:class:`reference.compare.examples_cache.Store`).
-    A sweep's batches and evaluations stay in memory, for the next implementation.
+    ``save_evaluations(name, rec)``, ``load_sweep(name, batches)`` and
+    ``save_sweep(name, evaluations)`` (:class:`reference.compare.examples_cache.Store`).
+    A sweep's batches and evaluations stay in memory too, for the next implementation.
     """
 
     def __init__(self, store: Any = None) -> None:
@@ -242,15 +244,29 @@ class Shared:
             self.store.save_record(name, rec)
 
     def sweep(self, count: int, seed: int) -> SweepShare:
+        """The sweep's batches, with their evaluations when the store keeps them."""
         if (count, seed) not in self.sweeps:
-            self.sweeps[(count, seed)] = SweepShare(count, seed)
+            share = self.sweeps[(count, seed)] = SweepShare(count, seed)
+            kept = self.store.load_sweep(f"sweep.{count}.{seed}", share.batches) if self.store is not None else None
+            if kept is not None:
+                share.evaluations, share.kept = kept, True
         return self.sweeps[(count, seed)]
 
+    def evaluate_sweep(self, share: SweepShare) -> None:
+        """Every batch of ``share`` evaluated; kept in the store the first time."""
+        share.evaluate_all()
+        if self.store is not None and not share.kept:
+            self.store.save_sweep(f"sweep.{share.count}.{share.seed}", share.evaluations)
+            share.kept = True
+
     def prepare(self, props: Iterable[Property], *, max_examples: int | None, seed: int, shrink: bool = True,
-                spec: str = "handgrad") -> list[str]:
-        """Record the properties that have no record yet on the trusted ``spec``; the ids still without one."""
+                spec: str = "handgrad", sweep: int = 0) -> list[str]:
+        """Record the properties that have no record yet on the trusted ``spec``, evaluate the sweep's
+        batches (``sweep`` problems); the ids still without a record."""
         from reference.compare.sandbox import InProcessImpl
 
+        if sweep:
+            self.evaluate_sweep(self.sweep(sweep, seed))
         props = list(props)
         missing = [p for p in props if self.record(record_name(p.id, max_examples, seed, shrink)) is None]
         if missing:
@@ -298,7 +314,7 @@ class SharedCatalog:
         if sweep:
             share = self.shared.sweep(sweep, seed)
             if tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline):
-                share.evaluate_all()
+                self.shared.evaluate_sweep(share)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
