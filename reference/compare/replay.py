@@ -40,10 +40,11 @@ from typing import Any, Callable, Iterable
 
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import CATALOG, Context, Property, Rejected
+from reference.compare.catalog.chain import Inherited
 from reference.compare.prefetch import Serving, Tap, fetch_ahead
 from reference.compare.runner import PropertyResult, run_catalog, run_property
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout
-from reference.compare.shrink import counterexample
+from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
 __all__ = ["import_all", "without_explain", "Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
@@ -132,12 +133,15 @@ class Replayer:
     def __init__(self, ctx: Context, *, fetch: bool = True) -> None:
         self.ctx, self.fetch = ctx, fetch
 
-    def run(self, prop: Property, rec: Recording, *, replay: str = "") -> PropertyResult | None:
+    def run(self, prop: Property, rec: Recording, *, replay: str = "", shrink: bool = True) -> PropertyResult | None:
         """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
 
         Mirrors the runner's test body: per example the counter, ``example_ratio``
-        and the calls kept are reset; the statistics are the property's own.
-        The first example runs alone; the calls of the others are then fetched ahead.
+        and the calls kept are reset; the statistics are the property's own. An
+        inherited failure does not stop a run (Hypothesis sees a pass and draws
+        on): the first one is the result unless a failure of its own comes, and
+        is shrunk as the runner shrinks it. The first example runs alone; the
+        calls of the others are then fetched ahead.
         """
         ctx = self.ctx
         if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
@@ -146,6 +150,7 @@ class Replayer:
         ctx.stats = type(ctx.stats)()
         preload = tuple(ctx.kinks) == tuple(rec.kinks)
         served: list = []
+        inherited = None
         start = time.perf_counter()
         for i, (example, evaluation) in enumerate(zip(rec.examples, rec.evaluations)):
             if i == 1 and self.fetch and len(rec.calls) == len(rec.examples):
@@ -163,6 +168,8 @@ class Replayer:
                 prop.check(ctx, example)
             except Rejected:  # the runner draws another: the record holds it next
                 pass
+            except Inherited as exc:
+                inherited = inherited or (exc, example)
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
                 result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
                 break
@@ -172,6 +179,12 @@ class Replayer:
                 ctx.impl = real
                 if preload and evaluation is None:  # evaluated here: kept for the next implementation
                     rec.evaluations[i] = ctx.recalled("reference", example)
+        if result.status == "pass" and inherited is not None:  # as the runner ends
+            failure, example = inherited
+            result.status, result.message, result.details = failure.status, failure.message, failure.details()
+            result.counterexample = counterexample(example)
+            if shrink and seeded(example):
+                shrink_failure(result, prop, ctx, example)
         result.seconds = time.perf_counter() - start
         result.take_stats(ctx.stats)
         return result
@@ -323,7 +336,7 @@ class SharedCatalog:
         rec = self.shared.record(name)
         if rec is not None:
             unevaluated = any(e is None for e in rec.evaluations)
-            result = replayer.run(prop, rec, replay=options["replay"])
+            result = replayer.run(prop, rec, replay=options["replay"], shrink=options["shrink"])
             if unevaluated and self.shared.store is not None and all(e is not None for e in rec.evaluations):
                 self.shared.store.save_evaluations(name, rec)
             if result is not None:

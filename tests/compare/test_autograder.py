@@ -11,14 +11,14 @@ import pytest
 from reference.compare.autograder import write_autograder
 from support import RECT_GE, ROOT, compare, standalone_submission, strict_json
 
-OPTIONS = ["--examples", "3", "--sweep", "40", "--property", "A5", "--property", "A7", "--property", "B13",
-           "--allow-import", "reference"]
+OPTIONS = ["--examples", "3", "--sweep", "40", "--property", "A5", "--property", "A7", "--property", "B13"]
 
 
 def test_the_command_writes_a_complete_autograder(tmp_path):
     weights = tmp_path / "w.toml"
-    weights.write_text("A7 = 2\n")
-    done = compare("--autograder", str(tmp_path / "ag"), *OPTIONS)
+    weights.write_text("[weights]\nA7 = 2\n[visibility]\nB13 = \"hidden\"\n")
+    done = compare("--autograder", str(tmp_path / "ag"), *OPTIONS, "--weights", str(weights),
+                   "--adapter", "row_functions")
     assert done.returncode == 0, done.stderr
     ag = tmp_path / "ag"
     for name in ("setup.sh", "run_autograder"):
@@ -26,6 +26,9 @@ def test_the_command_writes_a_complete_autograder(tmp_path):
     lines = [w for w in (ag / "handgrad-autograder.conf").read_text().splitlines() if not w.startswith("#")]
     assert lines[lines.index("--total-timeout") + 1] == "480"  # within Gradescope's 10 minutes
     assert lines[lines.index("--examples") + 1] == "3" and lines.count("--property") == 3
+    assert lines[lines.index("--adapter") + 1] == "row_functions"  # a bundled template, by name
+    assert lines[lines.index("--weights") + 1] == "weights.toml"
+    assert (ag / "weights.toml").read_text() == '[weights]\nA7 = 2.0\n[visibility]\nB13 = "hidden"\n'
     archive = next(ag.glob("handgrad-*.tar.gz"))
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())

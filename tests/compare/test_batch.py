@@ -44,7 +44,9 @@ def _batch(folder, out, *args):
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     folder, out = _class(base / "class"), base / "out"
-    done = _batch(folder, out, "--jobs", "2", "--format", "json", "--format", "markdown")
+    (base / "points.toml").write_text("[weights]\nA7 = 2\n")
+    done = _batch(folder, out, "--jobs", "2", "--format", "json", "--format", "markdown", "--format", "gradescope",
+                  "--weights", str(base / "points.toml"))
     assert done.returncode == 0, done.stderr
     return folder, out, done
 
@@ -78,8 +80,11 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
     assert {k: r["status"] for k, r in rows.items()} == {
         "alice": "ok", "bob": "failed", "carol": "integrity", "dave": "failed", "erin": "integrity",
         "frank": "cannot-load", "grace": "cannot-load"}
-    assert rows["alice"]["total"] == "5" and all(rows["alice"][q] == "1" for q in QUESTIONS)
+    assert rows["alice"]["total"] == "6" and rows["alice"]["A7"] == "2"  # --weights: A7 is worth 2
+    assert all(rows["alice"][q] == "1" for q in QUESTIONS if q != "A7")
     assert rows["bob"]["total"] == "4" and rows["bob"]["A7"] == "0"
+    gradescope = json.loads((out / "alice.gradescope.json").read_text())
+    assert gradescope["score"] == 6 and {t["number"]: t["max_score"] for t in gradescope["tests"]}["A7"] == 2
     assert rows["carol"]["total"] == "0"  # integrity: it imports handgrad's answers
     assert all(float(r["seconds"]) >= 0 for r in rows.values())
     for sub in rows:
@@ -90,7 +95,7 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
 def test_the_class_summary_counts_and_names_the_mistakes(graded):
     _, out, _ = graded
     text, md = (out / "summary.txt").read_text(), (out / "summary.md").read_text()
-    assert "7 submissions: 1 ok, 2 failed, 2 cannot-load, 2 integrity" in text
+    assert "7 submissions: 1 ok, 2 failed, 2 cannot-load, 2 integrity" in text and "of 6" in text
     a7 = next(line.split() for line in text.splitlines() if line.startswith("A7 "))
     assert a7[:5] == ["A7", "3", "2", "0", "2"]  # passed, failed, errors, not graded
     assert "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)[0] = 1.0, reference 0.0" in text
@@ -137,7 +142,7 @@ def test_a_submission_sees_neither_the_class_nor_the_reports_nor_the_kept_exampl
 
 def test_the_grades_do_not_depend_on_the_jobs(graded, tmp_path):
     folder, out, _ = graded
-    done = _batch(folder, tmp_path / "out", "--jobs", "1")
+    done = _batch(folder, tmp_path / "out", "--jobs", "1", "--weights", str(folder.parent / "points.toml"))
     assert done.returncode == 0, done.stderr
 
     def grades(o):

@@ -83,10 +83,23 @@ def _both(spec: str, shared: Shared, props=CATALOG, contained: bool = False, **k
     return runs
 
 
-@pytest.mark.parametrize("name", ["equivalent_einsum", "seed_000_literal", "bug_mutates_input"])
+@pytest.mark.parametrize("name", ["equivalent_einsum", "seed_000_literal", "bug_mutates_input", "bug_rect_ge"])
 def test_a_replay_gives_the_results_of_a_run(shared, name):
     live, replayed = _both(str(implementation(name)), shared)
     assert live == replayed
+
+
+def test_inherited_failures_are_replayed_and_shrunk_as_a_run_shrinks_them(shared):
+    # rect'(0) = 1: B15–B18 are right on their own inputs; a replay reaches that verdict without Hypothesis
+    catalog = SharedCatalog(shared, learn=False)
+    props = select(["B13", "B15-W1", "B16", "B18-all"])
+    with InProcessImpl(str(implementation("bug_rect_ge"))) as impl:
+        replayed, _ = catalog(Context(impl), props, max_examples=EXAMPLES, seed=0)
+    with InProcessImpl(str(implementation("bug_rect_ge"))) as impl:
+        live, _ = run_catalog(Context(impl), props, max_examples=EXAMPLES, seed=0)
+    assert [r.status for r in replayed] == ["fail", "inherited", "inherited", "inherited"]
+    assert catalog.live == 1 and catalog.replayed == 3  # B13 fails on its own: run under Hypothesis
+    assert _strip(replayed) == _strip(live)
 
 
 def test_a_replay_in_a_contained_process_gives_the_results_of_a_run(shared):
