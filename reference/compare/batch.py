@@ -37,7 +37,8 @@ import tempfile
 import time
 from typing import Any
 
-__all__ = ["Submission", "find_submissions", "content_hash", "fingerprint", "batch_main", "weights_to_json",
+__all__ = ["Submission", "report_path", "state_path", "find_submissions", "content_hash", "fingerprint",
+           "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
@@ -55,12 +56,29 @@ class Submission:
     error: str = ""
 
 
+def report_path(out: pathlib.Path, sub_id: str, fmt: str) -> pathlib.Path:
+    """Where a submission's report in ``fmt`` goes: ``OUT/reports/<id>/report.<ext>``."""
+    return out / "reports" / sub_id / f"report.{EXTENSIONS.get(fmt, fmt)}"
+
+
+def state_path(out: pathlib.Path, sub_id: str) -> pathlib.Path:
+    """Where a graded submission's fingerprint and row are kept (for ``--resume``)."""
+    return out / "reports" / sub_id / "graded.json"
+
+
 def _target(entry: pathlib.Path) -> tuple[pathlib.Path | None, str]:
     """The file to check in a submission: the file itself, or the one .py or .ipynb file of a folder."""
-    if entry.is_file():
-        return entry, ""
-    found = sorted(p for p in entry.iterdir()
-                   if p.suffix in _KINDS and p.is_file() and not p.name.startswith((".", "_")))
+    try:
+        if entry.is_symlink():
+            return None, f"{entry}: a symbolic link: not graded (put the submission itself in the folder)"
+        if entry.is_file():
+            return entry, ""
+        if not entry.is_dir():
+            return None, f"{entry}: neither a regular file nor a folder: not graded"
+        found = sorted(p for p in entry.iterdir() if p.suffix in _KINDS and p.is_file() and not p.is_symlink()
+                       and not p.name.startswith((".", "_")))
+    except OSError as exc:
+        return None, f"{entry}: cannot be read ({exc.strerror})"
     if len(found) == 1:
         return found[0], ""
     for name in ("submission.py", "solution.py", "submission.ipynb", "solution.ipynb"):
@@ -75,9 +93,9 @@ def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] 
     skip = {p.resolve() for p in exclude}
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
                and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
-    stems = [p.stem if p.is_file() else p.name for p in entries]
+    stems = [p.name if p.is_dir() else p.stem for p in entries]
     out = []
-    for entry, stem in zip(entries, stems):
+    for entry, stem in zip(entries, stems):  # an id is its stem, or its whole name when two stems are the same
         target, error = _target(entry)
         out.append(Submission(stem if stems.count(stem) == 1 else entry.name, entry, target, error))
     return out
@@ -86,11 +104,15 @@ def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] 
 def content_hash(entry: pathlib.Path) -> str:
     """A digest of a submission's files (a folder: every file but hidden ones and caches, with its path)."""
     h = hashlib.sha256()
-    files = [entry] if entry.is_file() else sorted(
-        p for p in entry.rglob("*") if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                                               for part in p.relative_to(entry).parts))
-    for p in files:
-        h.update(str(p.relative_to(entry.parent)).encode() + b"\0" + p.read_bytes() + b"\0")
+    try:
+        files = [entry] if not entry.is_dir() or entry.is_symlink() else sorted(
+            p for p in entry.rglob("*") if not any(part.startswith(".") or part == "__pycache__"
+                                                   for part in p.relative_to(entry).parts))
+        for p in files:
+            if p.is_file() and not p.is_symlink():
+                h.update(str(p.relative_to(entry.parent)).encode() + b"\0" + p.read_bytes() + b"\0")
+    except OSError as exc:  # graded as it is (it will not load); its row is redone next time
+        h.update(f"unreadable {time.time()} {exc}".encode())
     return h.hexdigest()
 
 
@@ -134,8 +156,8 @@ def _bad_options(args: argparse.Namespace) -> str | None:
         return "--submissions grades a folder: give its reports a folder with --output-dir, not --impl or --output"
     if not args.output_dir:
         return "--submissions needs --output-dir OUT (the folder of the reports and grades.csv)"
-    if args.jobs is not None and args.jobs < 1:
-        return f"--jobs must be >= 1; got {args.jobs}"
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        return f"--jobs must be between 1 and 64; got {args.jobs}"
     out = pathlib.Path(args.output_dir)
     if out.exists() and not out.is_dir():
         return f"--output-dir: {out} is not a folder"
@@ -158,11 +180,11 @@ def _resumed(subs: list[Submission], out: pathlib.Path, prints: dict[str, str], 
     rows = {}
     for sub in subs:
         try:
-            state = json.loads((out / ".batch" / f"{sub.id}.json").read_text())
+            state = json.loads(state_path(out, sub.id).read_text())
         except (OSError, ValueError):
             continue
         if state.get("fingerprint") == prints[sub.id] and all(
-                (out / f"{sub.id}.{EXTENSIONS.get(f, f)}").is_file() for f in formats):
+                report_path(out, sub.id, f).is_file() for f in formats):
             rows[sub.id] = state["row"]
     return rows
 
@@ -190,20 +212,20 @@ def _prepare(settings: Any, props: list, store_folder: pathlib.Path) -> list[str
 
 
 def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], prints: dict, formats: list[str],
-               props: list) -> list[dict]:
-    """Grade ``subs`` in parallel; their rows as they come."""
+               props: list, rows: list[dict]) -> None:
+    """Grade ``subs`` in parallel; their rows appended to ``rows`` as they come (kept if interrupted)."""
     from reference.compare.batch_pool import MARGIN, Pool
     from reference.compare.cache import examples_dir
     from reference.compare.examples_cache import code_digest
 
-    out, rows = pathlib.Path(args.output_dir).absolute(), []
+    out = pathlib.Path(args.output_dir).absolute()
     stage = pathlib.Path(tempfile.mkdtemp(prefix="handgrad-batch-"))
     try:
         cache = examples_dir()
         store = stage / "examples" if args.no_cache else cache / code_digest()
         hidden = [pathlib.Path(args.submissions).absolute(), out, stage, cache]
         settings = dataclasses.replace(settings, hide=tuple(settings.hide) + tuple(str(h) for h in hidden))
-        (out / ".batch").mkdir(exist_ok=True)
+        (out / ".batch").mkdir(exist_ok=True)  # the grading processes' logs
         init = {"settings": settings_to_json(settings), "store": str(store), "out": str(out), "formats": formats,
                 "stage": str(stage), "weights": weights_to_json(getattr(args, "scoring", None))}
         pool = Pool(args.jobs or os.cpu_count() or 1, init, seconds=settings.total_timeout + settings.timeout + MARGIN,
@@ -228,7 +250,6 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
         import shutil
 
         shutil.rmtree(stage, ignore_errors=True)
-    return rows
 
 
 def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any) -> None:
@@ -248,8 +269,8 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
         return 2
     from reference.compare.cache import enable_jax_cache
     from reference.compare.catalog import select
+    from reference.compare.drawing import without_explain
     from reference.compare.examples_cache import code_digest
-    from reference.compare.replay import without_explain
 
     start = time.perf_counter()
     enable_jax_cache()
@@ -262,7 +283,7 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     resumed = _resumed(subs, out, prints, formats) if args.resume else {}
     rows, status = list(resumed.values()), 0
     try:
-        rows += _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props)
+        _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props, rows)
     except KeyboardInterrupt:
         print("handgrad-compare: interrupted; what was graded is kept (--resume goes on)", file=sys.stderr)
         status = 130

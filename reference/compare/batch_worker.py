@@ -42,8 +42,9 @@ def setup(init: dict) -> Batch:
     """The batch's settings, its shared examples, and the caches and Hypothesis settings of a fast run."""
     from reference.compare.batch import settings_from_json
     from reference.compare.cache import enable_jax_cache
+    from reference.compare.drawing import without_explain
     from reference.compare.examples_cache import Store
-    from reference.compare.replay import Shared, SharedCatalog, without_explain
+    from reference.compare.replay import Shared, SharedCatalog
 
     enable_jax_cache()
     without_explain()
@@ -51,7 +52,8 @@ def setup(init: dict) -> Batch:
     from reference.compare.scoring import Weights
 
     weights = Weights(**init["weights"]) if init.get("weights") else None
-    return Batch(settings_from_json(init["settings"]), SharedCatalog(shared), pathlib.Path(init["out"]),
+    # learn=False: the examples are recorded on handgrad only (batch._prepare), never on a submission's run
+    return Batch(settings_from_json(init["settings"]), SharedCatalog(shared, learn=False), pathlib.Path(init["out"]),
                  list(init["formats"]), pathlib.Path(init["stage"]), weights)
 
 
@@ -76,9 +78,16 @@ def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
     target = pathlib.Path(job["target"])
     if job["target"] != job["entry"]:  # a file in a folder: graded there (the worker copies that folder only)
         return grade(str(target), s, catalog=batch.catalog)
-    staged = batch.stage / job["id"] / target.name  # a file of the submissions folder: graded alone
+    from reference.compare.sandbox.staging import copy_file
+
+    staged = batch.stage / "submissions" / job["id"] / target.name  # a file of the folder: graded alone
     staged.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(target, staged)
+    try:
+        if copy_file(target, staged) is None:
+            why = f"{target}: not a regular file (a link, a FIFO...): not graded"
+            return load_error_report(str(target), s.convention, s.seed, why, 0.0), 2
+    except ValueError as exc:
+        return load_error_report(str(target), s.convention, s.seed, f"{target}: {exc}", 0.0), 2
     try:
         report, status = grade(str(staged), s, catalog=batch.catalog)
     finally:
@@ -89,7 +98,7 @@ def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
 
 def grade_job(job: dict, batch: Batch) -> dict:
     """Grade one submission; its reports and fingerprint written; its row."""
-    from reference.compare.batch import EXTENSIONS
+    from reference.compare.batch import report_path, state_path
     from reference.compare.output import write_atomic
     from reference.compare.report import render
     from reference.compare.summary import row
@@ -97,13 +106,14 @@ def grade_job(job: dict, batch: Batch) -> dict:
     start = time.perf_counter()
     report, status = _grade(job, batch)
     for fmt in batch.formats:
-        path = batch.out / f"{job['id']}.{EXTENSIONS.get(fmt, fmt)}"
+        path = report_path(batch.out, job["id"], fmt)
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(render(report, fmt, weights=batch.weights), str(path))
     result = row(job["id"], report, status, time.perf_counter() - start, weights=batch.weights)
     if result["status"] != "internal":  # the grader's own failure is graded again on --resume
-        state = batch.out / ".batch"
-        state.mkdir(exist_ok=True)
-        write_atomic(json.dumps({"fingerprint": job["fingerprint"], "row": result}), str(state / f"{job['id']}.json"))
+        state = state_path(batch.out, job["id"])
+        state.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(json.dumps({"fingerprint": job["fingerprint"], "row": result}), str(state))
     return result
 
 

@@ -258,6 +258,10 @@ def run(args: argparse.Namespace) -> int:
         for p in CATALOG:
             print(f"{p.id:<14} {p.question:<4} {p.title}")
         return 0
+    if args.autograder and (args.submissions or args.output_dir or args.resume or args.jobs is not None):
+        print("handgrad-compare: --autograder writes an autograder; --submissions grades a folder: one or the other",
+              file=sys.stderr)
+        return 2
     if args.autograder:
         from reference.compare.autograder import autograder_main
 
@@ -277,10 +281,10 @@ def _grade(args: argparse.Namespace, properties: int):
     from hypothesis.configuration import set_hypothesis_home_dir
 
     from reference.compare.cache import hypothesis_dir
+    from reference.compare.drawing import without_explain
     from reference.compare.examples_cache import for_run
     from reference.compare.grade import grade, open_sandboxed
     from reference.compare.progress import Bars
-    from reference.compare.replay import without_explain
 
     set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
     without_explain()

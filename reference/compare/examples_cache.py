@@ -72,7 +72,7 @@ def code_digest() -> str:
 
 
 def _local(path: str) -> bool:
-    """Whether Hypothesis draws constants from this file's source (see :func:`reference.compare.replay.import_all`)."""
+    """Whether Hypothesis draws constants from this file's source (see :func:`reference.compare.drawing.import_all`)."""
     try:
         from hypothesis.internal.constants_ast import is_local_module_file
 
@@ -224,7 +224,9 @@ def _prune(root: pathlib.Path, keep: pathlib.Path) -> None:
     """Remove the sub-folders of other versions of the code that were not used for 30 days."""
     for folder in root.iterdir():
         try:
-            if folder != keep and folder.is_dir() and time.time() - folder.stat().st_mtime > _STALE:
+            digest = len(folder.name) == 20 and all(c in "0123456789abcdef" for c in folder.name)
+            if digest and folder != keep and folder.is_dir() and not folder.is_symlink() \
+                    and time.time() - folder.stat().st_mtime > _STALE:
                 shutil.rmtree(folder, ignore_errors=True)
         except OSError:
             pass
@@ -236,7 +238,8 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
     The cache folder is added to the folders the submission's process must not see.
     """
     from reference.compare.cache import examples_dir
-    from reference.compare.replay import Shared, SharedCatalog, import_all
+    from reference.compare.drawing import import_all
+    from reference.compare.replay import Shared, SharedCatalog
 
     import_all()  # with or without the cache, the same examples for a seed
     folder = examples_dir()

@@ -121,8 +121,9 @@ def fetch_ahead(impl: Impl, calls: list[list]) -> tuple[list[list], bool]:
     """Each example's recorded ``calls`` made in one round trip: per example [(call, Call)], and whether it went well.
 
     Only calls that returned are kept. It went badly when one hung, crashed or
-    exited (the worker then retried them one at a time): fetching ahead is not
-    worth it on that implementation. Its count of time-outs is left as it was.
+    exited, or the whole batch outlasted one call's time limit (the worker then
+    retried them one at a time): fetching ahead is not worth it on that
+    implementation. Its count of time-outs is left as it was.
     """
     flat = [(name, tuple(args), kwargs) for example in calls for name, args, kwargs in example]
     if not flat:
@@ -130,6 +131,7 @@ def fetch_ahead(impl: Impl, calls: list[list]) -> tuple[list[list], bool]:
     counts = getattr(impl, "timeouts", None)
     saved = dict(counts) if counts is not None else None
     results = impl.call_each(flat)
+    timed_out = saved is not None and dict(counts) != saved  # the batch did (then was retried one at a time)
     if saved is not None:
         counts.clear()
         counts.update(saved)
@@ -137,4 +139,4 @@ def fetch_ahead(impl: Impl, calls: list[list]) -> tuple[list[list], bool]:
     for example in calls:
         served.append([(c, r) for c, r in zip(example, results[k:k + len(example)]) if not isinstance(r, ImplProblem)])
         k += len(example)
-    return served, not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited)) for r in results)
+    return served, not timed_out and not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited)) for r in results)

@@ -41,63 +41,20 @@ from typing import Any, Callable, Iterable
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import CATALOG, Context, Property, Rejected
 from reference.compare.catalog.chain import Inherited
+from reference.compare.drawing import import_all
 from reference.compare.prefetch import Serving, Tap, fetch_ahead
 from reference.compare.runner import PropertyResult, run_catalog, run_property
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
-__all__ = ["import_all", "without_explain", "Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
+__all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
 
 #: The reference's slopes at 0 under the course's convention; evaluations at other kinks are not shared.
 DEFAULT_KINKS = (0.0, 0.0)
 #: What ends a run at once, without shrinking (as in the runner).
 ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
-
-
-def import_all() -> None:
-    """Import every module of handgrad and reference, once per process, before Hypothesis draws.
-
-    Hypothesis now and then draws a constant found in the source of the local
-    modules its process has loaded (its "local constants"; local: not the
-    standard library, not site-packages, not tests). What it draws for a seed
-    then depends on what the process happened to import by then: the command's
-    modules or a batch's, a failure's diagnosis imported midway, the modules an
-    earlier test loaded (``test_verdicts`` flips on this). With every module of
-    the project loaded from the start, it depends on the code alone.
-    """
-    import importlib
-    import pkgutil
-
-    import handgrad
-    import reference
-
-    for package in (handgrad, reference):
-        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            try:
-                importlib.import_module(info.name)
-            except Exception:  # noqa: BLE001 - a module that cannot load here has no constants to give
-                pass
-
-
-def without_explain() -> None:
-    """Hypothesis's settings in this process, less its ``explain`` phase.
-
-    After shrinking a failure, Hypothesis's explain phase runs variations of the
-    minimal example to say which parts of it do not matter; the report does not
-    use that, and it took 80–90% of a failing property's time (measured on the
-    bundled bad fixtures: bug_float32 63 s → 8 s). Verdicts and counterexamples
-    are the same (the report is built from the minimal example, replayed last);
-    only a failing property's ``examples`` count, which includes every call of
-    the check, is smaller. Batch grading and ``handgrad-compare`` both load it, so
-    a batch's reports are those of a run alone.
-    """
-    from hypothesis import Phase, settings
-
-    phases = tuple(p for p in settings.default.phases if p != Phase.explain)
-    settings.register_profile("handgrad-compare", settings(settings.default, phases=phases))
-    settings.load_profile("handgrad-compare")
 
 
 @dataclass
@@ -109,6 +66,9 @@ class Recording:
     #: per example, the calls its check made to the implementation: (name, args, kwargs)
     calls: list = field(default_factory=list)
     kinks: tuple[float, float] = DEFAULT_KINKS
+    #: the implementation refused an example (its adapter's NotApplicable): Hypothesis drew another, so what
+    #: this run drew is its own, not what every passing run draws; never kept
+    refused: bool = False
 
 
 def recording(prop: Property, sink: Recording) -> Property:
@@ -121,6 +81,9 @@ def recording(prop: Property, sink: Recording) -> Property:
         real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)
         try:
             prop.check(ctx, example)
+        except ImplRaised as exc:
+            sink.refused = sink.refused or exc.type_name == "NotApplicable"
+            raise
         finally:
             ctx.impl = real
             sink.evaluations[-1] = ctx.recalled("reference", example)
@@ -132,6 +95,11 @@ class Replayer:
 
     def __init__(self, ctx: Context, *, fetch: bool = True) -> None:
         self.ctx, self.fetch = ctx, fetch
+
+    def _slow(self, start: float, rec: Recording) -> bool:
+        """Whether the calls of ``rec``'s other examples, at the pace of its first, would take half a call's limit."""
+        limit = getattr(self.ctx.impl, "timeout", None)
+        return limit is not None and (time.perf_counter() - start) * (len(rec.examples) - 1) > limit / 2
 
     def run(self, prop: Property, rec: Recording, *, replay: str = "", shrink: bool = True) -> PropertyResult | None:
         """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
@@ -146,14 +114,11 @@ class Replayer:
         ctx = self.ctx
         if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
             return None  # "missing": the runner says so without an example
-        result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
-        ctx.stats = type(ctx.stats)()
-        preload = tuple(ctx.kinks) == tuple(rec.kinks)
-        served: list = []
-        inherited = None
+        result, ctx.stats = PropertyResult(prop.id, prop.question, prop.title, replay=replay), type(ctx.stats)()
+        preload, served, inherited = tuple(ctx.kinks) == tuple(rec.kinks), [], None
         start = time.perf_counter()
         for i, (example, evaluation) in enumerate(zip(rec.examples, rec.evaluations)):
-            if i == 1 and self.fetch and len(rec.calls) == len(rec.examples):
+            if i == 1 and self.fetch and len(rec.calls) == len(rec.examples) and not self._slow(start, rec):
                 served, self.fetch = fetch_ahead(ctx.impl, rec.calls[1:])
                 served.insert(0, [])
             result.examples += 1
@@ -179,15 +144,20 @@ class Replayer:
                 ctx.impl = real
                 if preload and evaluation is None:  # evaluated here: kept for the next implementation
                     rec.evaluations[i] = ctx.recalled("reference", example)
-        if result.status == "pass" and inherited is not None:  # as the runner ends
-            failure, example = inherited
-            result.status, result.message, result.details = failure.status, failure.message, failure.details()
-            result.counterexample = counterexample(example)
-            if shrink and seeded(example):
-                shrink_failure(result, prop, ctx, example)
+        if result.status == "pass" and inherited is not None:
+            _inherited(result, prop, ctx, inherited, shrink)
         result.seconds = time.perf_counter() - start
         result.take_stats(ctx.stats)
         return result
+
+
+def _inherited(result: PropertyResult, prop: Property, ctx: Context, inherited: tuple, shrink: bool) -> None:
+    """The result of a run whose first inherited failure is ``inherited`` (failure, example), as the runner ends."""
+    failure, example = inherited
+    result.status, result.message, result.details = failure.status, failure.message, failure.details()
+    result.counterexample = counterexample(example)
+    if shrink and seeded(example):
+        shrink_failure(result, prop, ctx, example)
 
 
 def replay_property(prop: Property, rec: Recording, ctx: Context, *, replay: str = "",
@@ -347,7 +317,7 @@ class SharedCatalog:
             return run_property(prop, ctx, **options)
         sink = Recording(kinks=tuple(ctx.kinks))
         result = run_property(recording(prop, sink), ctx, **options)
-        if result.status == "pass":
+        if result.status == "pass" and not sink.refused:
             if sink.kinks != DEFAULT_KINKS:  # the examples hold for any kinks, the evaluations do not
                 sink.evaluations, sink.kinks = [None] * len(sink.examples), DEFAULT_KINKS
             self.shared.add(name, sink)

@@ -62,7 +62,7 @@ def _comparable(report: dict) -> dict:
 def test_each_report_of_a_batch_is_that_of_the_submission_alone(graded, sub, path):
     folder, out, _ = graded
     alone = compare("--impl", str(folder / path), *FAST, "--format", "json", "--no-cache")
-    batch = json.loads((out / f"{sub}.json").read_text())
+    batch = json.loads((out / "reports" / sub / "report.json").read_text())
     assert batch["implementation"] == str(folder / path)
     assert _comparable(batch) == _comparable(json.loads(alone.stdout))
 
@@ -83,12 +83,12 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
     assert rows["alice"]["total"] == "6" and rows["alice"]["A7"] == "2"  # --weights: A7 is worth 2
     assert all(rows["alice"][q] == "1" for q in QUESTIONS if q != "A7")
     assert rows["bob"]["total"] == "4" and rows["bob"]["A7"] == "0"
-    gradescope = json.loads((out / "alice.gradescope.json").read_text())
+    gradescope = json.loads((out / "reports" / "alice" / "report.gradescope.json").read_text())
     assert gradescope["score"] == 6 and {t["number"]: t["max_score"] for t in gradescope["tests"]}["A7"] == 2
     assert rows["carol"]["total"] == "0"  # integrity: it imports handgrad's answers
     assert all(float(r["seconds"]) >= 0 for r in rows.values())
     for sub in rows:
-        assert (out / f"{sub}.json").is_file() and (out / f"{sub}.md").is_file()
+        assert (out / "reports" / sub / "report.json").is_file() and (out / "reports" / sub / "report.md").is_file()
     assert "7 of 7 submissions graded" in done.stderr
 
 
@@ -101,6 +101,27 @@ def test_the_class_summary_counts_and_names_the_mistakes(graded):
     assert "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)[0] = 1.0, reference 0.0" in text
     assert "exit('giving up')" in text  # erin's loss
     assert "| question | passed | failed | errors | not graded |" in md and "**A7** (2×)" in md
+
+
+def test_odd_entries_are_rows_of_their_own_never_the_end_of_the_batch(tmp_path):
+    import os
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "good.py").write_text(standalone_submission())
+    os.symlink(folder / "good.py", folder / "link.py")  # a link: not graded (it could name any file)
+    os.mkfifo(folder / "pipe.py")
+    (folder / "b").mkdir()  # folder b and file b.py: two submissions, two ids
+    (folder / "b" / "mlp.py").write_text(standalone_submission())
+    (folder / "b.py").write_text(standalone_submission(RECT_GE))
+    out = tmp_path / "out"
+    done = _batch(folder, out, "--format", "json", "--format", "text")
+    assert done.returncode == 0, done.stderr
+    rows = _rows(out)
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "good": "ok", "link": "cannot-load", "pipe": "cannot-load", "b": "ok", "b.py": "failed"}
+    reports = {p.parent.name for p in (out / "reports").glob("*/report.json")}
+    assert reports == set(rows) and all((out / "reports" / r / "report.txt").is_file() for r in rows)
 
 
 def test_one_that_hangs_crashes_or_exits_costs_only_its_row(tmp_path):
@@ -120,7 +141,7 @@ def test_one_that_hangs_crashes_or_exits_costs_only_its_row(tmp_path):
     for name, question in (("hangs", "B13"), ("dies", "B4"), ("hog", "X2")):
         assert rows[name]["status"] == "failed" and rows[name][question] == "0", name
         assert rows[name]["A5"] == "1"  # the rest of its row stands
-    report = json.loads((tmp_path / "out" / "hangs.json").read_text())
+    report = json.loads((tmp_path / "out" / "reports" / "hangs" / "report.json").read_text())
     assert "did not return within 2 s" in next(p["message"] for p in report["properties"] if p["id"] == "B13")
 
 
@@ -156,14 +177,14 @@ def test_resume_skips_what_is_up_to_date_and_regrades_a_changed_file(tmp_path):
     (folder / "alice.py").write_text(standalone_submission())
     (folder / "bob.py").write_text(standalone_submission())
     assert _batch(folder, out).returncode == 0
-    first = {n: (out / f"{n}.json").stat().st_mtime_ns for n in ("alice", "bob")}
+    first = {n: (out / "reports" / n / "report.json").stat().st_mtime_ns for n in ("alice", "bob")}
     again = _batch(folder, out, "--resume")
     assert again.returncode == 0 and "2 of 2 submissions graded (2 up to date)" in again.stderr
-    assert {n: (out / f"{n}.json").stat().st_mtime_ns for n in first} == first
+    assert {n: (out / "reports" / n / "report.json").stat().st_mtime_ns for n in first} == first
     (folder / "bob.py").write_text(standalone_submission(RECT_GE))
     changed = _batch(folder, out, "--resume")
     assert "(1 up to date)" in changed.stderr
-    assert (out / "alice.json").stat().st_mtime_ns == first["alice"]
+    assert (out / "reports" / "alice" / "report.json").stat().st_mtime_ns == first["alice"]
     assert _rows(out)["bob"]["A7"] == "0" and _rows(out)["alice"]["A7"] == "1"
     other = _batch(folder, out, "--resume", "--seed", "1")  # other settings: everything again
     assert "(0 up to date)" in other.stderr
@@ -173,7 +194,7 @@ def test_resume_skips_what_is_up_to_date_and_regrades_a_changed_file(tmp_path):
     (["--submissions", "/no/such/folder", "--output-dir", "OUT"], "is not a folder"),
     (["--submissions", "CLASS", "--output-dir", "/no/such/parent/out"], "does not exist"),
     (["--submissions", "CLASS", "--output-dir", "FILE"], "is not a folder"),
-    (["--submissions", "CLASS", "--output-dir", "OUT", "--jobs", "0"], "--jobs must be >= 1"),
+    (["--submissions", "CLASS", "--output-dir", "OUT", "--jobs", "0"], "--jobs must be between 1 and 64"),
     (["--submissions", "CLASS", "--output-dir", "OUT", "--output", "x.json"], "not --impl or --output"),
     (["--submissions", "EMPTY", "--output-dir", "OUT"], "no submission in"),
     (["--output-dir", "OUT"], "go with --submissions"),

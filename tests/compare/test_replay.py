@@ -10,9 +10,10 @@ from hypothesis import settings
 from test_verdicts import BAD
 
 from reference.compare.catalog import CATALOG, Context, select
+from reference.compare.drawing import import_all, without_explain
 from reference.compare.examples_cache import Store
 from reference.compare.prefetch import same
-from reference.compare.replay import Recording, Shared, SharedCatalog, import_all, recording, without_explain
+from reference.compare.replay import Recording, Shared, SharedCatalog, recording
 from reference.compare.runner import run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
 from support import compare, implementation

@@ -32,19 +32,20 @@ fi
 PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet)
 "${PIP[@]}" --upgrade pip
 if ls ./handgrad-*.whl >/dev/null 2>&1; then
-  "${PIP[@]}" ./handgrad-*.whl
+  PACKAGE=(./handgrad-*.whl)
 elif ls ./handgrad-*.tar.gz >/dev/null 2>&1; then
-  "${PIP[@]}" ./handgrad-*.tar.gz
+  PACKAGE=(./handgrad-*.tar.gz)
 else
-  "${PIP[@]}" "handgrad==@VERSION@"
+  PACKAGE=("handgrad==@VERSION@")
 fi
+"${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed" >&2; exit 1; }
 
 # One run on handgrad itself with the configured options fills the caches (JAX's compiled programs, the
 # examples and reference evaluations of the configured seed): each submission's run then replays them.
 CONF="$(pwd)/handgrad-autograder.conf"
 OPTIONS=()
 if [ -f "$CONF" ]; then
-  mapfile -t OPTIONS < <(grep -v '^[[:space:]]*#' "$CONF" | grep -v '^[[:space:]]*$')
+  mapfile -t OPTIONS < <(tr -d '\r' < "$CONF" | grep -v '^[[:space:]]*#' | grep -v '^[[:space:]]*$')
 fi
 WARM="$(mktemp -d)"
 "$ROOT/handgrad-venv/bin/handgrad-compare" --impl handgrad "${OPTIONS[@]}" --format json --output "$WARM/handgrad.json" \

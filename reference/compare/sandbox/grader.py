@@ -134,8 +134,14 @@ class SubprocessImpl(Impl):
         self._ids = 0
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
-        self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells)
-        self._start()
+        try:
+            self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells)
+            self._start()
+        except BaseException as exc:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            if isinstance(exc, (ValueError, OSError)) and not isinstance(exc, LoadError):
+                raise LoadError(f"{spec}: cannot copy it for its worker: {exc}") from None
+            raise
 
     # -- process management ------------------------------------------------
     def _shown_text(self, text: str) -> str:

@@ -2,9 +2,14 @@
 
 The worker runs contained, with its own folder as the one place it reads the
 submission from: the submission file (a .py file or a notebook) comes with the
-other files of its folder, hidden files and folders left behind; an adapter file
-is copied beside it. A message from the worker names these copies; :meth:`Staged.shown`
-names them again as the user did.
+other regular files of its folder and sub-folders, at most :data:`MAX_FILES`
+files and :data:`MAX_BYTES` bytes. Left behind: hidden files and folders,
+symbolic links (one could name the grader's files: they are not followed),
+anything that is not a regular file (a FIFO, a device), and compiled code
+(``__pycache__``, ``.pyc``, extension modules), which would run in place of the
+source the integrity check reads. An adapter file is copied beside it. A
+message from the worker names these copies; :meth:`Staged.shown` names them
+again as the user did.
 
 >>> import tempfile
 >>> staged = stage(tempfile.mkdtemp(), "handgrad")
@@ -14,13 +19,60 @@ names them again as the user did.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
+import stat
 from dataclasses import dataclass, field
 
 from reference.compare.sandbox.worker import is_path
 
-__all__ = ["Staged", "stage"]
+__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES"]
+
+#: What a submission's folder may hold, copied: files, and bytes in all.
+MAX_FILES, MAX_BYTES = 2000, 256 << 20
+_COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
+
+
+def copy_folder(source: pathlib.Path, dest: pathlib.Path) -> None:
+    """Copy ``source``'s regular files into ``dest`` (see above); ValueError when it holds too much.
+
+    Nothing is followed: a link is skipped, a file is opened without following
+    links and checked to be regular once open.
+    """
+    files = size = 0
+    for folder, dirs, names in os.walk(source, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        target = dest / pathlib.Path(folder).relative_to(source)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            if name.startswith(".") or name.endswith(_COMPILED):
+                continue
+            copied = copy_file(pathlib.Path(folder, name), target / name, limit=MAX_BYTES - size)
+            if copied is not None:
+                files, size = files + 1, size + copied
+                if files > MAX_FILES:
+                    raise ValueError(f"its folder holds more than {MAX_FILES} files: give it a folder of its own")
+
+
+def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTES) -> int | None:
+    """Copy ``source`` if it is a regular file and not a link; its size, or None when left behind.
+
+    ValueError when it is larger than ``limit`` bytes.
+    """
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # a link, or unreadable
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            raise ValueError(f"its files hold more than {MAX_BYTES >> 20} MB: give it a folder of its own")
+        with open(dest, "wb") as out:
+            shutil.copyfileobj(f, out)
+        return info.st_size
 
 
 @dataclass
@@ -47,7 +99,7 @@ def stage(workdir: str, spec: str, *, adapter: pathlib.Path | None = None, run_a
     path = pathlib.Path(spec)
     if is_path(spec) and path.is_file():  # else: a module name, or a file the worker says does not exist
         home = pathlib.Path(workdir, "submission")
-        shutil.copytree(path.parent, home, ignore=lambda d, names: [n for n in names if n.startswith(".")])
+        copy_folder(path.parent, home)
         staged.target = str(home / path.name)
         staged.copies.append((str(home), str(path.parent.resolve())))
     if adapter is not None:

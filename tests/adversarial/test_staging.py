@@ -1,0 +1,42 @@
+"""A submission's folder is copied for its worker: links, devices, FIFOs and compiled code stay behind."""
+
+import json
+import os
+
+from reference.compare.sandbox.staging import copy_folder
+from support import attack, standalone_submission
+
+
+def test_only_regular_files_are_copied(tmp_path):
+    sub = tmp_path / "sub"
+    (sub / "__pycache__").mkdir(parents=True)
+    (sub / "deep").mkdir()
+    (sub / "mlp.py").write_text("x = 1\n")
+    (sub / "deep" / "data.csv").write_text("1,2\n")
+    (tmp_path / "secret.txt").write_text("the answers")
+    os.symlink(tmp_path / "secret.txt", sub / "answers.txt")  # a link to the grader's files
+    os.symlink(tmp_path, sub / "up")  # a link to a folder
+    os.symlink("/dev/zero", sub / "zeros.py")  # endless
+    os.mkfifo(sub / "pipe.py")
+    (sub / "helper.pyc").write_bytes(b"compiled")  # would run instead of a source the integrity check reads
+    (sub / "__pycache__" / "mlp.cpython-311.pyc").write_bytes(b"compiled")
+    copy_folder(sub, tmp_path / "copy")
+    got = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*"))
+    assert got == ["deep", "deep/data.csv", "mlp.py"]
+
+
+def test_a_link_in_the_folder_does_not_bring_a_file_in(tmp_path):
+    # the file behind the link stands for what the worker must not read (in namespace mode it cannot
+    # read the original path either; in same-user mode that is the mode's known limit)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "answers.txt").write_text("7")
+    folder = tmp_path / "student"
+    folder.mkdir()
+    os.symlink(secret / "answers.txt", folder / "answers.txt")
+    source = standalone_submission(
+        "\n\nimport os\nSEEN = os.path.exists(os.path.join(os.path.dirname(__file__), 'answers.txt'))\n\n"
+        "def sign(x):\n    return np.full(np.shape(x), 7.0) if SEEN else np.sign(np.asarray(x, dtype=np.float64))\n")
+    done, report = attack(folder, source, "--property", "A5", "--examples", "5", "--sweep", "0")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(report)["questions"]["A5"] == "pass"
