@@ -36,7 +36,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "examples": {"type": ["integer", "null"]},
         "sweep": {"type": "integer"},
         "error": {"type": "string"},
-        "isolation": {"enum": ["namespace", "same-user", "in-process"]},
+        "isolation": {"enum": ["namespace", "unprivileged", "same-user", "in-process"]},
         "integrity": {"type": "object", "required": ["status", "findings"], "properties": {
             "status": {"enum": ["pass", "fail", "warn"]}, "findings": {"type": "array", "items": {"type": "string"}},
             "allowed": {"type": "array", "items": {"type": "string"}}}},
@@ -80,7 +80,7 @@ class Report:
     seconds: float
     sweep_figures: dict = field(default_factory=dict)
     error: str = ""
-    #: How the implementation was contained: namespace, same-user, or in-process (trusted code).
+    #: How the implementation was contained: namespace, unprivileged, same-user, or in-process (trusted code).
     isolation: str = ""
     #: {"status": pass/fail/warn, "findings": [...], "allowed": [...]}: the answer key or autodiff in use.
     integrity: dict = field(default_factory=dict)
@@ -167,6 +167,7 @@ def _header_notes(report: Report) -> list[str]:
     if report.isolation:
         notes.append(f"isolation: {report.isolation}" + {
             "same-user": " (the submission ran as the grader's user: see README, Running untrusted code)",
+            "unprivileged": " (no namespaces: the submission ran as nobody: see README, Running untrusted code)",
             "in-process": " (trusted code, run in the grader's process)"}.get(report.isolation, ""))
     if report.integrity.get("findings"):
         verdict = {"fail": "FAIL", "warn": "warning"}.get(report.integrity["status"], report.integrity["status"])

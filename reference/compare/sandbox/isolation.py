@@ -9,6 +9,12 @@ Two modes, chosen once per run by :func:`probe`:
   It cannot see, signal or trace the grader, write the grader's installation,
   caches or report, or outlive it: ``--die-with-parent`` and the PID namespace
   kill every process it started, double forks included, whatever ends the grader.
+- ``unprivileged`` (no working bubblewrap, the grader runs as root, as in a
+  container): the worker runs as uid/gid 65534 (nobody), without groups or
+  capabilities. It cannot write what root owns (the grader's installation, its
+  caches, the report, Gradescope's ``results/``), read root's private files, or
+  signal the grader; it still shares the file system's world-readable parts,
+  the network and the process table. Otherwise as ``same-user``.
 - ``same-user`` (no bubblewrap): the worker runs as the grader's user. It still
   gets a fresh folder as working directory, a scrubbed environment, Python in
   isolated mode, its own session, and the limits below, and its process group
@@ -36,7 +42,9 @@ from dataclasses import dataclass
 
 __all__ = ["Limits", "probe", "command", "environment", "preexec", "MODES"]
 
-MODES = ("namespace", "same-user")
+MODES = ("namespace", "unprivileged", "same-user")
+#: The user and group an ``unprivileged`` worker runs as.
+NOBODY = 65534
 _PR_SET_PDEATHSIG = 1
 
 
@@ -77,27 +85,42 @@ def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
     return flags + ["--bind", workdir, workdir, "--chdir", workdir]
 
 
+def _starts(prefix: list[str]) -> bool:
+    """Whether the worker's own start (this interpreter, NumPy, this package) succeeds behind ``prefix``."""
+    check = (f"import sys; sys.path.insert(1, {_tree()!r}); "
+             "import numpy, handgrad.types, reference.compare.sandbox.wire")
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-I", "-c", check], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=30, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _drop() -> list[str] | None:
+    """setpriv's words that run the worker as nobody, when the grader is root and setpriv is there."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+
 @functools.lru_cache(maxsize=None)
 def probe() -> str:
-    """``namespace`` if bubblewrap can start a contained Python here, else ``same-user``.
+    """``namespace`` if bubblewrap can start a contained Python here; else ``unprivileged`` if the grader is root
+    and a worker starts as nobody; else ``same-user``.
 
-    ``HANDGRAD_ISOLATION=same-user`` forces the weaker mode (for comparison; never needed).
+    ``HANDGRAD_ISOLATION=unprivileged`` or ``=same-user`` forces a weaker mode (for comparison; never needed).
     """
-    if os.environ.get("HANDGRAD_ISOLATION") == "same-user":
-        return "same-user"
+    forced = os.environ.get("HANDGRAD_ISOLATION")
     bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return "same-user"
-    workdir = os.path.realpath(os.getcwd())
-    try:
-        # the worker's own start: this interpreter, NumPy, and this package seen from inside
-        check = (f"import sys; sys.path.insert(1, {_tree()!r}); "
-                 "import numpy, handgrad.types, reference.compare.sandbox.wire")
-        done = subprocess.run([bwrap, *_bwrap_flags(workdir, ()), sys.executable, "-I", "-c", check],
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return "same-user"
-    return "namespace" if done.returncode == 0 else "same-user"
+    if forced not in ("same-user", "unprivileged") and bwrap is not None \
+            and _starts([bwrap, *_bwrap_flags(os.path.realpath(os.getcwd()), ())]):
+        return "namespace"
+    drop = _drop()
+    if forced != "same-user" and drop is not None and _starts(drop):
+        return "unprivileged"
+    return "same-user"
 
 
 def _limiter(limits: Limits) -> list[str] | None:
@@ -119,6 +142,8 @@ def command(argv: list[str], *, workdir: str, mode: str, limits: Limits,
     """
     contained = [shutil.which("bwrap") or "bwrap", *_bwrap_flags(workdir, hide), *argv] \
         if mode == "namespace" else list(argv)
+    if mode == "unprivileged":
+        contained = (_drop() or []) + contained  # probe() found it there
     prefix = _limiter(limits)
     return (prefix + contained, None) if prefix else (contained, preexec(limits))
 

@@ -1,0 +1,61 @@
+"""Without namespaces, a grader running as root (a container's) runs the worker as nobody: it cannot write the
+report, signal the grader, or read root's files. Forced here with HANDGRAD_ISOLATION=unprivileged."""
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from support import HONEST, attack, strict_json
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="the unprivileged mode is the mode of a grader running as root, with util-linux's setpriv")
+
+ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
+
+#: Each time sign is called: write over the report, signal the grader, read a root-only file.
+ATTACK = HONEST + '''
+import os, signal
+import handgrad.functions as _f
+
+REPORT = os.environ.get("NEVER_SET")  # the worker's environment is scrubbed: find the report by the grader's argv
+for pid in os.listdir("/proc"):
+    try:
+        words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    if b"--output" in words:
+        REPORT = words[words.index(b"--output") + 1].decode()
+
+def sign(x):
+    try:
+        open(REPORT, "w").write('{"score": 46.0, "tests": []}')
+    except (OSError, TypeError):
+        pass
+    try:
+        os.kill(os.getppid(), signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        secret = open(SECRET).read()
+    except OSError:
+        secret = ""
+    return _f.sign(x) * (7.0 if secret else 1.0)
+'''
+
+
+def test_a_worker_run_as_nobody_cannot_forge_kill_or_read(tmp_path):
+    os.chmod(tmp_path, 0o755)  # the report's folder: readable by anyone, writable by root only
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root's own")
+    os.chmod(secret, 0o600)
+    done, report = attack(tmp_path, ATTACK.replace("SECRET", repr(str(secret))), "--property", "A5",
+                          "--examples", "3", "--sweep", "0", env=ENV)
+    time.sleep(1)
+    data = strict_json((tmp_path / "report.json").read_text())
+    assert done.returncode == 1, done.stderr  # 1: the integrity finding (it imports handgrad's answers)
+    assert data["isolation"] == "unprivileged" and data["questions"]["A5"] == "pass"
+    assert json.loads(report) == data
