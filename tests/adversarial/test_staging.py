@@ -2,9 +2,14 @@
 
 import json
 import os
+import pathlib
+import shutil
+import tempfile
+
+import pytest
 
 from reference.compare.sandbox.staging import copy_folder
-from support import attack, standalone_submission
+from support import attack, isolation_mode, standalone_submission
 
 
 def test_only_regular_files_are_copied(tmp_path):
@@ -40,3 +45,24 @@ def test_a_link_in_the_folder_does_not_bring_a_file_in(tmp_path):
     done, report = attack(folder, source, "--property", "A5", "--examples", "5", "--sweep", "0")
     assert done.returncode == 0, done.stderr
     assert json.loads(report)["questions"]["A5"] == "pass"
+
+
+@pytest.mark.skipif(isolation_mode() != "namespace", reason="needs bubblewrap: in same-user mode a submission "
+                                                             "reads what the grader's user reads")
+def test_other_workers_folders_are_hidden_when_the_temporary_folder_is_not_tmp(tmp_path):
+    # $TMPDIR outside /tmp: the workers' folders (another student's copy, in a batch) are side by side there
+    temp = pathlib.Path(tempfile.mkdtemp(prefix="handgrad-test-", dir="/var/tmp"))
+    try:
+        neighbour = temp / "handgrad-worker-other" / "submission"
+        neighbour.mkdir(parents=True)
+        (neighbour / "theirs.py").write_text("# another student's work\n")
+        source = standalone_submission(
+            f"\n\nimport os\nSEEN = os.path.exists({str(neighbour / 'theirs.py')!r})\n\n"
+            "def sign(x):\n"
+            "    return np.full(np.shape(x), 7.0) if SEEN else np.sign(np.asarray(x, dtype=np.float64))\n")
+        done, report = attack(tmp_path, source, "--property", "A5", "--examples", "5", "--sweep", "0",
+                              env=dict(os.environ, TMPDIR=str(temp)))
+        assert done.returncode == 0, done.stderr
+        assert json.loads(report)["questions"]["A5"] == "pass"
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

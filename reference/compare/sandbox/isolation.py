@@ -38,6 +38,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 __all__ = ["Limits", "probe", "command", "environment", "preexec", "MODES"]
@@ -65,12 +66,25 @@ def _tree() -> str:
     return os.path.dirname(os.path.dirname(os.path.realpath(reference.__file__)))
 
 
+def _needed() -> set[str]:
+    """The folders the worker needs to run: the interpreter's and this package's."""
+    places = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), _tree()}
+    return {os.path.realpath(p) for p in places}
+
+
 def _needed_under_tmp() -> list[str]:
     """Folders under /tmp the worker needs to run (an interpreter or this package installed there, as in a
     CI clone): seen again, read-only, through the worker's private /tmp."""
-    places = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), _tree()}
-    real = {os.path.realpath(p) for p in places}
-    return sorted(p for p in real if p == "/tmp" or p.startswith("/tmp/"))
+    return sorted(p for p in _needed() if p == "/tmp" or p.startswith("/tmp/"))
+
+
+def _private_temp() -> list[str]:
+    """A tmpfs over the temporary folder when it is not /tmp (``$TMPDIR``): other workers' folders live there."""
+    temp = os.path.realpath(tempfile.gettempdir())
+    if temp in ("/", "/tmp") or temp.startswith("/tmp/") or not os.path.isdir(temp) \
+            or any(p == temp or p.startswith(temp + os.sep) for p in _needed()):
+        return []
+    return ["--tmpfs", temp]
 
 
 def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
@@ -79,6 +93,7 @@ def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
              "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in _needed_under_tmp():
         flags += ["--ro-bind", path, path]
+    flags += _private_temp()
     for path in hide:  # folders the worker must not read (other submissions, the report's folder)
         if os.path.isdir(path) and not workdir.startswith(os.path.abspath(path) + os.sep):
             flags += ["--tmpfs", os.path.abspath(path)]
