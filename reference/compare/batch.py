@@ -189,14 +189,14 @@ def _resumed(subs: list[Submission], out: pathlib.Path, prints: dict[str, str], 
     return rows
 
 
-def _progress(total: int):
-    """A progress bar with an ETA on standard error when it is a terminal (tqdm), else None."""
-    if not (total and sys.stderr.isatty()):
+def _progress(total: int, enabled: bool | None):
+    """A progress bar with an ETA on standard error (tqdm) when asked (``--progress``) or interactive, else None."""
+    from reference.compare.progress import interactive
+
+    if not total or not (interactive() if enabled is None else enabled):
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
+    from tqdm import tqdm
+
     return tqdm(total=total, unit="submission", file=sys.stderr, dynamic_ncols=True)
 
 
@@ -232,7 +232,7 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
                     log=str(out / ".batch" / "grader"))
         pool.start(len(subs))  # the grading processes load while the examples are drawn
         _prepare(settings, props, store)
-        bar = _progress(len(subs))
+        bar = _progress(len(subs), getattr(args, "progress", None))
 
         def done(row: dict) -> None:
             rows.append(row)

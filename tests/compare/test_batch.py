@@ -176,7 +176,8 @@ def test_resume_skips_what_is_up_to_date_and_regrades_a_changed_file(tmp_path):
     folder.mkdir()
     (folder / "alice.py").write_text(standalone_submission())
     (folder / "bob.py").write_text(standalone_submission())
-    assert _batch(folder, out).returncode == 0
+    done = _batch(folder, out, "--progress")
+    assert done.returncode == 0 and "2/2" in done.stderr  # the bar over the class, asked for
     first = {n: (out / "reports" / n / "report.json").stat().st_mtime_ns for n in ("alice", "bob")}
     again = _batch(folder, out, "--resume")
     assert again.returncode == 0 and "2 of 2 submissions graded (2 up to date)" in again.stderr
