@@ -4,9 +4,11 @@
 
 A submission is an entry of DIR: a ``.py`` file, a ``.ipynb`` notebook, or a
 folder holding one (with its own helper modules); its id is its name without
-``.py``/``.ipynb``. Each gets its reports ``OUT/<id>.<ext>`` (``--format``,
-repeatable, default json), a row in ``OUT/grades.csv`` and its place in the
-class summary (``OUT/summary.txt``, ``OUT/summary.md``): :mod:`reference.compare.summary`.
+``.py``/``.ipynb`` (its whole name when two entries share a stem). Each gets its
+reports ``OUT/reports/<id>/report.<ext>`` (``--format``, repeatable, default
+json), a row in ``OUT/grades.csv`` and its place in the class summary
+(``OUT/summary.txt``, ``OUT/summary.md``): :mod:`reference.compare.summary`. An
+entry that is a link, a FIFO or unreadable is a ``cannot-load`` row.
 
 Each submission is checked by :func:`reference.compare.grade.grade`, as
 ``--impl`` would check it alone, with the examples drawn once for the class and
@@ -16,8 +18,8 @@ number of jobs. ``--jobs`` grading processes (default: the cores) take the
 submissions in turn (:mod:`reference.compare.batch_pool`); each submission runs
 in its own contained worker, which sees neither DIR, OUT nor the other
 submissions. ``--resume`` skips a submission whose reports are there for the
-same tool, code, settings and file contents (a fingerprint beside them, in
-``OUT/.batch/``).
+same tool, code, settings, points and file contents (a fingerprint beside them,
+``graded.json``). The grading processes' logs go to ``OUT/.batch/``.
 
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
