@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import collections
 import html
-import json
 import re
 
+from reference.compare.counterexample_text import counterexample_lines
 from reference.compare.heatmap import heatmap_svg, legend_svg
 from reference.compare.runner import finite_json
 from reference.compare.sandbox.interface import escape
@@ -171,19 +171,7 @@ def _table(report) -> str:
 def _counterexample(ce) -> str:
     if not ce:
         return ""
-    ce = finite_json(ce)
-    lines = []
-    if ce.get("kind") == "network":
-        lam = ", ".join(f"{k}={v}" for k, v in ce.get("lambdas", {}).items())
-        lines.append(f"n={ce.get('n')} d={ce.get('d')} dh={ce.get('dh')} m={ce.get('m')}; λ: {lam}")
-        if "steps" in ce:
-            lines.append(f"learning_rate={ce.get('learning_rate')}, steps={ce['steps']}")
-        lines += [f"{k} = {json.dumps(ce[k])[:2000]}" for k in ("X", "y", "W1", "b1", "W2", "b2") if k in ce]
-        lines += [f"rebuild: {ce['origin']}"] if ce.get("origin") else []
-    elif ce.get("kind") == "elementwise":
-        lines.append(f"x = {json.dumps(ce.get('x'))[:2000]}")
-    else:
-        lines.append(json.dumps(ce)[:2000])
+    lines = counterexample_lines(ce, "")
     return "<div><h3>smallest counterexample</h3><pre>" + html.escape("\n".join(lines)) + "</pre></div>"
 
 

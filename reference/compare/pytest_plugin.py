@@ -17,7 +17,6 @@ Options: ``--handgrad-property ID`` (ids, questions or parts; repeatable),
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pathlib
 import warnings
@@ -177,19 +176,9 @@ def explain(result, printed: str = "") -> str:
     lines = [f"{result.id} ({result.question}: {result.title}) {result.status.upper()}", f"  {result.message}"]
     ce = result.counterexample
     if ce:
-        from reference.compare.runner import finite_json
+        from reference.compare.counterexample_text import counterexample_lines
 
-        ce = finite_json(ce)
-        lines.append("  smallest counterexample:")
-        if ce.get("kind") == "network":
-            lam = ", ".join(f"{k}={v}" for k, v in ce.get("lambdas", {}).items())
-            lines.append(f"    n={ce.get('n')} d={ce.get('d')} dh={ce.get('dh')} m={ce.get('m')}; λ: {lam}")
-            lines += [f"    {k} = {json.dumps(ce[k])[:2000]}" for k in ("X", "y", "W1", "b1", "W2", "b2") if k in ce]
-            lines += [f"    rebuild: {ce['origin']}"] if ce.get("origin") else []
-        elif ce.get("kind") == "elementwise":
-            lines.append(f"    x = {json.dumps(ce.get('x'))}")
-        else:
-            lines.append(f"    {json.dumps(ce)[:2000]}")
+        lines += ["  smallest counterexample:", *counterexample_lines(ce, "    ")]
     if printed and printed not in result.message:
         lines.append(f"  its output: {printed}")
     if result.replay:

@@ -13,6 +13,7 @@ from typing import Any
 
 from reference.compare.catalog import QUESTIONS
 from reference.compare.catalog.chain import SAME_CLAIM
+from reference.compare.counterexample_text import counterexample_lines
 from reference.compare.runner import STATUSES, PropertyResult, finite_json
 from reference.compare.sandbox.interface import escape
 from reference.compare.scoring import Weights, question_scores
@@ -130,26 +131,6 @@ def _g(x: float) -> str:
     return "-" if x is None else ("inf" if isinstance(x, float) and math.isinf(x) else f"{x:.2g}")
 
 
-def _counterexample_lines(ce: dict | None, indent: str = "    ") -> list[str]:
-    if not ce:
-        return []
-    ce = finite_json(ce)
-    if ce.get("kind") == "network":
-        lines = [f"{indent}shapes: n={ce['n']} d={ce['d']} dh={ce['dh']} m={ce['m']}; "
-                 f"λ: " + ", ".join(f"{k}={v:g}" for k, v in ce["lambdas"].items())
-                 + (f"; learning_rate={ce['learning_rate']:g}, steps={ce['steps']}" if "steps" in ce else "")]
-        if ce.get("python"):  # large arrays: the lines that rebuild them
-            return lines + [f"{indent}{line}" for line in ce["python"].splitlines()]
-        for k in ("X", "y", "W1", "b1", "W2", "b2"):
-            lines.append(f"{indent}{k} = {json.dumps(ce[k])}")
-        if ce.get("origin"):
-            lines.append(f"{indent}rebuild: {ce['origin']}")
-        return lines
-    if ce.get("kind") == "elementwise":
-        return [f"{indent}x = {json.dumps(ce['x'])}"]
-    return [f"{indent}{json.dumps(ce)[:2000]}"]
-
-
 def _summary_line(report: Report) -> str:
     c = report.counts
     text = f"{c['pass']} passed, {c['fail']} failed, {c['error']} errors"
@@ -208,7 +189,7 @@ def _cause_lines(report: Report) -> list[str]:
             lines.append(f"  {r.id} {r.status.upper()}: {_one_line(r.message)}")
         shown = next((r for r in props if r.counterexample), None)
         if shown:
-            lines += ["  counterexample:", *_counterexample_lines(shown.counterexample)]
+            lines += ["  counterexample:", *counterexample_lines(shown.counterexample)]
             if shown.replay:
                 lines.append(f"  replay: {shown.replay}")
     return lines
@@ -265,7 +246,7 @@ def to_markdown(report: Report) -> str:
         lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
         if r.counterexample:
             lines += ["<details><summary>smallest counterexample</summary>", "", "```",
-                      *[s.strip() for s in _counterexample_lines(r.counterexample, "")], "```", "", "</details>"]
+                      *[s.strip() for s in counterexample_lines(r.counterexample, "")], "```", "", "</details>"]
         if r.replay:
             lines += ["", f"Replay: `{r.replay}`"]
     return "\n".join(lines) + "\n"
@@ -281,7 +262,7 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
         lines = [f"{r.id}: {r.status}" + (f" — {_one_line(r.message)}" if r.status != "pass" else "") for r in props]
         first = next((r for r in props if r.status in ("fail", "error") and r.counterexample), None)
         if first:
-            lines += ["counterexample:", *_counterexample_lines(first.counterexample, "  ")]
+            lines += ["counterexample:", *counterexample_lines(first.counterexample, "  ")]
             if first.replay:
                 lines.append(f"replay: {first.replay}")
         tests.append({"name": f"{q}: {props[0].title}" if len(props) == 1 else q, "number": q,
