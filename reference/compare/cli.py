@@ -208,9 +208,14 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _a_class(args: argparse.Namespace) -> bool:
+    """Whether the command grades a folder of submissions (an option of batch grading is given)."""
+    return bool(args.submissions or args.output_dir or args.resume or args.jobs is not None)
+
+
 def _many(args: argparse.Namespace) -> bool:
     """Whether the command grades a class or writes an autograder (their reports go to folders, not --output)."""
-    return bool(args.autograder or args.submissions or args.output_dir or args.resume or args.jobs is not None)
+    return bool(args.autograder) or _a_class(args)
 
 
 def _weights(path: str | None):
@@ -258,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
         for p in CATALOG:
             print(f"{p.id:<14} {p.question:<4} {p.title}")
         return 0
-    if args.autograder and (args.submissions or args.output_dir or args.resume or args.jobs is not None):
+    if args.autograder and _a_class(args):
         print("handgrad-compare: --autograder writes an autograder; --submissions grades a folder: one or the other",
               file=sys.stderr)
         return 2
