@@ -54,6 +54,24 @@ def attack(folder: pathlib.Path, source: str, *args, fmt: str = "json", env=None
     return done, out.read_text() if out.exists() else ""
 
 
+#: Attack code: ``report_path()``, the report's path read from the grader's command line in /proc (the
+#: worker's environment is scrubbed, but a process of the grader's user can read its argv), or None.
+REPORT_PATH = """
+import os
+
+
+def report_path():
+    for pid in os.listdir("/proc"):
+        try:
+            words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+        except OSError:
+            continue
+        if b"--output" in words:
+            return words[words.index(b"--output") + 1].decode()
+    return None
+"""
+
+
 #: A correct submission to build attacks on: handgrad's answers under other names (integrity aside).
 HONEST = "from handgrad.functions import *\nfrom handgrad.network import *\nfrom handgrad.types import *\n"
 

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from support import HONEST, attack, isolation_mode, strict_json
+from support import HONEST, REPORT_PATH, attack, isolation_mode, strict_json
 
 pytestmark = pytest.mark.skipif(
     isolation_mode() != "namespace",
@@ -13,8 +13,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_a_grandchild_cannot_rewrite_the_report_after_the_grader_exits(tmp_path):
-    source = HONEST + '''
-import os, time
+    source = HONEST + REPORT_PATH + '''
+import time
 
 if os.fork() == 0:
     os.setsid()
@@ -22,17 +22,12 @@ if os.fork() == 0:
         fake = '{"score": 46.0, "tests": []}'
         for _ in range(200):
             time.sleep(0.05)
-            for pid in os.listdir("/proc"):
+            path = report_path()
+            if path:
                 try:
-                    words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+                    open(path, "w").write(fake)
                 except OSError:
-                    continue
-                if b"--output" in words:
-                    path = words[words.index(b"--output") + 1].decode()
-                    try:
-                        open(path, "w").write(fake)
-                    except OSError:
-                        pass
+                    pass
         os._exit(0)
     os._exit(0)
 '''

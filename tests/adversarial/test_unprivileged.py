@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import HONEST, attack, strict_json
+from support import HONEST, REPORT_PATH, attack, strict_json
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
@@ -17,18 +17,11 @@ pytestmark = pytest.mark.skipif(
 ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
 
 #: Each time sign is called: write over the report, signal the grader, read a root-only file.
-ATTACK = HONEST + '''
-import os, signal
+ATTACK = HONEST + REPORT_PATH + '''
+import signal
 import handgrad.functions as _f
 
-REPORT = os.environ.get("NEVER_SET")  # the worker's environment is scrubbed: find the report by the grader's argv
-for pid in os.listdir("/proc"):
-    try:
-        words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
-    except OSError:
-        continue
-    if b"--output" in words:
-        REPORT = words[words.index(b"--output") + 1].decode()
+REPORT = report_path()
 
 def sign(x):
     try:
