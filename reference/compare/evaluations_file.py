@@ -73,7 +73,7 @@ def from_bytes(data: bytes) -> list:
     (hlen,) = struct.unpack_from("<Q", data, 0)
     header = json.loads(data[8:8 + hlen])
     try:
-        numbers = np.frombuffer(bytearray(zlib.decompress(data[8 + hlen:])), np.float64)
+        numbers = np.frombuffer(zlib.decompress(data[8 + hlen:]), np.float64)  # read-only: shared answers
     except zlib.error:
         raise ValueError("the numbers do not decompress") from None
     out, at = [], 0

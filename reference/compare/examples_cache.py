@@ -1,7 +1,7 @@
 """The examples of a seed, drawn once and kept on disk: a second run replays them.
 
 A run records what each passing property drew (:mod:`reference.compare.replay`):
-its examples, the calls its check made, the reference's evaluation of each; the
+its examples, the calls its check made, the reference's answers for each; the
 next run with the same code and settings replays them instead of drawing and
 evaluating again, with the same verdicts. They are kept under the user's cache folder, never the working folder
 (:func:`reference.compare.cache.examples_dir`: ``~/.cache/handgrad/examples``,
@@ -12,7 +12,7 @@ Sub-folders unused for 30 days are removed.
 
 Per property, ``<id>.<examples>.<seed>.rec`` holds the examples and calls as
 frames of plain data (:mod:`reference.compare.sandbox.wire`) and ``.evals`` the
-evaluations' arrays, raw; both are read back without unpickling anything, and a
+reference's answers (evaluations and part A's arrays), raw; both are read back without unpickling anything, and a
 file that does not read is ignored and replaced: about 17 MB for a default run.
 The folder holds the reference's answers on those examples: a run hides it from
 the submission's process (``Settings.hide``).
@@ -182,7 +182,9 @@ class Store:
             out = from_bytes((self.folder / (name + ".evals")).read_bytes())
         except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
             return [None] * count
-        return out if len(out) == count else [None] * count
+        if len(out) != count:
+            return [None] * count
+        return [e if isinstance(e, dict) else None for e in out]  # {reference_memo.key: answer} per example
 
     def save_record(self, name: str, rec) -> None:
         chunks = [{"kinks": list(rec.kinks), "examples": rec.examples[i:i + CHUNK],

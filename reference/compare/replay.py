@@ -59,9 +59,10 @@ ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
 
 @dataclass
 class Recording:
-    """What a property's run drew, in order: each example, the reference's evaluation (or None), the calls made."""
+    """What a property's run drew, in order: each example, the reference's answers (or None), the calls made."""
 
     examples: list = field(default_factory=list)
+    #: per example, what its check asked of the reference ({reference_memo.key: answer}), or None: not kept
     evaluations: list = field(default_factory=list)
     #: per example, the calls its check made to the implementation: (name, args, kwargs)
     calls: list = field(default_factory=list)
@@ -86,7 +87,7 @@ def recording(prop: Property, sink: Recording) -> Property:
             raise
         finally:
             ctx.impl = real
-            sink.evaluations[-1] = ctx.recalled("reference", example)
+            sink.evaluations[-1] = dict(ctx.answers)
     return dataclasses.replace(prop, check=check)
 
 
@@ -125,7 +126,7 @@ class Replayer:
             ctx.example_ratio = 0.0
             ctx.forget()
             if preload and evaluation is not None:
-                ctx.remember("reference", example, evaluation)
+                ctx.answers.update(evaluation)
             real = ctx.impl
             if served and served[i]:
                 ctx.impl = Serving(real, served[i])
@@ -142,8 +143,8 @@ class Replayer:
                 return None
             finally:
                 ctx.impl = real
-                if preload and evaluation is None:  # evaluated here: kept for the next implementation
-                    rec.evaluations[i] = ctx.recalled("reference", example)
+                if preload and evaluation is None:  # asked here: kept for the next implementation
+                    rec.evaluations[i] = dict(ctx.answers)
         if result.status == "pass" and inherited is not None:
             _inherited(result, prop, ctx, inherited, shrink)
         result.seconds = time.perf_counter() - start

@@ -103,6 +103,25 @@ def test_inherited_failures_are_replayed_and_shrunk_as_a_run_shrinks_them(shared
     assert _strip(replayed) == _strip(live)
 
 
+def test_a_replay_asks_the_reference_nothing_its_record_does_not_answer(shared, monkeypatch):
+    # every answer a passing example's check needs (its evaluation, part A's values, B6's steps) is in the
+    # record: a correct implementation replayed asks JAX nothing, even with the process's memo empty
+    import reference.functions
+    from reference.compare import reference_memo
+    from reference.compare.catalog import context
+
+    asked = []
+    monkeypatch.setattr(context, "evaluate_many", lambda *a, **k: asked.append("evaluate_many"))
+    for name in reference.functions.__all__:
+        monkeypatch.setattr(reference.functions, name, lambda *a, name=name, **k: asked.append(name))
+    monkeypatch.setattr(reference_memo, "MEMO", reference_memo.Memo(10))
+    catalog = SharedCatalog(shared, learn=False)
+    with InProcessImpl("handgrad") as impl:
+        results, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    assert {r.status for r in results} == {"pass"} and catalog.replayed == len(CATALOG)
+    assert asked == []
+
+
 def test_a_replay_in_a_contained_process_gives_the_results_of_a_run(shared):
     # calls fetched ahead in one round trip; crashes and exits are errors at the same example
     live, replayed = _both(str(implementation("crashes_in_call")), shared, contained=True)

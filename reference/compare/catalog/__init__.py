@@ -3,7 +3,7 @@
 The pytest suite and ``handgrad-compare`` only run it (:mod:`reference.compare.runner`).
 A property is a question id (A1…A9, B1…B18, or X1…X5 for checks beyond the
 seeds), a one-line title, a Hypothesis strategy and a check that calls the
-implementation under test through a :class:`~reference.compare.catalog.check.Context`
+implementation under test through a :class:`~reference.compare.catalog.context.Context`
 and compares it with the reference. A check raises
 :class:`~reference.compare.catalog.check.PropertyFailure` naming the array, the
 worst entry, both values, and the quantity before it in the chain. A network

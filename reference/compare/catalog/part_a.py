@@ -1,5 +1,8 @@
 """Part A: the elementwise functions and their derivatives (A1–A9), against jax.numpy and jax.grad.
 
+``ctx.reference(name, x)`` is ``reference.functions.<name>(x)``, the twin of
+``ctx.call(name, x)``, asked of JAX once per content (:mod:`reference.compare.reference_memo`).
+
 Tolerances (:mod:`reference.compare.tolerance`): ``SAFETY·k·u·scale`` with
 ``k = 16`` (XLA's float64 tanh differs from NumPy's by up to 7 units in the
 last place, measured) and a scale per function: |value| for tanh and 2x,
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-import reference.functions as ref_fn
 from reference.compare.catalog.check import Context, compare, compare_exact, expect_array
 from reference.compare.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
@@ -38,9 +40,9 @@ def a1_identity(ctx: Context, x):
 
 
 def a1_values(ctx: Context, x):
-    want = ref_fn.sigmoid(x)
+    want = ctx.reference("sigmoid", x)
     compare(ctx, "sigmoid(x)", ctx.call("sigmoid", x), want, relative(want, floor_scale=_PROBABILITY))
-    want = ref_fn.tanh(x)
+    want = ctx.reference("tanh", x)
     compare(ctx, "tanh(x)", ctx.call("tanh", x), want, relative(want))
 
 
@@ -61,23 +63,23 @@ def a2_identity(ctx: Context, x):
 
 def a2_values(ctx: Context, x):
     # ln(1 + exp(x)) is exact to u absolutely where softplus is tiny; overflow is what fails
-    want = ref_fn.softplus(x)
+    want = ctx.reference("softplus", x)
     compare(ctx, "softplus(x)", ctx.call("softplus", x), want, relative(want, floor_scale=1.0))
 
 
 def a3(ctx: Context, x):
     allowed = SAFETY * K_TRANSCENDENTAL * U64 * _PROBABILITY + FLOOR  # as for sigmoid: absolute
     got = ctx.call("d_sigmoid", x)
-    compare(ctx, "d_sigmoid(x) vs jax.grad(sigmoid)", got, ref_fn.d_sigmoid(x), allowed)
+    compare(ctx, "d_sigmoid(x) vs jax.grad(sigmoid)", got, ctx.reference("d_sigmoid", x), allowed)
     own = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
     compare(ctx, "d_sigmoid(x) vs sigmoid(x)(1 - sigmoid(x))", got, own * (1 - own), allowed)
 
 
 def a4(ctx: Context, x):
-    t = ref_fn.tanh(x)
+    t = ctx.reference("tanh", x)
     allowed = SAFETY * K_TRANSCENDENTAL * U64 * (1 + t * t) + FLOOR
     got = ctx.call("d_tanh", x)
-    compare(ctx, "d_tanh(x) vs jax.grad(tanh)", got, ref_fn.d_tanh(x), allowed)
+    compare(ctx, "d_tanh(x) vs jax.grad(tanh)", got, ctx.reference("d_tanh", x), allowed)
     own = expect_array("tanh(x)", ctx.call("tanh", x), x.shape)
     compare(ctx, "d_tanh(x) vs 1 - tanh(x)^2", got, 1 - own * own, allowed)
 
@@ -85,13 +87,13 @@ def a4(ctx: Context, x):
 def a5(ctx: Context, x):
     got = ctx.call("sign", x)
     compare_exact(ctx, "sign(x) vs 1{x>0} - 1{x<0}", got, (x > 0).astype(float) - (x < 0).astype(float))
-    compare_exact(ctx, "sign(x) vs jnp.sign", got, ref_fn.sign(x))
+    compare_exact(ctx, "sign(x) vs jnp.sign", got, ctx.reference("sign", x))
 
 
-def _kinked(ctx: Context, label: str, name: str, want_fn, x, lo: float, hi: float):
+def _kinked(ctx: Context, label: str, name: str, x, lo: float, hi: float):
     """Exact away from 0; at 0 the course's value, or under any-subgradient any value in [lo, hi]."""
     got = expect_array(f"{label}", ctx.call(name, x), x.shape)
-    want = want_fn(x)
+    want = ctx.reference(name, x)
     if ctx.convention == "any-subgradient":
         at0 = x == 0
         inside = at0 & (got >= lo) & (got <= hi)
@@ -100,19 +102,19 @@ def _kinked(ctx: Context, label: str, name: str, want_fn, x, lo: float, hi: floa
 
 
 def a6(ctx: Context, x):
-    compare_exact(ctx, "abs(x)", ctx.call("abs", x), ref_fn.abs(x))
-    _kinked(ctx, "d_abs(x) vs jax.grad(abs) (abs'(0) = 0)", "d_abs", ref_fn.d_abs, x, -1.0, 1.0)
+    compare_exact(ctx, "abs(x)", ctx.call("abs", x), ctx.reference("abs", x))
+    _kinked(ctx, "d_abs(x) vs jax.grad(abs) (abs'(0) = 0)", "d_abs", x, -1.0, 1.0)
 
 
 def a7(ctx: Context, x):
-    compare_exact(ctx, "rect(x)", ctx.call("rect", x), ref_fn.rect(x))
-    _kinked(ctx, "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)", "d_rect", ref_fn.d_rect, x, 0.0, 1.0)
+    compare_exact(ctx, "rect(x)", ctx.call("rect", x), ctx.reference("rect", x))
+    _kinked(ctx, "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)", "d_rect", x, 0.0, 1.0)
 
 
 def a8(ctx: Context, x):
-    want = ref_fn.grad_l2_squared(x)
+    want = ctx.reference("grad_l2_squared", x)
     compare(ctx, "grad_l2_squared(x) vs jax.grad(sum x^2)", ctx.call("grad_l2_squared", x), want, relative(want, 2))
 
 
 def a9(ctx: Context, x):
-    _kinked(ctx, "grad_l1(x) vs jax.grad(sum |x|) (0 at x = 0)", "grad_l1", ref_fn.grad_l1, x, -1.0, 1.0)
+    _kinked(ctx, "grad_l1(x) vs jax.grad(sum |x|) (0 at x = 0)", "grad_l1", x, -1.0, 1.0)
