@@ -76,3 +76,34 @@ def test_a_submission_missing_names_is_graded_on_what_it_has(tmp_path):
     assert done.returncode == 1, done.stderr
     assert {p["status"] for p in props.values()} == {"missing"}
     assert "backprop" in props["B7"]["message"] and "tanh" in props["A1-values"]["message"]
+
+
+def test_requests_go_pickled_each_argument_its_own_and_replies_stay_data():
+    # the grader pickles its requests (the worker unpickles; never the reverse); an array met twice arrives as
+    # two arrays, so one call that writes into its input cannot change the next call's; what does not pickle
+    # (a named tuple rebuilt by decode) goes as a data frame
+    import socket
+
+    import numpy as np
+
+    from handgrad.types import Params
+    from reference.compare.sandbox import wire
+
+    grader, worker = socket.socketpair()
+    with grader, worker:
+        shared = np.arange(3.0)
+        p = Params(shared, shared, shared, shared)
+        wire.send_pickled(grader, {"calls": [["forward", (p, shared), {}], ["loss", (p, shared, -0.0), {}]]})
+        got = wire.receive_request(worker)
+        (_, (p1, x1), _), (_, (p2, x2, z), _) = got["calls"]
+        arrays = [*p1, x1, *p2, x2]
+        assert type(p1) is Params and all(np.array_equal(a, shared) for a in arrays)
+        assert len({id(a) for a in arrays}) == len(arrays) and str(z) == "-0.0"
+        rebuilt = wire.decode(wire.encode(p))  # no importable class: a frame, read the same way
+        wire.send_pickled(grader, {"args": rebuilt})
+        assert np.array_equal(wire.receive_request(worker, types={"Params": Params})["args"].W1, shared)
+        wire.send(worker, {"status": "ok", "value": shared})  # a reply: a frame; a pickle is refused
+        assert np.array_equal(wire.receive(grader, deadline=time.monotonic() + 5, limit=1 << 20)["value"], shared)
+        worker.sendall(wire.PICKLED + b"\0" * 16)
+        with pytest.raises(wire.WireError):
+            wire.receive(grader, deadline=time.monotonic() + 5, limit=1 << 20)

@@ -246,7 +246,7 @@ class SubprocessImpl(Impl):
         assert self._sock is not None
         try:
             self._sock.settimeout(timeout)
-            wire.send(self._sock, message)
+            wire.send_pickled(self._sock, message)
         except OSError:  # a worker that does not read, or died
             self._kill()
             raise ImplCrashed(f"{name}: the process does not take its calls") from None
@@ -341,7 +341,7 @@ class SubprocessImpl(Impl):
         if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             try:
                 self._sock.settimeout(2)
-                wire.send(self._sock, {"op": "modules"})
+                wire.send_pickled(self._sock, {"op": "modules"})
                 reply = wire.receive(self._sock, deadline=time.monotonic() + 2, limit=1 << 16)
                 self._note_modules(reply.get("modules") if isinstance(reply, dict) else None)
             except (OSError, EOFError, TimeoutError, wire.WireError):

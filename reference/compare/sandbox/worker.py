@@ -3,8 +3,9 @@
 This file imports only the standard library, NumPy, handgrad's types and the
 wire, so the child started by :mod:`reference.compare.sandbox.grader` (``python
 -I`` running this path) never loads JAX unless the implementation under test
-does. Messages are frames of :mod:`reference.compare.sandbox.wire` (data only)
-on a socket passed as a file descriptor:
+does. Messages go on a socket passed as a file descriptor: the worker's are
+frames of :mod:`reference.compare.sandbox.wire` (data only, all the grader
+trusts); the grader's come pickled (``wire.send_pickled``: only the worker unpickles):
 
     grader → worker: {"op": "each", "id", "calls": [[name, args, kwargs]…], "checked"}
                      | {"op": "sweep", "id", "batch": {…}, "calls": [[name, problem index]…]}
@@ -35,7 +36,6 @@ import os
 import pathlib
 import socket
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -293,7 +293,7 @@ def _serve(sock: socket.socket, spec: str, options: dict) -> None:
     module = _handshake(sock, spec, options)
     while module is not None:
         try:
-            msg = wire.receive(sock, deadline=time.monotonic() + 1e9, limit=1 << 40, types=_TYPES)
+            msg = wire.receive_request(sock, types=_TYPES)
         except EOFError:
             return
         if msg.get("op") == "quit":
