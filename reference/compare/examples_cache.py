@@ -214,9 +214,9 @@ class Store:
         return out if fits else None
 
     def save_sweep(self, name: str, evaluations: list) -> None:
-        """Keep a sweep's evaluations (all made, at the default kinks)."""
+        """Keep a sweep's evaluations (all made, at the default kinks), raw: every run reads them."""
         try:
-            data = to_bytes(evaluations)
+            data = to_bytes(evaluations, compress=False)
         except TypeError:
             return
         self._save(name + ".sweep", data)
