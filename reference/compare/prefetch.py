@@ -5,12 +5,15 @@ on both sides for a small problem; ~0.35 ms when 40 go together). When a
 property is replayed (:mod:`reference.compare.replay`), the calls its check will
 make on each example are known from the record: :class:`Tap` kept them while it
 was recorded. :func:`fetch_ahead` sends the calls of the remaining examples at
-once; :class:`Serving` then stands for the implementation during one example's
-check and answers a call from what came back when it is the same call (same
-function, arguments equal bit for bit), else passes it on.
+once, and :func:`submit_ahead` those of the next property while this one is
+checked; :class:`Serving` then stands for the implementation during one
+example's check and answers a call from what came back when it is the same call
+(same function, arguments equal bit for bit), else passes it on.
 
 What the implementation computes is unchanged: the same calls, with the same
-inputs, in the same order, each with its inputs copied and watched as usual.
+inputs, in the same order (but for a call the record did not foresee, made
+after the calls fetched for the next property), each with its inputs copied and
+watched as usual.
 Only what succeeded is served: a call that raised, crashed or hung is made again
 when the check reaches it, so its message and the run's state (a worker
 restarted, the count of time-outs) are those of a run without fetching ahead.
@@ -21,13 +24,13 @@ caches results) may see more calls than in a single run.
 from __future__ import annotations
 
 import struct
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from reference.compare.sandbox import Call, Impl, ImplCrashed, ImplExited, ImplProblem, ImplTimeout
 
-__all__ = ["Tap", "Serving", "fetch_ahead", "same"]
+__all__ = ["Tap", "Serving", "fetch_ahead", "submit_ahead", "same"]
 
 
 class Tap(Impl):
@@ -125,18 +128,39 @@ def fetch_ahead(impl: Impl, calls: list[list]) -> tuple[list[list], bool]:
     retried them one at a time): fetching ahead is not worth it on that
     implementation. Its count of time-outs is left as it was.
     """
+    return submit_ahead(impl, calls)()
+
+
+def submit_ahead(impl: Impl, calls: list[list]) -> Callable[[], tuple[list[list], bool]]:
+    """:func:`fetch_ahead` started: the calls are sent now, and computed while the caller goes on.
+
+    The returned function waits for them and gives what :func:`fetch_ahead`
+    gives. In a contained process a request made meanwhile first reads this one's
+    reply (one exchange at a time), so the calls are made in the order sent.
+    """
     flat = [(name, tuple(args), kwargs) for example in calls for name, args, kwargs in example]
     if not flat:
-        return [[] for _ in calls], True
+        return lambda: ([[] for _ in calls], True)
     counts = getattr(impl, "timeouts", None)
     saved = dict(counts) if counts is not None else None
-    results = impl.call_each(flat)
-    timed_out = saved is not None and dict(counts) != saved  # the batch did (then was retried one at a time)
-    if saved is not None:
-        counts.clear()
-        counts.update(saved)
-    served, k = [], 0
-    for example in calls:
-        served.append([(c, r) for c, r in zip(example, results[k:k + len(example)]) if not isinstance(r, ImplProblem)])
-        k += len(example)
-    return served, not timed_out and not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited)) for r in results)
+    collect = impl.submit_each(flat)
+    done: list = []
+
+    def finish() -> tuple[list[list], bool]:
+        if done:
+            return done[0]
+        results = collect()
+        timed_out = saved is not None and dict(counts) != saved  # the batch did (then was retried one at a time)
+        if saved is not None:
+            counts.clear()
+            counts.update(saved)
+        served, k = [], 0
+        for example in calls:
+            served.append([(c, r) for c, r in zip(example, results[k:k + len(example)])
+                           if not isinstance(r, ImplProblem)])
+            k += len(example)
+        done.append((served, not timed_out and not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited))
+                                                        for r in results)))
+        return done[0]
+    in_flight = getattr(impl, "in_flight", None)
+    return in_flight(finish) if in_flight is not None else finish

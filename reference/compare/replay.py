@@ -33,139 +33,18 @@ and :mod:`reference.compare.batch` hands one to every submission of a class.
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
-from reference.compare.catalog import CATALOG, Context, Property, Rejected
-from reference.compare.catalog.chain import Inherited
+from reference.compare.catalog import CATALOG, Context, Property
 from reference.compare.drawing import import_all
-from reference.compare.prefetch import Serving, Tap, fetch_ahead
+from reference.compare.replayer import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.runner import PropertyResult, run_catalog, run_property
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout
-from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
-
-#: The reference's slopes at 0 under the course's convention; evaluations at other kinks are not shared.
-DEFAULT_KINKS = (0.0, 0.0)
-#: What ends a run at once, without shrinking (as in the runner).
-ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
-
-
-@dataclass
-class Recording:
-    """What a property's run drew, in order: each example, the reference's answers (or None), the calls made."""
-
-    examples: list = field(default_factory=list)
-    #: per example, what its check asked of the reference ({reference_memo.key: answer}), or None: not kept
-    evaluations: list = field(default_factory=list)
-    #: per example, the calls its check made to the implementation: (name, args, kwargs)
-    calls: list = field(default_factory=list)
-    kinks: tuple[float, float] = DEFAULT_KINKS
-    #: the implementation refused an example (its adapter's NotApplicable): Hypothesis drew another, so what
-    #: this run drew is its own, not what every passing run draws; never kept
-    refused: bool = False
-
-
-def recording(prop: Property, sink: Recording) -> Property:
-    """``prop`` with a check that also keeps each example, its reference evaluation and its calls in ``sink``."""
-    def check(ctx: Context, example: Any) -> None:
-        calls: list = []
-        sink.examples.append(example)
-        sink.evaluations.append(None)
-        sink.calls.append(calls)
-        real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)
-        try:
-            prop.check(ctx, example)
-        except ImplRaised as exc:
-            sink.refused = sink.refused or exc.type_name == "NotApplicable"
-            raise
-        finally:
-            ctx.impl = real
-            sink.evaluations[-1] = dict(ctx.answers)
-    return dataclasses.replace(prop, check=check)
-
-
-class Replayer:
-    """Replays records to the implementation of ``ctx``; fetches each property's calls ahead while that goes well."""
-
-    def __init__(self, ctx: Context, *, fetch: bool = True) -> None:
-        self.ctx, self.fetch = ctx, fetch
-
-    def _slow(self, start: float, rec: Recording) -> bool:
-        """Whether the calls of ``rec``'s other examples, at the pace of its first, would take half a call's limit."""
-        limit = getattr(self.ctx.impl, "timeout", None)
-        return limit is not None and (time.perf_counter() - start) * (len(rec.examples) - 1) > limit / 2
-
-    def run(self, prop: Property, rec: Recording, *, replay: str = "", shrink: bool = True) -> PropertyResult | None:
-        """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
-
-        Mirrors the runner's test body: per example the counter, ``example_ratio``
-        and the calls kept are reset; the statistics are the property's own. An
-        inherited failure does not stop a run (Hypothesis sees a pass and draws
-        on): the first one is the result unless a failure of its own comes, and
-        is shrunk as the runner shrinks it. The first example runs alone; the
-        calls of the others are then fetched ahead.
-        """
-        ctx = self.ctx
-        if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
-            return None  # "missing": the runner says so without an example
-        result, ctx.stats = PropertyResult(prop.id, prop.question, prop.title, replay=replay), type(ctx.stats)()
-        preload, served, inherited = tuple(ctx.kinks) == tuple(rec.kinks), [], None
-        start = time.perf_counter()
-        for i, (example, evaluation) in enumerate(zip(rec.examples, rec.evaluations)):
-            if i == 1 and self.fetch and len(rec.calls) == len(rec.examples) and not self._slow(start, rec):
-                served, self.fetch = fetch_ahead(ctx.impl, rec.calls[1:])
-                served.insert(0, [])
-            result.examples += 1
-            ctx.example_ratio = 0.0
-            ctx.forget()
-            if preload and evaluation is not None:
-                ctx.answers.update(evaluation)
-            real = ctx.impl
-            if served and served[i]:
-                ctx.impl = Serving(real, served[i])
-            try:
-                prop.check(ctx, example)
-            except Rejected:  # the runner draws another: the record holds it next
-                pass
-            except Inherited as exc:
-                inherited = inherited or (exc, example)
-            except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
-                result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
-                break
-            except Exception:  # noqa: BLE001 - a failure, an inherited one, a refusal: the runner decides
-                return None
-            finally:
-                ctx.impl = real
-                if preload and evaluation is None:  # asked here: kept for the next implementation
-                    rec.evaluations[i] = dict(ctx.answers)
-        if result.status == "pass" and inherited is not None:
-            _inherited(result, prop, ctx, inherited, shrink)
-        result.seconds = time.perf_counter() - start
-        result.take_stats(ctx.stats)
-        return result
-
-
-def _inherited(result: PropertyResult, prop: Property, ctx: Context, inherited: tuple, shrink: bool) -> None:
-    """The result of a run whose first inherited failure is ``inherited`` (failure, example), as the runner ends."""
-    failure, example = inherited
-    result.status, result.message, result.details = failure.status, failure.message, failure.details()
-    result.counterexample = counterexample(example)
-    if shrink and seeded(example):
-        shrink_failure(result, prop, ctx, example)
-
-
-def replay_property(prop: Property, rec: Recording, ctx: Context, *, replay: str = "",
-                    fetch: bool = False) -> PropertyResult | None:
-    """:meth:`Replayer.run` once: the result of ``prop`` on ``rec``'s examples, or None when one fails."""
-    return Replayer(ctx, fetch=fetch).run(prop, rec, replay=replay)
-
 
 def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool) -> str:
     """What a record is filed under: the property and the settings its examples depend on."""
@@ -284,13 +163,21 @@ class SharedCatalog:
         props = list(props)
         results: dict[str, PropertyResult] = {}
         replayer = Replayer(ctx, fetch=self.fetch)
+        sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
+        name = lambda p: record_name(p.id, max_examples, seed, shrink)  # noqa: E731
+
+        def send(prop: Property | None) -> None:
+            if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
+                sent[prop.id] = ahead
         for i, prop in enumerate(props):
             if deadline is not None and time.monotonic() >= deadline:
                 r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
                                    message="not run: the overall deadline (--total-timeout) came first")
             else:
-                r = self._one(prop, ctx, replayer, record_name(prop.id, max_examples, seed, shrink),
-                              dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)))
+                upcoming = props[i + 1] if i + 1 < len(props) else None
+                r = self._one(prop, ctx, replayer, name(prop),
+                              dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
+                              sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
             results[prop.id] = r
             if progress:
                 progress(r, i + 1, len(props))
@@ -303,11 +190,12 @@ class SharedCatalog:
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
 
-    def _one(self, prop: Property, ctx: Context, replayer: Replayer, name: str, options: dict) -> PropertyResult:
+    def _one(self, prop: Property, ctx: Context, replayer: Replayer, name: str, options: dict,
+             sent: tuple | None = None, then: Callable[[], None] = lambda: None) -> PropertyResult:
         rec = self.shared.record(name)
         if rec is not None:
             unevaluated = any(e is None for e in rec.evaluations)
-            result = replayer.run(prop, rec, replay=options["replay"], shrink=options["shrink"])
+            result = replayer.run(prop, rec, replay=options["replay"], shrink=options["shrink"], sent=sent, then=then)
             if unevaluated and self.shared.store is not None and all(e is not None for e in rec.evaluations):
                 self.shared.store.save_evaluations(name, rec)
             if result is not None:

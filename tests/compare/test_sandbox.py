@@ -107,3 +107,40 @@ def test_requests_go_pickled_each_argument_its_own_and_replies_stay_data():
         worker.sendall(wire.PICKLED + b"\0" * 16)
         with pytest.raises(wire.WireError):
             wire.receive(grader, deadline=time.monotonic() + 5, limit=1 << 20)
+
+
+def test_a_worker_started_early_says_at_ready_whether_it_loaded(tmp_path):
+    # a single run starts the submission's process before loading the catalog; its import is waited for later
+    import numpy as np
+
+    from reference.compare.grade import Settings, ready, start_sandboxed
+    from reference.compare.sandbox import LoadError
+    from support import standalone_submission
+
+    broken = ready(start_sandboxed(str(BROKEN / "syntax_error.py"), Settings()))
+    assert isinstance(broken, LoadError) and "syntax error" in str(broken)
+    (tmp_path / "mlp.py").write_text(standalone_submission())
+    impl = start_sandboxed(str(tmp_path / "mlp.py"), Settings())
+    try:
+        assert ready(impl) is impl and impl.missing == frozenset()
+        assert impl.call("d_rect", np.array([0.0, 2.0])).value.tolist() == [0.0, 1.0]
+    finally:
+        impl.close()
+
+
+def test_one_exchange_at_a_time_a_request_sent_meanwhile_reads_the_one_in_flight_first(tmp_path):
+    # the replay sends the next property's calls while it checks this one; a call made meanwhile must not take
+    # their reply for its own: it reads that reply first, kept for its collector
+    import numpy as np
+
+    from reference.compare.sandbox import SubprocessImpl
+    from support import standalone_submission
+
+    (tmp_path / "mlp.py").write_text(standalone_submission())
+    with SubprocessImpl(str(tmp_path / "mlp.py")) as impl:
+        x = np.array([-1.0, 0.0, 3.0])
+        ahead = impl.submit_each([("d_rect", (x,), {}), ("abs", (x,), {})])
+        assert impl.call("rect", x).value.tolist() == [0.0, 0.0, 3.0]
+        first, second = ahead()
+        assert first.value.tolist() == [0.0, 0.0, 1.0] and second.value.tolist() == [1.0, 0.0, 3.0]
+        assert ahead() == [first, second]  # its reply is read once

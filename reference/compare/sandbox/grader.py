@@ -16,20 +16,18 @@ from __future__ import annotations
 import collections
 import math
 import os
-import pathlib
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from handgrad.types import API, PART_A, SHAPES
 from reference.compare.sandbox import isolation, wire, worker
 from reference.compare.sandbox.adapter import read_adapter
+from reference.compare.sandbox.child import BOOT, SLACK, TREE, OutputTail, loaded, reply_entries
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -40,62 +38,13 @@ from reference.compare.sandbox.interface import (
     Replay,
     as_calls,
     check_sweep,
-    escape,
 )
 from reference.compare.sandbox.staging import stage
 
 __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
 
-#: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
-#: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
-#: editable install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
-_BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
-         "sys.path.insert(next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)), root); "
-         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
-#: The folder holding the packages handgrad and reference this grader runs.
-_ROOT = str(pathlib.Path(worker.__file__).resolve().parents[3])
-_SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
-
-
 class DeadlineReached(ImplTimeout):
     """The run's overall deadline passed: no more calls."""
-
-
-class OutputTail:
-    """The last ``size`` bytes a process wrote to a pipe, read by a thread (memory stays bounded)."""
-
-    def __init__(self, pipe, size: int = 64 << 10) -> None:
-        self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
-        threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
-
-    def _read(self, pipe) -> None:
-        with pipe:
-            while chunk := pipe.read1(1 << 16):
-                with self._lock:
-                    self.total += len(chunk)
-                    self._buf += chunk
-                    del self._buf[:-self.size]
-
-    def since(self, mark: int) -> str:
-        """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
-        with self._lock:
-            text = bytes(self._buf[-min(self.total - mark, self.size):]) if self.total > mark else b""
-        return escape(text.decode(errors="replace").strip(), 2000)
-
-
-def _entries(name: str, args: tuple) -> int:
-    """How many numbers a call of ``name`` on ``args`` returns, from the API's shapes."""
-    if name in PART_A:
-        x = args[0] if args else 0
-        return int(getattr(x, "size", 1))
-    try:
-        params, X = args[0], args[1]
-        sizes = {"n": X.shape[0], "d": X.shape[1], "dh": params[0].shape[0], "m": params[2].shape[0]}
-    except (AttributeError, IndexError, TypeError):
-        return 0
-    prefix = {"gradient_descent": ("W1", "b1", "W2", "b2")}.get(name)
-    keys = prefix or [k for k in SHAPES if k == name or k.startswith(name + ".")]
-    return sum(math.prod(sizes[s] for s in SHAPES[k]) for k in keys)
 
 
 class SubprocessImpl(Impl):
@@ -119,7 +68,7 @@ class SubprocessImpl(Impl):
     def __init__(self, spec: str, *, timeout: float = 10.0, deadline: float | None = None,
                  limits: isolation.Limits | None = None, hide: tuple[str, ...] = (),
                  adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
-                 allow_missing: bool = False) -> None:
+                 allow_missing: bool = False, wait: bool = True) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
         self.adapter = read_adapter(adapter)[0] if adapter is not None else None
@@ -132,11 +81,14 @@ class SubprocessImpl(Impl):
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._ids = 0
+        self._pending: Callable[[], Any] | None = None  # the collector of the request in flight
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
         try:
             self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells)
-            self._start()
+            self._spawn()
+            if wait:
+                self._greet()
         except BaseException as exc:
             shutil.rmtree(self._workdir, ignore_errors=True)
             if isinstance(exc, (ValueError, OSError)) and not isinstance(exc, LoadError):
@@ -148,9 +100,23 @@ class SubprocessImpl(Impl):
         """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""
         return self._staged.shown(text)
 
+    def ready(self) -> None:
+        """Wait for the worker's import (``wait=False`` started it without waiting); LoadError if it did not load.
+
+        The caller then closes it. Started early, the submission imports while
+        the grader loads its own modules.
+        """
+        if not self._greeted:
+            self._greet()
+
     def _start(self) -> None:
+        self._spawn()
+        self._greet()
+
+    def _spawn(self) -> None:
+        self._greeted, self._spawned = False, time.monotonic()
         parent, child = socket.socketpair()
-        argv = [sys.executable, "-I", "-c", _BOOT, _ROOT, worker.__file__, str(child.fileno()), self._staged.target,
+        argv = [sys.executable, "-I", "-c", BOOT, TREE, worker.__file__, str(child.fileno()), self._staged.target,
                 *self._staged.options]
         line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           hide=self.hide)
@@ -161,28 +127,20 @@ class SubprocessImpl(Impl):
         child.close()
         self._sock = parent
         self.output = OutputTail(self._proc.stdout)
-        try:
-            hello = self._receive(self._left(self.timeout), "import", 1 << 16)
-        except ImplProblem as exc:
-            self._kill()
-            raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
-        self._loaded(hello)
 
-    def _loaded(self, hello: Any) -> None:
-        if hello is None:
+    def _greet(self) -> None:
+        """The worker's hello: the submission imported (within a call's time limit of its start), or LoadError."""
+        try:
+            left = max(0.05, self._spawned + self.timeout - time.monotonic())
+            hello = self._receive(min(self._left(self.timeout), left), "import", 1 << 16)
+            self.missing = loaded(hello, self.spec, self.timeout, self.allow_missing, self._shown_text)
+        except (ImplProblem, LoadError) as exc:
             self._kill()
-            raise LoadError(f"{self.spec}: import did not finish within {self.timeout:g} s (a hang at import?)")
-        if isinstance(hello, dict) and isinstance(hello.get("load_error"), str):
-            self._kill()
-            raise LoadError(self._shown_text(escape(hello["load_error"], 1000)))
-        if not (isinstance(hello, dict) and hello.get("loaded") is True and isinstance(hello.get("missing"), list)):
-            self._kill()
-            raise LoadError(f"{self.spec}: the worker did not start as it should")
+            if isinstance(exc, LoadError):
+                raise
+            raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
         self._note_modules(hello.get("modules"))
-        if hello["missing"] and not self.allow_missing:
-            self._kill()
-            raise LoadError(f"{self.spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
-        self.missing = frozenset(n for n in API if n in hello["missing"])
+        self._greeted = True
 
     def _note_modules(self, modules: Any) -> None:
         if isinstance(modules, list):
@@ -241,7 +199,34 @@ class SubprocessImpl(Impl):
             except LoadError as exc:
                 raise ImplCrashed(f"the process could not be restarted: {exc}") from None
 
+    def in_flight(self, collect: Callable[[], Any]) -> Callable[[], Any]:
+        """``collect`` (of the request just sent) run at most once: by its caller, or before the next request.
+
+        One exchange at a time: a request sent while another is in flight first
+        reads that one's reply, which its collector then returns.
+        """
+        done: list = []
+
+        def once() -> Any:
+            if not done:
+                if self._pending is once:
+                    self._pending = None
+                done.append(collect())
+            return done[0]
+        self._pending = once
+        return once
+
+    def _settle(self) -> None:
+        if self._pending is not None:
+            self._pending()
+
     def _send(self, message: dict, name: str, timeout: float) -> None:
+        self._settle()
+        if not self._greeted and self._proc is not None and self._proc.poll() is None:
+            try:
+                self.ready()
+            except LoadError as exc:
+                raise ImplCrashed(str(exc)) from None
         self._ensure()
         assert self._sock is not None
         try:
@@ -251,14 +236,14 @@ class SubprocessImpl(Impl):
             self._kill()
             raise ImplCrashed(f"{name}: the process does not take its calls") from None
 
-    def _reply(self, name: str, timeout: float, limit: int, key: str) -> Any:
+    def _reply(self, name: str, timeout: float, limit: int, key: str, rid: int) -> Any:
         """The reply to the request just sent: its ``key`` part; a time-out stops the worker."""
         reply = self._receive(timeout, name, limit)
         if reply is None:
             self._kill()
             self.timeouts[name] += 1
             raise ImplTimeout(f"{name} did not return within {timeout:g} s (the process was stopped)")
-        if not isinstance(reply, dict) or reply.get("id") != self._ids or key not in reply:
+        if not isinstance(reply, dict) or reply.get("id") != rid or key not in reply:
             self._kill()
             raise ImplCrashed(f"{name}: a reply that does not answer the call")
         return reply[key]
@@ -284,25 +269,27 @@ class SubprocessImpl(Impl):
             timeout = self._left(self.timeout)
             if any(self.timeouts[n] >= 3 for n in names):
                 raise ImplTimeout(f"{names[0]} timed out 3 times already; not called again")
+            self._settle()  # one exchange at a time: the reply in flight is read before this request is sent
             self._ids += 1
-            self._send({"op": "each", "id": self._ids, "calls": [list(c) for c in calls], "checked": checked},
+            rid = self._ids
+            self._send({"op": "each", "id": rid, "calls": [list(c) for c in calls], "checked": checked},
                        names[0], timeout)
         except ImplProblem as exc:
             problem = exc
             if isinstance(problem, ImplTimeout):  # deadline, or timed out too often: none is called
                 return lambda: [problem] * len(calls)
             return (lambda: [problem]) if len(calls) == 1 else (lambda: Impl.call_each(self, calls))
-        limit = _SLACK + 8 * 4 * sum(_entries(n, a) for n, a, _ in calls)
+        limit = SLACK + 8 * 4 * sum(reply_entries(n, a) for n, a, _ in calls)
 
         def collect() -> list[Call | ImplProblem]:
             try:
-                replies = self._reply(names[0], timeout, limit, "replies")
+                replies = self._reply(names[0], timeout, limit, "replies", rid)
             except ImplProblem as exc:
                 if len(calls) == 1:
                     return [exc]
                 return Impl.call_each(self, calls)  # a hang or a crash somewhere: one at a time, to find it
             return [self._shown_call(r) for r in as_calls(replies, names)]
-        return collect
+        return self.in_flight(collect)
 
     def _shown_call(self, r):
         if isinstance(r, ImplProblem):
@@ -316,20 +303,22 @@ class SubprocessImpl(Impl):
             timeout = self._left(self.timeout)
             if not calls or any(self.timeouts[n] >= 3 for n in set(names)):
                 raise ImplTimeout("one at a time")
+            self._settle()
             self._ids += 1
-            self._send({"op": "sweep", "id": self._ids, "batch": batch, "calls": [list(c) for c in calls]},
+            rid = self._ids
+            self._send({"op": "sweep", "id": rid, "batch": batch, "calls": [list(c) for c in calls]},
                        names[0], timeout)
         except ImplProblem:
             return self._sweep_one_by_one(batch, calls)
         expected = sum(v.size for k, v in batch.items() if k in ("X", "W1", "b1", "W2", "b2")) * 8
-        limit = _SLACK + 64 * expected
+        limit = SLACK + 64 * expected
 
         def collect():
             try:
-                return check_sweep(self._reply(names[0], timeout, limit, "sweep"), batch, calls)
+                return check_sweep(self._reply(names[0], timeout, limit, "sweep", rid), batch, calls)
             except ImplProblem:
                 return self._sweep_one_by_one(batch, calls)()
-        return collect
+        return self.in_flight(collect)
 
     def _sweep_one_by_one(self, batch: dict, calls: list[tuple[str, int]]):
         """After a hang or crash in a batch: each call alone, with the time limit, to find the culprit."""
@@ -338,6 +327,10 @@ class SubprocessImpl(Impl):
         return lambda: out
 
     def close(self) -> None:
+        try:
+            self._settle()
+        except ImplProblem:
+            pass
         if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             try:
                 self._sock.settimeout(2)

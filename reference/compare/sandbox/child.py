@@ -1,0 +1,75 @@
+"""The worker's process as the grader starts and reads it: its first lines, its hello, its output, its reply sizes."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import threading
+from typing import Any, Callable
+
+from handgrad.types import API, PART_A, SHAPES
+from reference.compare.sandbox import worker
+from reference.compare.sandbox.interface import LoadError, escape
+
+__all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "reply_entries", "loaded"]
+
+#: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
+#: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
+#: editable install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
+BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
+         "sys.path.insert(next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)), root); "
+         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+#: The folder holding the packages handgrad and reference this grader runs.
+TREE = str(pathlib.Path(worker.__file__).resolve().parents[3])
+SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
+
+
+class OutputTail:
+    """The last ``size`` bytes a process wrote to a pipe, read by a thread (memory stays bounded)."""
+
+    def __init__(self, pipe, size: int = 64 << 10) -> None:
+        self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
+        threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
+
+    def _read(self, pipe) -> None:
+        with pipe:
+            while chunk := pipe.read1(1 << 16):
+                with self._lock:
+                    self.total += len(chunk)
+                    self._buf += chunk
+                    del self._buf[:-self.size]
+
+    def since(self, mark: int) -> str:
+        """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
+        with self._lock:
+            text = bytes(self._buf[-min(self.total - mark, self.size):]) if self.total > mark else b""
+        return escape(text.decode(errors="replace").strip(), 2000)
+
+
+def reply_entries(name: str, args: tuple) -> int:
+    """How many numbers a call of ``name`` on ``args`` returns, from the API's shapes."""
+    if name in PART_A:
+        x = args[0] if args else 0
+        return int(getattr(x, "size", 1))
+    try:
+        params, X = args[0], args[1]
+        sizes = {"n": X.shape[0], "d": X.shape[1], "dh": params[0].shape[0], "m": params[2].shape[0]}
+    except (AttributeError, IndexError, TypeError):
+        return 0
+    prefix = {"gradient_descent": ("W1", "b1", "W2", "b2")}.get(name)
+    keys = prefix or [k for k in SHAPES if k == name or k.startswith(name + ".")]
+    return sum(math.prod(sizes[s] for s in SHAPES[k]) for k in keys)
+
+
+def loaded(hello: Any, spec: str, timeout: float, allow_missing: bool, shown: Callable[[str], str]) -> frozenset:
+    """The worker's hello (None: none came in time), checked: the API names the submission lacks; LoadError
+    saying why it did not load (``shown`` names the worker's copies as the user named them)."""
+    if hello is None:
+        raise LoadError(f"{spec}: import did not finish within {timeout:g} s (a hang at import?)")
+    if isinstance(hello, dict) and isinstance(hello.get("load_error"), str):
+        raise LoadError(shown(escape(hello["load_error"], 1000)))
+    if not (isinstance(hello, dict) and hello.get("loaded") is True and isinstance(hello.get("missing"), list)):
+        raise LoadError(f"{spec}: the worker did not start as it should")
+    if hello["missing"] and not allow_missing:
+        raise LoadError(f"{spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
+    return frozenset(n for n in API if n in hello["missing"])
