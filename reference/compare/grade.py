@@ -17,7 +17,8 @@ from typing import Callable
 
 from handgrad.types import PART_A, PART_B
 
-__all__ = ["Settings", "grade", "open_sandboxed", "output_mark", "printed_since", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
+__all__ = ["Settings", "grade", "open_sandboxed", "start_sandboxed", "ready", "output_mark", "printed_since",
+           "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
            "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
@@ -66,15 +67,36 @@ class Settings:
 
 def open_sandboxed(spec: str, settings: Settings, deadline: float):
     """The implementation in its contained process, or the LoadError that says why not (``grade``'s default)."""
+    return ready(start_sandboxed(spec, settings, deadline))
+
+
+def start_sandboxed(spec: str, settings: Settings, deadline: float | None = None):
+    """:func:`open_sandboxed`'s first half: the contained process started, its import not waited for (or a
+    LoadError); :func:`ready` is the second half. The submission imports while the caller goes on."""
     from reference.compare.sandbox import LoadError, SubprocessImpl
     from reference.compare.sandbox.isolation import Limits
 
     try:
-        impl = SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
+        return SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
                               limits=Limits(memory=settings.memory_limit), hide=settings.hide,
-                              adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True)
+                              adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True,
+                              wait=False)
     except LoadError as exc:
         return exc
+
+
+def ready(impl):
+    """A started implementation once imported, or the LoadError that says why not (the process then closed)."""
+    from reference.compare.sandbox import LoadError
+
+    if isinstance(impl, Exception):
+        return impl
+    try:
+        impl.ready()
+    except LoadError as exc:
+        impl.close()
+        return exc
+    spec = impl.spec
     functions = set(PART_A) | set(PART_B)
     if functions <= set(impl.missing):  # what loads is graded; with nothing to call, there is nothing to grade
         impl.close()
