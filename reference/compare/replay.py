@@ -16,7 +16,9 @@ property in ``tests/compare/test_batch.py``). So:
   without shrinking (:mod:`reference.compare.runner`), so that result is written
   from the example directly. At the first example that *fails*, it gives up: the
   property is then run under Hypothesis as usual, which draws the same examples up
-  to that one and shrinks, so the verdict and counterexample are a single run's;
+  to that one and shrinks, so the verdict and counterexample are a single run's
+  (or that run is followed: an earlier submission's journal, :mod:`reference.compare.journal`,
+  when this one's calls end the same way at every step);
 - :class:`SharedCatalog` runs a catalog that way (it takes the arguments of
   :func:`~reference.compare.runner.run_catalog`: ``grade(..., catalog=)``), and
   shares the bulk sweep's batches and their reference evaluations too
@@ -39,6 +41,7 @@ from typing import Any, Callable, Iterable
 from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import CATALOG, Context, Property
 from reference.compare.drawing import import_all
+from reference.compare.journal import KEPT, Journal, follow
 from reference.compare.replayer import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.runner import PropertyResult, run_catalog, run_property
 from reference.compare.sweep import run_sweep
@@ -148,7 +151,9 @@ class SharedCatalog:
 
     def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True) -> None:
         self.shared, self.learn, self.fetch = shared, learn, fetch
-        self.replayed = self.live = 0  # properties, for the curious (and the tests)
+        self.replayed = self.live = self.followed = self.diverged = 0  # properties, for the curious (and the tests)
+        #: per property, the journals of failing runs (reference.compare.journal), the most recent last
+        self.journals: dict[str, list[Journal]] = {}
 
     def __call__(self, ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,
                  sweep: int = 0, seed: int | None = None, derandomize: bool | None = None, target: bool = False,
@@ -190,6 +195,17 @@ class SharedCatalog:
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
 
+    def _followed(self, prop: Property, ctx: Context, failure: tuple, options: dict) -> PropertyResult | None:
+        """``prop``'s run as an earlier submission's journal has it, if this one's calls end the same way."""
+        for journal in reversed(self.journals.get(prop.id, [])):
+            if journal.key() == failure:
+                result = follow(journal, prop, ctx, shrink=options["shrink"], replay=options["replay"])
+                if result is not None:
+                    self.followed += 1
+                    return result
+                self.diverged += 1
+        return None
+
     def _one(self, prop: Property, ctx: Context, replayer: Replayer, name: str, options: dict,
              sent: tuple | None = None, then: Callable[[], None] = lambda: None) -> PropertyResult:
         rec = self.shared.record(name)
@@ -201,9 +217,18 @@ class SharedCatalog:
             if result is not None:
                 self.replayed += 1
                 return result
+        if rec is not None and replayer.failure is not None:  # failed on its own: as an earlier run did?
+            result = self._followed(prop, ctx, replayer.failure, options)
+            if result is not None:
+                return result
         self.live += 1
         if rec is not None or not self.learn:
-            return run_property(prop, ctx, **options)
+            journal = Journal()
+            result = run_property(prop, ctx, **options, watch=journal)
+            if journal.clean and journal.key() is not None:
+                kept = self.journals.setdefault(prop.id, [])
+                kept[:] = kept[-(KEPT - 1):] + [journal]
+            return result
         sink = Recording(kinks=tuple(ctx.kinks))
         result = run_property(recording(prop, sink), ctx, **options)
         if result.status == "pass" and not sink.refused:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from reference.compare.catalog import Context, Property, Rejected
 from reference.compare.catalog.chain import Inherited
 from reference.compare.prefetch import Serving, Tap, fetch_ahead, submit_ahead
-from reference.compare.runner import PropertyResult
+from reference.compare.runner import PropertyResult, outcome_signature
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 
@@ -66,6 +66,8 @@ class Replayer:
 
     def __init__(self, ctx: Context, *, fetch: bool = True) -> None:
         self.ctx, self.fetch = ctx, fetch
+        #: (example index, how its check ended) where the last replay gave up
+        self.failure: tuple | None = None
         #: whether a property's calls may be sent while the one before is checked (not when they came back slowly)
         self.ahead = fetch
 
@@ -110,7 +112,7 @@ class Replayer:
         comes, shrunk as the runner shrinks it. The calls are fetched ahead: after the first example, or all
         while the property before was checked (``sent``); ``then()`` may then send the next property's.
         """
-        ctx = self.ctx
+        ctx, self.failure = self.ctx, None
         if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
             return None  # "missing": the runner says so without an example
         result, ctx.stats = PropertyResult(prop.id, prop.question, prop.title, replay=replay), type(ctx.stats)()
@@ -139,7 +141,8 @@ class Replayer:
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
                 result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
                 break
-            except Exception:  # noqa: BLE001 - a failure, an inherited one, a refusal: the runner decides
+            except Exception as exc:  # noqa: BLE001 - a failure, an inherited one, a refusal: the runner decides
+                self.failure = (i, outcome_signature(exc))
                 return None
             finally:
                 ctx.impl = real

@@ -33,8 +33,8 @@ from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, Impl
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
-__all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "run_catalog",
-           "finite_json"]
+__all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "follow_property",
+           "outcome_signature", "run_catalog", "finite_json"]
 
 #: A property's statuses, from best to worst for a question's verdict.
 STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
@@ -125,7 +125,7 @@ _ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
 
 def run_property(prop: Property, ctx: Context, *, max_examples: int | None = None, seed: int | None = None,
                  derandomize: bool | None = None, target: bool = False, shrink: bool = True,
-                 replay: str = "") -> PropertyResult:
+                 replay: str = "", watch: Any = None) -> PropertyResult:
     """Run one property under Hypothesis; the result holds the smallest counterexample found.
 
     A hang, crash or exit of the implementation ends the property at once (no
@@ -135,7 +135,8 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     (NotImplementedError, or None where an array is due) is "not-implemented";
     one whose every example its adapter cannot express is "not-applicable". A
     failure that is right on the submission's own inputs is "inherited", unless
-    another example shows a mistake of the property's own.
+    another example shows a mistake of the property's own. ``watch``
+    (:class:`reference.compare.journal.Journal`) keeps each call of the test.
     """
     result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
     absent = sorted(set(prop.calls) & set(getattr(ctx.impl, "missing", ())))
@@ -144,13 +145,64 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
         return result
     ctx.stats = type(ctx.stats)()
     outcome = _Outcome()
-    test = _settings(prop, _body(prop, ctx, result, outcome, target),
+    body = _body(prop, ctx, result, outcome, target)
+    test = _settings(prop, watch.wrap(body, ctx) if watch is not None else body,
                      max_examples=max_examples, seed=seed, derandomize=derandomize, shrink=shrink)
     start = time.perf_counter()
     try:
         test()
     except Exception as exc:  # noqa: BLE001 - a Hypothesis error or a bug of ours: report, never crash
         _verdict(result, outcome, exc)
+        if watch is not None:
+            watch.end(exc)
+    return _end(result, outcome, prop, ctx, shrink, start)
+
+
+def follow_property(prop: Property, ctx: Context, steps: list, impls: list, *, shrink: bool = True,
+                    replay: str = "") -> PropertyResult | None:
+    """:func:`run_property`'s result when Hypothesis calls its test on ``steps``' examples, in order, each call
+    ending as its step says (None: it returned; else the :func:`outcome_signature` of what it raised), the last
+    one raising; None as soon as a call does not end so. ``impls[i]`` (or None) stands for the implementation
+    during call i (calls fetched ahead). The same test body is called, so the result is the run's.
+    """
+    result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
+    ctx.stats = type(ctx.stats)()
+    outcome = _Outcome()
+    body = _body(prop, ctx, result, outcome, False)
+    start, last = time.perf_counter(), None
+    for (example, ended), impl in zip(steps, impls):
+        real = ctx.impl
+        ctx.impl = impl or real
+        try:
+            body(example)
+            last = None
+        except Exception as exc:  # noqa: BLE001 - compared with how the run's call ended
+            last = exc
+        finally:
+            ctx.impl = real
+        if (None if last is None else outcome_signature(last)) != ended:
+            return None
+    if last is None:
+        return None
+    _verdict(result, outcome, last)
+    return _end(result, outcome, prop, ctx, shrink, start)
+
+
+def outcome_signature(exc: BaseException, depth: int = 0) -> tuple:
+    """How a call of a test ended, as Hypothesis tells failures apart (its "interesting origin"): the
+    exception's type, the file and line it was raised at, and the same of the exception it was raised in."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else (None, None)
+    context = exc.__context__
+    inner = outcome_signature(context, depth + 1) if context is not None and context is not exc and depth < 8 else ()
+    return (type(exc), *where, inner)
+
+
+def _end(result: PropertyResult, outcome: _Outcome, prop: Property, ctx: Context, shrink: bool,
+         start: float) -> PropertyResult:
+    """The result of a run whose test Hypothesis has finished calling, as the runner ends it."""
     if result.status == "pass" and outcome.inherited is not None:
         failure, outcome.example = outcome.inherited
         result.status, result.message, result.details = failure.status, failure.message, failure.details()

@@ -16,7 +16,7 @@ from reference.compare.prefetch import same
 from reference.compare.replay import Recording, Shared, SharedCatalog, recording
 from reference.compare.runner import run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
-from support import compare, implementation
+from support import compare, implementation, standalone_submission
 
 EXAMPLES, SWEEP = 5, 100
 
@@ -120,6 +120,46 @@ def test_a_replay_asks_the_reference_nothing_its_record_does_not_answer(shared, 
         results, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
     assert {r.status for r in results} == {"pass"} and catalog.replayed == len(CATALOG)
     assert asked == []
+
+
+@pytest.mark.parametrize("first, second, contained", [
+    ("bug_sum_not_mean", "bug_sum_not_mean", False),  # the same mistake: followed, not run again
+    ("seed_000_literal", "seed_000_literal", True),   # in a contained process: the calls fetched ahead
+    ("bug_rect_ge", "bug_sum_not_mean", False),       # another mistake: its own journals
+])
+def test_a_failure_followed_from_an_earlier_submissions_run_is_the_run_of_its_own(shared, first, second, contained):
+    catalog = SharedCatalog(shared, learn=False)
+    for name in (first, second):
+        with (SubprocessImpl if contained else InProcessImpl)(str(implementation(name))) as impl:
+            followed, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+        if name == first:
+            live_first = catalog.live
+    with InProcessImpl(str(implementation(second))) as impl:
+        live, _ = run_catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    assert _strip(followed) == _strip(live)
+    if first == second:
+        assert catalog.followed == live_first > 0 and catalog.live == live_first
+
+
+def test_a_failure_whose_calls_end_otherwise_than_the_journal_says_is_run_under_hypothesis(shared, tmp_path):
+    # two mistakes that fail first at the same example, the same way (W2's gradient doubled from n = 2, and
+    # from n = 2 or m = 3): the second's shrinking parts from the first's at a call the first passed; it is run
+    # under Hypothesis, and its counterexamples are its own
+    def doubled(when: str):
+        path = tmp_path / f"w2_{len(list(tmp_path.iterdir()))}.py"
+        path.write_text(standalone_submission(
+            f"\n\n_own_backprop = backprop\n\n\ndef backprop(params, X, y, lambdas=Lambdas()):\n"
+            f"    g = _own_backprop(params, X, y, lambdas)\n    return g._replace(W2=g.W2 * 2) if {when} else g\n"))
+        return str(path)
+    first, second = doubled("len(X) >= 2"), doubled("len(X) >= 2 or params.W2.shape[0] >= 3")
+    catalog = SharedCatalog(shared, learn=False)
+    for spec in (first, second):
+        with InProcessImpl(spec) as impl:
+            followed, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    with InProcessImpl(second) as impl:
+        live, _ = run_catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    assert catalog.diverged > 0 and catalog.followed == 0
+    assert _strip(followed) == _strip(live)
 
 
 def test_a_replay_in_a_contained_process_gives_the_results_of_a_run(shared):
