@@ -144,11 +144,8 @@ def submit_ahead(impl: Impl, calls: list[list]) -> Callable[[], tuple[list[list]
     counts = getattr(impl, "timeouts", None)
     saved = dict(counts) if counts is not None else None
     collect = impl.submit_each(flat)
-    done: list = []
 
     def finish() -> tuple[list[list], bool]:
-        if done:
-            return done[0]
         results = collect()
         timed_out = saved is not None and dict(counts) != saved  # the batch did (then was retried one at a time)
         if saved is not None:
@@ -159,8 +156,7 @@ def submit_ahead(impl: Impl, calls: list[list]) -> Callable[[], tuple[list[list]
             served.append([(c, r) for c, r in zip(example, results[k:k + len(example)])
                            if not isinstance(r, ImplProblem)])
             k += len(example)
-        done.append((served, not timed_out and not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited))
-                                                        for r in results)))
-        return done[0]
+        return served, not timed_out and not any(isinstance(r, (ImplTimeout, ImplCrashed, ImplExited)) for r in results)
+    # a contained process runs it once, when waited for or before its next request (the time-outs restored then)
     in_flight = getattr(impl, "in_flight", None)
     return in_flight(finish) if in_flight is not None else finish
