@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 
 from reference.compare.sandbox import isolation, wire, worker
 from reference.compare.sandbox.adapter import read_adapter
+from reference.compare.sandbox.call_memo import CallMemo
 from reference.compare.sandbox.child import BOOT, SLACK, TREE, OutputTail, loaded, reply_entries
 from reference.compare.sandbox.interface import (
     Call,
@@ -77,6 +78,7 @@ class SubprocessImpl(Impl):
         self.run_all_cells, self.allow_missing = bool(run_all_cells), bool(allow_missing)
         self.isolation = isolation.probe()
         self.timeouts: collections.Counter[str] = collections.Counter()
+        self.memo = CallMemo()  # a call already answered is not sent again
         self.modules: set[str] = set()  # watched modules the submission's process imported
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
@@ -262,6 +264,11 @@ class SubprocessImpl(Impl):
         return self.submit_each(calls)()
 
     def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
+        if checked and calls:
+            return self.memo.submit(calls, self._submit_each)
+        return self._submit_each(calls, checked=checked)
+
+    def _submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
         if not calls:
             return lambda: []
         names = [name for name, _, _ in calls]

@@ -1,0 +1,162 @@
+"""Each question asked once: a call the implementation already answered is answered again from its reply.
+
+Properties that draw with the same strategy and seed check the same problems,
+and one check often makes the call another just made (B7–B14 each look at one
+gradient of ``backprop`` on the same examples): about a third of a default run's
+calls repeat an earlier one. :class:`CallMemo` keeps, per submission, the replies
+of calls that returned, filed under the call as the worker sees it: the
+function's name and every argument by type, dtype, shape, memory order and bits
+(−0.0 is not 0.0, nor ``np.float64(1)`` the float 1.0). A repeated call is
+answered with a copy of that reply (its value, the inputs it modified, its
+warnings) and is not sent; calls repeated within one request are sent once.
+
+What is judged is unchanged for an implementation that computes a function of
+its inputs, which is what the API asks: each property checks the reply to the
+same call. An implementation whose answers change from call to call (it counts
+its calls, draws random numbers) is judged on its first answer to each call.
+Only replies that returned are kept; the memo holds at most ``limit`` bytes of
+arrays, the least recently used dropped first.
+
+>>> import numpy as np
+>>> memo = CallMemo()
+>>> key = memo.key(("d_rect", (np.zeros(2),), {}))
+>>> key == memo.key(("d_rect", (-np.zeros(2),), {}))
+False
+"""
+
+from __future__ import annotations
+
+import collections
+import struct
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from reference.compare.sandbox.interface import Call
+
+__all__ = ["CallMemo", "LIMIT"]
+
+#: The memo's default size: bytes of the arrays its replies hold.
+LIMIT = 64 << 20
+
+
+class _Unkeyed(Exception):
+    """An argument of a kind the memo does not file: its call is always sent."""
+
+
+def _key(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return (np.ndarray, v.dtype.str, v.shape, v.flags.f_contiguous and not v.flags.c_contiguous, v.tobytes())
+    if isinstance(v, float):  # np.float64 too, told apart by its type
+        return (type(v), struct.pack("<d", v))
+    if isinstance(v, np.generic):
+        return (type(v), v.dtype.str, v.tobytes())
+    if v is None or isinstance(v, (bool, int, str)):
+        return (type(v), v)
+    if isinstance(v, (tuple, list)):
+        return (type(v), tuple(_key(x) for x in v))
+    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+        return (dict, tuple((k, _key(x)) for k, x in v.items()))
+    raise _Unkeyed
+
+
+def _copy(v: Any) -> Any:
+    """A reply's value, copied: nothing the checks do to one answer reaches another."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, tuple):
+        items = [_copy(x) for x in v]
+        return type(v)(*items) if hasattr(v, "_fields") else tuple(items)
+    if isinstance(v, list):
+        return [_copy(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    return v
+
+
+def _size(v: Any) -> int:
+    if isinstance(v, np.ndarray):
+        return v.nbytes
+    if isinstance(v, (tuple, list)):
+        return sum(_size(x) for x in v)
+    if isinstance(v, dict):
+        return sum(_size(x) for x in v.values())
+    return 0
+
+
+class CallMemo:
+    """The replies of one submission's calls that returned, by call (at most ``limit`` bytes of arrays)."""
+
+    def __init__(self, *, limit: int = LIMIT) -> None:
+        self.limit, self.held = int(limit), 0
+        self.hits = self.sent = 0  # calls answered here, calls sent: for the curious (and the tests)
+        self._replies: collections.OrderedDict = collections.OrderedDict()
+
+    @staticmethod
+    def key(call: tuple[str, tuple, dict]) -> Any:
+        """What ``call`` (name, args, kwargs) is filed under; None if it is not filed."""
+        name, args, kwargs = call
+        try:
+            return (name, _key(tuple(args)), _key(dict(kwargs)))
+        except _Unkeyed:
+            return None
+
+    def _get(self, key: Any) -> Call | None:
+        if key is None or key not in self._replies:
+            return None
+        self._replies.move_to_end(key)
+        c = self._replies[key][0]
+        return Call(_copy(c.value), list(c.mutated), list(c.warnings))
+
+    def _put(self, key: Any, result: Any) -> None:
+        if key is None or not isinstance(result, Call) or key in self._replies:
+            return
+        size = _size(result.value)
+        if size > self.limit:
+            return
+        self._replies[key] = (Call(_copy(result.value), list(result.mutated), list(result.warnings)), size)
+        self.held += size
+        while self.held > self.limit:
+            self.held -= self._replies.popitem(last=False)[1][1]
+
+    def submit(self, calls: Sequence[tuple[str, tuple, dict]],
+               send: Callable[[list], Callable[[], list]]) -> Callable[[], list]:
+        """``send`` (a ``submit_each``) given only the calls not answered yet, each once; the collector of all."""
+        keys = [self.key(c) for c in calls]
+        out: list = [self._get(k) for k in keys]
+        first: dict = {}
+        sent: list = []
+        sent_keys: list = []
+        where: list[tuple[int, int]] = []  # (index in calls, index in sent)
+        for i, (k, hit) in enumerate(zip(keys, out)):
+            if hit is not None:
+                continue
+            if k is not None and k in first:
+                where.append((i, first[k]))
+                continue
+            if k is not None:
+                first[k] = len(sent)
+            where.append((i, len(sent)))
+            sent.append(calls[i])
+            sent_keys.append(k)
+        self.hits += len(calls) - len(sent)
+        self.sent += len(sent)
+        if not sent:
+            return lambda: out
+        collect = send(sent)
+        done: list = []
+
+        def finish() -> list:
+            if not done:
+                results = collect()
+                for k, r in zip(sent_keys, results):
+                    self._put(k, r)
+                taken: set = set()
+                for i, j in where:
+                    r = results[j]
+                    out[i] = r if j not in taken or not isinstance(r, Call) else \
+                        Call(_copy(r.value), list(r.mutated), list(r.warnings))
+                    taken.add(j)
+                done.append(out)
+            return done[0]
+        return finish

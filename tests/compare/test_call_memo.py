@@ -1,0 +1,78 @@
+"""Each question asked once: repeated calls are answered from the first reply, and only identical calls repeat."""
+
+import numpy as np
+
+from reference.compare.sandbox import Call, ImplRaised, SubprocessImpl
+from reference.compare.sandbox.call_memo import CallMemo
+
+
+class Counting:
+    """A stand-in for a worker: ``submit_each`` that counts the calls it is sent."""
+
+    def __init__(self):
+        self.sent = []
+
+    def __call__(self, calls):
+        self.sent.append(list(calls))
+        return lambda: [Call(np.full(2, float(len(self.sent))), ["x"], ["w"]) if name != "bad"
+                        else ImplRaised("bad raised ValueError: no") for name, _, _ in calls]
+
+
+def test_a_repeated_call_is_answered_from_the_first_reply_and_not_sent():
+    memo, send = CallMemo(), Counting()
+    x = np.array([0.0, 1.0])
+    first = memo.submit([("rect", (x,), {})], send)()
+    again = memo.submit([("rect", (x.copy(),), {}), ("d_rect", (x,), {})], send)()
+    assert [len(s) for s in send.sent] == [1, 1] and send.sent[1][0][0] == "d_rect"
+    assert np.array_equal(again[0].value, first[0].value) and again[0].mutated == ["x"] and again[0].warnings == ["w"]
+    again[0].value[0] = 99.0  # a check that changes one answer changes no other
+    assert memo.submit([("rect", (x,), {})], send)()[0].value[0] == 1.0
+    assert (memo.hits, memo.sent) == (2, 2)
+
+
+def test_only_bit_identical_calls_of_the_same_types_repeat():
+    key = CallMemo.key
+    x = np.array([[0.0, 1.0], [2.0, 3.0]])
+    assert key(("rect", (x,), {})) == key(("rect", (x.copy(),), {}))
+    assert key(("rect", (x,), {})) != key(("rect", (x.astype(np.float32),), {}))
+    assert key(("rect", (np.zeros(2),), {})) != key(("rect", (-np.zeros(2),), {}))  # −0.0 is not 0.0
+    assert key(("rect", (x,), {})) != key(("rect", (np.asfortranarray(x),), {}))  # nor Fortran order C order
+    assert key(("rect", (x,), {})) != key(("d_rect", (x,), {}))
+    assert key(("rect", (1.0,), {})) != key(("rect", (np.float64(1.0),), {}))
+    assert key(("rect", (1.0,), {})) != key(("rect", (1,), {}))
+    assert key(("gradient_descent", (x,), {"steps": 1})) != key(("gradient_descent", (x,), {"steps": 2}))
+    assert key(("rect", (object(),), {})) is None
+
+
+def test_calls_repeated_within_a_request_are_sent_once_and_problems_are_not_kept():
+    memo, send = CallMemo(), Counting()
+    x = np.ones(3)
+    out = memo.submit([("rect", (x,), {}), ("rect", (x,), {}), ("bad", (x,), {})], send)()
+    assert len(send.sent[0]) == 2 and out[0].value is not out[1].value and isinstance(out[2], ImplRaised)
+    memo.submit([("bad", (x,), {})], send)()
+    assert len(send.sent) == 2  # what raised is asked again
+
+
+def test_unfiled_calls_are_always_sent_and_the_memo_stays_within_its_limit():
+    memo, send = CallMemo(limit=40), Counting()
+    for i in range(4):
+        memo.submit([("rect", (np.full(2, float(i)),), {})], send)()
+    assert memo.held <= 40 and len(send.sent) == 4
+    memo.submit([("rect", (np.full(2, 0.0),), {})], send)()  # the oldest was dropped: sent again
+    memo.submit([("rect", (object(),), {})], send)()
+    memo.submit([("rect", (object(),), {})], send)()
+    assert len(send.sent) == 7
+
+
+def test_a_submission_is_asked_each_distinct_call_once(tmp_path):
+    """Through a contained worker: the submission counts its calls; a repeated call does not reach it."""
+    sub = tmp_path / "counting.py"
+    sub.write_text("import numpy as np\ncalls = []\n"
+                   "def rect(x):\n    calls.append(1)\n    return np.maximum(np.asarray(x, float), 0.0) + len(calls)\n")
+    x = np.array([-1.0, 2.0])
+    with SubprocessImpl(str(sub), allow_missing=True) as impl:
+        a = impl.call("rect", x).value
+        b = impl.call_each([("rect", (x,), {}), ("rect", (x + 1,), {})])
+        assert np.array_equal(a, [1.0, 3.0]) and np.array_equal(b[0].value, a)
+        assert np.array_equal(b[1].value, [2.0, 5.0])  # the second distinct call is the submission's second
+        assert (impl.memo.hits, impl.memo.sent) == (1, 2)
