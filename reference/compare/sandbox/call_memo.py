@@ -45,16 +45,17 @@ class _Unkeyed(Exception):
 
 
 def _key(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        return (np.ndarray, v.dtype.str, v.shape, v.flags.f_contiguous and not v.flags.c_contiguous, v.tobytes())
+    t = type(v)
+    if t is np.ndarray:  # the strides say the memory order (a pickled array keeps C or Fortran order)
+        return (v.dtype, v.shape, v.strides, v.tobytes())
+    if t is tuple or t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
+        return (t, tuple([_key(x) for x in v]))
     if isinstance(v, float):  # np.float64 too, told apart by its type
-        return (type(v), struct.pack("<d", v))
+        return (t, struct.pack("<d", v))
     if isinstance(v, np.generic):
-        return (type(v), v.dtype.str, v.tobytes())
+        return (t, v.dtype, v.tobytes())
     if v is None or isinstance(v, (bool, int, str)):
-        return (type(v), v)
-    if isinstance(v, (tuple, list)):
-        return (type(v), tuple(_key(x) for x in v))
+        return (t, v)
     if isinstance(v, dict) and all(isinstance(k, str) for k in v):
         return (dict, tuple((k, _key(x)) for k, x in v.items()))
     raise _Unkeyed
