@@ -75,6 +75,16 @@ class Opaque(collections.namedtuple("Opaque", "typename text")):
 def _node(value: Any, arrays: list, depth: int) -> Any:
     if depth > _DEPTH:
         return {"object": "nested too deep", "repr": ""}
+    t = type(value)  # the frequent exact types first; the same nodes as the general forms below
+    if t is dict:
+        return {"dict": {str(k)[:200]: _node(v, arrays, depth + 1) for k, v in value.items()}}
+    if t is np.ndarray and value.dtype.str in DTYPES:
+        arrays.append(value if value.flags.c_contiguous else np.ascontiguousarray(value))
+        return {"array": len(arrays) - 1}
+    if t is str:
+        return value[:_TEXT]
+    if t is list:
+        return {"list": [_node(v, arrays, depth + 1) for v in value]}
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -144,6 +154,8 @@ class _Reader:
             return n[:_TEXT]
         if not isinstance(n, dict) or len(n) not in (1, 2, 3):
             raise WireError("a node is not of the protocol's forms")
+        if len(n) == 1 and "array" in n:  # the most frequent node: one array
+            return self.array(n["array"])
         return self._tagged(n, depth)
 
     def _tagged(self, n: dict, depth: int) -> Any:
@@ -179,40 +191,48 @@ class _Reader:
         raise WireError("a node is not of the protocol's forms")
 
     def _namedtuple(self, n: dict, depth: int) -> Any:
-        fields, values = n.get("fields"), n.get("values")
+        fields, values, typename = n.get("fields"), n.get("values"), n["namedtuple"]
         if not isinstance(fields, list) or not isinstance(values, list) or len(fields) != len(values) \
-                or len(fields) > 64 or len(set(fields)) != len(fields):
+                or not all(type(f) is str for f in fields) or type(typename) is not str:
             raise WireError("a named tuple whose fields and values do not match")
-        typename = _identifier(n["namedtuple"])
-        fields = tuple(_identifier(f) for f in fields)
-        cls = self.named.get((typename, fields)) or _named_class(typename, fields)
+        name = (typename, tuple(fields))
+        cls = self.named.get(name) or _named_class(*name)
         return cls(*(self.node(v, depth + 1) for v in values))
 
 
 @functools.lru_cache(maxsize=256)
 def _named_class(typename: str, fields: tuple[str, ...]) -> type:
-    """A plain named tuple class, built once per name and fields (building one costs ~0.4 ms)."""
-    return collections.namedtuple(typename, fields)
+    """A plain named tuple class of valid names, built once per name and fields (building one costs ~0.4 ms)."""
+    if len(fields) > 64 or len(set(fields)) != len(fields):
+        raise WireError("a named tuple whose fields and values do not match")
+    return collections.namedtuple(_identifier(typename), tuple(_identifier(f) for f in fields))
+
+
+_DTYPE = {s: np.dtype(s) for s in DTYPES}
 
 
 def _arrays(table: Any, body: bytes) -> list[np.ndarray]:
     if not isinstance(table, list):
         raise WireError("no array table")
     out, offset = [], 0
+    data = bytearray(body)  # one writable copy: the arrays are views of it, none of the frame's buffer
     for entry in table:
-        if not isinstance(entry, dict) or entry.get("dtype") not in DTYPES or not isinstance(entry.get("shape"), list):
+        if type(entry) is not dict or entry.get("dtype") not in _DTYPE or type(entry.get("shape")) is not list:
             raise WireError("an array of a dtype or form the protocol does not carry")
         shape = entry["shape"]
-        if len(shape) > 32 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+        if len(shape) > 32 or not all(type(s) is int and s >= 0 for s in shape):  # type: bool is not int
             raise WireError("an array shape that is not one")
-        dtype = np.dtype(entry["dtype"])
-        size = math.prod(shape) * dtype.itemsize
-        if offset + size > len(body):
+        dtype = _DTYPE[entry["dtype"]]
+        count = math.prod(shape)
+        size = count * dtype.itemsize
+        if offset + size > len(data):
             raise WireError("the arrays' bytes do not match their shapes")
-        a = np.frombuffer(body, dtype, math.prod(shape), offset).reshape(shape)
-        out.append(a.view(np.uint8) != 0 if dtype == np.bool_ else a.copy())  # a bool is 0 or 1, whatever came
+        a = np.frombuffer(data, dtype, count, offset).reshape(shape)
+        if dtype == np.bool_:
+            a = a.view(np.uint8) != 0  # a bool is 0 or 1, whatever came
+        out.append(a if a.flags.aligned else a.copy())
         offset += size
-    if offset != len(body):
+    if offset != len(data):
         raise WireError("the arrays' bytes do not match their shapes")
     return out
 
