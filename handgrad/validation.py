@@ -94,6 +94,9 @@ def check_descent(learning_rate: Any, steps: Any) -> None:
         raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
 
 
+_PARAM_NAMES = tuple(f"params.{n}" for n in PARAMS)
+
+
 def network_inputs(
     params: Any, X: Any, y: Any = None, lambdas: Any = None
 ) -> tuple[Params, np.ndarray, np.ndarray | None, Lambdas, np.dtype]:
@@ -109,13 +112,13 @@ def network_inputs(
     ValueError: X must have shape (n, d) with d = 3 (columns of W1); got (5, 2)
     """
     fields = _four(params, "params", "Params(W1, b1, W2, b2)")
-    W1, b1, W2, b2 = (_float(a, f"params.{n}") for a, n in zip(fields, PARAMS))
+    W1, b1, W2, b2 = [_float(a, name) for a, name in zip(fields, _PARAM_NAMES)]
     X = _float(X, "X")
     n, _, m = _check_shapes(W1, b1, W2, b2, X)
     dtype = np.result_type(W1, b1, W2, b2, X)
     _check_all_finite((X, W1, b1, W2, b2))
-    params = Params(*(a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
-                      for a in (W1, b1, W2, b2)))
+    params = Params(*[a if a.dtype == dtype and a.flags.c_contiguous else np.ascontiguousarray(a, dtype=dtype)
+                      for a in (W1, b1, W2, b2)])
     if X.dtype != dtype or not X.flags.c_contiguous:
         X = np.ascontiguousarray(X, dtype=dtype)
     return params, X, None if y is None else _check_labels(y, n, m), check_lambdas(lambdas), dtype
@@ -150,12 +153,14 @@ def _check_all_finite(arrays: tuple[np.ndarray, ...]) -> None:
     One BLAS dot per array, one test for all: a·a is finite only if every entry
     is (nan and ±inf propagate). Only if it is not do we look for the culprit,
     which may be none: entries beyond √max (1e154 in float64, 2e19 in float32)
-    overflow the squares but are finite.
+    overflow the squares but are finite. Neither ``vdot`` nor a sum of Python
+    floats warns on overflow, so no ``errstate`` is needed (it costs more than the dots).
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = sum(float(np.vdot(a, a)) for a in arrays)
+    total = 0.0
+    for a in arrays:
+        total += float(np.vdot(a, a))
     if not math.isfinite(total):
-        for a, name in zip(arrays, ("X", *(f"params.{n}" for n in PARAMS))):
+        for a, name in zip(arrays, ("X", *_PARAM_NAMES)):
             _check_finite(a, name)
 
 
