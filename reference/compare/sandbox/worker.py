@@ -207,12 +207,15 @@ def call_named(module, name: str, args: tuple, kwargs: dict, *, checked: bool = 
 
 def cut(batch: dict, fn: str, i: int) -> tuple:
     """The arguments of ``fn`` for problem i of a padded sweep batch (own contiguous copies)."""
-    n, d, h, m = (int(v) for v in batch["dims"][i])
-    p = Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
-               batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy())
-    given = {"params": p, "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp),
-             "lambdas": Lambdas(*map(float, batch["lambdas"][i]))}
-    return tuple(given[a] for a in ARGUMENTS[fn])
+    return _cut(batch, fn, i, batch["dims"][i].tolist(), batch["lambdas"][i].tolist())
+
+
+def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
+    n, d, h, m = dims
+    given = {"params": Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
+                              batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy()),
+             "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp), "lambdas": Lambdas(*lambdas)}
+    return tuple([given[a] for a in ARGUMENTS[fn]])
 
 
 #: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`): function, field, and
@@ -221,6 +224,18 @@ SWEEP_FIELDS = {
     name: (name.partition(".")[0], name.partition(".")[2], tuple(DIMS.index(s) for s in shape))
     for name, shape in SHAPES.items() if name.partition(".")[0] in ("forward", "loss", "risk", "backprop")
 }
+
+
+def _write(result, i: int, row: list, outputs: list) -> None:
+    """The fields of ``result`` that are float64 arrays of the expected shapes, into problem i's padded rows."""
+    for out, good, field, axes in outputs:
+        a = getattr(result, field, None) if field else result
+        if not axes and isinstance(a, float):
+            a = np.float64(a)
+        if isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float64 \
+                and a.shape == tuple([row[ax] for ax in axes]):
+            out[(i, *[slice(0, row[ax]) for ax in axes])] = a
+            good[i] = True
 
 
 def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
@@ -242,26 +257,20 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
             by_name[fn].append((values[k], ok[k], field, axes))
     errors = []
     functions = {name: _function(module, name) for name in names}
+    lambdas = batch["lambdas"].tolist()
     for name, i in calls:
         if functions[name][0] is None:
             errors.append([name, i, functions[name][1]])
             continue
+        row = dims[i]
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")  # the sweep does not watch warnings: X4 does
-                result = functions[name][0](*cut(batch, name, i))
+                result = functions[name][0](*_cut(batch, name, i, row, lambdas[i]))
         except BaseException as exc:  # noqa: BLE001 - untrusted code
             errors.append([name, i, _problem(exc)])
             continue
-        row = dims[i]
-        for out, good, field, axes in by_name[name]:
-            a = getattr(result, field, None) if field else result
-            shape = tuple(row[ax] for ax in axes)
-            if not shape and isinstance(a, float):
-                a = np.float64(a)
-            if isinstance(a, (np.ndarray, np.floating)) and a.shape == shape and a.dtype == np.float64:
-                out[(i,) + tuple(slice(0, s) for s in shape)] = a
-                good[i] = True
+        _write(result, i, row, by_name[name])
     return {"values": values, "ok": ok, "errors": errors}
 
 
