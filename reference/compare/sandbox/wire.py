@@ -8,7 +8,7 @@ frame::
 
 The header describes the tree; each array is ``{"array": k}`` with entry k of
 the header's array table giving its dtype (from a short whitelist, little-endian)
-and shape, its bytes in the body in order. Floats travel as ``float.hex`` (exact,
+and shape (``["<f8", 5, 3]``), its bytes in the body in order. Floats travel as ``float.hex`` (exact,
 nan and ±inf included). Anything else becomes ``{"object": type name, "repr": …}``:
 a description, never the object.
 
@@ -79,7 +79,7 @@ def _node(value: Any, arrays: list, depth: int) -> Any:
     if t is dict:
         return {"dict": {str(k)[:200]: _node(v, arrays, depth + 1) for k, v in value.items()}}
     if t is np.ndarray and value.dtype.str in DTYPES:
-        arrays.append(value if value.flags.c_contiguous else np.ascontiguousarray(value))
+        arrays.append((value if value.flags.c_contiguous else np.ascontiguousarray(value), value.dtype.str))
         return {"array": len(arrays) - 1}
     if t is str:
         return value[:_TEXT]
@@ -99,7 +99,7 @@ def _node(value: Any, arrays: list, depth: int) -> Any:
         dtype = a.dtype.newbyteorder("<") if a.dtype.byteorder == ">" else a.dtype
         if dtype.str not in DTYPES:
             return {"object": f"{type(value).__name__} of dtype {a.dtype}", "repr": ""}
-        arrays.append(a.astype(dtype, order="C", copy=False))  # 0-d stays 0-d
+        arrays.append((a.astype(dtype, order="C", copy=False), dtype.str))  # 0-d stays 0-d
         return {kind: len(arrays) - 1}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return {"namedtuple": type(value).__name__[:100], "fields": [str(f)[:100] for f in value._fields],
@@ -120,11 +120,11 @@ def _safe_repr(value: Any) -> str:
 
 def encode(value: Any) -> bytes:
     """One frame holding ``value``."""
-    arrays: list[np.ndarray] = []
+    arrays: list[tuple[np.ndarray, str]] = []
     root = _node(value, arrays, 0)
-    table = [{"dtype": a.dtype.str, "shape": list(a.shape)} for a in arrays]
+    table = [[dtype, *a.shape] for a, dtype in arrays]
     header = json.dumps({"root": root, "arrays": table}, allow_nan=False).encode()
-    body = b"".join(a.tobytes() for a in arrays)
+    body = b"".join([a.tobytes() for a, _ in arrays])
     return struct.pack("<Q", len(header)) + header + struct.pack("<Q", len(body)) + body
 
 
@@ -216,13 +216,13 @@ def _arrays(table: Any, body: bytes) -> list[np.ndarray]:
         raise WireError("no array table")
     out, offset = [], 0
     data = bytearray(body)  # one writable copy: the arrays are views of it, none of the frame's buffer
-    for entry in table:
-        if type(entry) is not dict or entry.get("dtype") not in _DTYPE or type(entry.get("shape")) is not list:
+    for entry in table:  # [dtype, *shape]
+        if type(entry) is not list or not entry or type(entry[0]) is not str or entry[0] not in _DTYPE:
             raise WireError("an array of a dtype or form the protocol does not carry")
-        shape = entry["shape"]
+        shape = entry[1:]
         if len(shape) > 32 or not all(type(s) is int and s >= 0 for s in shape):  # type: bool is not int
             raise WireError("an array shape that is not one")
-        dtype = _DTYPE[entry["dtype"]]
+        dtype = _DTYPE[entry[0]]
         count = math.prod(shape)
         size = count * dtype.itemsize
         if offset + size > len(data):
