@@ -63,3 +63,19 @@ def test_what_is_sent_comes_back_bit_for_bit():
     assert struct.pack("<d", got["f"]) == struct.pack("<d", -0.0)
     assert got["s"] == 2.5 and got["t"] == (1, "x", [None, True])
     assert all(a.flags.writeable and a.flags.aligned for a in got["v"])
+
+
+def test_a_request_arrives_with_no_input_shared_between_calls_or_arguments():
+    """Pickle's memo sends an object met twice once; the worker gets every array, list and dict apart."""
+    import socket
+
+    grader, worker = socket.socketpair()
+    with grader, worker:
+        x, items, options = np.arange(3.0), [0.0, 1.0], {"steps": 1}
+        p = Params(x, x, x, x)
+        wire.send_pickled(grader, {"calls": [["forward", (p, x, items), options], ["d_rect", (items, x), options]]})
+        (_, (p1, x1, l1), k1), (_, (l2, x2), k2) = wire.receive_request(worker)["calls"]
+        arrays = [*p1, x1, x2]
+        assert type(p1) is Params and all(np.array_equal(a, x) for a in arrays)
+        assert len({id(a) for a in arrays}) == len(arrays)
+        assert l1 == l2 == items and l1 is not l2 and k1 == k2 == options and k1 is not k2
