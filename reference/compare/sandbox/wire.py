@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from reference.compare.sandbox.unshare import unshared
+
 __all__ = ["WireError", "Opaque", "encode", "decode", "send", "receive", "send_pickled", "receive_request", "PICKLED",
            "DTYPES", "HEADER_LIMIT"]
 
@@ -304,7 +306,7 @@ def _pickled(value: Any) -> bytes | None:
 
     With pickle's memo (4× faster than without it for calls on small arrays: a
     dtype or a class met again is a reference), an object met twice arrives as
-    one: :func:`receive_request` copies what the memo shared.
+    one: :func:`receive_request` copies what the memo shared (:func:`~reference.compare.sandbox.unshare.unshared`).
     """
     try:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -324,43 +326,8 @@ def receive_request(sock: socket.socket, *, types: dict | None = None) -> Any:
     head = _read(sock, 8, forever)
     if head == PICKLED:
         (size,) = struct.unpack("<Q", _read(sock, 8, forever))
-        return _unshared(pickle.loads(_read(sock, size, forever)), set())
+        return unshared(pickle.loads(_read(sock, size, forever)))
     return _receive(sock, head, deadline=forever, limit=1 << 40, types=types)
-
-
-def _unshared(value: Any, seen: set) -> Any:
-    """``value`` with every array, list and dict met before (its id in ``seen``) copied.
-
-    Pickle's memo sends an object met twice once; copied here, no two calls (nor
-    two arguments of one call) share an input, as when each was sent on its own.
-    """
-    if isinstance(value, np.ndarray):
-        if id(value) in seen:
-            return value.copy()
-        seen.add(id(value))
-        return value
-    if isinstance(value, tuple):
-        items = [_unshared(v, seen) for v in value]
-        if all(a is b for a, b in zip(items, value)):
-            return value
-        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-    if isinstance(value, (list, dict)):
-        met = id(value) in seen
-        seen.add(id(value))
-        if isinstance(value, list):
-            items = [_unshared(v, seen) for v in value]
-            return items if met else _refill(value, items)
-        fresh = {k: _unshared(v, seen) for k, v in value.items()}
-        return fresh if met else _refill(value, fresh)
-    return value
-
-
-def _refill(container: Any, items: Any) -> Any:
-    if isinstance(container, list):
-        container[:] = items
-    else:
-        container.update(items)
-    return container
 
 
 def _receive(sock: socket.socket, head: bytes, *, deadline: float, limit: int, types: dict | None) -> Any:
