@@ -12,7 +12,8 @@ from handgrad.types import Gradients, Params
 from reference.compare.sandbox import wire
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 40) | st.floats() | st.text(max_size=12)
+    st.none() | st.booleans() | st.integers(-3, 40) | st.sampled_from([2**31, 2**40, 2**63, 2**64]) | st.floats()
+    | st.text(max_size=12) | st.sampled_from(["\ufb01", "fi", "ℌ", "H", "é"])
     | st.sampled_from(["<f8", "|b1", "array", "scalar", "int", "float", "dict", "list", "tuple", "namedtuple",
                        "fields", "values", "object", "Params", "W1"]),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
@@ -47,10 +48,19 @@ def test_an_arbitrary_header_is_data_or_a_wire_error(root, table, body):
     ([], {"namedtuple": "P", "fields": ["_a"], "values": [None]}),      # a private field name
     ([], {"namedtuple": "P", "fields": ["a", "a"], "values": [1, 2]}),  # a repeated field
     ([], {"namedtuple": "class", "fields": ["a"], "values": [1]}),      # a keyword
+    ([], {"namedtuple": "P", "fields": ["\ufb01", "fi"], "values": [1, 2]}),  # one name once normalized (NFKC)
+    ([["<f8", 0, 2**63]], {"array": 0}),                    # empty, with a dimension past NumPy's
+    ([["<f8", 0, 2**30, 2**30, 2**30]], {"array": 0}),      # empty, with dimensions whose product is past it
 ])
 def test_malformed_frames_are_wire_errors(table, root):
     with pytest.raises(wire.WireError):
         wire.decode(frame({"root": root, "arrays": table}, b""))
+
+
+def test_a_header_nested_past_what_json_reads_is_a_wire_error():
+    text = b'{"root":' + b"[" * 50_000 + b"]" * 50_000 + b',"arrays":[]}'
+    with pytest.raises(wire.WireError):
+        wire.decode(struct.pack("<Q", len(text)) + text + struct.pack("<Q", 0))
 
 
 def test_what_is_sent_comes_back_bit_for_bit():
@@ -79,3 +89,21 @@ def test_a_request_arrives_with_no_input_shared_between_calls_or_arguments():
         assert type(p1) is Params and all(np.array_equal(a, x) for a in arrays)
         assert len({id(a) for a in arrays}) == len(arrays)
         assert l1 == l2 == items and l1 is not l2 and k1 == k2 == options and k1 is not k2
+
+
+def test_unshared_copies_what_it_does_not_walk_and_keeps_container_types():
+    import collections
+    import types
+
+    from reference.compare.sandbox.unshare import unshared
+
+    x = np.zeros(2)
+    a, b = unshared([types.SimpleNamespace(x=x), types.SimpleNamespace(x=x)])
+    assert a.x is not b.x and a.x is not x
+    objects = np.empty(1, dtype=object)
+    objects[0] = x
+    first, second = unshared([objects, objects])
+    assert first[0] is not second[0]
+    d = collections.OrderedDict(a=x)
+    one, two = unshared([d, d])
+    assert type(two) is collections.OrderedDict and two is not one and two["a"] is not one["a"]

@@ -132,7 +132,9 @@ def encode(value: Any) -> bytes:
 
 # -- decoding (the receiver: trusts nothing) -------------------------------------
 def _identifier(name: Any) -> str:
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+    # ASCII only: Python normalizes other identifiers (NFKC), so two distinct names could become one field
+    if not isinstance(name, str) or not name.isascii() or not name.isidentifier() or keyword.iskeyword(name) \
+            or name.startswith("_"):
         raise WireError(f"not a field or type name: {str(name)[:80]!r}")
     return name
 
@@ -211,6 +213,7 @@ def _named_class(typename: str, fields: tuple[str, ...]) -> type:
 
 
 _DTYPE = {s: np.dtype(s) for s in DTYPES}
+_DIM_LIMIT = 1 << 31  # per dimension: an empty array may claim any others, and NumPy caps their product
 
 
 def _arrays(table: Any, body: bytes) -> list[np.ndarray]:
@@ -222,7 +225,7 @@ def _arrays(table: Any, body: bytes) -> list[np.ndarray]:
         if type(entry) is not list or not entry or type(entry[0]) is not str or entry[0] not in _DTYPE:
             raise WireError("an array of a dtype or form the protocol does not carry")
         shape = entry[1:]
-        if len(shape) > 32 or not all(type(s) is int and s >= 0 for s in shape):  # type: bool is not int
+        if len(shape) > 32 or not all(type(s) is int and 0 <= s < _DIM_LIMIT for s in shape):  # bool is not int
             raise WireError("an array shape that is not one")
         dtype = _DTYPE[entry[0]]
         count = math.prod(shape)
@@ -255,16 +258,18 @@ def decode(frame: bytes, *, types: dict | None = None) -> Any:
         raise WireError("a body whose length does not match")
     try:
         header = json.loads(frame[8:8 + hlen])
-    except (ValueError, UnicodeDecodeError):
-        raise WireError("a header that is not JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise WireError("a header that is not JSON, or nested past what JSON reads") from None
     if not isinstance(header, dict):
         raise WireError("a header that is not an object")
-    arrays = _arrays(header.get("arrays"), frame[16 + hlen:])
     named = {}
     for name, cls in (types or {}).items():
         if name in _NAMED:
             named[(name, tuple(cls._fields))] = cls
-    return _Reader(arrays, named).node(header.get("root"))
+    try:
+        return _Reader(_arrays(header.get("arrays"), frame[16 + hlen:]), named).node(header.get("root"))
+    except (ValueError, TypeError, SyntaxError, OverflowError, RecursionError) as exc:  # what the data provoked
+        raise WireError(f"a frame that does not decode ({type(exc).__name__})") from None
 
 
 # -- the socket ----------------------------------------------------------------------
