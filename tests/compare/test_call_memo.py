@@ -42,6 +42,8 @@ def test_only_bit_identical_calls_of_the_same_types_repeat():
     assert key(("rect", (1.0,), {})) != key(("rect", (1,), {}))
     assert key(("gradient_descent", (x,), {"steps": 1})) != key(("gradient_descent", (x,), {"steps": 2}))
     assert key(("rect", (object(),), {})) is None
+    assert key(("rect", (np.array([[1.0]], dtype=object),), {})) is None  # its bytes are pointers
+    assert key(("rect", (np.ma.masked_array(x),), {})) is None  # a subclass is always sent
 
 
 def test_calls_repeated_within_a_request_are_sent_once_and_problems_are_not_kept():
@@ -54,14 +56,32 @@ def test_calls_repeated_within_a_request_are_sent_once_and_problems_are_not_kept
 
 
 def test_unfiled_calls_are_always_sent_and_the_memo_stays_within_its_limit():
-    memo, send = CallMemo(limit=40), Counting()
+    one = CallMemo()
+    one.submit([("rect", (np.full(2, 0.0),), {})], Counting())()
+    memo, send = CallMemo(limit=3 * one.held), Counting()  # room for three entries
     for i in range(4):
         memo.submit([("rect", (np.full(2, float(i)),), {})], send)()
-    assert memo.held <= 40 and len(send.sent) == 4
+    assert memo.held <= memo.limit and len(send.sent) == 4
     memo.submit([("rect", (np.full(2, 0.0),), {})], send)()  # the oldest was dropped: sent again
     memo.submit([("rect", (object(),), {})], send)()
     memo.submit([("rect", (object(),), {})], send)()
     assert len(send.sent) == 7
+
+
+def test_the_limit_counts_text_and_values_not_only_arrays():
+    """A reply of many strings (a hostile worker's) weighs what it holds: the memo does not grow past its limit."""
+    memo = CallMemo(limit=1 << 20)
+    text = lambda calls: (lambda: [Call(["x" * 4000] * 100, [], []) for _ in calls])
+    for i in range(50):  # 50 replies of 400 kB each
+        memo.submit([("rect", (np.full(2, float(i)),), {})], text)()
+    assert 0 < memo.held <= 1 << 20
+
+
+def test_read_only_and_writeable_arrays_are_different_calls():
+    x = np.ones(2)
+    y = x.copy()
+    y.flags.writeable = False  # pickle keeps the flag: a submission writing into it raises
+    assert CallMemo.key(("rect", (x,), {})) != CallMemo.key(("rect", (y,), {}))
 
 
 def test_a_submission_is_asked_each_distinct_call_once(tmp_path):

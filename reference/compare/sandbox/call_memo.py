@@ -14,8 +14,9 @@ What is judged is unchanged for an implementation that computes a function of
 its inputs, which is what the API asks: each property checks the reply to the
 same call. An implementation whose answers change from call to call (it counts
 its calls, draws random numbers) is judged on its first answer to each call.
-Only replies that returned are kept; the memo holds at most ``limit`` bytes of
-arrays, the least recently used dropped first.
+Only replies that returned are kept; the memo holds at most ``limit`` bytes,
+counted over what an entry keeps (the call's arguments, in its key, and the reply:
+arrays, text, and an overhead per value), the least recently used dropped first.
 
 >>> import numpy as np
 >>> memo = CallMemo()
@@ -36,7 +37,7 @@ from reference.compare.sandbox.interface import Call
 
 __all__ = ["CallMemo", "LIMIT"]
 
-#: The memo's default size: bytes of the arrays its replies hold.
+#: The memo's default size in bytes (see :func:`_size`).
 LIMIT = 64 << 20
 
 
@@ -47,7 +48,9 @@ class _Unkeyed(Exception):
 def _key(v: Any) -> Any:
     t = type(v)
     if t is np.ndarray:  # the strides say the memory order (a pickled array keeps C or Fortran order)
-        return (v.dtype, v.shape, v.strides, v.tobytes())
+        if v.dtype.hasobject:  # its bytes are pointers, not values
+            raise _Unkeyed
+        return (v.dtype, v.shape, v.strides, v.flags.writeable, v.tobytes())  # pickle keeps read-only
     if t is tuple or t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
         return (t, tuple([_key(x) for x in v]))
     if isinstance(v, float):  # np.float64 too, told apart by its type
@@ -56,7 +59,7 @@ def _key(v: Any) -> Any:
         return (t, v.dtype, v.tobytes())
     if v is None or isinstance(v, (bool, int, str)):
         return (t, v)
-    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+    if t is dict and all(isinstance(k, str) for k in v):
         return (dict, tuple((k, _key(x)) for k, x in v.items()))
     raise _Unkeyed
 
@@ -75,18 +78,25 @@ def _copy(v: Any) -> Any:
     return v
 
 
+#: Bytes counted for each value, array or string besides its contents (Python's own headers).
+_NODE = 64
+
+
 def _size(v: Any) -> int:
+    """What keeping ``v`` costs, roughly: contents (array bytes, characters) and a node's overhead each."""
     if isinstance(v, np.ndarray):
-        return v.nbytes
+        return _NODE + v.nbytes
+    if isinstance(v, (str, bytes)):
+        return _NODE + len(v)
     if isinstance(v, (tuple, list)):
-        return sum(_size(x) for x in v)
+        return _NODE + sum(_size(x) for x in v)
     if isinstance(v, dict):
-        return sum(_size(x) for x in v.values())
-    return 0
+        return _NODE + sum(_size(k) + _size(x) for k, x in v.items())
+    return _NODE
 
 
 class CallMemo:
-    """The replies of one submission's calls that returned, by call (at most ``limit`` bytes of arrays)."""
+    """The replies of one submission's calls that returned, by call (at most ``limit`` bytes, roughly)."""
 
     def __init__(self, *, limit: int = LIMIT) -> None:
         self.limit, self.held = int(limit), 0
@@ -109,10 +119,10 @@ class CallMemo:
         c = self._replies[key][0]
         return Call(_copy(c.value), list(c.mutated), list(c.warnings))
 
-    def _put(self, key: Any, result: Any) -> None:
+    def _put(self, key: Any, call: tuple, result: Any) -> None:
         if key is None or not isinstance(result, Call) or key in self._replies:
             return
-        size = _size(result.value)
+        size = _size(call) + _size(result.value) + _size(result.mutated) + _size(result.warnings)
         if size > self.limit:
             return
         self._replies[key] = (Call(_copy(result.value), list(result.mutated), list(result.warnings)), size)
@@ -150,8 +160,8 @@ class CallMemo:
         def finish() -> list:
             if not done:
                 results = collect()
-                for k, r in zip(sent_keys, results):
-                    self._put(k, r)
+                for k, c, r in zip(sent_keys, sent, results):
+                    self._put(k, c, r)
                 taken: set = set()
                 for i, j in where:
                     r = results[j]
