@@ -51,7 +51,7 @@ def _key(v: Any) -> Any:
         if v.dtype.hasobject:  # its bytes are pointers, not values
             raise _Unkeyed
         return (v.dtype, v.shape, v.strides, v.flags.writeable, v.tobytes())  # pickle keeps read-only
-    if t is tuple or t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
+    if t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
         return (t, tuple([_key(x) for x in v]))
     if isinstance(v, float):  # np.float64 too, told apart by its type
         return (t, struct.pack("<d", v))
@@ -76,6 +76,10 @@ def _copy(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _copy(x) for k, x in v.items()}
     return v
+
+
+def _copied(c: Call) -> Call:
+    return Call(_copy(c.value), list(c.mutated), list(c.warnings))
 
 
 #: Bytes counted for each value, array or string besides its contents (Python's own headers).
@@ -116,8 +120,7 @@ class CallMemo:
         if key is None or key not in self._replies:
             return None
         self._replies.move_to_end(key)
-        c = self._replies[key][0]
-        return Call(_copy(c.value), list(c.mutated), list(c.warnings))
+        return _copied(self._replies[key][0])
 
     def _put(self, key: Any, call: tuple, result: Any) -> None:
         if key is None or not isinstance(result, Call) or key in self._replies:
@@ -125,7 +128,7 @@ class CallMemo:
         size = _size(call) + _size(result.value) + _size(result.mutated) + _size(result.warnings)
         if size > self.limit:
             return
-        self._replies[key] = (Call(_copy(result.value), list(result.mutated), list(result.warnings)), size)
+        self._replies[key] = (_copied(result), size)
         self.held += size
         while self.held > self.limit:
             self.held -= self._replies.popitem(last=False)[1][1]
@@ -165,8 +168,7 @@ class CallMemo:
                 taken: set = set()
                 for i, j in where:
                     r = results[j]
-                    out[i] = r if j not in taken or not isinstance(r, Call) else \
-                        Call(_copy(r.value), list(r.mutated), list(r.warnings))
+                    out[i] = _copied(r) if j in taken and isinstance(r, Call) else r
                     taken.add(j)
                 done.append(out)
             return done[0]
