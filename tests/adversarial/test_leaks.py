@@ -12,9 +12,10 @@ def test_the_worker_sees_neither_the_graders_folder_nor_its_environment(tmp_path
 import os, sys
 def sign(x):
     raise RuntimeError(f"cwd={os.getcwd()} secret={os.environ.get('HANDGRAD_TEST_SECRET')} "
-                       f"path0={sys.path[0]} files={sorted(os.listdir('.'))[:5]}")
+                       f"path0={sys.path[0]} files={sorted(os.listdir('.'))[:5]} "
+                       f"blas={os.environ.get('OPENBLAS_NUM_THREADS')}")
 '''
-    env = dict(os.environ, HANDGRAD_TEST_SECRET="s3cr3t-value", PYTHONPATH=str(ROOT))
+    env = dict(os.environ, HANDGRAD_TEST_SECRET="s3cr3t-value", PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="8")
     grader = tmp_path / "grader"
     grader.mkdir()
     (grader / "grader-only.txt").write_text("private")
@@ -24,6 +25,7 @@ def sign(x):
     assert "s3cr3t-value" not in message and "secret=None" in message
     assert f"cwd={grader}" not in message and "grader-only.txt" not in message
     assert "path0=" in message and f"path0={grader}" not in message
+    assert "blas=1" in message  # one BLAS thread, whatever the grader's environment says
 
 
 def test_modules_planted_in_the_graders_folder_change_nothing(tmp_path):

@@ -164,10 +164,15 @@ def command(argv: list[str], *, workdir: str, mode: str, limits: Limits,
 
 
 def environment(workdir: str) -> dict[str, str]:
-    """A scrubbed environment: nothing of the grader's but what Python and NumPy need to run the same."""
+    """A scrubbed environment: nothing of the grader's but what Python and NumPy need to run the same.
+
+    NumPy's BLAS runs one thread: a submission's products are small, and the
+    threads of a pool (which spin while they wait for work) would only take
+    processor time from the grader and from the other submissions of a batch.
+    """
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir,
            "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0"}
+           "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # NumPy's kernels as in the grader (not secrets)
         if name in os.environ:
             env[name] = os.environ[name]
