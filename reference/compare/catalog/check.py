@@ -214,10 +214,14 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
             raise WrongDtype(f"{label} has dtype {got.dtype}; expected float64 (float64 in, float64 out); "
                              f"its values are right to {got.dtype}'s precision: inherited from X3", array=label)
         return m
-    allowed = np.broadcast_to(np.asarray(allowed, dtype=np.float64), want.shape)
+    allowed = np.asarray(allowed, dtype=np.float64)
+    if allowed.shape != want.shape:
+        allowed = np.broadcast_to(allowed, want.shape)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(got - want)
-    diff = np.where(np.isnan(diff), np.where(got == want, 0.0, np.inf), diff)  # inf == inf is agreement
+    nan = np.isnan(diff)
+    if nan.any():  # inf == inf is agreement
+        diff = np.where(nan, np.where(got == want, 0.0, np.inf), diff)
     ratio = diff / np.maximum(allowed, FLOOR)
     return Measure(label, got, want, allowed, diff, ratio, diff > allowed)
 

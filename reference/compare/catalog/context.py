@@ -39,12 +39,12 @@ class Stats:
         (entrywise, an exact 0 in the reference would make any roundoff infinite)."""
         if diff.size == 0:
             return
-        worst = float(np.max(diff))
-        scale = float(np.max(np.abs(want)))
+        worst = float(diff.max())
+        scale = float(np.abs(want).max())
         self.max_abs_error = max(self.max_abs_error, worst)
         rel = worst / scale if scale > 0 else (0.0 if worst == 0 else math.inf)
         self.max_rel_error = max(self.max_rel_error, rel)
-        k = int(np.argmax(ratio))
+        k = int(ratio.argmax())
         if not float(ratio.flat[k]) <= self.worst_ratio:  # nan or inf included: the worst stays visible
             self.worst_ratio, self.abs_error_at_worst = float(ratio.flat[k]), float(diff.flat[k])
 
@@ -148,4 +148,4 @@ class Context:
         """Feed one comparison (a :class:`~reference.compare.catalog.check.Measure`) into the statistics."""
         self.stats.add(m.diff, m.want, m.ratio)
         if m.ratio.size:
-            self.example_ratio = max(self.example_ratio, float(np.max(m.ratio)))
+            self.example_ratio = max(self.example_ratio, float(m.ratio.max()))
