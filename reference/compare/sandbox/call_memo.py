@@ -52,7 +52,10 @@ def _key(v: Any) -> Any:
             raise _Unkeyed
         return (v.dtype, v.shape, v.strides, v.flags.writeable, v.tobytes())  # pickle keeps read-only
     if t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
-        return (t, tuple([_key(x) for x in v]))
+        # the frequent items (arrays of numbers, floats) keyed here, as above, without a call each
+        return (t, tuple([(x.dtype, x.shape, x.strides, x.flags.writeable, x.tobytes())
+                          if type(x) is np.ndarray and not x.dtype.hasobject
+                          else (float, struct.pack("<d", x)) if type(x) is float else _key(x) for x in v]))
     if isinstance(v, float):  # np.float64 too, told apart by its type
         return (t, struct.pack("<d", v))
     if isinstance(v, np.generic):
@@ -69,7 +72,7 @@ def _copy(v: Any) -> Any:
     if isinstance(v, np.ndarray):
         return v.copy()
     if isinstance(v, tuple):
-        items = [_copy(x) for x in v]
+        items = [x.copy() if type(x) is np.ndarray else _copy(x) for x in v]
         return type(v)(*items) if hasattr(v, "_fields") else tuple(items)
     if isinstance(v, list):
         return [_copy(x) for x in v]
@@ -84,6 +87,8 @@ def _copied(c: Call) -> Call:
 
 #: Bytes counted for each value, array or string besides its contents (Python's own headers).
 _NODE = 64
+#: Values that are only a node.
+_PLAIN = frozenset({float, int, bool, type(None)})
 
 
 def _size(v: Any) -> int:
@@ -92,8 +97,9 @@ def _size(v: Any) -> int:
         return _NODE + v.nbytes
     if isinstance(v, (str, bytes)):
         return _NODE + len(v)
-    if isinstance(v, (tuple, list)):
-        return _NODE + sum(_size(x) for x in v)
+    if isinstance(v, (tuple, list)):  # the frequent items (arrays, numbers) counted here, without a call each
+        return _NODE + sum([_NODE + x.nbytes if type(x) is np.ndarray else _NODE if type(x) in _PLAIN else _size(x)
+                            for x in v])
     if isinstance(v, dict):
         return _NODE + sum(_size(k) + _size(x) for k, x in v.items())
     return _NODE
