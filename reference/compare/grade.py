@@ -116,12 +116,7 @@ def printed_since(impl, mark: tuple) -> str:
     now = getattr(impl, "output", None)  # a restarted worker has a new tail
     if now is None:
         return ""
-    seen = -1
-    for _ in range(10):  # the worker wrote before it replied; its pipe is read by another thread
-        if now.total == seen:
-            break
-        seen = now.total
-        time.sleep(0.02)
+    now.settle()  # the worker wrote before it replied; its pipe is read by another thread
     return now.since(since if now is out else 0)
 
 

@@ -144,3 +144,32 @@ def test_one_exchange_at_a_time_a_request_sent_meanwhile_reads_the_one_in_flight
         first, second = ahead()
         assert first.value.tolist() == [0.0, 0.0, 1.0] and second.value.tolist() == [1.0, 0.0, 3.0]
         assert ahead() == [first, second]  # its reply is read once
+
+
+
+def test_the_output_is_read_to_its_end_before_it_is_shown():
+    """What the worker printed before it replied is shown, however late the thread that reads its pipe runs."""
+    import os
+
+    from reference.compare.sandbox.child import OutputTail
+
+    class Late:  # the pipe, read by a thread that runs 0.2 s late each time (a busy machine)
+        def __init__(self, f):
+            self.f = f
+
+        def fileno(self):
+            return self.f.fileno()
+
+        def read1(self, n):
+            time.sleep(0.2)
+            return self.f.read1(n)
+
+        def close(self):
+            self.f.close()
+
+    r, w = os.pipe()
+    tail = OutputTail(Late(os.fdopen(r, "rb")))
+    os.write(w, b"printed before the reply\n")
+    tail.settle(timeout=5)
+    assert tail.since(0) == "printed before the reply"
+    os.close(w)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
 import pathlib
+import struct
+import termios
 import threading
+import time
 from typing import Any, Callable
 
 from handgrad.types import API, PART_A, SHAPES
@@ -29,15 +33,44 @@ class OutputTail:
 
     def __init__(self, pipe, size: int = 64 << 10) -> None:
         self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
+        self._fd, self._open = pipe.fileno(), True
         threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
 
     def _read(self, pipe) -> None:
-        with pipe:
+        try:
             while chunk := pipe.read1(1 << 16):
                 with self._lock:
                     self.total += len(chunk)
                     self._buf += chunk
                     del self._buf[:-self.size]
+        finally:
+            with self._lock:
+                self._open = False
+                pipe.close()
+
+    def _unread(self) -> int:
+        """Bytes in the pipe that the thread has not read yet (0 once it is closed)."""
+        with self._lock:  # the thread closes the pipe under the lock: its descriptor is still this pipe's here
+            if not self._open:
+                return 0
+            try:
+                return struct.unpack("i", fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+            except OSError:
+                return 0
+
+    def settle(self, timeout: float = 0.5) -> None:
+        """Wait (at most ``timeout`` seconds) until what the process wrote so far is read and kept.
+
+        The pipe empty, the thread has read everything; the total then stops
+        moving once the last chunk is kept (it keeps a chunk right after reading it).
+        """
+        deadline, seen = time.monotonic() + timeout, -1
+        while time.monotonic() < deadline:
+            if self._unread() == 0:
+                if self.total == seen:
+                    return
+                seen = self.total
+            time.sleep(0.01)
 
     def since(self, mark: int) -> str:
         """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
