@@ -134,7 +134,7 @@ def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
     got = reply if isinstance(reply, dict) else {}
     values, ok = got.get("values") or {}, got.get("ok") or {}
     out_values, out_ok = {}, {}
-    for name_, (fn, _, axes, _) in worker.SWEEP_FIELDS.items():
+    for name_, (fn, _, axes) in worker.SWEEP_FIELDS.items():
         if fn not in called:
             continue
         shape = (B,) + tuple(bucket[DIMS[a]] for a in axes)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import operator
 import os
 import pathlib
 import socket
@@ -211,48 +210,32 @@ def cut(batch: dict, fn: str, i: int) -> tuple:
     return _cut(batch, fn, i, batch["dims"][i].tolist(), batch["lambdas"][i].tolist())
 
 
-#: Each argument of a sweep call, cut from problem i of a batch whose sizes are (n, d, h, m).
-_ARGUMENT = {
-    "params": lambda b, i, n, d, h, m, lam: Params(b["W1"][i, :h, :d].copy(), b["b1"][i, :h].copy(),
-                                                   b["W2"][i, :m, :h].copy(), b["b2"][i, :m].copy()),
-    "X": lambda b, i, n, d, h, m, lam: b["X"][i, :n, :d].copy(),
-    "y": lambda b, i, n, d, h, m, lam: b["y"][i, :n].astype(np.intp),
-    "lambdas": lambda b, i, n, d, h, m, lam: Lambdas(*lam),
-}
-
-
 def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
     n, d, h, m = dims
-    return tuple([_ARGUMENT[a](batch, i, n, d, h, m, lambdas) for a in ARGUMENTS[fn]])
-
-
-def _sizes(axes: tuple[int, ...]):
-    """The function of a problem's (n, d, dh, m) that gives the shape along ``axes``."""
-    if len(axes) == 1:
-        return lambda row, ax=axes[0]: (row[ax],)
-    return operator.itemgetter(*axes) if axes else (lambda row: ())
+    given = {"params": Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
+                              batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy()),
+             "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp), "lambdas": Lambdas(*lambdas)}
+    return tuple([given[a] for a in ARGUMENTS[fn]])
 
 
 #: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`): function, field, and
-#: shape as indices into (n, d, dh, m), with the function that reads that shape from a problem's sizes.
+#: shape as indices into (n, d, dh, m).
 SWEEP_FIELDS = {
-    name: (name.partition(".")[0], name.partition(".")[2], axes, _sizes(axes))
+    name: (name.partition(".")[0], name.partition(".")[2], tuple(DIMS.index(s) for s in shape))
     for name, shape in SHAPES.items() if name.partition(".")[0] in ("forward", "loss", "risk", "backprop")
-    for axes in [tuple(DIMS.index(s) for s in shape)]
 }
 
 
 def _write(result, i: int, row: list, outputs: list) -> None:
     """The fields of ``result`` that are float64 arrays of the expected shapes, into problem i's padded rows."""
-    for out, good, field, sizes in outputs:
+    for out, good, field, axes in outputs:
         a = getattr(result, field, None) if field else result
-        if isinstance(a, float):
+        if not axes and isinstance(a, float):
             a = np.float64(a)
-        if isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float64:
-            shape = sizes(row)
-            if a.shape == shape:
-                out[(i, *map(slice, shape))] = a
-                good[i] = True
+        if isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float64 \
+                and a.shape == tuple([row[ax] for ax in axes]):
+            out[(i, *[slice(0, row[ax]) for ax in axes])] = a
+            good[i] = True
 
 
 def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
@@ -267,11 +250,11 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
     bucket = (batch["X"].shape[1], batch["X"].shape[2], batch["W1"].shape[1], batch["W2"].shape[1])
     names = {name for name, _ in calls}
     values, ok, by_name = {}, {}, {name: [] for name in names}
-    for k, (fn, field, axes, sizes) in SWEEP_FIELDS.items():
+    for k, (fn, field, axes) in SWEEP_FIELDS.items():
         if fn in names:
             values[k] = np.zeros((len(dims),) + tuple(bucket[a] for a in axes))
             ok[k] = np.zeros(len(dims), bool)
-            by_name[fn].append((values[k], ok[k], field, sizes))
+            by_name[fn].append((values[k], ok[k], field, axes))
     errors = []
     functions = {name: _function(module, name) for name in names}
     lambdas = batch["lambdas"].tolist()
