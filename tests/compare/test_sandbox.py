@@ -173,3 +173,21 @@ def test_the_output_is_read_to_its_end_before_it_is_shown():
     tail.settle(timeout=5)
     assert tail.since(0) == "printed before the reply"
     os.close(w)
+
+
+def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():
+    """The grader drops a worker whose reply breaks the protocol; the broken pipe is not the submission's output."""
+    import socket
+    import subprocess
+    import sys
+
+    from reference.compare.sandbox import worker
+    from support import ROOT
+
+    mine, theirs = socket.socketpair()
+    mine.close()  # the grader's end, dropped: the worker's first reply (its hello) meets a broken pipe
+    fd = theirs.fileno()
+    done = subprocess.run([sys.executable, worker.__file__, str(fd), "handgrad"], pass_fds=[fd], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    theirs.close()
+    assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
