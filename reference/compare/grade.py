@@ -111,12 +111,12 @@ def output_mark(impl) -> tuple:
 
 
 def printed_since(impl, mark: tuple) -> str:
-    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), once the reader has caught up."""
+    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), its pipe read to the end."""
     out, since = mark
     now = getattr(impl, "output", None)  # a restarted worker has a new tail
     if now is None:
         return ""
-    now.settle()  # the worker wrote before it replied; its pipe is read by another thread
+    now.settle()  # the worker wrote before it replied: what its pipe still holds is read now
     return now.since(since if now is out else 0)
 
 

@@ -150,29 +150,31 @@ def test_one_exchange_at_a_time_a_request_sent_meanwhile_reads_the_one_in_flight
 def test_the_output_is_read_to_its_end_before_it_is_shown():
     """What the worker printed before it replied is shown, however late the thread that reads its pipe runs."""
     import os
+    import threading
 
     from reference.compare.sandbox.child import OutputTail
 
-    class Late:  # the pipe, read by a thread that runs 0.2 s late each time (a busy machine)
-        def __init__(self, f):
-            self.f = f
+    go = threading.Event()
 
-        def fileno(self):
-            return self.f.fileno()
-
-        def read1(self, n):
-            time.sleep(0.2)
-            return self.f.read1(n)
-
-        def close(self):
-            self.f.close()
+    class Late(OutputTail):  # its reading thread starts only when told (a busy machine)
+        def _read(self):
+            go.wait(10)
+            super()._read()
 
     r, w = os.pipe()
-    tail = OutputTail(Late(os.fdopen(r, "rb")))
+    tail = Late(os.fdopen(r, "rb"))
     os.write(w, b"printed before the reply\n")
-    tail.settle(timeout=5)
+    tail.settle()
     assert tail.since(0) == "printed before the reply"
+    go.set()
+    os.write(w, b"and after it\n")
     os.close(w)
+    for _ in range(500):  # the thread reads the rest and closes the pipe at its end
+        if not tail._open:
+            break
+        time.sleep(0.01)
+    assert tail.since(0) == "printed before the reply\\nand after it"  # shown escaped
+    assert tail.since(len(b"printed before the reply\n")) == "and after it"
 
 
 def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():

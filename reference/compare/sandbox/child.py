@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import math
+import os
 import pathlib
+import select
 import struct
 import termios
 import threading
-import time
 from typing import Any, Callable
 
 from handgrad.types import API, PART_A, SHAPES
@@ -29,48 +30,63 @@ SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
 
 
 class OutputTail:
-    """The last ``size`` bytes a process wrote to a pipe, read by a thread (memory stays bounded)."""
+    """The last ``size`` bytes a process wrote to a pipe, read by a thread (memory stays bounded).
+
+    Every read happens under the lock, the thread's and :meth:`settle`'s: what
+    the pipe no longer holds is kept, so :meth:`settle` knows what is left to read.
+    """
 
     def __init__(self, pipe, size: int = 64 << 10) -> None:
         self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
-        self._fd, self._open = pipe.fileno(), True
-        threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
+        self._pipe, self._fd, self._open = pipe, pipe.fileno(), True
+        os.set_blocking(self._fd, False)
+        threading.Thread(target=self._read, daemon=True).start()
 
-    def _read(self, pipe) -> None:
+    def _read(self) -> None:
+        poller = select.poll()
+        poller.register(self._fd, select.POLLIN)
         try:
-            while chunk := pipe.read1(1 << 16):
+            while not any(event & select.POLLNVAL for _, event in poller.poll()):
                 with self._lock:
-                    self.total += len(chunk)
-                    self._buf += chunk
-                    del self._buf[:-self.size]
+                    if self._keep(1 << 16) is None:
+                        return
         finally:
             with self._lock:
                 self._open = False
-                pipe.close()
+                self._pipe.close()
 
-    def _unread(self) -> int:
-        """Bytes in the pipe that the thread has not read yet (0 once it is closed)."""
-        with self._lock:  # the thread closes the pipe under the lock: its descriptor is still this pipe's here
-            if not self._open:
-                return 0
-            try:
-                return struct.unpack("i", fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0"))[0]
-            except OSError:
-                return 0
+    def _keep(self, most: int) -> int | None:
+        """Under the lock: read and keep at most ``most`` bytes the pipe holds now; how many, None at its end."""
+        try:
+            chunk = os.read(self._fd, most)
+        except BlockingIOError:  # the other reader took them first
+            return 0
+        if not chunk:
+            return None
+        self.total += len(chunk)
+        self._buf += chunk
+        del self._buf[:-self.size]
+        return len(chunk)
 
-    def settle(self, timeout: float = 0.5) -> None:
-        """Wait (at most ``timeout`` seconds) until what the process wrote so far is read and kept.
+    def settle(self) -> None:
+        """Keep what the process wrote so far: what its pipe holds now is read here, at once.
 
-        The pipe empty, the thread has read everything; the total then stops
-        moving once the last chunk is kept (it keeps a chunk right after reading it).
+        The worker writes before it replies, so once its reply is in, its output
+        is in the pipe or kept. Only what is there now is read: a process that
+        prints without pause cannot hold the grader here.
         """
-        deadline, seen = time.monotonic() + timeout, -1
-        while time.monotonic() < deadline:
-            if self._unread() == 0:
-                if self.total == seen:
+        with self._lock:
+            if not self._open:
+                return
+            try:
+                left = struct.unpack("i", fcntl.ioctl(self._fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+            except OSError:
+                return
+            while left > 0:
+                got = self._keep(min(left, 1 << 16))
+                if not got:
                     return
-                seen = self.total
-            time.sleep(0.01)
+                left -= got
 
     def since(self, mark: int) -> str:
         """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
