@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import hypothesis.errors
+
 from reference.compare import reference_memo
 from reference.compare.catalog import Context, Property
 from reference.compare.prefetch import Serving, Tap, fetch_ahead
@@ -43,9 +45,12 @@ class Journal:
     _last: Any = None
 
     def key(self) -> tuple | None:
-        """(index, how it ended) of the first call that failed: what a replay that gave up there saw."""
+        """(index, how it ended) of the first call that failed: what a replay that gave up there saw.
+
+        A call whose example was rejected did not fail: a replay passes over it, and so does the key.
+        """
         for i, (_, ended, _, _) in enumerate(self.steps):
-            if ended is not None:
+            if ended is not None and ended[0] is not hypothesis.errors.UnsatisfiedAssumption:
                 return i, ended
         return None
 

@@ -168,7 +168,7 @@ def follow_property(prop: Property, ctx: Context, steps: list, impls: list, *, s
     result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
     ctx.stats = type(ctx.stats)()
     outcome = _Outcome()
-    body = _body(prop, ctx, result, outcome, False)
+    body = _body(prop, ctx, result, outcome, False, reject=_reject)
     start, last = time.perf_counter(), None
     for (example, ended), impl in zip(steps, impls):
         real = ctx.impl
@@ -190,7 +190,10 @@ def follow_property(prop: Property, ctx: Context, steps: list, impls: list, *, s
 
 def outcome_signature(exc: BaseException, depth: int = 0) -> tuple:
     """How a call of a test ended, as Hypothesis tells failures apart (its "interesting origin"): the
-    exception's type, the file and line it was raised at, and the same of the exception it was raised in."""
+    exception's type, the file and line it was raised at, and the same of the exception it was raised in.
+    A rejected example is only that, wherever it was rejected: Hypothesis tells rejections not apart."""
+    if isinstance(exc, hypothesis.errors.UnsatisfiedAssumption):
+        return (hypothesis.errors.UnsatisfiedAssumption,)
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
@@ -229,7 +232,13 @@ def _raised(exc: Exception, type_name: str) -> bool:
     return isinstance(exc, ImplRaised) and exc.type_name == type_name
 
 
-def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcome, target: bool):
+def _reject() -> None:
+    """What ``hypothesis.reject()`` raises, for a test called outside Hypothesis (where it must not be called)."""
+    raise hypothesis.errors.UnsatisfiedAssumption("rejected")
+
+
+def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcome, target: bool, *,
+          reject: Callable[[], None] = hypothesis.reject):
     """The test Hypothesis runs: one check on one example, the statistics kept, aborts remembered."""
     def test(example):
         if outcome.aborted:
@@ -240,13 +249,13 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
         try:
             prop.check(ctx, example)
         except Rejected:
-            hypothesis.reject()
+            reject()
         except Inherited as exc:  # not this step's mistake: keep looking for one of its own
             outcome.inherited = outcome.inherited or (exc, example)
         except ImplRaised as exc:
             if _raised(exc, "NotApplicable"):  # the adapter cannot express this problem: drawn again
                 outcome.not_applicable += 1
-                hypothesis.reject()
+                reject()
             outcome.problem, outcome.example = exc, example
             outcome.aborted = _raised(exc, "NotImplementedError")
             raise

@@ -124,6 +124,7 @@ def test_a_replay_asks_the_reference_nothing_its_record_does_not_answer(shared, 
 
 @pytest.mark.parametrize("first, second, contained", [
     ("bug_sum_not_mean", "bug_sum_not_mean", False),  # the same mistake: followed, not run again
+    ("bug_l1_penalty_sum", "bug_l1_penalty_sum", False),  # examples rejected before the failure: followed too
     ("seed_000_literal", "seed_000_literal", True),   # in a contained process: the calls fetched ahead
     ("bug_rect_ge", "bug_sum_not_mean", False),       # another mistake: its own journals
 ])
