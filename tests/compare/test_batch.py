@@ -235,3 +235,36 @@ def test_a_grading_process_that_dies_or_hangs_costs_only_its_row(tmp_path):
     assert all(got[i]["status"] == "ok" for i in "abcd")
     assert got["dies"]["status"] == "internal" and "died (status 9)" in got["dies"]["error"]
     assert got["hangs"]["status"] == "internal" and "within 3 s" in got["hangs"]["error"]
+
+
+def test_a_grading_process_frees_what_a_submission_left_and_freezes_the_rest():
+    import gc
+    import weakref
+
+    from reference.compare.batch_worker import REFREEZE, tidy
+
+    class Node:
+        pass
+
+    def cycle():
+        n = Node()
+        n.self = n
+        return n
+
+    left = cycle()
+    dropped = weakref.ref(left)
+    del left
+    try:
+        tidy(0)
+        assert dropped() is None and gc.get_freeze_count() > 0  # the garbage freed first; what lives, frozen
+        held = cycle()
+        kept = weakref.ref(held)
+        tidy(1)
+        del held
+        gc.collect()
+        assert kept() is not None  # it died frozen: the collector does not walk it...
+        for graded in range(2, REFREEZE):
+            tidy(graded)
+        assert kept() is None  # ...until everything is unfrozen, every REFREEZE submissions
+    finally:
+        gc.unfreeze()
