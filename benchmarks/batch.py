@@ -18,6 +18,10 @@ its grading processes, the submissions' contained workers): the peak of the sum
 of their resident sets (an upper bound: shared pages count once per process)
 and the largest single process.
 
+The machine's speed at the start and at the end is printed too (:func:`calibration`):
+the same code grades a class in about half the time when this shared machine
+runs fast as when it runs slow, so a figure means little without it.
+
 Prints figures; it is not a timed test.
 """
 
@@ -144,6 +148,27 @@ def per_kind(out: pathlib.Path, kind_of: dict[str, str]) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in sorted(seconds.items())}
 
 
+def calibration() -> str:
+    """The machine's speed now: processor seconds of a fixed pure-Python loop and of small handgrad backprops."""
+    import numpy as np
+
+    import handgrad
+
+    start = time.process_time()
+    total = 0
+    for i in range(10**7):
+        total += i
+    python = time.process_time() - start
+    rng = np.random.default_rng(0)
+    p = handgrad.Params(rng.normal(size=(8, 8)), rng.normal(size=8), rng.normal(size=(8, 8)), rng.normal(size=8))
+    X, y = rng.normal(size=(8, 8)), rng.integers(0, 8, 8)
+    start = time.process_time()
+    for _ in range(20_000):
+        handgrad.backprop(p, X, y)
+    numpy = time.process_time() - start
+    return f"10**7 Python additions in {python:.2f} s, 20,000 handgrad backprops (8 x 8) in {numpy:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=200)
@@ -154,6 +179,7 @@ def main() -> None:
     base = pathlib.Path(args.keep or tempfile.mkdtemp(prefix="handgrad-bench-"))
     print(f"machine: {os.cpu_count()} cores; jobs {args.jobs or os.cpu_count()}; "
           f"load average at start {os.getloadavg()[0]:.1f}")
+    print(f"machine speed at the start: {calibration()}")
     figures = {}
     for n in (args.small, args.submissions):
         kind_of = build(base / f"class{n}", n)
@@ -174,6 +200,7 @@ def main() -> None:
     print(f"single default run, warm (examples kept): median {statistics.median(warm):.1f} s of "
           f"{', '.join(f'{t:.1f}' for t in warm)}; with --no-cache: median {statistics.median(cold):.1f} s")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    print(f"machine speed at the end: {calibration()}")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
 
