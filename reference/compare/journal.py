@@ -73,6 +73,7 @@ class Journal:
     def end(self, exc: BaseException) -> None:
         """What the run raised in the end: the journal can be followed if it is its last call's exception."""
         self.clean = exc is self._last and bool(self.steps)
+        self._last = None  # its traceback holds the run's frames, and through them this journal: no cycle kept
 
 
 def follow(journal: Journal, prop: Property, ctx: Context, *, shrink: bool = True,
