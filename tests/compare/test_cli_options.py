@@ -19,6 +19,7 @@ import numpy as np
 def d_rect(x):
     x = np.asarray(x, dtype=np.float64)
     print("d_rect called on", x.size, "entries; zero is", (x == 0).any())
+    print("returning", end="")  # no newline: still shown before the reply is read
     return (x >= 0).astype(np.float64)
 '''
 
@@ -79,6 +80,7 @@ def test_the_submissions_prints_are_shown_under_its_failing_property(tmp_path):
     props = {p["id"]: p for p in json.loads(out.stdout)["properties"]}
     assert props["A7"]["status"] == "fail" and "its output: d_rect called on" in props["A7"]["message"]
     assert "zero is True" in props["A7"]["details"]["output"]
+    assert props["A7"]["details"]["output"].endswith("returning")
     assert "its output" not in props["A5"]["message"]
     assert "properties: 100%" in out.stderr.replace("\r", "\n")  # --progress: bars even off a terminal
 

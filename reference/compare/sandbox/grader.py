@@ -166,9 +166,9 @@ class SubprocessImpl(Impl):
         except TimeoutError:
             return None
         except (EOFError, OSError, wire.WireError) as exc:
-            broke = isinstance(exc, wire.WireError)
-            detail = f"a reply that breaks the protocol ({exc})" if broke else self._death()
+            detail = f"a reply that breaks the protocol ({exc})" if isinstance(exc, wire.WireError) else self._death()
             self._kill()
+            self.output.settle()  # what it wrote before it died, read to the end
             tail = self.output.since(mark)
             raise ImplCrashed(self._shown_text(f"{what}: {detail}" + (f"; output: {tail}" if tail else ""))) from None
 
