@@ -34,6 +34,8 @@ class OutputTail:
 
     Every read happens under the lock, the thread's and :meth:`settle`'s: what
     the pipe no longer holds is kept, so :meth:`settle` knows what is left to read.
+    The pipe is the tail's from then on: only its thread closes it (its descriptor
+    is read directly, and must not be reused by anything else while it is open).
     """
 
     def __init__(self, pipe, size: int = 64 << 10) -> None:
