@@ -63,6 +63,8 @@ class OutputTail:
             chunk = os.read(self._fd, most)
         except BlockingIOError:  # the other reader took them first
             return 0
+        except OSError:  # the pipe is unreadable: as at its end
+            return None
         if not chunk:
             return None
         self.total += len(chunk)
