@@ -30,12 +30,12 @@ __all__ = ["key", "problem_key", "frozen", "Memo", "MEMO"]
 
 
 def _update(h: Any, part: Any) -> None:
-    if isinstance(part, str):
-        h.update(b"s" + part.encode() + b"\0")
-    elif isinstance(part, (float, int, np.floating, np.integer)) and not isinstance(part, bool):
+    if type(part) is float or (isinstance(part, (float, int, np.floating, np.integer)) and not isinstance(part, bool)):
         h.update(b"f" + struct.pack("<d", float(part)))
+    elif isinstance(part, str):
+        h.update(b"s" + part.encode() + b"\0")
     else:
-        a = np.asarray(part)  # not ascontiguousarray: it makes a 0-d array 1-d
+        a = part if type(part) is np.ndarray else np.asarray(part)  # not ascontiguousarray: it makes 0-d 1-d
         h.update(b"a" + f"{a.dtype.str}{a.shape}".encode() + b"\0")
         h.update(a.tobytes())  # C order, whatever the strides
 
@@ -44,14 +44,7 @@ def key(*parts: Any) -> str:
     """A name for a question of the reference: its parts (names, numbers, arrays) by content."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        t = type(part)
-        if t is float:  # the frequent parts, as _update writes them, without a call each
-            h.update(b"f" + struct.pack("<d", part))
-        elif t is np.ndarray:
-            h.update(b"a" + f"{part.dtype.str}{part.shape}".encode() + b"\0")
-            h.update(part.tobytes())
-        else:
-            _update(h, part)
+        _update(h, part)
     return h.hexdigest()
 
 

@@ -52,10 +52,7 @@ def _key(v: Any) -> Any:
             raise _Unkeyed
         return (v.dtype, v.shape, v.strides, v.flags.writeable, v.tobytes())  # pickle keeps read-only
     if t is list or isinstance(v, tuple):  # named tuples too, told apart by their type
-        # the frequent items (arrays of numbers, floats) keyed here, as above, without a call each
-        return (t, tuple([(x.dtype, x.shape, x.strides, x.flags.writeable, x.tobytes())
-                          if type(x) is np.ndarray and not x.dtype.hasobject
-                          else (float, struct.pack("<d", x)) if type(x) is float else _key(x) for x in v]))
+        return (t, tuple([_key(x) for x in v]))
     if isinstance(v, float):  # np.float64 too, told apart by its type
         return (t, struct.pack("<d", v))
     if isinstance(v, np.generic):
