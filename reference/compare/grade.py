@@ -17,8 +17,7 @@ from typing import Callable
 
 from handgrad.types import PART_A, PART_B
 
-__all__ = ["Settings", "grade", "open_sandboxed", "start_sandboxed", "ready", "output_mark", "printed_since",
-           "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
+__all__ = ["Settings", "grade", "open_sandboxed", "start_sandboxed", "ready", "DEFAULT_EXAMPLES", "DEFAULT_SWEEP",
            "DEFAULT_TOTAL_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 40
@@ -104,30 +103,13 @@ def ready(impl):
     return impl
 
 
-def output_mark(impl) -> tuple:
-    """Where the submission's output stands now: (its OutputTail or None, bytes written so far)."""
-    out = getattr(impl, "output", None)
-    return out, getattr(out, "total", 0)
-
-
-def printed_since(impl, mark: tuple) -> str:
-    """What the submission printed since ``mark`` (escaped, at most 2,000 characters), its pipe read to the end."""
-    out, since = mark
-    now = getattr(impl, "output", None)  # a restarted worker has a new tail
-    if now is None:
-        return ""
-    now.settle()  # the worker wrote before it replied: what its pipe still holds is read now
-    return now.since(since if now is out else 0)
-
-
-def _attach_output(result, impl, mark: tuple) -> tuple:
-    """Add to a property that did not pass what the submission printed while it ran; the new mark."""
+def _attach_output(result, impl) -> None:
+    """Add to a property that did not pass what the submission printed computing its calls (``Impl.printed``)."""
     if result.status not in ("pass", "not-run"):
-        text = printed_since(impl, mark)
+        text = impl.printed(result.id)
         if text:
             result.message += f"; its output: {text}"
             result.details = {**result.details, "output": text}
-    return output_mark(impl)
 
 
 def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
@@ -137,8 +119,8 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     ``progress(result, i, total)`` is called after each property. ``opener(spec,
     settings, deadline)`` returns the Impl to check, or the LoadError saying why
     not (default :func:`open_sandboxed`); ``catalog`` stands for ``run_catalog``
-    (:mod:`reference.compare.replay`). What the submission printed while a failing
-    property ran is added to its message. A run interrupted (KeyboardInterrupt) or
+    (:mod:`reference.compare.replay`). What the submission printed computing a failing
+    property's calls is added to its message. A run interrupted (KeyboardInterrupt) or
     broken by the grader's own error still returns the report of what was done.
     """
     from reference.compare.catalog import Context, select
@@ -154,11 +136,10 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     if isinstance(impl, Exception):
         return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
     done: list = []
-    mark = [output_mark(impl)]
 
     def collect(result, i, total):
         done.append(result)
-        mark[0] = _attach_output(result, impl, mark[0])
+        _attach_output(result, impl)
         if progress:
             progress(result, i, total)
     figures, internal, status = {}, "", 0

@@ -29,18 +29,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from reference.compare.sandbox import Call, Impl, ImplCrashed, ImplExited, ImplProblem, ImplTimeout
+from reference.compare.sandbox.interface import StandIn
 
 __all__ = ["Tap", "Serving", "fetch_ahead", "submit_ahead", "same"]
 
 
-class Tap(Impl):
+class Tap(StandIn, Impl):
     """Stands for ``impl`` while a property is recorded: passes each call on, keeps (name, args, kwargs) in ``sink``."""
 
     def __init__(self, impl: Impl, sink: list) -> None:
         self.impl, self.sink = impl, sink
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.impl, name)
 
     def call(self, name: str, *args, **kwargs) -> Call:
         self.sink.append((name, args, kwargs))
@@ -82,14 +80,11 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-class Serving(Impl):
+class Serving(StandIn, Impl):
     """Stands for ``impl`` during one example's check: answers from ``entries`` ((name, args, kwargs), Call)."""
 
     def __init__(self, impl: Impl, entries: list) -> None:
         self.impl, self.entries = impl, list(entries)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.impl, name)
 
     def _take(self, name: str, args: tuple, kwargs: dict) -> Call | None:
         for i, ((n, a, k), result) in enumerate(self.entries):

@@ -15,6 +15,8 @@ import sys
 import warnings
 from typing import Callable
 
+from reference.compare.sandbox.interface import StandIn
+
 __all__ = ["Bars", "interactive", "SweepCounter"]
 
 
@@ -43,14 +45,11 @@ def _bar(**kwargs):
             return tqdm(file=sys.stderr, dynamic_ncols=True, **kwargs)
 
 
-class SweepCounter:
+class SweepCounter(StandIn):
     """Stands for an Impl and counts the bulk sweep's problems as their batches come back."""
 
     def __init__(self, impl, on_batch: Callable[[int], None]) -> None:
         self.impl, self.on_batch = impl, on_batch
-
-    def __getattr__(self, name: str):
-        return getattr(self.impl, name)
 
     def submit_sweep(self, batch: dict, calls: list):
         collect = self.impl.submit_sweep(batch, calls)

@@ -137,19 +137,18 @@ class PropertyItem(_Item):
         self.prop = prop
 
     def runtest(self) -> None:
-        from reference.compare.grade import output_mark, printed_since
         from reference.compare.runner import PROFILES, run_property
+        from reference.compare.sandbox import asking
 
         catalog = self.parent
         if catalog.problem:
             raise HandgradFailure(catalog.problem)
-        mark = output_mark(catalog.ctx.impl)
-        with self.quietly():
+        with self.quietly(), asking(catalog.ctx.impl, self.prop.id):
             result = run_property(self.prop, catalog.ctx, max_examples=PROFILES[catalog.profile]["max_examples"],
                                   seed=catalog.seed, replay=catalog.replay(self.prop.id))
         catalog.results[self.prop.id] = result
         if result.status != "pass":
-            raise HandgradFailure(explain(result, printed_since(catalog.ctx.impl, mark)))
+            raise HandgradFailure(explain(result, catalog.ctx.impl.printed(self.prop.id)))
 
 
 class SweepItem(_Item):

@@ -44,6 +44,7 @@ from reference.compare.drawing import import_all
 from reference.compare.journal import KEPT, Journal, follow
 from reference.compare.replayer import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.runner import PropertyResult, run_catalog, run_property
+from reference.compare.sandbox import asking
 from reference.compare.sweep import run_sweep
 
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
@@ -180,9 +181,10 @@ class SharedCatalog:
                                    message="not run: the overall deadline (--total-timeout) came first")
             else:
                 upcoming = props[i + 1] if i + 1 < len(props) else None
-                r = self._one(prop, ctx, replayer, name(prop),
-                              dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
-                              sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
+                with asking(ctx.impl, prop.id):
+                    r = self._one(prop, ctx, replayer, name(prop),
+                                  dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
+                                  sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
             results[prop.id] = r
             if progress:
                 progress(r, i + 1, len(props))

@@ -16,7 +16,7 @@ from reference.compare.catalog import Context, Property, Rejected
 from reference.compare.catalog.chain import Inherited
 from reference.compare.prefetch import Serving, Tap, fetch_ahead, submit_ahead
 from reference.compare.runner import PropertyResult, outcome_signature
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 
 __all__ = ["Recording", "recording", "Replayer", "replay_property", "DEFAULT_KINKS", "ABORTING"]
@@ -85,7 +85,8 @@ class Replayer:
         if not (self.fetch and self.ahead and rec is not None and rec.examples and len(rec.calls) == len(rec.examples)
                 and not set(prop.calls) & set(getattr(self.ctx.impl, "missing", ()))):
             return None
-        return submit_ahead(self.ctx.impl, rec.calls), time.perf_counter()
+        with asking(self.ctx.impl, prop.id):  # what they print is the property's they are for
+            return submit_ahead(self.ctx.impl, rec.calls), time.perf_counter()
 
     def _fetched(self, sent: tuple) -> list:
         future, when = sent

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, settings
 
 from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
 from reference.compare.catalog.chain import Inherited
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
@@ -331,8 +331,9 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
             r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
                                message="not run: the overall deadline (--total-timeout) came first")
         else:
-            r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
-                             target=target, shrink=shrink, replay=replay(prop))
+            with asking(ctx.impl, prop.id):
+                r = run_property(prop, ctx, max_examples=max_examples, seed=seed, derandomize=derandomize,
+                                 target=target, shrink=shrink, replay=replay(prop))
         results[prop.id] = r
         if progress:
             progress(r, i + 1, len(props))

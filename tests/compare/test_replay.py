@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import json
 import pickle
+import time
 
 import pytest
 from hypothesis import settings
@@ -12,6 +13,7 @@ from test_verdicts import BAD
 from reference.compare.catalog import CATALOG, Context, select
 from reference.compare.drawing import import_all, without_explain
 from reference.compare.examples_cache import Store
+from reference.compare.grade import Settings, grade, open_sandboxed
 from reference.compare.prefetch import same
 from reference.compare.replay import Recording, Shared, SharedCatalog, recording
 from reference.compare.runner import run_catalog, run_property
@@ -200,6 +202,45 @@ def test_every_bundled_bad_fixture_is_caught_with_replayed_examples(verdict_reco
                                                                  shrink=False, sweep=500)
     failing = {r.question for r in results if r.status not in ("pass", "inherited")}
     assert must <= failing <= must | may, sorted(failing)
+
+
+#: prints on its first call only: the one fetched ahead for A7 while A5 is checked
+TELLS_ONCE = """
+from handgrad import *  # noqa: F401,F403
+import numpy as np
+
+told = []
+
+
+def d_rect(x):
+    if not told:
+        told.append(print("d_rect first called on", np.size(x), "entries"))
+    return (np.asarray(x, dtype=np.float64) >= 0).astype(np.float64)
+"""
+
+
+def test_a_failing_propertys_output_is_what_its_calls_printed_though_fetched_during_the_one_before(shared, tmp_path):
+    (tmp_path / "student.py").write_text(TELLS_ONCE)
+    catalog, opened = SharedCatalog(shared, learn=False), []
+
+    def opener(spec, settings, deadline):
+        opened.append(open_sandboxed(spec, settings, deadline))
+        return opened[-1]
+
+    def held(ctx, props, *, progress, **options):
+        def after_a5(result, i, total):  # A5 ends once A7's calls, fetched ahead, printed and were read
+            for _ in range(3000):
+                if result.id != "A5" or opened[0].output.total:
+                    break
+                time.sleep(0.01)
+            progress(result, i, total)
+        return catalog(ctx, props, progress=after_a5, **options)
+    report, status = grade(str(tmp_path / "student.py"), Settings(examples=EXAMPLES, sweep=0, properties=("A7", "A5")),
+                           opener=opener, catalog=held)
+    a5, a7 = report.results
+    assert status == 1 and (a5.id, a5.status, a7.id, a7.status) == ("A5", "pass", "A7", "fail")
+    assert a7.details["output"].startswith("d_rect first called on") and "its output: d_rect" in a7.message
+    assert "output" not in a5.details and catalog.replayed == 1
 
 
 def test_records_read_back_from_disk_as_they_were(shared, tmp_path):

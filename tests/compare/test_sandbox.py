@@ -146,6 +146,39 @@ def test_one_exchange_at_a_time_a_request_sent_meanwhile_reads_the_one_in_flight
         assert ahead() == [first, second]  # its reply is read once
 
 
+def test_what_calls_print_is_their_askers_though_their_reply_is_read_during_anothers(tmp_path):
+    # the calls of B sent ahead while A is checked: what they print is B's, and none of A's; B's batch has a
+    # call that kills the worker, so its calls are made again one at a time, during A's call: still B's
+    import numpy as np
+
+    from reference.compare.sandbox import ImplCrashed, SubprocessImpl, asking
+
+    (tmp_path / "loud.py").write_text("from handgrad import *  # noqa: F401,F403\n"
+                                      "import handgrad, os, sys\n"
+                                      "def d_rect(x):\n"
+                                      "    print('d_rect on', len(x), end=';')\n"
+                                      "    return handgrad.d_rect(x)\n"
+                                      "def rect(x):\n"
+                                      "    sys.stderr.write('rect on %d\\n' % len(x))\n"
+                                      "    return handgrad.rect(x)\n"
+                                      "def sign(x):\n"
+                                      "    print('exiting', flush=True)\n"
+                                      "    os._exit(3)\n"
+                                      "print('imported')\n")
+    with SubprocessImpl(str(tmp_path / "loud.py")) as impl:
+        with asking(impl, "B"):
+            ahead = impl.submit_each([("d_rect", (np.zeros(3),), {}), ("sign", (np.zeros(1),), {})])
+        with asking(impl, "A"):
+            assert impl.call("rect", np.zeros(2)).value.tolist() == [0.0, 0.0]  # reads B's reply first
+            impl.call("abs", np.zeros(2))
+        first, second = ahead()
+        assert first.value.tolist() == [0.0] * 3 and isinstance(second, ImplCrashed)
+        assert impl.printed("B").split("\\n") == ["d_rect on 3;exiting", "d_rect on 3;exiting"]
+        assert impl.printed("A") == "rect on 2" and impl.printed("C") == ""
+        with asking(impl, "B"):
+            impl.call("d_rect", np.zeros(4))
+        assert impl.printed("B").endswith("exiting\\nd_rect on 4;") and impl.asker is None
+
 
 def test_the_output_is_read_to_its_end_before_it_is_shown():
     """What the worker printed before it replied is shown, however late the thread that reads its pipe runs."""

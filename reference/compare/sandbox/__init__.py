@@ -14,7 +14,7 @@ import importlib
 
 __all__ = [
     "Call", "Impl", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "LoadError",
-    "InProcessImpl", "SubprocessImpl",
+    "InProcessImpl", "SubprocessImpl", "asking",
 ]
 
 

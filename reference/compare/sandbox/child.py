@@ -7,16 +7,19 @@ import math
 import os
 import pathlib
 import select
+import signal
 import struct
+import subprocess
 import termios
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from handgrad.types import API, PART_A, SHAPES
-from reference.compare.sandbox import worker
+from reference.compare.sandbox import wire, worker
 from reference.compare.sandbox.interface import LoadError, escape
 
-__all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "reply_entries", "loaded"]
+__all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "printed", "broken", "each_limit", "sweep_limit", "reply_entries",
+           "loaded"]
 
 #: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
 #: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
@@ -27,6 +30,7 @@ BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
 #: The folder holding the packages handgrad and reference this grader runs.
 TREE = str(pathlib.Path(worker.__file__).resolve().parents[3])
 SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
+SAID = 8 << 10  # bytes of output kept per asker: its first (2,000 characters are shown)
 
 
 class OutputTail:
@@ -36,11 +40,17 @@ class OutputTail:
     the pipe no longer holds is kept, so :meth:`settle` knows what is left to read.
     The pipe is the tail's from then on: only its thread closes it (its descriptor
     is read directly, and must not be reused by anything else while it is open).
+
+    The process answers one request at a time and writes before it replies:
+    what it wrote between two replies was written computing the second.
+    :meth:`heard` adds it to ``said[asker]``, ``asker`` being who sent that
+    request (a property); requests sent ahead keep their asker.
     """
 
-    def __init__(self, pipe, size: int = 64 << 10) -> None:
+    def __init__(self, pipe, said: dict[str, bytearray] | None = None, size: int = 64 << 10) -> None:
         self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
         self._pipe, self._fd, self._open = pipe, pipe.fileno(), True
+        self.said, self._heard = said if said is not None else {}, 0
         os.set_blocking(self._fd, False)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -92,11 +102,49 @@ class OutputTail:
                     return
                 left -= got
 
+    def heard(self, asker: str | None) -> None:
+        """A reply came in: what the process wrote since the one before is ``asker``'s (None: nobody's)."""
+        self.settle()
+        with self._lock:
+            new, self._heard = self.total - self._heard, self.total
+            if new and asker is not None:
+                kept = self.said.setdefault(asker, bytearray())
+                kept += self._buf[-min(new, self.size):][:SAID - len(kept)]
+
     def since(self, mark: int) -> str:
         """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
         with self._lock:
             text = bytes(self._buf[-min(self.total - mark, self.size):]) if self.total > mark else b""
         return escape(text.decode(errors="replace").strip(), 2000)
+
+
+def printed(said: dict[str, bytearray], asker: str) -> str:
+    """What ``said`` holds of ``asker`` (:meth:`OutputTail.heard`), escaped, at most 2,000 characters."""
+    return escape(bytes(said.get(asker, b"")).decode(errors="replace").strip(), 2000)
+
+
+def each_limit(calls: Sequence[tuple[str, tuple, dict]]) -> int:
+    """The bytes a reply to ``calls`` may hold: four times its numbers' as float64 (the API's shapes), and SLACK."""
+    return SLACK + 8 * 4 * sum(reply_entries(n, a) for n, a, _ in calls)
+
+
+def sweep_limit(batch: dict) -> int:
+    """The bytes a sweep reply on ``batch`` may hold: 64 times its problems' (inputs and weights), and SLACK."""
+    return SLACK + 64 * 8 * sum(v.size for k, v in batch.items() if k in ("X", "W1", "b1", "W2", "b2"))
+
+
+def broken(proc: subprocess.Popen, exc: Exception) -> str:
+    """What ended the exchange with the worker when receiving raised ``exc``: a reply that breaks the
+    protocol, else how the worker ended (it is given 2 s to)."""
+    if isinstance(exc, wire.WireError):
+        return f"a reply that breaks the protocol ({exc})"
+    try:
+        code = proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        return "the process stopped answering"
+    if code < 0:
+        return f"the process was killed by signal {signal.Signals(-code).name}"
+    return f"the process exited with status {code}"
 
 
 def reply_entries(name: str, args: tuple) -> int:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 from reference.compare.sandbox import isolation, wire, worker
 from reference.compare.sandbox.adapter import read_adapter
 from reference.compare.sandbox.call_memo import CallMemo
-from reference.compare.sandbox.child import BOOT, SLACK, TREE, OutputTail, loaded, reply_entries
+from reference.compare.sandbox.child import BOOT, TREE, OutputTail, broken, each_limit, loaded, printed, sweep_limit
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -38,6 +38,7 @@ from reference.compare.sandbox.interface import (
     LoadError,
     Replay,
     as_calls,
+    asking,
     check_sweep,
 )
 from reference.compare.sandbox.staging import stage
@@ -80,6 +81,7 @@ class SubprocessImpl(Impl):
         self.timeouts: collections.Counter[str] = collections.Counter()
         self.memo = CallMemo()  # a call already answered is not sent again
         self.modules: set[str] = set()  # watched modules the submission's process imported
+        self.said: dict[str, bytearray] = {}  # per asker, what its calls printed (OutputTail.heard)
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._ids = 0
@@ -128,7 +130,7 @@ class SubprocessImpl(Impl):
             start_new_session=True, preexec_fn=preexec)
         child.close()
         self._sock = parent
-        self.output = OutputTail(self._proc.stdout)
+        self.output = OutputTail(self._proc.stdout, self.said)
 
     def _greet(self) -> None:
         """The worker's hello: the submission imported (within a call's time limit of its start), or LoadError."""
@@ -142,6 +144,7 @@ class SubprocessImpl(Impl):
                 raise
             raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
         self._note_modules(hello.get("modules"))
+        self.output.heard(None)  # what it printed at import is no property's
         self._greeted = True
 
     def _note_modules(self, modules: Any) -> None:
@@ -166,21 +169,11 @@ class SubprocessImpl(Impl):
         except TimeoutError:
             return None
         except (EOFError, OSError, wire.WireError) as exc:
-            detail = f"a reply that breaks the protocol ({exc})" if isinstance(exc, wire.WireError) else self._death()
+            detail = broken(self._proc, exc)
             self._kill()
             self.output.settle()  # what it wrote before it died, read to the end
             tail = self.output.since(mark)
             raise ImplCrashed(self._shown_text(f"{what}: {detail}" + (f"; output: {tail}" if tail else ""))) from None
-
-    def _death(self) -> str:
-        assert self._proc is not None
-        try:
-            code = self._proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "the process stopped answering"
-        if code < 0:
-            return f"the process was killed by signal {signal.Signals(-code).name}"
-        return f"the process exited with status {code}"
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -204,16 +197,17 @@ class SubprocessImpl(Impl):
     def in_flight(self, collect: Callable[[], Any]) -> Callable[[], Any]:
         """``collect`` (of the request just sent) run at most once: by its caller, or before the next request.
 
-        One exchange at a time: a request sent while another is in flight first
-        reads that one's reply, which its collector then returns.
+        One exchange at a time: a request sent while another is in flight first reads that one's reply,
+        which its collector then returns. It is collected for its sender (:func:`asking`), calls made again too.
         """
-        done: list = []
+        done, asker = [], self.asker
 
         def once() -> Any:
             if not done:
                 if self._pending is once:
                     self._pending = None
-                done.append(collect())
+                with asking(self, asker):
+                    done.append(collect())
             return done[0]
         self._pending = once
         return once
@@ -240,7 +234,11 @@ class SubprocessImpl(Impl):
 
     def _reply(self, name: str, timeout: float, limit: int, key: str, rid: int) -> Any:
         """The reply to the request just sent: its ``key`` part; a time-out stops the worker."""
-        reply = self._receive(timeout, name, limit)
+        tail = self.output
+        try:
+            reply = self._receive(timeout, name, limit)
+        finally:
+            tail.heard(self.asker)  # what the worker printed computing it (in_flight: the asker who sent it)
         if reply is None:
             self._kill()
             self.timeouts[name] += 1
@@ -251,6 +249,9 @@ class SubprocessImpl(Impl):
         return reply[key]
 
     # -- the interface -------------------------------------------------------
+    def printed(self, asker: str) -> str:
+        return printed(self.said, asker)
+
     def call(self, name: str, *args, **kwargs) -> Call:
         result = self.call_each([(name, args, kwargs)])[0]
         if isinstance(result, ImplProblem):
@@ -286,7 +287,7 @@ class SubprocessImpl(Impl):
             if isinstance(problem, ImplTimeout):  # deadline, or timed out too often: none is called
                 return lambda: [problem] * len(calls)
             return (lambda: [problem]) if len(calls) == 1 else (lambda: Impl.call_each(self, calls))
-        limit = SLACK + 8 * 4 * sum(reply_entries(n, a) for n, a, _ in calls)
+        limit = each_limit(calls)
 
         def collect() -> list[Call | ImplProblem]:
             try:
@@ -317,8 +318,7 @@ class SubprocessImpl(Impl):
                        names[0], timeout)
         except ImplProblem:
             return self._sweep_one_by_one(batch, calls)
-        expected = sum(v.size for k, v in batch.items() if k in ("X", "W1", "b1", "W2", "b2")) * 8
-        limit = SLACK + 64 * expected
+        limit = sweep_limit(batch)
 
         def collect():
             try:

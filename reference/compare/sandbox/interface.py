@@ -15,9 +15,10 @@ array([0., 1.])
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from reference.compare.sandbox.adapter import read_adapter
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
-    "LoadError", "Impl", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
+    "LoadError", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
 ]
 
 
@@ -155,6 +156,13 @@ class Impl:
     #: The API names the submission lacks (loaded with ``allow_missing=True``; a call of one raises
     #: :class:`ImplRaised` for ``NotImplementedError``).
     missing: frozenset[str] = frozenset()
+    #: Who sends the calls made now (a property's id; set with :func:`asking`): what the implementation
+    #: prints computing them is that asker's, even when they are answered later.
+    asker: str | None = None
+
+    def printed(self, asker: str) -> str:
+        """What the implementation printed computing ``asker``'s calls, escaped ("" when its output is not kept)."""
+        return ""
 
     def call(self, name: str, *args, **kwargs) -> Call:
         raise NotImplementedError
@@ -202,6 +210,43 @@ class Impl:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class StandIn:
+    """Stands for ``self.impl``: what it does not define is ``impl``'s, and so is who asks (:func:`asking`)."""
+
+    impl: Any
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.impl, name)
+
+    @property
+    def asker(self) -> str | None:
+        return self.impl.asker
+
+    @asker.setter
+    def asker(self, asker: str | None) -> None:
+        self.impl.asker = asker
+
+    def printed(self, asker: str) -> str:
+        return self.impl.printed(asker)
+
+
+@contextlib.contextmanager
+def asking(impl: Impl, asker: str | None) -> Iterator[None]:
+    """The calls ``impl`` is sent meanwhile are ``asker``'s (see :meth:`Impl.printed`); a :class:`StandIn`
+    passes it on.
+
+    >>> impl = InProcessImpl("handgrad")
+    >>> with asking(impl, "A7"):
+    ...     impl.asker
+    'A7'
+    """
+    before, impl.asker = getattr(impl, "asker", None), asker
+    try:
+        yield
+    finally:
+        impl.asker = before
 
 
 class InProcessImpl(Impl):
