@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--convention", choices=("seed", "any-subgradient"), default="seed",
                    help="at kinks demand the course's values (seed) or accept any valid subgradient")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="time limit for one call of the implementation, and for its import (default 10)")
+                   help="time limit for one call of the implementation, and for its import (at least 5 s; default 10)")
     p.add_argument("--total-timeout", type=float, default=DEFAULT_TOTAL_TIMEOUT, metavar="SECONDS",
                    help=f"overall deadline: the report is written by then, properties not reached marked "
                         f"not-run (default {DEFAULT_TOTAL_TIMEOUT:g})")

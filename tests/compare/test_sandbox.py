@@ -202,7 +202,7 @@ def test_the_output_is_read_to_its_end_before_it_is_shown():
     go.set()
     os.write(w, b"and after it\n")
     os.close(w)
-    for _ in range(500):  # the thread reads the rest and closes the pipe at its end
+    for _ in range(3000):  # the thread reads the rest and closes the pipe at its end (30 s at most)
         if not tail._open:
             break
         time.sleep(0.01)
@@ -226,3 +226,40 @@ def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():
                           text=True, timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
     theirs.close()
     assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
+
+
+def test_a_reply_sent_in_time_is_read_however_late_its_reader_comes():
+    """Past the deadline the grader still takes a reply already there (it was busy, not the worker); none there:
+    a time-out at once."""
+    import socket
+
+    import numpy as np
+
+    from reference.compare.sandbox import wire
+
+    mine, theirs = socket.socketpair()
+    with mine, theirs:
+        values = np.arange(10_000.0)  # 80 kB: in the socket's buffer at once
+        wire.send(theirs, {"loaded": True, "values": values})
+        late = time.monotonic() - 1
+        assert wire.receive(mine, deadline=late, limit=1 << 20)["values"].tobytes() == values.tobytes()
+        start = time.monotonic()
+        with pytest.raises(TimeoutError):
+            wire.receive(mine, deadline=late, limit=1 << 20)
+        assert time.monotonic() - start < 0.5
+
+
+def test_an_import_slower_than_a_calls_limit_is_given_the_floor(tmp_path):
+    """Starting Python and NumPy is the grader's part: a submission is not failed for an import under
+    IMPORT_FLOOR, whatever a call's limit; a hang at import still is, after the floor."""
+    from reference.compare.sandbox import LoadError, SubprocessImpl
+    from reference.compare.sandbox.child import IMPORT_FLOOR
+
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(1.5)\nfrom handgrad import *  # noqa: F401,F403\n")
+    (tmp_path / "hangs.py").write_text("import time\ntime.sleep(60)\n")
+    with SubprocessImpl(str(tmp_path / "slow.py"), timeout=0.5) as impl:
+        assert impl.call("rect", [-1.0, 2.0]).value.tolist() == [0.0, 2.0]
+    start = time.monotonic()
+    with pytest.raises(LoadError, match=f"did not finish within {IMPORT_FLOOR:g} s"):
+        SubprocessImpl(str(tmp_path / "hangs.py"), timeout=0.5)
+    assert IMPORT_FLOOR <= time.monotonic() - start < IMPORT_FLOOR + 10

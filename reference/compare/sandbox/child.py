@@ -19,7 +19,7 @@ from reference.compare.sandbox import wire, worker
 from reference.compare.sandbox.interface import LoadError, escape
 
 __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "printed", "broken", "each_limit", "sweep_limit", "reply_entries",
-           "loaded"]
+           "loaded", "watched", "IMPORT_FLOOR"]
 
 #: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
 #: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
@@ -30,6 +30,9 @@ BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
 #: The folder holding the packages handgrad and reference this grader runs.
 TREE = str(pathlib.Path(worker.__file__).resolve().parents[3])
 SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
+#: Seconds the import is given at least, whatever a call's limit: starting Python and NumPy is the grader's
+#: part (about 0.2 s, 1 s on a loaded machine), and a submission is never failed for it.
+IMPORT_FLOOR = 5.0
 SAID = 8 << 10  # bytes of output kept per asker: its first (2,000 characters are shown)
 
 
@@ -160,6 +163,12 @@ def reply_entries(name: str, args: tuple) -> int:
     prefix = {"gradient_descent": ("W1", "b1", "W2", "b2")}.get(name)
     keys = prefix or [k for k in SHAPES if k == name or k.startswith(name + ".")]
     return sum(math.prod(sizes[s] for s in SHAPES[k]) for k in keys)
+
+
+def watched(reply: Any) -> set[str]:
+    """The watched modules a worker's reply (its hello, its last word) says its process imported."""
+    modules = reply.get("modules") if isinstance(reply, dict) else None
+    return {m for m in modules if m in worker.WATCHED} if isinstance(modules, list) else set()
 
 
 def loaded(hello: Any, spec: str, timeout: float, allow_missing: bool, shown: Callable[[str], str]) -> frozenset:

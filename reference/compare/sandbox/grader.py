@@ -25,10 +25,10 @@ import tempfile
 import time
 from typing import Any, Callable, Sequence
 
-from reference.compare.sandbox import isolation, wire, worker
+from reference.compare.sandbox import child, isolation, wire, worker
 from reference.compare.sandbox.adapter import read_adapter
 from reference.compare.sandbox.call_memo import CallMemo
-from reference.compare.sandbox.child import BOOT, TREE, OutputTail, broken, each_limit, loaded, printed, sweep_limit
+from reference.compare.sandbox.child import BOOT, TREE, OutputTail, loaded
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -119,37 +119,35 @@ class SubprocessImpl(Impl):
 
     def _spawn(self) -> None:
         self._greeted, self._spawned = False, time.monotonic()
-        parent, child = socket.socketpair()
-        argv = [sys.executable, "-I", "-c", BOOT, TREE, worker.__file__, str(child.fileno()), self._staged.target,
+        parent, theirs = socket.socketpair()
+        argv = [sys.executable, "-I", "-c", BOOT, TREE, worker.__file__, str(theirs.fileno()), self._staged.target,
                 *self._staged.options]
         line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           hide=self.hide)
         self._proc = subprocess.Popen(
-            line, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._workdir),
             start_new_session=True, preexec_fn=preexec)
-        child.close()
+        theirs.close()
         self._sock = parent
         self.output = OutputTail(self._proc.stdout, self.said)
 
     def _greet(self) -> None:
-        """The worker's hello: the submission imported (within a call's time limit of its start), or LoadError."""
+        """The worker's hello: the submission imported (within a call's time limit of its start, IMPORT_FLOOR
+        at least), or LoadError."""
+        limit = max(self.timeout, child.IMPORT_FLOOR)
         try:
-            left = max(0.05, self._spawned + self.timeout - time.monotonic())
-            hello = self._receive(min(self._left(self.timeout), left), "import", 1 << 16)
-            self.missing = loaded(hello, self.spec, self.timeout, self.allow_missing, self._shown_text)
+            left = max(0.05, self._spawned + limit - time.monotonic())
+            hello = self._receive(min(self._left(limit), left), "import", 1 << 16)
+            self.missing = loaded(hello, self.spec, limit, self.allow_missing, self._shown_text)
         except (ImplProblem, LoadError) as exc:
             self._kill()
             if isinstance(exc, LoadError):
                 raise
             raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
-        self._note_modules(hello.get("modules"))
+        self.modules |= child.watched(hello)
         self.output.heard(None)  # what it printed at import is no property's
         self._greeted = True
-
-    def _note_modules(self, modules: Any) -> None:
-        if isinstance(modules, list):
-            self.modules |= {m for m in modules if m in worker.WATCHED}
 
     def _left(self, timeout: float) -> float:
         """This call's time: ``timeout``, cut to the overall deadline."""
@@ -169,7 +167,7 @@ class SubprocessImpl(Impl):
         except TimeoutError:
             return None
         except (EOFError, OSError, wire.WireError) as exc:
-            detail = broken(self._proc, exc)
+            detail = child.broken(self._proc, exc)
             self._kill()
             self.output.settle()  # what it wrote before it died, read to the end
             tail = self.output.since(mark)
@@ -250,7 +248,7 @@ class SubprocessImpl(Impl):
 
     # -- the interface -------------------------------------------------------
     def printed(self, asker: str) -> str:
-        return printed(self.said, asker)
+        return child.printed(self.said, asker)
 
     def call(self, name: str, *args, **kwargs) -> Call:
         result = self.call_each([(name, args, kwargs)])[0]
@@ -287,7 +285,7 @@ class SubprocessImpl(Impl):
             if isinstance(problem, ImplTimeout):  # deadline, or timed out too often: none is called
                 return lambda: [problem] * len(calls)
             return (lambda: [problem]) if len(calls) == 1 else (lambda: Impl.call_each(self, calls))
-        limit = each_limit(calls)
+        limit = child.each_limit(calls)
 
         def collect() -> list[Call | ImplProblem]:
             try:
@@ -318,7 +316,7 @@ class SubprocessImpl(Impl):
                        names[0], timeout)
         except ImplProblem:
             return self._sweep_one_by_one(batch, calls)
-        limit = sweep_limit(batch)
+        limit = child.sweep_limit(batch)
 
         def collect():
             try:
@@ -343,7 +341,7 @@ class SubprocessImpl(Impl):
                 self._sock.settimeout(2)
                 wire.send_pickled(self._sock, {"op": "modules"})
                 reply = wire.receive(self._sock, deadline=time.monotonic() + 2, limit=1 << 16)
-                self._note_modules(reply.get("modules") if isinstance(reply, dict) else None)
+                self.modules |= child.watched(reply)
             except (OSError, EOFError, TimeoutError, wire.WireError):
                 pass
         self._kill()
