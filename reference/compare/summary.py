@@ -110,7 +110,9 @@ def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fm
             f"mean total {sum(totals) / len(totals):.2f} of {most:g}" if rows else "no submissions"]
     names = ["passed", "failed", "errors", *extra]
     table = [[q, *(str(counts[q][v]) for v in ("pass", "fail", "error", *extra))] for q in columns]
-    wrong = [(q, n, key) for q in columns for key, n in keys[q].most_common(top)]
+    # the most frequent first; among as frequent, in the order of the text (never of the process's hashes)
+    wrong = [(q, n, key) for q in columns
+             for key, n in sorted(keys[q].items(), key=lambda kn: (-kn[1], str(kn[0])))[:top]]
     if fmt == "markdown":
         lines = [f"## Class summary{': ' + heading if heading else ''}", "", *(f"- {h}" for h in head), "",
                  "| question | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

@@ -103,6 +103,23 @@ def test_the_class_summary_counts_and_names_the_mistakes(graded):
     assert "| question | passed | failed | errors | not graded |" in md and "**A7** (2×)" in md
 
 
+def test_the_mistakes_named_among_equally_frequent_ones_are_the_same_in_every_run():
+    # which of a question's tied mistakes the summary names must not hang on the process's string hashes
+    import os
+    import subprocess
+
+    code = ("from reference.compare.summary import class_summary\n"
+            "rows = [{'id': f's{i}', 'status': 'failed', 'seconds': 1.0, 'questions': {'A7': 'fail'},\n"
+            "         'scores': {'A7': 0.0}, 'failures': [{'question': 'A7', 'key': f'mistake {k}'}\n"
+            "                                             for k in range(8) if k != i % 8]}\n"
+            "        for i in range(8)]\n"
+            "print(class_summary(rows, ['A7']))\n")
+    texts = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env=dict(os.environ, PYTHONHASHSEED=str(seed))).stdout for seed in range(8)}
+    text = texts.pop()
+    assert not texts and [line.split()[-1] for line in text.strip().splitlines()[-3:]] == ["0", "1", "2"]
+
+
 def test_odd_entries_are_rows_of_their_own_never_the_end_of_the_batch(tmp_path):
     import os
 
