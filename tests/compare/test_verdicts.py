@@ -52,7 +52,9 @@ def test_equivalent_rewrite_passes(name):
 # -- what must fail and what must pass ------------------------------------------
 @pytest.mark.parametrize("field", ["oa", "hs", "ha", "x", "W1", "b1", "W2", "b2"])
 def test_a_relative_error_of_1e_7_in_one_gradient_array_fails(tmp_path, field):
-    path = tmp_path / f"off_{field}.py"
+    # loaded in this process: named test_*, Hypothesis draws no constants from it (its 1e-7 would change the
+    # examples of the tests run after this one in the same process)
+    path = tmp_path / f"test_off_{field}.py"
     path.write_text(
         "from handgrad import *\nimport handgrad\n\n"
         "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
