@@ -228,10 +228,11 @@ def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():
     assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
 
 
-def test_a_reply_sent_in_time_is_read_however_late_its_reader_comes():
-    """Past the deadline the grader still takes a reply already there (it was busy, not the worker); none there:
-    a time-out at once."""
+def test_a_reply_sent_in_time_is_read_however_late_its_reader_comes_within_a_grace():
+    """Past the deadline the grader still takes a reply already there (it was busy, not the worker), for
+    wire.GRACE seconds; none there, a time-out at once; one fed without end, a time-out after the grace."""
     import socket
+    import threading
 
     import numpy as np
 
@@ -241,12 +242,32 @@ def test_a_reply_sent_in_time_is_read_however_late_its_reader_comes():
     with mine, theirs:
         values = np.arange(10_000.0)  # 80 kB: in the socket's buffer at once
         wire.send(theirs, {"loaded": True, "values": values})
-        late = time.monotonic() - 1
+        late = time.monotonic() - wire.GRACE / 2
         assert wire.receive(mine, deadline=late, limit=1 << 20)["values"].tobytes() == values.tobytes()
         start = time.monotonic()
         with pytest.raises(TimeoutError):
             wire.receive(mine, deadline=late, limit=1 << 20)
         assert time.monotonic() - start < 0.5
+        frame, stop = wire.encode({"values": np.arange(1e6)}), threading.Event()
+
+        def trickle():  # a byte at a time, never letting up (8 MB would take minutes)
+            theirs.settimeout(0.05)
+            sent = 0
+            while sent < len(frame) and not stop.is_set():
+                try:
+                    sent += theirs.send(frame[sent:sent + 1])
+                except TimeoutError:
+                    pass
+        feeder = threading.Thread(target=trickle)
+        feeder.start()
+        try:
+            start = time.monotonic()
+            with pytest.raises(TimeoutError):
+                wire.receive(mine, deadline=start + 0.2, limit=1 << 24)
+            assert time.monotonic() - start < 0.2 + wire.GRACE + 2
+        finally:
+            stop.set()
+            feeder.join()
 
 
 def test_an_import_slower_than_a_calls_limit_is_given_the_floor(tmp_path):

@@ -1,16 +1,14 @@
 """The wire between the grader and the worker: data only, parsed strictly, never objects.
 
-A message from the worker is a tree of plain values — None, bool, int, float, str, lists,
-tuples, named tuples, str-keyed dicts, NumPy arrays and scalars — sent as one
-frame::
+A message from the worker is a tree of plain values — None, bool, int, float, str, lists, tuples,
+named tuples, str-keyed dicts, NumPy arrays and scalars — sent as one frame::
 
     [8 bytes: header length][header: JSON][8 bytes: body length][body: the arrays' raw bytes]
 
-The header describes the tree; each array is ``{"array": k}`` with entry k of
-the header's array table giving its dtype (from a short whitelist, little-endian)
-and shape (``["<f8", 5, 3]``), its bytes in the body in order. Floats travel as ``float.hex`` (exact,
-nan and ±inf included). Anything else becomes ``{"object": type name, "repr": …}``:
-a description, never the object.
+The header describes the tree; each array is ``{"array": k}`` with entry k of the header's array
+table giving its dtype (from a short whitelist, little-endian) and shape (``["<f8", 5, 3]``), its
+bytes in the body in order. Floats travel as ``float.hex`` (exact, nan and ±inf included).
+Anything else becomes ``{"object": type name, "repr": …}``: a description, never the object.
 
 :func:`decode` rebuilds the tree without constructing any object the sender
 names: arrays are plain ``ndarray`` (a subclass, a mask or an override on the
@@ -56,6 +54,7 @@ HEADER_LIMIT = 1 << 22  # 4 MiB of JSON: far more than any legitimate reply's de
 _DEPTH = 12
 _TEXT = 4000            # characters kept of any string
 _NAMED = {"Params", "Lambdas", "Activations", "Gradients"}
+GRACE = 0.5  # seconds past a deadline in which a reply already there is still read (see _read)
 #: The first 8 bytes of a pickled request (as a header length, far over HEADER_LIMIT: never a wire frame's).
 PICKLED = b"pickled\0"
 
@@ -279,29 +278,31 @@ def send(sock: socket.socket, value: Any) -> None:
 
 
 def _read(sock: socket.socket, size: int, deadline: float) -> bytes:
-    """``size`` bytes by ``deadline``; past it, still what is there already (a reply sent in time is not lost
-    because its reader came late: a grader slowed down by its own work or the machine's)."""
-    chunks, left = [], size
-    while left:
-        remaining = deadline - time.monotonic()
-        sock.settimeout(min(max(remaining, 0.0), 0.5))  # 0: not waiting, only what is there
-        try:
-            chunk = sock.recv(min(left, 1 << 20))
-        except (TimeoutError, BlockingIOError):
-            if remaining <= 0:
-                raise TimeoutError from None
-            continue
-        if not chunk:
-            raise EOFError("the connection closed")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+    """``size`` bytes by ``deadline``; for GRACE s past it, only what is there already: a reply sent in time is
+    not lost to a reader come late, and one still coming then is a time-out, however its sender feeds it."""
+    buf, got = bytearray(size), 0  # one buffer: a reply sent in small pieces costs no memory a piece
+    with memoryview(buf) as view:
+        while got < size:
+            remaining = deadline - time.monotonic()
+            if remaining <= -GRACE:
+                raise TimeoutError
+            sock.settimeout(min(max(remaining, 0.0), 0.5))  # 0: not waiting, only what is there
+            try:
+                n = sock.recv_into(view[got:], min(size - got, 1 << 20))
+            except (TimeoutError, BlockingIOError):
+                if remaining <= 0:
+                    raise TimeoutError from None
+                continue
+            if not n:
+                raise EOFError("the connection closed")
+            got += n
+    return bytes(buf)
 
 
 def receive(sock: socket.socket, *, deadline: float, limit: int, types: dict | None = None) -> Any:
     """One frame from ``sock`` by ``deadline`` (time.monotonic), at most ``limit`` bytes of arrays.
 
-    Raises TimeoutError past the deadline, EOFError if the peer closed, and
+    Raises TimeoutError past the deadline (see GRACE), EOFError if the peer closed, and
     WireError for a frame that breaks the protocol or its limits (the body is
     then not read: the caller drops the connection).
     """
