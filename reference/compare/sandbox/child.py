@@ -33,7 +33,7 @@ SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
 #: Seconds the import is given at least, whatever a call's limit: starting Python and NumPy is the grader's
 #: part (about 0.2 s, 1 s on a loaded machine), and a submission is never failed for it.
 IMPORT_FLOOR = 5.0
-SAID = 8 << 10  # bytes of output kept per asker: its first (2,000 characters are shown)
+SAID = 8 << 10  # bytes of output kept per asker, the first kept (2,000 characters are shown)
 
 
 class OutputTail:
@@ -110,9 +110,10 @@ class OutputTail:
         self.settle()
         with self._lock:
             new, self._heard = self.total - self._heard, self.total
-            if new and asker is not None:
-                kept = self.said.setdefault(asker, bytearray())
-                kept += self._buf[-min(new, self.size):][:SAID - len(kept)]
+            kept = self.said.setdefault(asker, bytearray()) if new and asker is not None else None
+            if kept is not None and len(kept) < SAID:  # its first bytes the buffer still holds (the last 64 kB)
+                start = len(self._buf) - min(new, len(self._buf))
+                kept += self._buf[start:start + SAID - len(kept)]
 
     def since(self, mark: int) -> str:
         """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""

@@ -8,7 +8,9 @@ what comes back is data (:mod:`reference.compare.sandbox.wire`), capped in size
 from the shapes the calls must return. A hang, crash, exit or malformed reply
 becomes an :class:`~reference.compare.sandbox.interface.ImplProblem` for the
 property concerned and the worker is restarted for the next call. Its output is
-kept in a bounded buffer (the last 64 kB), shown escaped.
+read into a bounded buffer (the last 64 kB): shown escaped, the first 8 kB of what
+each property's calls printed (:meth:`SubprocessImpl.printed`), and what it wrote
+before a crash.
 """
 
 from __future__ import annotations
