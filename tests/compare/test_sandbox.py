@@ -284,3 +284,28 @@ def test_an_import_slower_than_a_calls_limit_is_given_the_floor(tmp_path):
     with pytest.raises(LoadError, match=f"did not finish within {IMPORT_FLOOR:g} s"):
         SubprocessImpl(str(tmp_path / "hangs.py"), timeout=0.5)
     assert IMPORT_FLOOR <= time.monotonic() - start < IMPORT_FLOOR + 10
+
+
+def test_a_worker_that_cannot_be_restarted_three_times_is_not_started_again(tmp_path):
+    """Each restart costs an import's time (5 s at least for a hang): after 3 that failed, calls fail at once."""
+    import numpy as np
+
+    from reference.compare.sandbox import ImplCrashed, SubprocessImpl
+
+    (tmp_path / "once.py").write_text(
+        "import os\n"
+        "if os.path.exists('imported'):\n"
+        "    raise RuntimeError('imported once already')\n"
+        "open('imported', 'w').close()\n"
+        "from handgrad import *  # noqa: F401,F403\n"
+        "def rect(x):\n"
+        "    os._exit(1)\n")
+    with SubprocessImpl(str(tmp_path / "once.py")) as impl:
+        said = []
+        for _ in range(6):
+            with pytest.raises(ImplCrashed) as raised:
+                impl.call("rect", np.zeros(2))
+            said.append(str(raised.value))
+    assert "exited with status 1" in said[0]
+    assert all("could not be restarted: " in s and "imported once already" in s for s in said[1:4]), said
+    assert said[4:] == ["the process could not be restarted 3 times; it is not started again"] * 2

@@ -8,10 +8,12 @@ import os
 import pathlib
 import select
 import signal
+import socket
 import struct
 import subprocess
 import termios
 import threading
+import time
 from typing import Any, Callable, Sequence
 
 from handgrad.types import API, PART_A, SHAPES
@@ -19,7 +21,7 @@ from reference.compare.sandbox import wire, worker
 from reference.compare.sandbox.interface import LoadError, escape
 
 __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "printed", "broken", "each_limit", "sweep_limit", "reply_entries",
-           "loaded", "watched", "IMPORT_FLOOR"]
+           "loaded", "watched", "last_word", "IMPORT_FLOOR"]
 
 #: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
 #: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
@@ -170,6 +172,16 @@ def watched(reply: Any) -> set[str]:
     """The watched modules a worker's reply (its hello, its last word) says its process imported."""
     modules = reply.get("modules") if isinstance(reply, dict) else None
     return {m for m in modules if m in worker.WATCHED} if isinstance(modules, list) else set()
+
+
+def last_word(sock: socket.socket) -> set[str]:
+    """The watched modules a live worker says it imported, asked as it is closed (2 s at most); none unsaid."""
+    try:
+        sock.settimeout(2)
+        wire.send_pickled(sock, {"op": "modules"})
+        return watched(wire.receive(sock, deadline=time.monotonic() + 2, limit=1 << 16))
+    except (OSError, EOFError, TimeoutError, wire.WireError):
+        return set()
 
 
 def loaded(hello: Any, spec: str, timeout: float, allow_missing: bool, shown: Callable[[str], str]) -> frozenset:

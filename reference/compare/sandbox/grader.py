@@ -86,7 +86,7 @@ class SubprocessImpl(Impl):
         self.said: dict[str, bytearray] = {}  # per asker, what its calls printed (OutputTail.heard)
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._ids = 0
+        self._ids, self._unstarted = 0, 0  # requests sent; restarts that failed
         self._pending: Callable[[], Any] | None = None  # the collector of the request in flight
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
@@ -189,9 +189,12 @@ class SubprocessImpl(Impl):
     def _ensure(self) -> None:
         if self._proc is None or self._proc.poll() is not None:
             self._kill()
+            if self._unstarted >= 3:  # as a function that timed out 3 times: each try costs an import's time
+                raise ImplCrashed("the process could not be restarted 3 times; it is not started again")
             try:
                 self._start()
             except LoadError as exc:
+                self._unstarted += 1
                 raise ImplCrashed(f"the process could not be restarted: {exc}") from None
 
     def in_flight(self, collect: Callable[[], Any]) -> Callable[[], Any]:
@@ -339,12 +342,6 @@ class SubprocessImpl(Impl):
         except ImplProblem:
             pass
         if self._sock is not None and self._proc is not None and self._proc.poll() is None:
-            try:
-                self._sock.settimeout(2)
-                wire.send_pickled(self._sock, {"op": "modules"})
-                reply = wire.receive(self._sock, deadline=time.monotonic() + 2, limit=1 << 16)
-                self.modules |= child.watched(reply)
-            except (OSError, EOFError, TimeoutError, wire.WireError):
-                pass
+            self.modules |= child.last_word(self._sock)
         self._kill()
         shutil.rmtree(self._workdir, ignore_errors=True)
