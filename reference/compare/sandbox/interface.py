@@ -213,7 +213,10 @@ class Impl:
 
 
 class StandIn:
-    """Stands for ``self.impl``: what it does not define is ``impl``'s, and so is who asks (:func:`asking`)."""
+    """Stands for ``self.impl``: what it does not define is ``impl``'s, and so is who asks (:func:`asking`).
+
+    A stand-in that is also an :class:`Impl` has Impl's own attributes (``missing``, ``close``…) first.
+    """
 
     impl: Any
 
