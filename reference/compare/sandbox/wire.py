@@ -277,7 +277,7 @@ def send(sock: socket.socket, value: Any) -> None:
     sock.sendall(encode(value))
 
 
-def _read(sock: socket.socket, size: int, deadline: float) -> bytes:
+def _read(sock: socket.socket, size: int, deadline: float) -> bytearray:
     """``size`` bytes by ``deadline``; for GRACE s past it, only what is there already: a reply sent in time is
     not lost to a reader come late, and one still coming then is a time-out, however its sender feeds it."""
     buf, got = bytearray(size), 0  # one buffer: a reply sent in small pieces costs no memory a piece
@@ -296,7 +296,7 @@ def _read(sock: socket.socket, size: int, deadline: float) -> bytes:
             if not n:
                 raise EOFError("the connection closed")
             got += n
-    return bytes(buf)
+    return buf  # bytes-like: decoded as it is, not copied
 
 
 def receive(sock: socket.socket, *, deadline: float, limit: int, types: dict | None = None) -> Any:
