@@ -178,6 +178,15 @@ def test_what_calls_print_is_their_askers_though_their_reply_is_read_during_anot
         with asking(impl, "B"):
             impl.call("d_rect", np.zeros(4))
         assert impl.printed("B").endswith("exiting\\nd_rect on 4;") and impl.asker is None
+        with asking(impl, "B"):  # a crash whose output is read well before its reply: still in its message
+            lone = impl.submit_each([("sign", (np.zeros(1),), {})])
+        for _ in range(3000):
+            if impl.output.total > impl.output.heard_at:
+                break
+            time.sleep(0.01)
+        impl.call("rect", np.zeros(3))
+        (crashed,) = lone()
+        assert isinstance(crashed, ImplCrashed) and str(crashed).endswith("exited with status 3; output: exiting")
 
 
 def test_the_output_is_read_to_its_end_before_it_is_shown():

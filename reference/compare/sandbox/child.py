@@ -55,7 +55,7 @@ class OutputTail:
     def __init__(self, pipe, said: dict[str, bytearray] | None = None, size: int = 64 << 10) -> None:
         self.size, self.total, self._buf, self._lock = size, 0, bytearray(), threading.Lock()
         self._pipe, self._fd, self._open = pipe, pipe.fileno(), True
-        self.said, self._heard = said if said is not None else {}, 0
+        self.said, self.heard_at = said if said is not None else {}, 0  # heard_at: ``total`` at the last reply
         os.set_blocking(self._fd, False)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -111,7 +111,7 @@ class OutputTail:
         """A reply came in: what the process wrote since the one before is ``asker``'s (None: nobody's)."""
         self.settle()
         with self._lock:
-            new, self._heard = self.total - self._heard, self.total
+            new, self.heard_at = self.total - self.heard_at, self.total
             kept = self.said.setdefault(asker, bytearray()) if new and asker is not None else None
             if kept is not None and len(kept) < SAID:  # its first bytes the buffer still holds (the last 64 kB)
                 start = len(self._buf) - min(new, len(self._buf))

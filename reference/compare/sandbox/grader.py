@@ -163,7 +163,7 @@ class SubprocessImpl(Impl):
     def _receive(self, timeout: float, what: str, limit: int) -> Any:
         """The worker's next frame; None on time-out; ImplCrashed if it died or broke the protocol."""
         assert self._sock is not None and self._proc is not None
-        mark = self.output.total
+        mark = self.output.heard_at  # a crash shows what came since the last reply, however late this one is read
         try:
             return wire.receive(self._sock, deadline=time.monotonic() + timeout, limit=limit)
         except TimeoutError:
