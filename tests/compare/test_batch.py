@@ -285,3 +285,24 @@ def test_a_grading_process_frees_what_a_submission_left_and_freezes_the_rest():
         assert kept() is None  # ...until everything is unfrozen, every REFREEZE submissions
     finally:
         gc.unfreeze()
+
+
+def test_a_grading_process_tidies_after_each_submission_it_answers():
+    import subprocess
+
+    from support import ROOT
+
+    code = textwrap.dedent("""
+        import sys
+        from reference.compare import batch_worker as w
+        w.setup = lambda init: "the batch"
+        w.grade_job = lambda job, batch: {"id": job["id"], "batch": batch}
+        w.tidy = lambda graded: print("tidied after", graded)  # its prints go to the log (stderr)
+        sys.exit(w.main())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], input='{}\n{"id": "a"}\n{"id": "b"}\n', capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["row"] for line in done.stdout.splitlines()] == [
+        {"id": "a", "batch": "the batch"}, {"id": "b", "batch": "the batch"}]
+    assert done.stderr.splitlines() == ["tidied after 0", "tidied after 1"]
