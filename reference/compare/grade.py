@@ -103,13 +103,15 @@ def ready(impl):
     return impl
 
 
-def _attach_output(result, impl) -> None:
-    """Add to a property that did not pass what the submission printed computing its calls (``Impl.printed``)."""
-    if result.status not in ("pass", "not-run"):
+def _attach_output(result, impl):
+    """``result``, with what the submission printed computing its calls (``Impl.printed``) added once if it
+    did not pass."""
+    if result.status not in ("pass", "not-run") and "output" not in result.details:
         text = impl.printed(result.id)
         if text:
             result.message += f"; its output: {text}"
             result.details = {**result.details, "output": text}
+    return result
 
 
 def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
@@ -153,9 +155,9 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
             internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
         except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission
             internal, status = f"{type(exc).__name__}: {exc}", 3
-    seen = {r.id for r in done}
-    results = done + [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
-                      for p in props if p.id not in seen]
+    results = [_attach_output(r, impl) for r in done]  # the output of a property the bulk sweep failed, too
+    results += [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
+                for p in props if p.id not in {r.id for r in done}]
     report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
                     figures, isolation=impl.isolation, internal_error=internal,
                     integrity=integrity(spec, impl.modules, allow=settings.allow_import))

@@ -167,7 +167,8 @@ class SweepItem(_Item):
                                 seed=catalog.seed)
         new = [r for k, r in results.items() if r.status != before[k]]
         if new:
-            raise HandgradFailure("\n\n".join(explain(r) for r in new) + f"\n\n(bulk sweep: {figures})")
+            raise HandgradFailure("\n\n".join(explain(r, catalog.ctx.impl.printed(r.id)) for r in new)
+                                  + f"\n\n(bulk sweep: {figures})")
 
 
 def explain(result, printed: str = "") -> str:

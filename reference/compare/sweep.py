@@ -23,7 +23,7 @@ from reference.compare.batches import Batch, evaluate_batch, sweep_shapes
 from reference.compare.catalog import Context, Property, PropertyFailure
 from reference.compare.catalog.chain import ORDINARY_LOGIT
 from reference.compare.problems import Problem
-from reference.compare.sandbox import ImplProblem
+from reference.compare.sandbox import ImplProblem, asking
 from reference.compare.shrink import counterexample, shrink_failure
 from reference.compare.strategies import LAMBDA_MODES
 from reference.compare.tolerance import l1_slack
@@ -156,7 +156,12 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
 
 
 def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
-    """Re-run the property's own check on the failing problem, for its message."""
+    """Re-run the property's own check on the failing problem, for its message (what it prints is the property's)."""
+    with asking(ctx.impl, prop.id):
+        _recheck(r, prop, ctx, problem)
+
+
+def _recheck(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
     ctx.forget()
     r.counterexample = counterexample(problem)
     try:

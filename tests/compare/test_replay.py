@@ -243,6 +243,33 @@ def test_a_failing_propertys_output_is_what_its_calls_printed_though_fetched_dur
     assert "output" not in a5.details and catalog.replayed == 1
 
 
+def test_a_property_failed_by_the_bulk_sweep_shows_what_its_recheck_printed(tmp_path):
+    # as a property that passed under Hypothesis (B17 here, told passed), then failed by the sweep
+    from reference.compare.runner import PropertyResult
+    from reference.compare.sweep import run_sweep
+
+    (tmp_path / "student.py").write_text(
+        "from handgrad import *  # noqa: F401,F403\n"
+        "import handgrad\n"
+        "import numpy as np\n\n\n"
+        "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
+        "    print('backprop on', np.shape(X))\n"
+        "    g = handgrad.backprop(params, X, y, lambdas)\n"
+        "    return g._replace(x=g.x * 2)\n")
+
+    def sweep_only(ctx, props, *, progress, sweep, seed, **options):
+        results = {p.id: PropertyResult(p.id, p.question, p.title) for p in props}
+        for i, r in enumerate(results.values()):
+            progress(r, i + 1, len(props))
+        return list(results.values()), run_sweep(results, props, ctx, count=sweep, seed=seed)
+    report, status = grade(str(tmp_path / "student.py"), Settings(sweep=40, properties=("B17",)),
+                           catalog=sweep_only)
+    (b17,) = report.results
+    assert status == 1 and b17.status == "fail"
+    assert "; its output: backprop on (" in b17.message  # the recheck's and its shrinking's calls
+    assert b17.details["output"].startswith("backprop on (")
+
+
 def test_records_read_back_from_disk_as_they_were(shared, tmp_path):
     store = Store(tmp_path)
     names = [n for n in shared.records if n.split(".")[0] in ("A1-identity", "B3", "B6", "X1", "X5", "B18-all")]
