@@ -157,23 +157,19 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
 
 def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
     """Re-run the property's own check on the failing problem, for its message (what it prints is the property's)."""
-    with asking(ctx.impl, prop.id):
-        _recheck(r, prop, ctx, problem)
-
-
-def _recheck(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
     ctx.forget()
     r.counterexample = counterexample(problem)
-    try:
-        prop.check(ctx, problem)
-    except PropertyFailure as exc:
-        r.status, r.message = exc.status, exc.message + " (found by the bulk sweep)"
-        r.details = exc.details()
-        shrink_failure(r, prop, ctx, problem)
-        return
-    except ImplProblem as exc:
-        r.status, r.message = "error", f"{exc} (found by the bulk sweep)"
-        return
+    with asking(ctx.impl, prop.id):
+        try:
+            prop.check(ctx, problem)
+        except PropertyFailure as exc:
+            r.status, r.message = exc.status, exc.message + " (found by the bulk sweep)"
+            r.details = exc.details()
+            shrink_failure(r, prop, ctx, problem)
+            return
+        except ImplProblem as exc:
+            r.status, r.message = "error", f"{exc} (found by the bulk sweep)"
+            return
     r.status = "fail"
     r.message = "an entry exceeds the allowed error in the bulk sweep (the single-problem check passed)"
 

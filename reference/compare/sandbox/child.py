@@ -20,8 +20,8 @@ from handgrad.types import API, PART_A, SHAPES
 from reference.compare.sandbox import wire, worker
 from reference.compare.sandbox.interface import LoadError, escape
 
-__all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "printed", "broken", "each_limit", "sweep_limit", "reply_entries",
-           "loaded", "watched", "last_word", "IMPORT_FLOOR"]
+__all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "shown", "printed", "broken", "each_limit", "sweep_limit",
+           "reply_entries", "loaded", "watched", "last_word", "IMPORT_FLOOR"]
 
 #: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
 #: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
@@ -121,12 +121,17 @@ class OutputTail:
         """What was written since ``total`` was ``mark`` (at most the last ``size`` bytes), escaped."""
         with self._lock:
             text = bytes(self._buf[-min(self.total - mark, self.size):]) if self.total > mark else b""
-        return escape(text.decode(errors="replace").strip(), 2000)
+        return shown(text)
+
+
+def shown(raw: bytes) -> str:
+    """What a process wrote, as shown: decoded, escaped to one line, at most 2,000 characters."""
+    return escape(bytes(raw).decode(errors="replace").strip(), 2000)
 
 
 def printed(said: dict[str, bytearray], asker: str) -> str:
-    """What ``said`` holds of ``asker`` (:meth:`OutputTail.heard`), escaped, at most 2,000 characters."""
-    return escape(bytes(said.get(asker, b"")).decode(errors="replace").strip(), 2000)
+    """What ``said`` holds of ``asker`` (:meth:`OutputTail.heard`), as shown."""
+    return shown(said.get(asker, b""))
 
 
 def each_limit(calls: Sequence[tuple[str, tuple, dict]]) -> int:
