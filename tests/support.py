@@ -72,18 +72,49 @@ def report_path():
 """
 
 
-#: A correct submission to build attacks on: handgrad's answers under other names (integrity aside).
-HONEST = "from handgrad.functions import *\nfrom handgrad.network import *\nfrom handgrad.types import *\n"
+def solution_source() -> str:
+    """handgrad's answers as one self-contained module, as a student would hand them in: its buffers,
+    validation, functions and network copied, importing only ``handgrad.types`` (the one part of handgrad a
+    submission's worker sees)."""
+    parts = ["from __future__ import annotations\n"]
+    for name in ("_buffers.py", "validation.py", "functions.py", "network.py"):
+        text = (ROOT / "handgrad" / name).read_text()
+        keep = [line for line in text.splitlines() if not line.startswith(
+            ("__all__ =", "from __future__", "from handgrad._buffers", "from handgrad.validation"))]
+        parts.append("\n".join(keep) + "\n")
+    return "\n".join(parts)
 
 
 def standalone_submission(extra: str = "") -> str:
-    """A correct submission in one file, as a student would hand it in: handgrad's own functions copied
-    (importing only handgrad's types, validation and buffers: no integrity finding), then ``extra``."""
-    parts = ["from __future__ import annotations\n"]
-    for name in ("functions.py", "network.py"):
-        text = (ROOT / "handgrad" / name).read_text().replace("from __future__ import annotations\n", "")
-        parts.append("\n".join(line for line in text.splitlines() if not line.startswith("__all__ =")) + "\n")
-    return "\n".join(parts) + extra
+    """A correct submission in one file (:func:`solution_source`), then ``extra``."""
+    return solution_source() + extra
+
+
+#: A correct submission to build attacks on: handgrad's answers, copied; ``_h`` holds them under their names,
+#: for an attack that replaces one and calls the honest one.
+HONEST = standalone_submission(
+    "\n\nimport types as _types\n\n"
+    "_h = _types.SimpleNamespace(**{_k: globals()[_k] for _k in __import__('handgrad.types').types.API})\n")
+#: The folders of implementations whose correct parts come from ``_solution.py`` (written by
+#: :func:`write_solutions`; not kept in git: it is handgrad's own code).
+SOLUTION_FOLDERS = ("bugs", "broken", "equivalent")
+
+
+def write_solutions() -> None:
+    """Write ``_solution.py`` (:func:`solution_source`) into each of :data:`SOLUTION_FOLDERS`, atomically and
+    only when it changed (several test processes may start at once)."""
+    import os
+    import tempfile
+
+    text = solution_source()
+    for folder in SOLUTION_FOLDERS:
+        path = IMPLEMENTATIONS / folder / "_solution.py"
+        if path.exists() and path.read_text() == text:
+            continue
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".solution-", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(temp, path)
 
 
 #: A classic mistake to append to :func:`standalone_submission`: rect'(0) = 1 (A7 fails).
