@@ -120,13 +120,14 @@ def test_the_usage_string_names_every_option():
 
 
 def test_no_file_or_function_is_too_long():
-    """About 350 lines a file and 50 a function: past that, split (or say why here)."""
+    """A backstop, not a style: a module past 450 lines or a function past 60 has outgrown one idea. Below
+    that, judgment decides (docs: the code at a glance): split by meaning, never to meet a number."""
     long = []
     for name, path in _modules().items():
         text = path.read_text()
-        if text.count("\n") > 350:
+        if text.count("\n") > 450:
             long.append(f"{name}: {text.count(chr(10))} lines")
         for node in ast.walk(ast.parse(text)):
-            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 50:
+            if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60:
                 long.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert not long, long
