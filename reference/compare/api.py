@@ -129,7 +129,8 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     from reference.compare.grade import Settings, grade, open_sandboxed
     from reference.compare.progress import Bars
 
-    settings = Settings(convention=convention, seed=seed, profile=profile, properties=patterns)
+    settings = Settings(convention=convention, seed=seed, profile=profile, properties=patterns,
+                        trusted=target.kind == "module-name")  # an installed module, by name
     folder = targets.temporary_folder()
     try:
         if isolate:

@@ -56,6 +56,8 @@ def run_options(settings: Any) -> list[str]:
             words += [flag, str(value)]
     for name in settings.allow_import:
         words += ["--allow-import", name]
+    for name in settings.allow_packages or ():
+        words += ["--allow-package", name]
     if settings.run_all_cells:
         words.append("--run-all-cells")
     if settings.adapter and not os.path.isfile(settings.adapter):  # a bundled template, by name

@@ -4,6 +4,7 @@
                      [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
+                     [--allow-package NAME ...]
                      [--weights FILE.toml] [--format text|markdown|json|gradescope|html [--output FILE]] ...
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
                      [--progress | --no-progress] [--no-cache] [--version]
@@ -148,6 +149,7 @@ def _settings(args: argparse.Namespace):
     return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
+                    allow_packages=None if args.allow_package is None else tuple(args.allow_package),
                     properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells)
 
 

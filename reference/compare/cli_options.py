@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", type=parse_size, default=4 << 30, metavar="SIZE",
                    help="address space the implementation's process may use (default 4G)")
     p.add_argument("--allow-import", action="append", default=[], metavar="NAME",
-                   help="a library the submission may use (jax, torch, tensorflow, autograd); repeatable")
+                   help="a library the submission may use (jax, torch, tensorflow, autograd): no integrity finding, "
+                        "and it is in the worker's view; repeatable")
+    p.add_argument("--allow-package", action="append", default=None, metavar="NAME",
+                   help="an installed package the submission's worker sees, with what it requires (default: "
+                        "numpy, scipy, matplotlib, pandas, those installed); repeatable")
     _report_options(p)
     _class_options(p)
     return p

@@ -38,10 +38,19 @@ class Settings:
     total_timeout: float = DEFAULT_TOTAL_TIMEOUT
     memory_limit: int = 4 << 30        # bytes of address space for the worker
     allow_import: tuple[str, ...] = ()
+    allow_packages: tuple[str, ...] | None = None  # in the worker's view; None: view.DEFAULT_PACKAGES
     properties: tuple[str, ...] = ()   # ids or questions; empty: all
     hide: tuple[str, ...] = field(default=())  # folders the worker must not see
     adapter: str | None = None         # a TOML file or a bundled template's name
     run_all_cells: bool = False        # a notebook's top-level work too, not only its definitions
+    trusted: bool = False              # installed code the caller vouches for: its worker sees the whole disk
+
+    def view_packages(self) -> tuple[str, ...]:
+        """The packages a submission's worker sees: those allowed (or the defaults), and the allowed imports."""
+        from reference.compare.sandbox.view import DEFAULT_PACKAGES
+
+        chosen = DEFAULT_PACKAGES if self.allow_packages is None else self.allow_packages
+        return tuple(dict.fromkeys((*chosen, *self.allow_import)))
 
     def resolved(self) -> tuple[int, int, bool]:
         """(examples per property, sweep problems, targeted) after the profile."""
@@ -79,7 +88,8 @@ def start_sandboxed(spec: str, settings: Settings, deadline: float | None = None
         return SubprocessImpl(spec, timeout=settings.timeout, deadline=deadline,
                               limits=Limits(memory=settings.memory_limit), hide=settings.hide,
                               adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True,
-                              wait=False)
+                              wait=False, allow_packages=settings.view_packages(),
+                              trusted=settings.trusted)
     except LoadError as exc:
         return exc
 
@@ -136,7 +146,9 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     deadline = time.monotonic() + settings.total_timeout
     impl = (opener or open_sandboxed)(spec, settings, deadline)
     if isinstance(impl, Exception):
-        return load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start), 2
+        report = load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start)
+        report.integrity = integrity(spec, set(), allow=settings.allow_import)  # what its source shows
+        return report, 2
     done: list = []
 
     def collect(result, i, total):
@@ -159,7 +171,8 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     results += [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
                 for p in props if p.id not in {r.id for r in done}]
     report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
-                    figures, isolation=impl.isolation, internal_error=internal,
+                    figures, isolation=impl.isolation, protection=getattr(impl, "protection", ""),
+                    internal_error=internal,
                     integrity=integrity(spec, impl.modules, allow=settings.allow_import))
     status = status or (3 if any(r.status == "internal" for r in results) else 0)
     return report, status or (0 if report.ok else 1)

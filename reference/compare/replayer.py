@@ -16,7 +16,7 @@ from reference.compare.catalog import Context, Property, Rejected
 from reference.compare.catalog.chain import Inherited
 from reference.compare.prefetch import Serving, Tap, fetch_ahead, submit_ahead
 from reference.compare.runner import PropertyResult, outcome_signature
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplRaised, ImplTimeout, asking
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout, Refused, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 
 __all__ = ["Recording", "recording", "Replayer", "replay_property", "DEFAULT_KINKS", "ABORTING"]
@@ -37,7 +37,7 @@ class Recording:
     #: per example, the calls its check made to the implementation: (name, args, kwargs)
     calls: list = field(default_factory=list)
     kinks: tuple[float, float] = DEFAULT_KINKS
-    #: the implementation refused an example (its adapter's NotApplicable): Hypothesis drew another, so what
+    #: an example was not sent (its adapter cannot express it: :class:`Refused`): Hypothesis drew another, so what
     #: this run drew is its own, not what every passing run draws; never kept
     refused: bool = False
 
@@ -52,8 +52,8 @@ def recording(prop: Property, sink: Recording) -> Property:
         real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)
         try:
             prop.check(ctx, example)
-        except ImplRaised as exc:
-            sink.refused = sink.refused or exc.type_name == "NotApplicable"
+        except Refused:
+            sink.refused = True
             raise
         finally:
             ctx.impl = real

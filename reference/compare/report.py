@@ -38,6 +38,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "sweep": {"type": "integer"},
         "error": {"type": "string"},
         "isolation": {"enum": ["namespace", "unprivileged", "same-user", "in-process"]},
+        "protection": {"type": "string"},
         "integrity": {"type": "object", "required": ["status", "findings"], "properties": {
             "status": {"enum": ["pass", "fail", "warn"]}, "findings": {"type": "array", "items": {"type": "string"}},
             "allowed": {"type": "array", "items": {"type": "string"}}}},
@@ -83,6 +84,8 @@ class Report:
     error: str = ""
     #: How the implementation was contained: namespace, unprivileged, same-user, or in-process (trusted code).
     isolation: str = ""
+    #: What the isolation kept from the submission, in words (the file system it saw, its user, its limits).
+    protection: str = ""
     #: {"status": pass/fail/warn, "findings": [...], "allowed": [...]}: the answer key or autodiff in use.
     integrity: dict = field(default_factory=dict)
     #: The grader's own failure, if one stopped the run (exit status 3): what was done is still reported.
@@ -121,7 +124,7 @@ def to_json(report: Report) -> dict:
                     "internal": c["internal"], "seconds": round(report.seconds, 3), "sweep": report.sweep_figures},
         "questions": report.questions(),
     }
-    for key in ("error", "isolation", "integrity", "internal_error"):
+    for key in ("error", "isolation", "protection", "integrity", "internal_error"):
         if getattr(report, key):
             out[key] = getattr(report, key)
     return finite_json(out)
@@ -149,7 +152,8 @@ def _header_notes(report: Report) -> list[str]:
         notes.append(f"isolation: {report.isolation}" + {
             "same-user": " (the submission ran as the grader's user: see README, Running untrusted code)",
             "unprivileged": " (no namespaces: the submission ran as nobody: see README, Running untrusted code)",
-            "in-process": " (trusted code, run in the grader's process)"}.get(report.isolation, ""))
+            "in-process": " (trusted code, run in the grader's process)"}.get(report.isolation, "")
+            + (f"; {report.protection}" if report.protection else ""))
     if report.integrity.get("findings"):
         verdict = {"fail": "FAIL", "warn": "warning"}.get(report.integrity["status"], report.integrity["status"])
         notes += [f"integrity {verdict}: {f}" for f in report.integrity["findings"]]

@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, settings
 
 from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
 from reference.compare.catalog.chain import Inherited
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, asking
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
 
@@ -252,10 +252,10 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
             reject()
         except Inherited as exc:  # not this step's mistake: keep looking for one of its own
             outcome.inherited = outcome.inherited or (exc, example)
+        except Refused:  # not sent: its adapter, as the grader read it, cannot express this problem
+            outcome.not_applicable += 1
+            reject()
         except ImplRaised as exc:
-            if _raised(exc, "NotApplicable"):  # the adapter cannot express this problem: drawn again
-                outcome.not_applicable += 1
-                reject()
             outcome.problem, outcome.example = exc, example
             outcome.aborted = _raised(exc, "NotImplementedError")
             raise

@@ -33,13 +33,14 @@ _KEY_LENGTH = 80
 
 
 def status_of(report: Any, exit_status: int) -> str:
-    """ok / failed / cannot-load / integrity / internal, from a report and grade()'s exit status."""
+    """ok / failed / cannot-load / integrity / internal, from a report and grade()'s exit status. A submission
+    that uses the answer key is "integrity" first, whether it loaded or not (the key is not in its view)."""
+    if report.integrity_failed:
+        return "integrity"
     if getattr(report, "error", "") or exit_status == 2:
         return "cannot-load"
     if exit_status not in (0, 1) or getattr(report, "internal_error", ""):
         return "internal"
-    if report.integrity_failed:
-        return "integrity"
     return "ok" if exit_status == 0 else "failed"
 
 

@@ -39,11 +39,12 @@ def _submit(ctx: Context, batch: Batch, functions: list[str]):
     B = len(batch)
     called: dict[str, np.ndarray] = {}
     calls = []
+    sent = ~ctx.impl.refused_lambdas(batch.lambdas)  # what its adapter cannot express is not sent
     for fn in functions:
         if fn == "backprop":
-            idx = np.arange(B)
+            idx = np.flatnonzero(sent)
         else:
-            idx = np.flatnonzero((np.arange(B) // len(LAMBDA_MODES)) % 3 == ROTATION.index(fn))
+            idx = np.flatnonzero(sent & ((np.arange(B) // len(LAMBDA_MODES)) % 3 == ROTATION.index(fn)))
         called[fn] = np.zeros(B, bool)
         called[fn][idx] = True
         calls += [(fn, int(i)) for i in idx]

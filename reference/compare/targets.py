@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
 import sys
 import sysconfig
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any, Mapping
 
 from handgrad.types import API, PART_A, PART_B, TYPES
 from reference.compare.sandbox import InProcessImpl, LoadError
+from reference.compare.sandbox.staging import copy_file
 
 __all__ = ["Target", "target_of", "stage", "NamespaceImpl", "namespace_of", "api_names", "missing", "LOADER",
            "temporary_folder"]
@@ -165,8 +165,8 @@ def stage(target: Target, adapter, folder: str) -> str:
     module, names = None, {}
     if target.kind in ("file", "notebook"):
         source = pathlib.Path(target.spec)
-        for sibling in source.parent.glob("*.py"):
-            shutil.copy2(sibling, home / sibling.name)
+        for sibling in source.parent.glob("*.py"):  # links are not followed: the caller's own files only
+            copy_file(sibling, home / sibling.name)
         if target.kind == "notebook":
             from reference.compare.sandbox.notebook import notebook_source
 

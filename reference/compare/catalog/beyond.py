@@ -6,6 +6,8 @@ gradient (B6 checks the loop against the reference's gradient with λ = 0).
 
 from __future__ import annotations
 
+from typing import Any
+
 import hypothesis.strategies as st
 import numpy as np
 
@@ -70,22 +72,68 @@ def x1_batch(ctx: Context, p: Problem) -> None:
                 2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
 
 
-def x2_unchanged(ctx: Context, p: Problem) -> None:
+def _x2_calls(p: Problem) -> list[tuple[str, tuple, dict]]:
     calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
     calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
-    calls += [(name, (p.X,), {}) for name in PART_A]
-    for (name, _, _), c in zip(calls, ctx.impl.call_each(calls)):
+    return calls + [(name, (p.X,), {}) for name in PART_A]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two returned values are the same: arrays equal to 1e-12 of their scale (NaN where NaN), the
+    same fields, the same plain values."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and getattr(a, "_fields", None) == getattr(b, "_fields", None) \
+            and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (np.ndarray, np.number, float)) and isinstance(b, (np.ndarray, np.number, float)):
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        if not np.issubdtype(x.dtype, np.number):
+            return bool(np.array_equal(x, y))
+        with np.errstate(all="ignore"):
+            scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0)), initial=0.0))
+            return bool(np.allclose(x, y, rtol=1e-12, atol=1e-12 * scale, equal_nan=True))
+    return type(a) is type(b) and a == b
+
+
+def _agree(a: Any, b: Any) -> bool:
+    if isinstance(a, ImplProblem) or isinstance(b, ImplProblem):
+        return isinstance(a, ImplProblem) and isinstance(b, ImplProblem)
+    return _same(a.value, b.value)
+
+
+def x2_unchanged(ctx: Context, p: Problem) -> None:
+    """Inputs unchanged, as the grader sees it: every function called again, in turn, on the very same input
+    objects (in one process, none copied) returns what it returns on fresh copies. A function that writes into
+    its inputs changes what the next call on them returns. Nothing the submission's process says about itself
+    counts (its own report of which inputs changed is not read)."""
+    calls = _x2_calls(p)
+    fresh = ctx.impl.call_each(calls)
+    for c in fresh:
         if isinstance(c, ImplProblem):
             raise c
-        if c.mutated:
-            raise PropertyFailure(f"{name}(...) modified its input {', '.join(c.mutated)} in place", array=name)
+    shared = ctx.impl.call_shared(calls + calls)
+    for j, (want, got) in enumerate(zip(fresh + fresh, shared)):
+        if not _agree(want, got):
+            raise PropertyFailure(_blame(ctx, calls, j % len(calls), j), array=calls[j % len(calls)][0])
+
+
+def _blame(ctx: Context, calls: list, victim: int, at: int) -> str:
+    """Which call, run first on the same inputs, changes what call ``victim`` returns; the message."""
+    name = calls[victim][0]
+    alone = ctx.impl.call_each([calls[victim]])[0]
+    for k in range(len(calls)):
+        pair = ctx.impl.call_shared([calls[k], calls[victim]])
+        if len(pair) == 2 and not _agree(alone, pair[1]):
+            return (f"{calls[k][0]}(...) modified its inputs in place: called after it on the same input objects, "
+                    f"{name}(...) returns another value than on fresh copies")
+    return (f"{name}(...) returns another value when the functions before it ran on the same input objects "
+            f"(call {at + 1} of a sequence of {2 * len(calls)}): an input was modified in place")
 
 
 def x3_types(ctx: Context, p: Problem) -> None:
     n, d, dh, m = p.dims
-    calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
-    calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
-    calls += [(name, (p.X,), {}) for name in PART_A]
+    calls = _x2_calls(p)
     a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
     expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
     for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
@@ -120,14 +168,13 @@ def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
 
 
 def x4_stable(ctx: Context, p: Problem) -> None:
-    """Logits up to ±1e300: finite values, no warnings, and still the reference's values."""
+    """Logits up to ±1e300: finite values, and still the reference's values. What the submission's process
+    says it warned is shown with a failure, never judged (that process can silence it)."""
     names = ("forward", "loss", "risk", "backprop")
     for name, c in zip(names, ctx.impl.call_each([(name, p.arguments(name), {}) for name in names])):
         if isinstance(c, ImplProblem):
             raise c
         ctx.remember(name, p, c)  # the checks below reuse these calls
-        if c.warnings:
-            raise PropertyFailure(_warned(ctx, name, p, c.warnings[0]), array=name)
         leaves = tuple(c.value) if isinstance(c.value, tuple) else (c.value,)
         for i, v in enumerate(leaves):
             if not isinstance(v, (np.ndarray, np.number, float, int)) or isinstance(v, bool):
@@ -136,8 +183,9 @@ def x4_stable(ctx: Context, p: Problem) -> None:
                 finite = np.all(np.isfinite(np.asarray(v, dtype=np.float64)))
             if not finite:
                 field_ = c.value._fields[i] if hasattr(c.value, "_fields") else ""
-                raise PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at large logits",
-                                      array=name)
+                said = f"; {_warned(ctx, name, p, c.warnings[0])}" if c.warnings else ""
+                raise PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at large logits"
+                                      + said, array=name)
     forward_check("oa", "os")(ctx, p)
     b4(ctx, p)
     gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's

@@ -13,7 +13,7 @@ in one line (:mod:`.load_errors`).
 import importlib
 
 __all__ = [
-    "Call", "Impl", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "LoadError",
+    "Call", "Impl", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "LoadError", "Refused",
     "InProcessImpl", "SubprocessImpl", "asking",
 ]
 

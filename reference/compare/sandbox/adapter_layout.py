@@ -24,7 +24,7 @@ import numpy as np
 from handgrad.types import PARAMS, SHAPES, Lambdas, Params
 from reference.compare.sandbox.adapter_format import LAMBDA_QUANTITIES, Adapter, Literal, NotApplicable
 
-__all__ = ["Inputs", "to_submission", "labels", "lambda_values", "declared_shape", "to_api", "scalar"]
+__all__ = ["inexpressible", "Inputs", "to_submission", "labels", "lambda_values", "declared_shape", "to_api", "scalar"]
 
 
 def to_submission(adapter: Adapter, name: str, a) -> np.ndarray:
@@ -47,14 +47,30 @@ def labels(adapter: Adapter, y, m: int) -> np.ndarray:
     return y + adapter.labels if adapter.labels else y
 
 
+def inexpressible(adapter: Adapter, lambdas) -> str | None:
+    """Why ``lambdas`` cannot be put to a submission declared by ``adapter`` (None: they can).
+
+    The grader asks this before it sends a call: a refusal is the grader's
+    decision, from the adapter it read, never the submission's word.
+    """
+    if adapter.lambdas != "tied":
+        return None
+    lam = Lambdas(*(float(v) for v in lambdas))
+    if lam.l11 == lam.l21 and lam.l12 == lam.l22:
+        return None
+    return (f"λ11 = {lam.l11!r}, λ12 = {lam.l12!r}, λ21 = {lam.l21!r}, λ22 = {lam.l22!r}: "
+            "the submission takes one l1, l2 pair for both layers (lambdas = \"tied\")")
+
+
 def lambda_values(adapter: Adapter, lambdas) -> dict[str, Any]:
-    """Every λ quantity; ``lambdas`` packed as declared. Tied λ that differ raise :class:`NotApplicable`."""
+    """Every λ quantity; ``lambdas`` packed as declared. Tied λ that differ raise :class:`NotApplicable`
+    (the grader does not send such a call: :func:`inexpressible`)."""
     lam = Lambdas(*(float(v) for v in lambdas))
     out: dict[str, Any] = dict(zip(LAMBDA_QUANTITIES[1:5], lam))
     if adapter.lambdas == "tied":
-        if lam.l11 != lam.l21 or lam.l12 != lam.l22:
-            raise NotApplicable(f"λ11 = {lam.l11!r}, λ12 = {lam.l12!r}, λ21 = {lam.l21!r}, λ22 = {lam.l22!r}: "
-                                "the submission takes one l1, l2 pair for both layers (lambdas = \"tied\")")
+        reason = inexpressible(adapter, lam)
+        if reason:
+            raise NotApplicable(reason)
         out.update(l1=lam.l11, l2=lam.l12, lambdas=(lam.l11, lam.l12))
     elif adapter.lambdas == "four":
         out["lambdas"] = lam

@@ -23,12 +23,13 @@ from reference.compare.sandbox.interface import LoadError, escape
 __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "shown", "printed", "broken", "each_limit", "sweep_limit",
            "reply_entries", "loaded", "watched", "last_word", "IMPORT_FLOOR"]
 
-#: The worker's first lines: the grader's own tree (argv[1]) goes on sys.path before site-packages, so that the
-#: worker imports handgrad and reference from the tree it was started from (``-I`` ignores PYTHONPATH, and an
-#: editable install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
-BOOT = ("import runpy, sys; root = sys.argv.pop(1); "
-         "sys.path.insert(next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)), root); "
-         "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+#: The worker's first lines: its folders (argv[1], ``os.pathsep``-joined: the grader's own tree, or in a
+#: submission's view the worker's modules and the allowed packages) go on sys.path before site-packages, so
+#: that the worker imports handgrad and reference from there (``-I`` ignores PYTHONPATH, and an editable
+#: install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
+BOOT = ("import os, runpy, sys; roots = sys.argv.pop(1).split(os.pathsep); "
+        "at = next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)); "
+        "sys.path[at:at] = roots; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
 #: The folder holding the packages handgrad and reference this grader runs.
 TREE = str(pathlib.Path(worker.__file__).resolve().parents[3])
 SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size

@@ -22,15 +22,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from typing import Any, Callable, Sequence
 
-from reference.compare.sandbox import child, isolation, wire, worker
+from reference.compare.sandbox import cgroup, child, isolation, view, wire, worker
 from reference.compare.sandbox.adapter import read_adapter
 from reference.compare.sandbox.call_memo import CallMemo
-from reference.compare.sandbox.child import BOOT, TREE, OutputTail, loaded
+from reference.compare.sandbox.child import OutputTail, loaded
 from reference.compare.sandbox.interface import (
     Call,
     Impl,
@@ -46,6 +45,13 @@ from reference.compare.sandbox.interface import (
 from reference.compare.sandbox.staging import stage
 
 __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
+
+def _grader_folders() -> tuple[str, ...]:
+    """The grader's caches (the reference's answers among them): never staged, wherever they lie."""
+    from reference.compare import cache
+
+    return tuple(str(f()) for f in (cache.cache_root, cache.jax_cache_dir, cache.hypothesis_dir, cache.examples_dir))
+
 
 class DeadlineReached(ImplTimeout):
     """The run's overall deadline passed: no more calls."""
@@ -67,19 +73,33 @@ class SubprocessImpl(Impl):
     its definitions. ``allow_missing``: a submission lacking API names still loads;
     :attr:`missing` names them, and a call of one is answered as raised
     ``NotImplementedError`` (without it, :class:`LoadError`).
+
+    What the worker sees (namespace mode, :mod:`.view`): for a submission file,
+    Python, NumPy, ``allow_packages`` and its own folder; for a module name, or
+    with ``trusted`` (installed code the caller vouches for), the whole file
+    system, read-only. ValueError names an ``allow_packages`` entry that must
+    stay out (the answer key).
     """
 
     def __init__(self, spec: str, *, timeout: float = 10.0, deadline: float | None = None,
                  limits: isolation.Limits | None = None, hide: tuple[str, ...] = (),
                  adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
-                 allow_missing: bool = False, wait: bool = True) -> None:
+                 allow_missing: bool = False, wait: bool = True,
+                 allow_packages: tuple[str, ...] = view.DEFAULT_PACKAGES, trusted: bool = False) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
-        self.adapter = read_adapter(adapter)[0] if adapter is not None else None
+        self.adapter, self.declared = read_adapter(adapter) if adapter is not None else (None, None)
         self.spec, self.timeout, self.deadline = spec, float(timeout), deadline
         self.limits, self.hide = limits or isolation.Limits(), tuple(hide)
         self.run_all_cells, self.allow_missing = bool(run_all_cells), bool(allow_missing)
         self.isolation = isolation.probe()
+        # what the worker sees: the allow-list for a submission file, the whole file system for installed code
+        self.view: tuple[str, ...] | None = None
+        if not trusted and worker.is_path(spec):
+            view.packages(tuple(allow_packages))  # ValueError names a package that must stay out of view
+            self.view = tuple(allow_packages)
+        self.group = cgroup.open_tree_limits(self.limits.memory, self.limits.processes)
+        self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None)
         self.timeouts: collections.Counter[str] = collections.Counter()
         self.memo = CallMemo()  # a call already answered is not sent again
         self.modules: set[str] = set()  # watched modules the submission's process imported
@@ -91,12 +111,15 @@ class SubprocessImpl(Impl):
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
         try:
-            self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells)
+            self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
+                                 exclude=_grader_folders())
             self._spawn()
             if wait:
                 self._greet()
         except BaseException as exc:
             shutil.rmtree(self._workdir, ignore_errors=True)
+            if self.group is not None:
+                self.group.close()
             if isinstance(exc, (ValueError, OSError)) and not isinstance(exc, LoadError):
                 raise LoadError(f"{spec}: cannot copy it for its worker: {exc}") from None
             raise
@@ -121,11 +144,11 @@ class SubprocessImpl(Impl):
 
     def _spawn(self) -> None:
         self._greeted, self._spawned = False, time.monotonic()
+        self._ooms = self.group.oom_kills() if self.group is not None else 0
         parent, theirs = socket.socketpair()
-        argv = [sys.executable, "-I", "-c", BOOT, TREE, worker.__file__, str(theirs.fileno()), self._staged.target,
-                *self._staged.options]
-        line, preexec = isolation.command(argv, workdir=self._workdir, mode=self.isolation, limits=self.limits,
-                                          hide=self.hide)
+        tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
+        line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
+                                          allowed=self.view, group=self.group, hide=self.hide)
         self._proc = subprocess.Popen(
             line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._workdir),
@@ -170,6 +193,9 @@ class SubprocessImpl(Impl):
             return None
         except (EOFError, OSError, wire.WireError) as exc:
             detail = child.broken(self._proc, exc)
+            if self.group is not None and self.group.oom_kills() > self._ooms:
+                detail = (f"the process was killed: its processes together reached the memory limit "
+                          f"({self.limits.memory / (1 << 30):g} GiB, --memory-limit)")
             self._kill()
             self.output.settle()  # what it wrote before it died, read to the end
             tail = self.output.since(mark)
@@ -182,6 +208,8 @@ class SubprocessImpl(Impl):
             except (ProcessLookupError, PermissionError):
                 self._proc.kill()
             self._proc.wait()
+        if self.group is not None:
+            self.group.kill()  # what left the worker's session, in the modes without a PID namespace
         if self._sock is not None:
             self._sock.close()
         self._proc = self._sock = None
@@ -268,11 +296,25 @@ class SubprocessImpl(Impl):
         return self.submit_each(calls)()
 
     def submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
+        refused = [self.refused(name, tuple(args)) for name, args, _ in calls]
+        if any(r is not None for r in refused):  # the grader's decision: those are not sent
+            sent = self.submit_each([c for c, r in zip(calls, refused) if r is None], checked=checked)
+
+            def merged() -> list[Call | ImplProblem]:
+                got = iter(sent())
+                return [r if r is not None else next(got) for r in refused]
+            return merged
         if checked and calls:
             return self.memo.submit(calls, self._submit_each)
         return self._submit_each(calls, checked=checked)
 
-    def _submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True):
+    def call_shared(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
+        refused = [self.refused(name, tuple(args)) for name, args, _ in calls]
+        if any(r is not None for r in refused):
+            return [r if r is not None else ImplCrashed("not called: a call before it was not sent") for r in refused]
+        return self._submit_each(calls, checked=False, shared=True)()
+
+    def _submit_each(self, calls: Sequence[tuple[str, tuple, dict]], *, checked: bool = True, shared: bool = False):
         if not calls:
             return lambda: []
         names = [name for name, _, _ in calls]
@@ -283,11 +325,11 @@ class SubprocessImpl(Impl):
             self._settle()  # one exchange at a time: the reply in flight is read before this request is sent
             self._ids += 1
             rid = self._ids
-            self._send({"op": "each", "id": rid, "calls": [list(c) for c in calls], "checked": checked},
-                       names[0], timeout)
+            self._send({"op": "each", "id": rid, "calls": [list(c) for c in calls], "checked": checked,
+                        "shared": shared}, names[0], timeout)
         except ImplProblem as exc:
             problem = exc
-            if isinstance(problem, ImplTimeout):  # deadline, or timed out too often: none is called
+            if isinstance(problem, ImplTimeout) or shared:  # deadline, timed out too often, or in sequence
                 return lambda: [problem] * len(calls)
             return (lambda: [problem]) if len(calls) == 1 else (lambda: Impl.call_each(self, calls))
         limit = child.each_limit(calls)
@@ -296,8 +338,8 @@ class SubprocessImpl(Impl):
             try:
                 replies = self._reply(names[0], timeout, limit, "replies", rid)
             except ImplProblem as exc:
-                if len(calls) == 1:
-                    return [exc]
+                if len(calls) == 1 or shared:  # a sequence on shared inputs is not called again one by one
+                    return [exc] * len(calls)
                 return Impl.call_each(self, calls)  # a hang or a crash somewhere: one at a time, to find it
             return [self._shown_call(r) for r in as_calls(replies, names)]
         return self.in_flight(collect)
@@ -344,4 +386,6 @@ class SubprocessImpl(Impl):
         if self._sock is not None and self._proc is not None and self._proc.poll() is None:
             self.modules |= child.last_word(self._sock)
         self._kill()
+        if self.group is not None:
+            self.group.close()
         shutil.rmtree(self._workdir, ignore_errors=True)

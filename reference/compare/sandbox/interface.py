@@ -16,18 +16,20 @@ array([0., 1.])
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from handgrad.types import DIMS
+from handgrad.types import DIMS, Lambdas
 from reference.compare.sandbox import wire, worker
 from reference.compare.sandbox.adapter import read_adapter
+from reference.compare.sandbox.adapter_layout import inexpressible
 
 __all__ = [
-    "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout",
+    "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
     "LoadError", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
 ]
 
@@ -78,6 +80,11 @@ class ImplCrashed(ImplProblem):
 
 class ImplTimeout(ImplProblem):
     pass
+
+
+class Refused(ImplProblem):
+    """Not sent: the submission's adapter, as the grader read it, cannot express this problem (tied λ that
+    differ). The grader's own decision before the call, never something the submission said."""
 
 
 class LoadError(Exception):
@@ -156,6 +163,9 @@ class Impl:
     #: The API names the submission lacks (loaded with ``allow_missing=True``; a call of one raises
     #: :class:`ImplRaised` for ``NotImplementedError``).
     missing: frozenset[str] = frozenset()
+    #: The adapter as the grader read it (None: the submission follows the API): what it cannot express is
+    #: not sent (:meth:`refused`).
+    declared: Any = None
     #: Who sends the calls made now (a property's id; set with :func:`asking`): what the implementation
     #: prints computing them is that asker's, even when they are answered later.
     asker: str | None = None
@@ -163,6 +173,23 @@ class Impl:
     def printed(self, asker: str) -> str:
         """What the implementation printed computing ``asker``'s calls, escaped ("" when its output is not kept)."""
         return ""
+
+    def refused(self, name: str, args: tuple) -> Refused | None:
+        """Why a call of ``name`` on ``args`` is not sent (:class:`Refused`), or None: it is."""
+        if self.declared is None:
+            return None
+        for arg in args:
+            if isinstance(arg, Lambdas):
+                reason = inexpressible(self.declared, arg)
+                if reason:
+                    return Refused(f"{name}: not sent: {reason}")
+        return None
+
+    def refused_lambdas(self, lambdas: np.ndarray) -> np.ndarray:
+        """For the bulk sweep: which rows of λ (B × 4) are not sent, as :meth:`refused` decides."""
+        if self.declared is None:
+            return np.zeros(len(lambdas), bool)
+        return np.array([inexpressible(self.declared, row) is not None for row in lambdas], bool)
 
     def call(self, name: str, *args, **kwargs) -> Call:
         raise NotImplementedError
@@ -196,6 +223,26 @@ class Impl:
             except ImplProblem as exc:
                 out.append(exc)
         return out
+
+    def call_shared(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
+        """``calls`` run in turn on the very same input objects: what one writes into its inputs, the next sees
+        (X2 watches for it). They get copies of the caller's objects, shared as the caller shares them; no call
+        is answered from the memo; inputs and warnings are not watched."""
+        shared = copy.deepcopy(list(calls))  # one copy: sharing between the calls is kept
+        out: list[Call | ImplProblem] = []
+        for name, args, kwargs in shared:
+            try:
+                refused = self.refused(name, tuple(args))
+                if refused is not None:
+                    raise refused
+                out.append(self._call_in_place(name, tuple(args), kwargs))
+            except ImplProblem as exc:
+                out.append(exc)
+        return out
+
+    def _call_in_place(self, name: str, args: tuple, kwargs: dict) -> Call:
+        """A call on these very objects (none copied): an implementation that can, does it."""
+        return self.call(name, *args, **kwargs)
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
@@ -234,6 +281,10 @@ class StandIn:
     def printed(self, asker: str) -> str:
         return self.impl.printed(asker)
 
+    def call_shared(self, calls: Sequence[tuple[str, tuple, dict]]) -> list:
+        """Always the implementation's own, never answered from records: they were made on fresh copies."""
+        return self.impl.call_shared(calls)
+
 
 @contextlib.contextmanager
 def asking(impl: Impl, asker: str | None) -> Iterator[None]:
@@ -264,7 +315,7 @@ class InProcessImpl(Impl):
     def __init__(self, spec: str, *, adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
                  allow_missing: bool = False) -> None:
         self.spec = spec
-        declared = read_adapter(adapter)[1] if adapter is not None else None
+        declared = self.declared = read_adapter(adapter)[1] if adapter is not None else None
         try:
             self.module = worker.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
         except BaseException as exc:  # noqa: BLE001
@@ -274,7 +325,14 @@ class InProcessImpl(Impl):
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
         self.missing = frozenset(missing)
 
+    def _call_in_place(self, name: str, args: tuple, kwargs: dict) -> Call:
+        reply = worker.call_named(self.module, name, args, kwargs, checked=False)
+        return as_call(wire.decode(wire.encode(reply)), name)
+
     def call(self, name: str, *args, **kwargs) -> Call:
+        refused = self.refused(name, args)
+        if refused is not None:
+            raise refused
         reply = worker.call_named(self.module, name, args, kwargs)
         # through the wire as in a child process: the same plain data, whatever the module returned
         return as_call(wire.decode(wire.encode(reply)), name)

@@ -1,30 +1,32 @@
-"""How the worker is contained: its own namespaces where the machine allows, limits and a clean slate always.
+"""How the worker is contained: its own namespaces and file system where the machine allows, limits always.
 
-Two modes, chosen once per run by :func:`probe`:
+Three modes, chosen once per run by :func:`probe`:
 
-- ``namespace`` (bubblewrap, ``bwrap``, works here): the worker runs in new
-  user, PID, mount, network, IPC and UTS namespaces as an unprivileged user
-  (uid 65534 inside), on a read-only view of the file system with a private
-  ``/tmp`` and one writable folder of its own, no network, no capabilities.
-  It cannot see, signal or trace the grader, write the grader's installation,
-  caches or report, or outlive it: ``--die-with-parent`` and the PID namespace
-  kill every process it started, double forks included, whatever ends the grader.
-- ``unprivileged`` (no working bubblewrap, the grader runs as root, as in a
-  container): the worker runs as uid/gid 65534 (nobody), without groups or
-  capabilities. It cannot write what root owns (the grader's installation, its
-  caches, the report, Gradescope's ``results/``), read root's private files, or
-  signal the grader; it still shares the file system's world-readable parts,
-  the network and the process table. Otherwise as ``same-user``.
-- ``same-user`` (no bubblewrap): the worker runs as the grader's user. It still
-  gets a fresh folder as working directory, a scrubbed environment, Python in
-  isolated mode, its own session, and the limits below, and its process group
-  is killed at the end; but it can read the grader's ``/proc``, signal it,
-  write what the grader's user may write, and a process that leaves its
-  session survives. Reports say which mode ran.
+- ``namespace`` (bubblewrap, ``bwrap``): the worker runs in new PID, mount,
+  network, IPC and UTS namespaces, no network, no capabilities, on a file
+  system built from an allow-list (:mod:`.view`): the interpreter and its
+  standard library, NumPy, the allowed packages, the worker's own modules,
+  its own folder and a private ``/tmp``, both sized tmpfs (``Limits.disk``).
+  The answer key, JAX, the grader's caches and the rest of the host are not
+  there to be read. When the grader is root (an autograder's container) the
+  worker runs as the host's user nobody (uid 65534, no groups), dropped by its
+  first lines before anything of the submission's runs; otherwise in a user
+  namespace, still the grader's user on the host. ``--die-with-parent`` and the
+  PID namespace end every process it started, whatever ends the grader.
+  A module name (``--impl handgrad``: installed code the caller trusts) is
+  imported with the whole file system in view, read-only.
+- ``unprivileged`` (no working bubblewrap, the grader is root): the worker runs
+  as uid/gid 65534 (nobody) without groups or capabilities; it shares the
+  file system's world-readable parts, the network and the process table.
+- ``same-user`` (no bubblewrap): the worker runs as the grader's user: a fresh
+  folder, a scrubbed environment, Python in isolated mode, its own session,
+  the limits below; it can read what the grader's user can. Reports say which
+  mode ran and what it protects (:func:`protection`).
 
-Limits in both modes (set by util-linux's ``prlimit`` before the worker starts,
-or ``resource.setrlimit`` where it is missing): address space (``memory``
-bytes), file size, CPU seconds, open files, no core dumps; the worker is also
+Limits: address space (``memory`` bytes), file size, CPU seconds, open files and
+no core dumps per process (util-linux's ``prlimit``, or ``resource.setrlimit``);
+memory and processes for the worker's whole tree where a control group can be
+made (:mod:`.cgroup`, as root), else ``RLIMIT_NPROC`` per user; the worker is
 killed if the grader dies (``PR_SET_PDEATHSIG``, by ``setpriv``).
 """
 
@@ -41,7 +43,10 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-__all__ = ["Limits", "probe", "command", "environment", "preexec", "MODES"]
+from reference.compare.sandbox import cgroup, view
+from reference.compare.sandbox.child import BOOT
+
+__all__ = ["Limits", "probe", "protection", "command", "view_of", "environment", "preexec", "MODES"]
 
 MODES = ("namespace", "unprivileged", "same-user")
 #: The user and group an ``unprivileged`` worker runs as.
@@ -53,10 +58,12 @@ _PR_SET_PDEATHSIG = 1
 class Limits:
     """What the worker may use."""
 
-    memory: int = 4 << 30        # bytes of address space
+    memory: int = 4 << 30        # bytes: address space per process, and the whole tree's memory (control group)
     file_size: int = 64 << 20    # bytes in any one file it writes
     cpu_seconds: int = 3600      # CPU time over its life (a hang is caught by the per-call timeout first)
     open_files: int = 256
+    processes: int = 64          # processes and threads of its tree (control group; else per user, when its own)
+    disk: int = 256 << 20        # bytes its folder and its /tmp may each hold (namespace mode: sized tmpfs)
 
 
 def _tree() -> str:
@@ -67,7 +74,7 @@ def _tree() -> str:
 
 
 def _needed() -> set[str]:
-    """The folders the worker needs to run: the interpreter's and this package's."""
+    """The folders a trusted module's worker needs to run: the interpreter's and this package's."""
     places = {sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), _tree()}
     return {os.path.realpath(p) for p in places}
 
@@ -87,10 +94,23 @@ def _private_temp() -> list[str]:
     return ["--tmpfs", temp]
 
 
-def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
-    flags = ["--die-with-parent", "--unshare-all", "--new-session", "--cap-drop", "ALL",
-             "--unshare-user", "--uid", "65534", "--gid", "65534",
-             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _namespaces() -> list[str]:
+    """bubblewrap's namespaces: as root, no user namespace (the worker is then dropped to the host's nobody,
+    see :func:`_python`); otherwise a user namespace, nobody inside, the grader's user outside."""
+    flags = ["--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+             "--unshare-cgroup-try", "--new-session"]
+    if not _is_root():
+        flags += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL"]
+    return flags
+
+
+def _trusted_view(workdir: str, hide: tuple[str, ...]) -> list[str]:
+    """An installed module's view: the whole file system, read-only, but a private /tmp and its folder."""
+    flags = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in _needed_under_tmp():
         flags += ["--ro-bind", path, path]
     flags += _private_temp()
@@ -100,22 +120,70 @@ def _bwrap_flags(workdir: str, hide: tuple[str, ...]) -> list[str]:
     return flags + ["--bind", workdir, workdir, "--chdir", workdir]
 
 
-def _starts(prefix: list[str]) -> bool:
-    """Whether the worker's own start (this interpreter, NumPy, this package) succeeds behind ``prefix``."""
-    check = (f"import sys; sys.path.insert(1, {_tree()!r}); "
-             "import numpy, handgrad.types, reference.compare.sandbox.wire")
+def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int) -> list[str]:
+    """A submission's view (:mod:`.view`): the allow-list, a sized private /tmp, a sized folder of its own
+    with its staged copies in it, read-only."""
+    words, _ = view.mounts(_tree(), allowed)
+    flags = [*words, "--dev", "/dev", "--proc", "/proc", "--size", str(disk), "--perms", "1777", "--tmpfs", "/tmp",
+             "--size", str(disk), "--perms", "1777", "--tmpfs", workdir]
+    for part in ("submission", "adapter"):
+        if os.path.isdir(os.path.join(workdir, part)):
+            flags += ["--ro-bind", os.path.join(workdir, part), os.path.join(workdir, part)]
+    return flags + ["--chdir", workdir]
+
+
+def _python(allowed: tuple[str, ...] | None, mode: str) -> tuple[list[str], str, str]:
+    """The words that start the worker's Python (as the host's nobody where the grader is root, in the
+    namespace), the folders for its ``sys.path``, and the path of ``worker.py`` as it sees them."""
+    worker_file = os.path.join(_tree(), "reference", "compare", "sandbox", "worker.py")
+    python, root = [sys.executable], _tree()
+    if mode == "namespace" and allowed is not None:
+        python, (_, root) = [view.interpreter()[0]], view.mounts(_tree(), allowed)
+        worker_file = f"{view.WORKER}/reference/compare/sandbox/worker.py"
+    if mode == "namespace" and _is_root():
+        python = [*_setpriv_drop(), *python]
+    return python, root, worker_file
+
+
+def _setpriv_drop() -> list[str]:
+    """setpriv's words that run the rest as the host's nobody, without groups or capabilities."""
+    return [os.path.realpath(shutil.which("setpriv") or "/usr/bin/setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}",
+            "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+def view_of(spec_is_path: bool, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The packages in a worker's view: ``allowed`` for a submission file, None (the whole file system) for
+    a module name, which is installed code the caller trusts."""
+    return tuple(allowed) if spec_is_path else None
+
+
+def _starts(line: list[str]) -> bool:
+    """Whether the worker's own start (the interpreter, NumPy, the worker's modules) succeeds with ``line``."""
     try:
-        done = subprocess.run([*prefix, sys.executable, "-I", "-c", check], stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=30, cwd="/")
+        done = subprocess.run(line, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, cwd="/")
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
 
 
+_CHECK = ("import sys; sys.path[1:1] = sys.argv[1].split({sep!r}); "
+          "import numpy, handgrad.types, reference.compare.sandbox.wire")
+
+
+def _probe_line(mode: str) -> list[str]:
+    workdir = tempfile.mkdtemp(prefix="handgrad-probe-")
+    os.chmod(workdir, 0o777)
+    python, root, _ = _python((), mode)
+    check = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep), root]
+    if mode == "namespace":
+        return [shutil.which("bwrap") or "bwrap", *_namespaces(), *_allowed_view(workdir, (), 1 << 20), *check]
+    return [*(_drop() or []), *check]
+
+
 def _drop() -> list[str] | None:
     """setpriv's words that run the worker as nobody, when the grader is root and setpriv is there."""
     setpriv = shutil.which("setpriv")
-    if setpriv is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+    if setpriv is None or not _is_root():
         return None
     return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
@@ -128,39 +196,60 @@ def probe() -> str:
     ``HANDGRAD_ISOLATION=unprivileged`` or ``=same-user`` forces a weaker mode (for comparison; never needed).
     """
     forced = os.environ.get("HANDGRAD_ISOLATION")
-    bwrap = shutil.which("bwrap")
-    if forced not in ("same-user", "unprivileged") and bwrap is not None \
-            and _starts([bwrap, *_bwrap_flags(os.path.realpath(os.getcwd()), ())]):
+    if forced not in ("same-user", "unprivileged") and shutil.which("bwrap") is not None \
+            and _starts(_probe_line("namespace")):
         return "namespace"
-    drop = _drop()
-    if forced != "same-user" and drop is not None and _starts(drop):
+    if forced != "same-user" and _drop() is not None and _starts(_probe_line("unprivileged")):
         return "unprivileged"
     return "same-user"
 
 
-def _limiter(limits: Limits) -> list[str] | None:
+def protection(mode: str, *, trusted: bool, tree: bool) -> str:
+    """What the worker is kept from in ``mode`` (the report's header), in a few words."""
+    seen = ("the whole file system, read-only (an installed module: trusted)" if trusted else
+            "only Python, NumPy, the allowed packages and its own folder")
+    who = "the host's user nobody" if _is_root() else "the grader's user (in a user namespace)"
+    limits = "memory and processes per submission" if tree else "memory per process"
+    return {"namespace": f"sees {seen}; runs as {who}; {limits}",
+            "unprivileged": f"runs as nobody but sees the whole file system; {limits}",
+            "same-user": f"runs as the grader's user and sees what it can; {limits}"}.get(mode, "")
+
+
+def _limiter(limits: Limits, nproc: bool) -> list[str] | None:
     """util-linux's setpriv and prlimit as a prefix that sets the limits and death with the grader, or None."""
     setpriv, prlimit = shutil.which("setpriv"), shutil.which("prlimit")
     if not (setpriv and prlimit):
         return None
     return [setpriv, "--pdeathsig", "KILL", prlimit, f"--as={limits.memory}", f"--fsize={limits.file_size}",
-            f"--cpu={limits.cpu_seconds}", f"--nofile={limits.open_files}", "--core=0", "--"]
+            f"--cpu={limits.cpu_seconds}", f"--nofile={limits.open_files}", "--core=0",
+            *([f"--nproc={limits.processes}"] if nproc else []), "--"]
 
 
-def command(argv: list[str], *, workdir: str, mode: str, limits: Limits,
-            hide: tuple[str, ...] = ()) -> tuple[list[str], object]:
-    """The command line that starts ``argv`` (a Python worker) contained in ``mode``, and its ``preexec_fn``.
+def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed: tuple[str, ...] | None = None,
+            group: cgroup.TreeLimits | None = None, hide: tuple[str, ...] = ()) -> tuple[list[str], object]:
+    """The command line that starts the worker (``worker.py`` with ``tail``) contained in ``mode``, and its
+    ``preexec_fn``.
 
+    ``allowed``: the packages in a submission's view (None: a trusted module,
+    the whole file system). ``group``: the control group its tree joins first.
     The limits are set by a prefix of util-linux commands where they exist, so
     that the grader (a multithreaded process: JAX) need not run Python between
     fork and exec; else by ``preexec_fn``.
     """
-    contained = [shutil.which("bwrap") or "bwrap", *_bwrap_flags(workdir, hide), *argv] \
-        if mode == "namespace" else list(argv)
-    if mode == "unprivileged":
-        contained = (_drop() or []) + contained  # probe() found it there
-    prefix = _limiter(limits)
-    return (prefix + contained, None) if prefix else (contained, preexec(limits))
+    python, root, worker_file = _python(allowed, mode)
+    argv = [*python, "-I", "-c", BOOT, root, worker_file, *tail]
+    if mode == "namespace":
+        shown = _trusted_view(workdir, hide) if allowed is None else _allowed_view(workdir, allowed, limits.disk)
+        contained = [shutil.which("bwrap") or "bwrap", *_namespaces(), *shown, *argv]
+    else:
+        contained = ((_drop() or []) if mode == "unprivileged" else []) + argv
+    own_user = mode == "unprivileged" or (mode == "namespace" and _is_root())
+    nproc = group is None and own_user
+    prefix = _limiter(limits, nproc)
+    start = group.prefix() if group is not None else []
+    if prefix:
+        return start + prefix + contained, None
+    return start + contained, preexec(limits, nproc)
 
 
 def environment(workdir: str) -> dict[str, str]:
@@ -179,12 +268,13 @@ def environment(workdir: str) -> dict[str, str]:
     return env
 
 
-def preexec(limits: Limits):
+def preexec(limits: Limits, nproc: bool = False):
     """The function the child runs before it starts: limits, and death with the grader."""
     def limit() -> None:
         for what, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_FSIZE, limits.file_size),
                             (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_NOFILE, limits.open_files),
-                            (resource.RLIMIT_CORE, 0)):
+                            (resource.RLIMIT_CORE, 0),
+                            *([(resource.RLIMIT_NPROC, limits.processes)] if nproc else [])):
             soft, hard = resource.getrlimit(what)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(what, (value, value))

@@ -36,10 +36,11 @@ REMOVED = {
 }
 _CELL = re.compile(r"(.*), cell (\d+)")
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # reference/
-#: Where code that is not the submission's lives: Python's and the installed libraries', handgrad's and the grader's.
+#: Where code that is not the submission's lives: Python's and the installed libraries', handgrad's and the grader's,
+#: and every folder on the path before the submission's is put there (the worker's view: its allowed packages).
 _LIBRARIES = tuple(sorted({os.path.abspath(p) + os.sep for p in (
     *(sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")),
-    _PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "handgrad"))}))
+    *(p for p in sys.path if os.path.isabs(p)), _PACKAGE, os.path.join(os.path.dirname(_PACKAGE), "handgrad"))}))
 
 
 class AdapterMismatch(ValueError):

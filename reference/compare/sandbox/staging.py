@@ -34,15 +34,18 @@ MAX_FILES, MAX_BYTES = 2000, 256 << 20
 _COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
 
 
-def copy_folder(source: pathlib.Path, dest: pathlib.Path) -> None:
+def copy_folder(source: pathlib.Path, dest: pathlib.Path, *, exclude: tuple[str, ...] = ()) -> None:
     """Copy ``source``'s regular files into ``dest`` (see above); ValueError when it holds too much.
 
     Nothing is followed: a link is skipped, a file is opened without following
-    links and checked to be regular once open.
+    links and checked to be regular once open. Folders in ``exclude`` (the
+    grader's caches, should they lie inside) are left behind.
     """
     files = size = 0
+    left = {os.path.realpath(p) for p in exclude}
     for folder, dirs, names in os.walk(source, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
+                   and os.path.realpath(os.path.join(folder, d)) not in left]
         target = dest / pathlib.Path(folder).relative_to(source)
         target.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -93,13 +96,15 @@ class Staged:
         return text
 
 
-def stage(workdir: str, spec: str, *, adapter: pathlib.Path | None = None, run_all_cells: bool = False) -> Staged:
-    """Copy the submission (when ``spec`` is a file) and the adapter file into ``workdir``."""
+def stage(workdir: str, spec: str, *, adapter: pathlib.Path | None = None, run_all_cells: bool = False,
+          exclude: tuple[str, ...] = ()) -> Staged:
+    """Copy the submission (when ``spec`` is a file) and the adapter file into ``workdir``; ``exclude``: folders
+    never copied (:func:`copy_folder`)."""
     staged = Staged(spec, ["--run-all-cells"] if run_all_cells else [])
     path = pathlib.Path(spec)
     if is_path(spec) and path.is_file():  # else: a module name, or a file the worker says does not exist
         home = pathlib.Path(workdir, "submission")
-        copy_folder(path.parent, home)
+        copy_folder(path.parent, home, exclude=exclude)
         staged.target = str(home / path.name)
         staged.copies.append((str(home), str(path.parent.resolve())))
     if adapter is not None:

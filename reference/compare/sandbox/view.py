@@ -1,0 +1,230 @@
+"""What the worker's file system holds: an allow-list, built once per grading process.
+
+A submission runs in a mount namespace of its own (:mod:`.isolation`) whose
+file system is built from nothing but these, each read-only:
+
+- the Python interpreter, its standard library (its ``site-packages`` left
+  out, an empty folder in their place) and the shared libraries they load;
+- NumPy, and the packages the course allows (:data:`DEFAULT_PACKAGES`, or
+  ``--allow-package``), each with the packages it requires;
+- cloudpickle, which the worker needs to load what ``reference.check`` sends;
+- the worker's own modules (the protocol, the adapters, the notebook loader)
+  and ``handgrad.types``, so that a student may still import ``Params``,
+  ``Lambdas``, ``Activations``, ``Gradients``: copies in a folder of their own,
+  without ``handgrad``'s functions or the reference.
+
+The answer key (``handgrad``'s functions, ``reference``), JAX, Hypothesis, the
+grader's caches, the user's home and every other path of the host are not in it:
+the worker cannot open what its file system does not hold.
+
+>>> "numpy" in packages(DEFAULT_PACKAGES)
+True
+>>> packages(("handgrad",))
+Traceback (most recent call last):
+...
+ValueError: --allow-package handgrad: the answer key stays out of the worker's view
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.metadata
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+__all__ = ["DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
+           "shared_libraries", "mounts"]
+
+#: Packages a course may expect a submission to import, put in view when installed (NumPy always is).
+DEFAULT_PACKAGES = ("numpy", "scipy", "matplotlib", "pandas")
+#: Never put in view: the answer key (JAX and the others are simply not in view unless allowed).
+_KEY = frozenset({"handgrad", "reference"})
+#: The worker's own modules, relative to the tree that holds ``handgrad`` and ``reference``.
+WORKER_FILES = (
+    "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
+    *(f"reference/compare/sandbox/{m}.py" for m in (
+        "__init__", "wire", "worker", "unshare", "adapter", "adapter_format", "adapter_layout", "load_errors",
+        "notebook")),
+    "reference/compare/sandbox/templates/*.toml",
+)
+#: Programs the worker's start needs in view: setpriv drops it to the host's nobody (as root).
+TOOLS = ("setpriv",)
+#: Where the worker finds the allowed packages, and its own modules, inside its namespace.
+SITE, WORKER = "/opt/handgrad/site", "/opt/handgrad/worker"
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requires(dist: importlib.metadata.Distribution) -> list[str]:
+    """The distributions ``dist`` requires, extras left out (a marker we cannot judge keeps the requirement)."""
+    out = []
+    for line in dist.requires or ():
+        if "extra ==" in line.replace("'", '"').replace(" ", " "):
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+        if match:
+            out.append(match.group(1))
+    return out
+
+
+def _top_levels(dist: importlib.metadata.Distribution) -> dict[str, str]:
+    """What ``dist`` installed at the top of its site folder (packages, modules, ``.libs`` folders): name → path."""
+    out = {}
+    for file in dist.files or ():
+        first = pathlib.PurePath(file).parts[0] if file.parts else ""
+        if not first or first in ("..", "__pycache__") or first.endswith((".dist-info", ".egg-info", ".pth")) \
+                or first.endswith(".data"):
+            continue
+        path = pathlib.Path(dist.locate_file(first))
+        if path.exists():
+            out[first] = str(path.resolve())
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def packages(allowed: tuple[str, ...]) -> dict[str, str]:
+    """The folders and modules to put in view: NumPy, cloudpickle, and ``allowed`` with what they require, each
+    as installed: top-level name → host path. ValueError names a package that must stay out.
+    """
+    for name in allowed:
+        if _canonical(name) in _KEY:
+            raise ValueError(f"--allow-package {name}: the answer key stays out of the worker's view")
+    wanted = ["numpy", "cloudpickle", *allowed]
+    seen: set[str] = set()
+    out: dict[str, str] = {}
+    while wanted:
+        name = _canonical(wanted.pop())
+        if name in seen or name in _KEY:
+            continue
+        seen.add(name)
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not installed: a submission that imports it fails as it would without the grader
+        out.update(_top_levels(dist))
+        wanted += _requires(dist)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def worker_site(tree: str) -> str:
+    """A folder (made once per process) holding copies of :data:`WORKER_FILES` from ``tree``."""
+    folder = tempfile.mkdtemp(prefix="handgrad-worker-site-")
+    for pattern in WORKER_FILES:
+        for source in glob.glob(os.path.join(tree, pattern)):
+            dest = os.path.join(folder, os.path.relpath(source, tree))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(source, dest)
+    os.chmod(folder, 0o755)
+    for root, dirs, files in os.walk(folder):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o755)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o644)
+    return folder
+
+
+@functools.lru_cache(maxsize=None)
+def interpreter() -> tuple[str, str, tuple[str, ...]]:
+    """The base interpreter (not a virtual environment's), its standard library, and the site folders inside it
+    (left out of view)."""
+    executable = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    stdlib = os.path.realpath(sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix,
+                                                                 "base": sys.base_prefix}))
+    inside = tuple(sorted(p for p in glob.glob(os.path.join(stdlib, "*-packages")) if os.path.isdir(p)))
+    return executable, stdlib, inside
+
+
+_LDD = re.compile(r"(?:=>\s*)?(/\S+)\s+\(0x")
+_CACHED = re.compile(r"^\s*(\S+) \(([^)]*)\) => (/\S+)$", re.M)
+#: What a package's binary wheel may load from the system (the manylinux policy): packages bring the rest.
+MANYLINUX = ("libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libc.so.6",
+             "libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libresolv.so.2", "libX11.so.6", "libXext.so.6",
+             "libXrender.so.1", "libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0",
+             "libgthread-2.0.so.0", "libglib-2.0.so.0", "libz.so.1", "libexpat.so.1")
+
+
+@functools.lru_cache(maxsize=None)
+def shared_libraries(binaries: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared libraries ``binaries`` load (by ``ldd``), and those a wheel may load (:data:`MANYLINUX`, by
+    the loader's cache), as the paths the dynamic loader uses."""
+    found: set[str] = set()
+    ldd = shutil.which("ldd")
+    if ldd is not None and binaries:
+        try:
+            done = subprocess.run([ldd, *binaries], capture_output=True, text=True, timeout=60,
+                                  stdin=subprocess.DEVNULL)
+            found.update(m.group(1) for m in _LDD.finditer(done.stdout))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    ldconfig = shutil.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
+    if ldconfig is not None:
+        try:
+            cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, timeout=30,
+                                   stdin=subprocess.DEVNULL).stdout
+        except (OSError, subprocess.SubprocessError):
+            cache = ""
+        wanted = set(MANYLINUX)
+        machine = "x86-64" if sys.maxsize > 2 ** 32 else ""
+        for name, kind, path in _CACHED.findall(cache):
+            if name in wanted and (not machine or machine in kind or "64" in kind):
+                found.add(path)
+                wanted.discard(name)
+    return tuple(sorted(found))
+
+
+def _dynload(stdlib: str) -> tuple[str, ...]:
+    """The interpreter's own extension modules."""
+    return tuple(sorted(glob.glob(os.path.join(stdlib, "lib-dynload", "*.so"))))
+
+
+def _created_folders(destinations: list[str]) -> list[str]:
+    """The folders bubblewrap creates to hold ``destinations`` (not themselves mounted): they must be readable
+    by the worker's user, whatever the host's own folders of that name allow (``/root`` is 0700)."""
+    mounted = set(destinations)
+    out: set[str] = set()
+    for dest in destinations:
+        parent = os.path.dirname(dest)
+        while parent not in ("/", "") and parent not in mounted \
+                and not any(parent.startswith(m + "/") for m in mounted):
+            out.add(parent)
+            parent = os.path.dirname(parent)
+    return sorted(out, key=lambda p: p.count("/"))
+
+
+@functools.lru_cache(maxsize=None)
+def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str]:
+    """bubblewrap's words that build the view (read-only binds, empty folders over the standard library's
+    site folders), and the folders to put on the worker's ``sys.path`` (``os.pathsep``-joined)."""
+    executable, stdlib, inside = interpreter()
+    site = worker_site(tree)
+    chosen = packages(allowed)
+    tools = [os.path.realpath(t) for t in map(shutil.which, TOOLS) if t]
+    binds: list[tuple[str, str]] = [(executable, executable), (stdlib, stdlib), *((t, t) for t in tools)]
+    binds += [(path, f"{SITE}/{name}") for name, path in sorted(chosen.items())]
+    binds.append((site, WORKER))
+    libraries = shared_libraries((executable, *tools, *_dynload(stdlib)))
+    covered = [b[0] for b in binds]
+    for lib in libraries:
+        real = os.path.realpath(lib)
+        if not any(real == c or real.startswith(c + "/") for c in covered):
+            binds.append((lib, lib))
+    if os.path.exists("/etc/ld.so.cache"):
+        binds.append(("/etc/ld.so.cache", "/etc/ld.so.cache"))
+    words: list[str] = []
+    for source, dest in binds:
+        words += ["--ro-bind", source, dest]
+    for folder in inside:
+        words += ["--tmpfs", folder, "--remount-ro", folder]
+    for folder in _created_folders([d for _, d in binds]):
+        words += ["--chmod", "0755", folder]
+    return tuple(words), os.pathsep.join([WORKER, SITE])
