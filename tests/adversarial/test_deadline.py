@@ -2,19 +2,14 @@
 
 import time
 
-from support import attack, strict_json
+from support import HONEST, attack, strict_json
 
-SLOW = '''
+SLOW = HONEST + '''
 import time
-from handgrad.functions import *
-from handgrad.types import *
-import handgrad.network as _n
 
 def backprop(*args, **kwargs):
     time.sleep(0.5)
-    return _n.backprop(*args, **kwargs)
-
-forward, loss, risk, gradient_descent = _n.forward, _n.loss, _n.risk, _n.gradient_descent
+    return _h.backprop(*args, **kwargs)
 '''
 
 

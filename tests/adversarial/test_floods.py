@@ -8,7 +8,6 @@ from support import HONEST, strict_json
 def test_a_30_mb_burst_and_100_kb_per_call(tmp_path):
     source = HONEST + '''
 import os, sys
-import handgrad.functions as _f
 sys.stderr.write("x" * (30 << 20))
 os.write(2, b"y" * (1 << 20))
 

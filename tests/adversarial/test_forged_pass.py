@@ -1,12 +1,11 @@
 """A pass without running the code: masked arrays, a replaced worker function, the answer key imported."""
 
-from support import HONEST, attack, strict_json
+from support import HONEST, attack, isolation_mode, strict_json
 
 
 def test_fully_masked_zeros_fail(tmp_path):
     source = HONEST + '''
 import numpy as np
-import handgrad.functions as _f
 
 def sigmoid(x):
     return np.ma.array(np.zeros(np.shape(x)), mask=True)
@@ -37,9 +36,12 @@ def test_the_answer_key_is_an_integrity_failure_and_scores_zero(tmp_path):
     done, report = attack(tmp_path, source, "--property", "A5", "--property", "B7", "--examples", "3",
                           "--sweep", "0", fmt="gradescope")
     data = strict_json(report)
-    assert done.returncode == 1
-    assert data["score"] == 0 and "integrity" in data["output"] and "reference" in data["output"]
-    assert all(t["status"] == "passed" for t in data["tests"])  # the values are right: the key is what is wrong
+    assert data["score"] == 0 and "reference" in data["output"]
+    if isolation_mode() == "namespace":  # not in the worker's view: the import fails
+        assert done.returncode == 2 and "no module named 'reference." in data["output"].lower(), data["output"]
+    else:  # the values are right: the key is what is wrong
+        assert "integrity" in data["output"]
+        assert done.returncode == 1 and all(t["status"] == "passed" for t in data["tests"])
 
 
 def test_an_allowed_library_is_not_a_finding(tmp_path):
@@ -59,7 +61,11 @@ def test_a_clean_submission_passes_integrity_and_the_key_at_run_time_does_not(tm
     assert strict_json(report)["integrity"] == {"status": "pass", "findings": [], "allowed": []}
     hidden = "import importlib\n_r = importlib.import_module('refer' + 'ence')\n" \
              "globals().update({n: getattr(_r, n) for n in _r.__all__})\n"
-    _, report = attack(tmp_path, hidden, "--property", "A5", "--property", "B7", "--examples", "2", "--sweep", "0")
+    done, report = attack(tmp_path, hidden, "--property", "A5", "--property", "B7", "--examples", "2",
+                          "--sweep", "0")
+    if isolation_mode() == "namespace":  # out of the worker's view: nothing to import, nothing graded
+        assert done.returncode == 2 and "no module named 'reference." in strict_json(report)["error"].lower(), report
+        return
     findings = strict_json(report)["integrity"]["findings"]
     assert findings.count("its process imported reference (the grader's answer key)") == 1, findings
 

@@ -41,7 +41,6 @@ if os.fork() == 0:
 def test_killing_the_parent_does_not_lose_the_report(tmp_path):
     source = HONEST + '''
 import os, signal
-import handgrad.functions as _f
 
 def sign(x):
     for target in (os.getppid(), 1, -1):
@@ -49,11 +48,12 @@ def sign(x):
             os.kill(target, signal.SIGKILL)
         except OSError:
             pass
-    return _f.sign(x)
+    return _h.sign(x)
 '''
     done, report = attack(tmp_path, source, "--property", "A5", "--property", "A7", "--examples", "2",
                           "--sweep", "0")
     data = strict_json(report)
-    assert done.returncode == 1
     statuses = {p["id"]: p["status"] for p in data["properties"]}
     assert statuses["A7"] == "pass" and statuses["A5"] in ("error", "pass")
+    # as the host's nobody, the worker cannot even signal its namespace's first process: A5 then passes
+    assert done.returncode == (1 if statuses["A5"] == "error" else 0)

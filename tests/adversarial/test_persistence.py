@@ -19,7 +19,6 @@ TARGETS = [pathlib.Path(sysconfig.get_paths()["purelib"]), *map(pathlib.Path, si
 def test_a_pth_file_planted_by_one_submission_does_not_reach_the_next(tmp_path):
     planted = [t / "zz_handgrad_attack.pth" for t in TARGETS]
     source = HONEST + f'''
-import handgrad.functions as _f
 for target in {[str(p) for p in planted]!r}:
     try:
         open(target, "w").write("import os; os.environ['PWNED'] = '1'\\n")
@@ -32,7 +31,7 @@ except OSError:
     pass
 
 def sigmoid(x):
-    return _f.sigmoid(x)
+    return _h.sigmoid(x)
 '''
     (tmp_path / "first").mkdir()
     attack(tmp_path / "first", source, "--property", "A1-values", "--examples", "2", "--sweep", "0")

@@ -14,7 +14,6 @@ pytestmark = pytest.mark.skipif(
 def test_the_grader_outlives_every_signal_the_submission_sends(tmp_path, signame):
     source = HONEST + f'''
 import os, signal
-import handgrad.functions as _f
 
 def sign(x):
     pids = [int(p) for p in os.listdir("/proc") if p.isdigit()] + [os.getppid(), 0, -1]
@@ -24,7 +23,7 @@ def sign(x):
                 os.kill(pid, signal.{signame})
             except OSError:
                 pass
-    return _f.sign(x)
+    return _h.sign(x)
 '''
     done, report = attack(tmp_path, source, "--property", "A5", "--property", "A7", "--examples", "3",
                           "--sweep", "0", timeout=120)

@@ -34,7 +34,6 @@ pytestmark = [
 #: Each time sign is called: write over the report, signal the grader, read a root-only file.
 ATTACK = HONEST + REPORT_PATH + '''
 import signal
-import handgrad.functions as _f
 
 REPORT = report_path()
 
@@ -51,7 +50,7 @@ def sign(x):
         secret = open(SECRET).read()
     except OSError:
         secret = ""
-    return _f.sign(x) * (7.0 if secret else 1.0)
+    return _h.sign(x) * (7.0 if secret else 1.0)
 '''
 
 
@@ -64,6 +63,6 @@ def test_a_worker_run_as_nobody_cannot_forge_kill_or_read(tmp_path):
                           "--examples", "3", "--sweep", "0", env=ENV)
     time.sleep(1)
     data = strict_json((tmp_path / "report.json").read_text())
-    assert done.returncode == 1, done.stderr  # 1: the integrity finding (it imports handgrad's answers)
+    assert done.returncode == 0, done.stderr  # A5 passes: nothing it did reached the grader
     assert data["isolation"] == "unprivileged" and data["questions"]["A5"] == "pass"
     assert json.loads(report) == data

@@ -24,11 +24,14 @@ def _class(folder):
     folder.mkdir()
     (folder / "alice.py").write_text(standalone_submission())
     (folder / "bob.py").write_text(standalone_submission(RECT_GE))
-    for sub, name, helper in (("carol", "bug_rect_ge", "_bug"), ("dave", "seed_000_literal", "_columns")):
-        (folder / sub).mkdir()
-        for n in (name, helper):
-            shutil.copy(implementation(n).parent / f"{n}.py", folder / sub)
-    shutil.copy(implementation("crashes_in_call"), folder / "erin.py")
+    (folder / "carol").mkdir()  # the answer key imported: an integrity finding (and, contained, nothing to import)
+    (folder / "carol" / "bug_rect_ge.py").write_text("from handgrad import *  # noqa: F403\n" + RECT_GE)
+    (folder / "carol" / "_notes.py").write_text("")
+    (folder / "dave").mkdir()
+    for n in ("seed_000_literal", "_columns"):
+        shutil.copy(implementation(n).parent / f"{n}.py", folder / "dave")
+    crashes = implementation("crashes_in_call").read_text().replace("from _solution import *  # noqa: F401,F403\n", "")
+    (folder / "erin.py").write_text(standalone_submission(crashes))
     (folder / "frank.py").write_text("def sigmoid(x:\n")
     (folder / "grace").mkdir()
     (folder / "grace" / "one.py").write_text("")
@@ -78,7 +81,7 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
     rows = _rows(out)
     assert list(rows) == ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
     assert {k: r["status"] for k, r in rows.items()} == {
-        "alice": "ok", "bob": "failed", "carol": "integrity", "dave": "failed", "erin": "integrity",
+        "alice": "ok", "bob": "failed", "carol": "integrity", "dave": "failed", "erin": "failed",
         "frank": "cannot-load", "grace": "cannot-load"}
     assert rows["alice"]["total"] == "6" and rows["alice"]["A7"] == "2"  # --weights: A7 is worth 2
     assert all(rows["alice"][q] == "1" for q in QUESTIONS if q != "A7")
@@ -95,12 +98,12 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
 def test_the_class_summary_counts_and_names_the_mistakes(graded):
     _, out, _ = graded
     text, md = (out / "summary.txt").read_text(), (out / "summary.md").read_text()
-    assert "7 submissions: 1 ok, 2 failed, 2 cannot-load, 2 integrity" in text and "of 6" in text
+    assert "7 submissions: 1 ok, 3 failed, 2 cannot-load, 1 integrity" in text and "of 6" in text
     a7 = next(line.split() for line in text.splitlines() if line.startswith("A7 "))
-    assert a7[:5] == ["A7", "3", "2", "0", "2"]  # passed, failed, errors, not graded
+    assert a7[:5] == ["A7", "3", "1", "0", "3"]  # passed, failed, errors, not graded (carol, frank, grace)
     assert "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)[0] = 1.0, reference 0.0" in text
     assert "exit('giving up')" in text  # erin's loss
-    assert "| question | passed | failed | errors | not graded |" in md and "**A7** (2×)" in md
+    assert "| question | passed | failed | errors | not graded |" in md and "**A7** (1×)" in md
 
 
 def test_the_mistakes_named_among_equally_frequent_ones_are_the_same_in_every_run():

@@ -9,10 +9,9 @@ import pytest
 
 from reference.compare import cli
 from reference.compare.report import FORMATS
-from support import CLI, implementation
+from support import CLI, HONEST, implementation
 
-PRINTING_BUG = '''
-from handgrad import *  # noqa: F401,F403
+PRINTING_BUG = HONEST + '''
 import numpy as np
 
 

@@ -18,7 +18,7 @@ from reference.compare.prefetch import same
 from reference.compare.replay import Recording, Shared, SharedCatalog, recording
 from reference.compare.runner import run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
-from support import compare, implementation, standalone_submission
+from support import HONEST, compare, implementation, standalone_submission
 
 EXAMPLES, SWEEP = 5, 100
 
@@ -205,8 +205,7 @@ def test_every_bundled_bad_fixture_is_caught_with_replayed_examples(verdict_reco
 
 
 #: prints on its first call only: the one fetched ahead for A7 while A5 is checked
-TELLS_ONCE = """
-from handgrad import *  # noqa: F401,F403
+TELLS_ONCE = HONEST + """
 import numpy as np
 
 told = []
@@ -249,12 +248,10 @@ def test_a_property_failed_by_the_bulk_sweep_shows_what_its_recheck_printed(tmp_
     from reference.compare.sweep import run_sweep
 
     (tmp_path / "student.py").write_text(
-        "from handgrad import *  # noqa: F401,F403\n"
-        "import handgrad\n"
-        "import numpy as np\n\n\n"
-        "def backprop(params, X, y, lambdas=handgrad.Lambdas()):\n"
+        HONEST + "import numpy as np\n\n\n"
+        "def backprop(params, X, y, lambdas=Lambdas()):\n"
         "    print('backprop on', np.shape(X))\n"
-        "    g = handgrad.backprop(params, X, y, lambdas)\n"
+        "    g = _h.backprop(params, X, y, lambdas)\n"
         "    return g._replace(x=g.x * 2)\n")
 
     def sweep_only(ctx, props, *, progress, sweep, seed, **options):

@@ -19,14 +19,14 @@ from reference.compare.batches import make_batch
 from reference.compare.problems import problem_from_seed
 from reference.compare.sandbox import ImplRaised, InProcessImpl, LoadError, SubprocessImpl
 from reference.compare.sandbox.adapter import TEMPLATES
-from support import ROOT, compare, implementation, strict_json
+from support import HONEST, ROOT, compare, implementation, strict_json
 
 IMPLS = [SubprocessImpl, InProcessImpl]
 TIED = (0.1, 0.05, 0.1, 0.05)
 #: The properties at λ = 0, which a submission with tied λ answers (as tests/compare/test_adapters.py).
 AT_ZERO = ["B5-risk", "B8", "B9", "B10-W2", "B10-b2", "B12", "B14", "B15-W1", "B15-b1", "B16"]
 #: handgrad's answers, one name short.
-ALL_BUT_D_RECT = "from handgrad import *  # noqa: F403\ndel d_rect  # noqa: F821\n"
+ALL_BUT_D_RECT = HONEST + "\ndel d_rect  # noqa: F821\n"
 
 
 def run(*args, timeout=300):
@@ -62,7 +62,7 @@ def test_a_missing_name_is_not_implemented_and_the_rest_is_callable(tmp_path, cl
 @pytest.mark.parametrize("cls", IMPLS)
 def test_the_bulk_sweep_answers_a_missing_function_as_not_implemented(tmp_path, cls):
     path = tmp_path / "no_loss.py"
-    path.write_text("from handgrad import *  # noqa: F403\ndel loss  # noqa: F821\n")
+    path.write_text(HONEST + "\ndel loss  # noqa: F821\n")
     batch = make_batch((8, 8, 8, 8), 2, seed=0).arrays()
     with cls(str(path), allow_missing=True) as impl:
         out = impl.submit_sweep(batch, [("loss", 0), ("risk", 1)])()
@@ -110,9 +110,15 @@ def test_a_submission_that_does_not_fit_its_adapter_names_the_users_adapter_file
 
 
 def test_the_worker_imports_handgrad_and_reference_from_the_graders_tree(tmp_path):
+    # its modules are the grader's own files (in the namespace mode, copies of them in its view)
+    import hashlib
+
     path = tmp_path / "where.py"
-    path.write_text("import sys\nraise RuntimeError(sys.modules['reference.compare.sandbox.wire'].__file__)\n")
-    with pytest.raises(LoadError, match=f"RuntimeError at import: {ROOT}/reference/compare/sandbox/wire.py"):
+    path.write_text("import hashlib, sys\n"
+                    "raise RuntimeError(hashlib.sha256(open(sys.modules['reference.compare.sandbox.wire'].__file__,"
+                    " 'rb').read()).hexdigest())\n")
+    digest = hashlib.sha256((ROOT / "reference" / "compare" / "sandbox" / "wire.py").read_bytes()).hexdigest()
+    with pytest.raises(LoadError, match=f"RuntimeError at import: {digest}"):
         SubprocessImpl(str(path))
 
 
