@@ -6,7 +6,9 @@ handgrad's answers (``from handgrad import *``, ``from handgrad import
 backprop``, ``handgrad.backprop``); the worker reports which watched modules its
 process imported at run time (the submission could hide that: the static look
 is the one it cannot). The types ``Params, Lambdas, Activations, Gradients``
-stay free to import from handgrad.
+stay free to import from handgrad. A notebook is read as its loader gives it to
+the worker, without its self-checks (``import reference``,
+``reference.check(globals())``: :mod:`reference.compare.sandbox.self_checks`).
 
 >>> findings_in_source("import jax.numpy as jnp\\nfrom handgrad import Params\\n")
 ['imports jax (an autodiff library)']
@@ -68,7 +70,8 @@ def findings_in_source(source: str) -> list[str]:
 
 
 def _source(path: pathlib.Path) -> str:
-    """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics dropped)."""
+    """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics and
+    self-checks dropped, as the worker drops them)."""
     if path.suffix != ".ipynb":
         return path.read_text(errors="replace")
     try:
