@@ -14,7 +14,7 @@ import pytest
 
 from reference.compare.integrity import findings_in_files
 from reference.compare.sandbox.notebook import notebook_source
-from support import standalone_submission
+from support import ROOT, compare, standalone_submission, strict_json
 
 
 def notebook(path, *cells) -> str:
@@ -117,3 +117,33 @@ def test_a_name_the_notebook_binds_again_is_not_the_checks_result(tmp_path):
     assert "print(result)" in source and "reference" not in source
     assert dropped(path) == ["cell 2 line 1 (import reference)", "cell 2 line 2 (reference.check)"]
 
+
+def _graded(tmp_path, *options):
+    """handgrad-compare on the self-checking notebook: (the process, its text report on stdout; the JSON
+    report; the HTML report)."""
+    path = notebook(tmp_path / "hw.ipynb", *CHECKING)
+    out, page = tmp_path / "report.json", tmp_path / "report.html"
+    done = compare("--impl", path, "--examples", "3", "--sweep", "0", "--property", "A5", "--property", "B8",
+                   "--format", "json", "--output", str(out), "--format", "html", "--output", str(page),
+                   "--format", "text", *options)
+    return done, strict_json(out.read_text()) if out.exists() else None, page.read_text() if page.exists() else ""
+
+
+@pytest.mark.parametrize("options", [(), ("--run-all-cells",)])
+def test_a_self_checking_notebook_is_graded_with_no_finding_and_the_report_names_what_was_dropped(tmp_path, options):
+    done, report, page = _graded(tmp_path, *options)
+    assert done.returncode == 0, done.stderr
+    assert report["integrity"] == {"status": "pass", "findings": [], "allowed": [], "self_checks_dropped": DROPPED}
+    assert {p["id"]: p["status"] for p in report["properties"]} == {"A5": "pass", "B8": "pass"}
+    assert f"self-checks dropped: {', '.join(DROPPED)}" in done.stdout.splitlines()
+    assert "self-checks dropped: cell 2 line 1 (%pip install handgrad)," in page
+
+
+def test_the_example_notebook_checks_itself_and_is_graded_with_no_finding():
+    done = compare("--impl", str(ROOT / "docs" / "example.ipynb"), "--examples", "3", "--sweep", "0",
+                   "--property", "A7", "--property", "B7", "--format", "json")
+    report = strict_json(done.stdout)
+    assert done.returncode == 1 and {p["id"]: p["status"] for p in report["properties"]} == {"A7": "fail", "B7": "pass"}
+    assert report["integrity"]["status"] == "pass" and report["integrity"]["findings"] == []
+    assert report["integrity"]["self_checks_dropped"][:2] == ["cell 8 line 1 (import reference)",
+                                                              "cell 8 line 3 (reference.check)"]
