@@ -162,8 +162,9 @@ def _in_process(space):
 
 
 def _present(report, target, seed: int, profile: str) -> None:
-    """The report names what the caller gave, its static integrity findings, and replays as API calls."""
-    from reference.compare.integrity import findings_in_files, findings_in_source
+    """The report names what the caller gave, its static integrity findings (and a notebook's self-checks
+    dropped), and replays as API calls."""
+    from reference.compare.integrity import findings_in_files, findings_in_source, self_checks_dropped
 
     report.implementation = target.shown
     found = []
@@ -177,6 +178,8 @@ def _present(report, target, seed: int, profile: str) -> None:
         staged = f"{pathlib.Path(target.spec).stem}_notebook.py: "  # the notebook's code, as the worker ran it
         old = [f for f in report.integrity.get("findings", []) if not f.startswith(staged)]
         report.integrity = {**report.integrity, "status": "fail", "findings": list(dict.fromkeys(found + old))}
+    if report.integrity and target.kind == "notebook" and (dropped := self_checks_dropped(target.spec)):
+        report.integrity = {**report.integrity, "self_checks_dropped": dropped}
     shown = repr(target.spec) if target.kind in ("file", "notebook", "module-name") else "impl"
     for r in report.results:
         r.replay = f"reference.check({shown}, questions=[{r.id!r}], seed={seed}, profile={profile!r})"

@@ -17,6 +17,7 @@ import re
 
 from reference.compare.counterexample_text import counterexample_lines
 from reference.compare.heatmap import heatmap_svg, legend_svg
+from reference.compare.integrity import dropped_note
 from reference.compare.runner import finite_json
 from reference.compare.sandbox.interface import escape
 
@@ -90,6 +91,7 @@ def _header(report) -> str:
     pills = " ".join(f"{_pill(s)} {n}" for s, n in sorted(counts.items(), key=lambda kv: worst_rank(kv[0])))
     notes = [f"isolation: {report.isolation}"] if report.isolation else []
     notes += [f"integrity {report.integrity.get('status')}: {f}" for f in report.integrity.get("findings", [])]
+    notes += dropped_note(report.integrity)
     if report.internal_error:
         notes.append(f"internal error of the grader (not the submission's fault): {report.internal_error}")
     if report.error:

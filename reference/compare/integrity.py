@@ -6,7 +6,10 @@ handgrad's answers (``from handgrad import *``, ``from handgrad import
 backprop``, ``handgrad.backprop``); the worker reports which watched modules its
 process imported at run time (the submission could hide that: the static look
 is the one it cannot). The types ``Params, Lambdas, Activations, Gradients``
-stay free to import from handgrad.
+stay free to import from handgrad. A notebook is read as its loader gives it to
+the worker, without its self-checks (``import reference``,
+``reference.check(globals())``: :mod:`reference.compare.sandbox.self_checks`);
+the entry names the ones dropped.
 
 >>> findings_in_source("import jax.numpy as jnp\\nfrom handgrad import Params\\n")
 ['imports jax (an autodiff library)']
@@ -18,9 +21,10 @@ import ast
 import pathlib
 
 from handgrad.types import PART_A, PART_B
-from reference.compare.sandbox.notebook import notebook_source
+from reference.compare.sandbox.notebook import dropped_self_checks, notebook_source
 
-__all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "integrity", "TRUSTED"]
+__all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "self_checks_dropped", "integrity",
+           "dropped_note", "TRUSTED"]
 
 AUTODIFF = ("jax", "torch", "tensorflow", "autograd")
 ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")  # reference: any of its twin's modules
@@ -68,7 +72,8 @@ def findings_in_source(source: str) -> list[str]:
 
 
 def _source(path: pathlib.Path) -> str:
-    """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics dropped)."""
+    """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics and
+    self-checks dropped, as the worker drops them)."""
     if path.suffix != ".ipynb":
         return path.read_text(errors="replace")
     try:
@@ -92,8 +97,21 @@ def findings_in_files(spec: str) -> list[str]:
     return found
 
 
+def self_checks_dropped(spec: str) -> list[str]:
+    """What the loader drops from a notebook as its self-checks, read here ("cell 8 line 1 (import reference)"):
+    the worker's word is not taken for it. Empty for anything else, or a notebook that cannot load."""
+    path = pathlib.Path(spec)
+    if path.suffix != ".ipynb" or not path.is_file():
+        return []
+    try:
+        return [str(c) for c in dropped_self_checks(path)]
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+        return []
+
+
 def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = ()) -> dict:
-    """The report's integrity entry: {"status", "findings", "allowed"}.
+    """The report's integrity entry: {"status", "findings", "allowed"}, and "self_checks_dropped" for a
+    notebook that checks itself.
 
     ``allow`` names libraries course staff permit (``--allow-import jax``).
     """
@@ -104,4 +122,12 @@ def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = 
                  for m in sorted(runtime_modules) if (w := _what(m))]
     kept = [f for f in dict.fromkeys(findings)
             if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
-    return {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}
+    entry = {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}
+    dropped = self_checks_dropped(spec)
+    return entry | ({"self_checks_dropped": dropped} if dropped else {})
+
+
+def dropped_note(entry: dict) -> list[str]:
+    """The report header's line for an integrity entry's self-checks dropped, if any (one line)."""
+    dropped = entry.get("self_checks_dropped")
+    return [f"self-checks dropped: {', '.join(dropped)}"] if dropped else []

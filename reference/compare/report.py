@@ -14,6 +14,7 @@ from typing import Any
 from reference.compare.catalog import QUESTIONS
 from reference.compare.catalog.chain import SAME_CLAIM
 from reference.compare.counterexample_text import counterexample_lines
+from reference.compare.integrity import dropped_note
 from reference.compare.runner import STATUSES, PropertyResult, finite_json
 from reference.compare.sandbox.interface import escape
 from reference.compare.scoring import Weights, question_scores
@@ -41,7 +42,8 @@ JSON_SCHEMA: dict[str, Any] = {
         "protection": {"type": "string"},
         "integrity": {"type": "object", "required": ["status", "findings"], "properties": {
             "status": {"enum": ["pass", "fail", "warn"]}, "findings": {"type": "array", "items": {"type": "string"}},
-            "allowed": {"type": "array", "items": {"type": "string"}}}},
+            "allowed": {"type": "array", "items": {"type": "string"}},
+            "self_checks_dropped": {"type": "array", "items": {"type": "string"}}}},
         "internal_error": {"type": "string"},
         "properties": {"type": "array", "items": {
             "type": "object",
@@ -86,7 +88,8 @@ class Report:
     isolation: str = ""
     #: What the isolation kept from the submission, in words (the file system it saw, its user, its limits).
     protection: str = ""
-    #: {"status": pass/fail/warn, "findings": [...], "allowed": [...]}: the answer key or autodiff in use.
+    #: {"status": pass/fail/warn, "findings": [...], "allowed": [...]}: the answer key or autodiff in use; with
+    #: "self_checks_dropped": [...] for a notebook that checks itself.
     integrity: dict = field(default_factory=dict)
     #: The grader's own failure, if one stopped the run (exit status 3): what was done is still reported.
     internal_error: str = ""
@@ -146,7 +149,8 @@ def _summary_line(report: Report) -> str:
 
 
 def _header_notes(report: Report) -> list[str]:
-    """The lines every format shows first: isolation, integrity, the grader's own failure."""
+    """The lines every format shows first: isolation, integrity (and a notebook's self-checks dropped), the
+    grader's own failure."""
     notes = []
     if report.isolation:
         notes.append(f"isolation: {report.isolation}" + {
@@ -157,6 +161,7 @@ def _header_notes(report: Report) -> list[str]:
     if report.integrity.get("findings"):
         verdict = {"fail": "FAIL", "warn": "warning"}.get(report.integrity["status"], report.integrity["status"])
         notes += [f"integrity {verdict}: {f}" for f in report.integrity["findings"]]
+    notes += dropped_note(report.integrity)
     if report.internal_error:
         notes.append(f"internal error of the grader (not the submission's fault): {report.internal_error}")
     return [_one_line(n) for n in notes]

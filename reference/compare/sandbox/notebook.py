@@ -27,6 +27,9 @@ whole cell), and the lines that are line magics (``%matplotlib inline``), shell
 escapes (``!pip install ...``), their assigned forms (``files = !ls``) or help
 (``np.dot?``); each such line becomes ``pass``, so that lines keep their numbers.
 A cell is searched for them only when it does not parse as Python as it is.
+Dropped too, in both modes: the notebook's self-checks (``import reference``,
+``reference.check(globals())``, what only shows their result), which
+:mod:`.self_checks` finds and :func:`dropped_self_checks` lists.
 
 Cells are numbered from 1 over all the notebook's cells, markdown included: the
 Nth cell from the top. A syntax error is raised as a ``SyntaxError`` whose file is
@@ -62,7 +65,10 @@ import sys
 import types
 from dataclasses import dataclass
 
-__all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook"]
+from reference.compare.sandbox import self_checks
+from reference.compare.sandbox.self_checks import first_line
+
+__all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook", "dropped_self_checks"]
 
 #: A line magic, a shell escape, their assigned forms, or help: not Python.
 _NOT_PYTHON = re.compile(r"^\s*(?:[%!]|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
@@ -157,35 +163,47 @@ class _Cell:
     kept: list[ast.stmt]
 
 
-def _cells(path, run_all_cells: bool) -> list[_Cell]:
-    """Each code cell parsed, with the top-level statements kept."""
-    defined: set[str] = set()
+def _parsed(path) -> list[tuple[int, str, str, ast.Module]]:
+    """(number, source as written, source as Python, tree) of each code cell but a cell magic's."""
     out = []
     for number, raw in code_cells(path):
         text = _as_python(raw)
-        if text is None:
-            continue
-        tree = ast.parse(text, filename=_filename(path, number))  # a SyntaxError names the cell and its line
+        if text is not None:  # a SyntaxError names the cell and its line
+            out.append((number, raw, text, ast.parse(text, filename=_filename(path, number))))
+    return out
+
+
+def _cells(path, run_all_cells: bool) -> list[_Cell]:
+    """Each code cell parsed, with the top-level statements kept: never a self-check."""
+    parsed = _parsed(path)
+    checks = self_checks.statements([(number, tree) for number, _, _, tree in parsed])
+    defined: set[str] = set()
+    out = []
+    for number, _, text, tree in parsed:
         kept = []
         for node in tree.body:
-            if run_all_cells or _kept(node, defined):
+            if node not in checks and (run_all_cells or _kept(node, defined)):
                 kept.append(node)
                 defined |= set() if run_all_cells else _bound(node)
         out.append(_Cell(number, text, tree, kept))
     return out
 
 
-def _first_line(node: ast.stmt) -> int:
-    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+def dropped_self_checks(path) -> list[self_checks.SelfCheck]:
+    """The notebook's self-checks, which the loader drops in both modes, in the notebook's order."""
+    parsed = _parsed(path)
+    found = list(self_checks.statements([(number, tree) for number, _, _, tree in parsed]).values())
+    found += [c for number, raw, text, _ in parsed for c in self_checks.installs(number, raw, text)]
+    return sorted(found, key=lambda c: (c.cell, c.line))
 
 
 def _lines(cell: _Cell) -> list[tuple[int, str]]:
     """(line in the cell, text) of the kept statements; a statement sharing a line (``a; b``) by its own text."""
     lines = cell.text.split("\n")
-    occupied = collections.Counter(i for node in cell.tree.body for i in range(_first_line(node), node.end_lineno + 1))
+    occupied = collections.Counter(i for node in cell.tree.body for i in range(first_line(node), node.end_lineno + 1))
     out = []
     for node in cell.kept:
-        span = range(_first_line(node), node.end_lineno + 1)
+        span = range(first_line(node), node.end_lineno + 1)
         if any(occupied[i] > 1 for i in span):
             out += zip(span, ast.get_source_segment(cell.text, node).split("\n"))
         else:
@@ -200,7 +218,7 @@ def notebook_source(path, *, run_all_cells: bool = False) -> tuple[str, tuple[tu
     """
     future, rest = [], []
     for cell in _cells(path, run_all_cells):
-        firsts = {_first_line(n) for n in cell.kept if isinstance(n, ast.ImportFrom) and n.module == "__future__"}
+        firsts = {first_line(n) for n in cell.kept if isinstance(n, ast.ImportFrom) and n.module == "__future__"}
         for i, text in _lines(cell):
             (future if i in firsts else rest).append((text, (cell.number, i)))
     pairs = future + rest

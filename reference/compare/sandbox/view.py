@@ -51,7 +51,7 @@ WORKER_FILES = (
     "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
     *(f"reference/compare/sandbox/{m}.py" for m in (
         "__init__", "wire", "worker", "unshare", "adapter", "adapter_format", "adapter_layout", "load_errors",
-        "notebook")),
+        "notebook", "self_checks")),
     "reference/compare/sandbox/templates/*.toml",
 )
 #: Programs the worker's start needs in view: setpriv drops it to the host's nobody (as root).

@@ -1,0 +1,149 @@
+"""A notebook that checks itself (``import reference``, ``reference.check(globals())``) is graded without them.
+
+The README and docs/example.ipynb show students how to check a notebook from
+inside it. Graded, its self-checks are dropped by the loader in both modes, so
+the integrity check, which reads the loader's source, finds nothing, and the
+report names what was dropped. The answer key used by the graded code itself
+(in a function, or imported for it) is still a finding.
+"""
+
+import json
+import textwrap
+
+import pytest
+
+from reference.compare.integrity import findings_in_files
+from reference.compare.sandbox.notebook import notebook_source
+from support import ROOT, compare, standalone_submission, strict_json
+
+
+def notebook(path, *cells) -> str:
+    """Write a notebook of these cells (code, or ("markdown", text)); its path as a string."""
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": c[0], "metadata": {}, "source": c[1]} if isinstance(c, tuple) else
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": textwrap.dedent(c).splitlines(keepends=True)} for c in cells]}
+    path.write_text(json.dumps(nb))
+    return str(path)
+
+
+#: The self-checking cells of docs/example.ipynb, after a ``%pip install`` cell.
+CHECKING = [
+    ("markdown", "# Homework: backprop by hand"),
+    "%pip install handgrad",
+    standalone_submission(),
+    """\
+    import reference
+
+    result = reference.check(globals(), questions=["A7"], profile="dev", seed=0)
+    result
+    """,
+    """\
+    print("passed:", result.passed)
+    for failure in result.failures:
+        print(failure.id, "-", failure.message[:120])
+    """,
+]
+#: What the loader drops from CHECKING, as the report says it.
+DROPPED = ["cell 2 line 1 (%pip install handgrad)", "cell 4 line 1 (import reference)",
+           "cell 4 line 3 (reference.check)", "cell 4 line 4 (result)", "cell 5 line 1 (result)",
+           "cell 5 line 2 (result)"]
+
+
+def dropped(path) -> list[str]:
+    from reference.compare.sandbox.notebook import dropped_self_checks
+
+    return [str(c) for c in dropped_self_checks(path)]
+
+
+@pytest.mark.parametrize("run_all_cells", [False, True])
+def test_the_self_checks_are_dropped_in_both_modes(tmp_path, run_all_cells):
+    path = notebook(tmp_path / "hw.ipynb", *CHECKING)
+    source, line_map = notebook_source(path, run_all_cells=run_all_cells)
+    assert "reference" not in source and "result" not in source and "pip" not in source
+    assert "def backprop(" in source and len(source.splitlines()) == len(line_map)
+    assert dropped(path) == DROPPED
+
+
+@pytest.mark.parametrize("cell, what", [
+    ("import reference as r\nr.check(globals())", ["import reference as r", "r.check"]),
+    ("from reference import check\ncheck(globals(), questions=['A'])", ["from reference import check",
+                                                                        "check"]),
+    ("from reference import check as c\nreport = c(globals()); display(report)",
+     ["from reference import check as c", "c", "report"]),
+    ("!pip install -q handgrad\nimport reference\nreference.check('hw.ipynb').passed",
+     ["!pip install -q handgrad", "import reference", "reference.check"]),
+])
+def test_each_form_of_a_self_check_is_dropped_with_no_integrity_finding(tmp_path, cell, what):
+    path = notebook(tmp_path / "hw.ipynb", standalone_submission(), cell)
+    assert findings_in_files(path) == []
+    assert "reference" not in notebook_source(path, run_all_cells=True)[0]
+    assert [d.partition("(")[2][:-1] for d in dropped(path)] == what
+
+
+def test_a_function_that_uses_the_answer_key_keeps_its_import_and_the_finding(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", standalone_submission(), "import reference",
+                    "def backprop(params, X, y, lambdas=Lambdas(), *, input_gradient=True):\n"
+                    "    return reference.backprop(params, X, y, lambdas, input_gradient=input_gradient)\n",
+                    "reference.check(globals())")
+    assert findings_in_files(path) == ["hw.ipynb: imports reference (the grader's answer key)"]
+    assert dropped(path) == ["cell 4 line 1 (reference.check)"]  # the call only: the function needs the import
+
+
+@pytest.mark.parametrize("cell, finding", [
+    ("from reference.network import backprop as key\n"
+     "def backprop(params, X, y, lambdas=Lambdas(), *, input_gradient=True):\n"
+     "    return key(params, X, y, lambdas, input_gradient=input_gradient)\n",
+     "imports reference (the grader's answer key)"),
+    ("import handgrad\n"
+     "def backprop(params, X, y, lambdas=Lambdas(), *, input_gradient=True):\n"
+     "    return handgrad.backprop(params, X, y, lambdas, input_gradient=input_gradient)\n",
+     "uses handgrad.backprop (handgrad's own answer)"),
+    ("import jax\n", "imports jax (an autodiff library)"),
+])
+def test_the_answer_key_in_the_graded_code_is_a_finding_beside_a_self_check(tmp_path, cell, finding):
+    path = notebook(tmp_path / "hw.ipynb", standalone_submission(), cell,
+                    "import reference\nreference.check(globals())")
+    assert findings_in_files(path) == [f"hw.ipynb: {finding}"]
+    assert dropped(path) == ["cell 3 line 1 (import reference)", "cell 3 line 2 (reference.check)"]
+
+
+def test_a_name_the_notebook_binds_again_is_not_the_checks_result(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", standalone_submission(),
+                    "import reference\nresult = reference.check(globals())",
+                    "result = risk(Params(np.ones((1, 1)), np.zeros(1), np.ones((2, 1)), np.zeros(2)), "
+                    "np.ones((1, 1)), np.array([0]))\nprint(result)")
+    source = notebook_source(path, run_all_cells=True)[0]
+    assert "print(result)" in source and "reference" not in source
+    assert dropped(path) == ["cell 2 line 1 (import reference)", "cell 2 line 2 (reference.check)"]
+
+
+def _graded(tmp_path, *options):
+    """handgrad-compare on the self-checking notebook: (the process, its text report on stdout; the JSON
+    report; the HTML report)."""
+    path = notebook(tmp_path / "hw.ipynb", *CHECKING)
+    out, page = tmp_path / "report.json", tmp_path / "report.html"
+    done = compare("--impl", path, "--examples", "3", "--sweep", "0", "--property", "A5", "--property", "B8",
+                   "--format", "json", "--output", str(out), "--format", "html", "--output", str(page),
+                   "--format", "text", *options)
+    return done, strict_json(out.read_text()) if out.exists() else None, page.read_text() if page.exists() else ""
+
+
+@pytest.mark.parametrize("options", [(), ("--run-all-cells",)])
+def test_a_self_checking_notebook_is_graded_with_no_finding_and_the_report_names_what_was_dropped(tmp_path, options):
+    done, report, page = _graded(tmp_path, *options)
+    assert done.returncode == 0, done.stderr
+    assert report["integrity"] == {"status": "pass", "findings": [], "allowed": [], "self_checks_dropped": DROPPED}
+    assert {p["id"]: p["status"] for p in report["properties"]} == {"A5": "pass", "B8": "pass"}
+    assert f"self-checks dropped: {', '.join(DROPPED)}" in done.stdout.splitlines()
+    assert "self-checks dropped: cell 2 line 1 (%pip install handgrad)," in page
+
+
+def test_the_example_notebook_checks_itself_and_is_graded_with_no_finding():
+    done = compare("--impl", str(ROOT / "docs" / "example.ipynb"), "--examples", "3", "--sweep", "0",
+                   "--property", "A7", "--property", "B7", "--format", "json")
+    report = strict_json(done.stdout)
+    assert done.returncode == 1 and {p["id"]: p["status"] for p in report["properties"]} == {"A7": "fail", "B7": "pass"}
+    assert report["integrity"]["status"] == "pass" and report["integrity"]["findings"] == []
+    assert report["integrity"]["self_checks_dropped"][:2] == ["cell 8 line 1 (import reference)",
+                                                              "cell 8 line 3 (reference.check)"]
