@@ -131,3 +131,30 @@ def test_no_file_or_function_is_too_long():
             if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 60:
                 long.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert not long, long
+
+
+def test_the_workers_view_holds_every_module_the_worker_imports():
+    """The worker's modules are copied into its view (sandbox/view.WORKER_FILES): each project module
+    worker.py imports, directly or not, must be among them, or a submission's worker fails to start."""
+    import glob
+
+    from reference.compare.sandbox.view import WORKER_FILES
+
+    held = {str(pathlib.Path(p).relative_to(ROOT)) for pattern in WORKER_FILES for p in glob.glob(str(ROOT / pattern))}
+    modules, todo, seen = _modules(), ["reference.compare.sandbox.worker"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = modules[name]
+        assert str(path.relative_to(ROOT)) in held, f"{name} is imported by the worker but not in its view"
+        parents = name.split(".")
+        for i in range(1, len(parents)):  # a package's __init__ runs first
+            todo.append(".".join(parents[:i]))
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            if isinstance(node, ast.ImportFrom) and node.module in modules:
+                names += [f"{node.module}.{a.name}" for a in node.names]
+            todo += [n for n in names if n in modules]

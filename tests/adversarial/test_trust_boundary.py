@@ -235,7 +235,7 @@ def sign(x):
 '''
     _, report = attack(tmp_path, source, "--property", "A5", "--examples", "2", "--sweep", "0")
     message = _message(report, "A5")
-    assert "stopped after" in message and "No space left" in message, message
+    assert "stopped after" in message and "No space left" in message and "256 MiB each" in message, message
 
 
 def _tree_limits() -> bool:
@@ -307,6 +307,6 @@ def sign(x):
 '''
     _, report = attack(tmp_path, source, "--property", "A5", "--examples", "1", "--sweep", "0")
     message = _message(report, "A5")
-    assert "fork refused after" in message, message
+    assert "fork refused after" in message and "limit of 64 processes" in message, message
     made = int(message.split("fork refused after ")[1].split()[0])
     assert made < 64, message

@@ -72,6 +72,19 @@ class TreeLimits:
                         return int(count)
         return 0
 
+    def process_refusals(self) -> int:
+        """How many times a process of the group was refused a new process or thread for the limit."""
+        for folder in self.folders.values():
+            try:
+                text = (folder / "pids.events").read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                word, _, count = line.partition(" ")
+                if word == "max" and count.strip().isdigit():
+                    return int(count)
+        return 0
+
     def kill(self) -> None:
         """Kill every process still in the group."""
         for folder in self.folders.values():

@@ -145,6 +145,7 @@ class SubprocessImpl(Impl):
     def _spawn(self) -> None:
         self._greeted, self._spawned = False, time.monotonic()
         self._ooms = self.group.oom_kills() if self.group is not None else 0
+        self._refusals = self.group.process_refusals() if self.group is not None else 0
         parent, theirs = socket.socketpair()
         tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
         line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
@@ -346,8 +347,18 @@ class SubprocessImpl(Impl):
 
     def _shown_call(self, r):
         if isinstance(r, ImplProblem):
-            r.args = (self._shown_text(str(r)),)
+            r.args = (self._shown_text(str(r)) + self._limit_reached(str(r)),)
         return r
+
+    def _limit_reached(self, message: str) -> str:
+        """A note naming the limit a problem hit, as the grader sees it (the control group's own count), or ""."""
+        refused = self.group.process_refusals() if self.group is not None else 0
+        if refused > self._refusals:
+            self._refusals = refused
+            return f" (its processes reached the limit of {self.limits.processes} processes and threads)"
+        if "No space left on device" in message and self.view is not None:
+            return f" (its folder and /tmp hold {self.limits.disk >> 20} MiB each)"
+        return ""
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """Sent at once; the worker cuts the problems and computes while the grader evaluates the reference."""
