@@ -88,6 +88,13 @@ def _bad_options(args: argparse.Namespace) -> str | None:
         args.scoring = _weights(args.weights)
     except ValueError as exc:
         return str(exc)
+    from reference.compare.sandbox.view import refuse_key
+
+    try:
+        refuse_key(tuple(args.allow_package or ()))
+        refuse_key(tuple(args.allow_import), "--allow-import")
+    except ValueError as exc:
+        return str(exc)
     if args.adapter is not None:
         from reference.compare.sandbox.adapter import read_adapter
 
@@ -159,6 +166,13 @@ def _start_early(args: argparse.Namespace):
     if args.list or _many(args) or args.adapter is not None or _bad_numbers(args):
         return None  # an adapter is read (and its errors reported) by _bad_options first
     import dataclasses
+
+    from reference.compare.sandbox.view import refuse_key
+
+    try:
+        refuse_key(tuple(args.allow_package or ()) + tuple(args.allow_import))
+    except ValueError:
+        return None  # said by _bad_options, naming the option
 
     from reference.compare.cache import examples_dir
     from reference.compare.grade import start_sandboxed

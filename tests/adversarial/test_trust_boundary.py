@@ -310,3 +310,11 @@ def sign(x):
     assert "fork refused after" in message and "limit of 64 processes" in message, message
     made = int(message.split("fork refused after ")[1].split()[0])
     assert made < 64, message
+
+
+def test_the_answer_key_cannot_be_allowed_in_view():
+    from support import compare
+
+    for option in ("--allow-package", "--allow-import"):
+        done = compare("--impl", "handgrad", option, "handgrad", "--property", "A5")
+        assert done.returncode == 2 and "the answer key stays out of the worker's view" in done.stderr, done.stderr

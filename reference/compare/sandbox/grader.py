@@ -96,7 +96,7 @@ class SubprocessImpl(Impl):
         # what the worker sees: the allow-list for a submission file, the whole file system for installed code
         self.view: tuple[str, ...] | None = None
         if not trusted and worker.is_path(spec):
-            view.packages(tuple(allow_packages))  # ValueError names a package that must stay out of view
+            view.refuse_key(tuple(allow_packages))  # ValueError names a package that must stay out of view
             self.view = tuple(allow_packages)
         self.group = cgroup.open_tree_limits(self.limits.memory, self.limits.processes)
         self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None)

@@ -39,7 +39,7 @@ import sys
 import sysconfig
 import tempfile
 
-__all__ = ["DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
+__all__ = ["refuse_key", "DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
            "shared_libraries", "mounts"]
 
 #: Packages a course may expect a submission to import, put in view when installed (NumPy always is).
@@ -90,14 +90,19 @@ def _top_levels(dist: importlib.metadata.Distribution) -> dict[str, str]:
     return out
 
 
+def refuse_key(allowed: tuple[str, ...], option: str = "--allow-package") -> None:
+    """ValueError naming a package of ``allowed`` (given with ``option``) that must stay out of view: the key."""
+    for name in allowed:
+        if _canonical(name) in _KEY:
+            raise ValueError(f"{option} {name}: the answer key stays out of the worker's view")
+
+
 @functools.lru_cache(maxsize=None)
 def packages(allowed: tuple[str, ...]) -> dict[str, str]:
     """The folders and modules to put in view: NumPy, cloudpickle, and ``allowed`` with what they require, each
     as installed: top-level name → host path. ValueError names a package that must stay out.
     """
-    for name in allowed:
-        if _canonical(name) in _KEY:
-            raise ValueError(f"--allow-package {name}: the answer key stays out of the worker's view")
+    refuse_key(allowed)
     wanted = ["numpy", "cloudpickle", *allowed]
     seen: set[str] = set()
     out: dict[str, str] = {}
@@ -201,18 +206,52 @@ def _created_folders(destinations: list[str]) -> list[str]:
     return sorted(out, key=lambda p: p.count("/"))
 
 
+def _kept(allowed: tuple[str, ...], compute) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``compute()`` (the packages in view and the libraries they load: ~0.5 s), kept in the cache folder under
+    a key that changes with the interpreter, every folder on the path and ``allowed`` (an install changes a
+    folder's time); a check names a package that must stay out before anything is read."""
+    import hashlib
+    import json
+
+    from reference.compare.cache import cache_root
+
+    refuse_key(allowed)
+    stamp = [sys.executable, sys.version, list(allowed), *TOOLS]
+    for folder in sys.path:
+        try:
+            stamp.append([folder, os.stat(folder or ".").st_mtime_ns])
+        except OSError:
+            stamp.append([folder, None])
+    path = cache_root() / "view" / (hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:32] + ".json")
+    try:
+        kept = json.loads(path.read_text())
+        if all(os.path.exists(p) for p in [*kept["packages"].values(), *kept["libraries"]]):
+            return kept["packages"], tuple(kept["libraries"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    chosen, libraries = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps({"packages": chosen, "libraries": list(libraries)}))
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only cache: computed again next time
+    return chosen, libraries
+
+
 @functools.lru_cache(maxsize=None)
 def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str]:
     """bubblewrap's words that build the view (read-only binds, empty folders over the standard library's
     site folders), and the folders to put on the worker's ``sys.path`` (``os.pathsep``-joined)."""
     executable, stdlib, inside = interpreter()
     site = worker_site(tree)
-    chosen = packages(allowed)
     tools = [os.path.realpath(t) for t in map(shutil.which, TOOLS) if t]
+    chosen, libraries = _kept(allowed, lambda: (packages(allowed),
+                                                shared_libraries((executable, *tools, *_dynload(stdlib)))))
     binds: list[tuple[str, str]] = [(executable, executable), (stdlib, stdlib), *((t, t) for t in tools)]
     binds += [(path, f"{SITE}/{name}") for name, path in sorted(chosen.items())]
     binds.append((site, WORKER))
-    libraries = shared_libraries((executable, *tools, *_dynload(stdlib)))
     covered = [b[0] for b in binds]
     for lib in libraries:
         real = os.path.realpath(lib)
