@@ -4,11 +4,12 @@
 
 A submission is an entry of DIR: a ``.py`` file, a ``.ipynb`` notebook, or a
 folder holding one (with its own helper modules); its id is its name without
-``.py``/``.ipynb`` (its whole name when two entries share a stem). Each gets its
-reports ``OUT/reports/<id>/report.<ext>`` (``--format``, repeatable, default
-json), a row in ``OUT/grades.csv`` and its place in the class summary
-(``OUT/summary.txt``, ``OUT/summary.md``): :mod:`reference.compare.summary`. An
-entry that is a link, a FIFO or unreadable is a ``cannot-load`` row.
+``.py``/``.ipynb``, unique and the same in every run (:func:`submission_ids`).
+Each gets its reports ``OUT/reports/<id>/report.<ext>`` (``--format``,
+repeatable, default json), a row in ``OUT/grades.csv`` and its place in the
+class summary (``OUT/summary.txt``, ``OUT/summary.md``):
+:mod:`reference.compare.summary`. An entry that is a link, a FIFO or unreadable
+is a ``cannot-load`` row.
 
 Each submission is checked by :func:`reference.compare.grade.grade`, as
 ``--impl`` would check it alone, with the examples drawn once for the class and
@@ -29,6 +30,7 @@ says ``internal``); 130 interrupted (what was graded is kept: ``--resume``).
 from __future__ import annotations
 
 import argparse
+import collections
 import dataclasses
 import hashlib
 import json
@@ -39,13 +41,16 @@ import tempfile
 import time
 from typing import Any
 
-__all__ = ["Submission", "report_path", "state_path", "find_submissions", "content_hash", "fingerprint",
+__all__ = ["Submission", "report_path", "state_path", "find_submissions", "submission_ids", "printable", "utf8",
+           "content_hash", "fingerprint",
            "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
 EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json", "html": "html"}
 _KINDS = (".py", ".ipynb")
+#: The longest id, in bytes of UTF-8: it names a folder of reports (file systems allow 255).
+_MAX_ID = 200
 
 
 @dataclasses.dataclass
@@ -90,17 +95,69 @@ def _target(entry: pathlib.Path) -> tuple[pathlib.Path | None, str]:
     return None, f"{entry}: a submission folder must hold one .py or .ipynb file to check (found: {what})"
 
 
+def utf8(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a byte of a file name that is not UTF-8 (a lone surrogate to Python) as
+    ``\\xff`` (and, should it hold any other lone surrogate, every surrogate as ``\\udc80``)."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, as UTF-8 can hold it (:func:`utf8`): a control character as its escape (``\\n``)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in utf8(text))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:8]
+
+
+def _label(name: str, tag: str = "") -> str:
+    """An id made of ``name`` (:func:`printable`) and ``tag``; a name too long for a folder is cut, and a digest
+    of the whole added."""
+    text, most = printable(name), _MAX_ID - len(tag.encode())
+    if len(text.encode()) > most:
+        text = text.encode()[:most - 9].decode("utf-8", "ignore") + "~" + _digest(text.encode())
+    return text + tag
+
+
+def _shared(ids: list[str]) -> list[int]:
+    """The places of ``ids`` that hold an id held more than once."""
+    counts = collections.Counter(ids)
+    return [i for i, x in enumerate(ids) if counts[x] > 1]
+
+
+def submission_ids(entries: list[pathlib.Path]) -> list[str]:
+    """The ids of the entries of a submissions folder: unique, and the same in every run.
+
+    An id is the entry's name without ``.py``/``.ipynb``, printable (a byte that
+    is not UTF-8 as ``\\xff``, a newline as ``\\n``); the whole name when that
+    is another's id too (``d.py``, ``d.ipynb`` and ``d.py.py`` are all three
+    whole); and when even whole names print alike, a digest of the name's bytes
+    after ``~``.
+
+    >>> submission_ids([pathlib.Path(n) for n in ("ada.py", "d.ipynb", "d.py", "d.py.py")])
+    ['ada', 'd.ipynb', 'd.py', 'd.py.py']
+    """
+    names = [_label(p.name) for p in entries]
+    ids = [name if p.is_dir() else _label(p.stem) for p, name in zip(entries, names)]
+    while longer := [i for i in _shared(ids) if ids[i] != names[i]]:
+        for i in longer:
+            ids[i] = names[i]
+    for i in _shared(ids):
+        ids[i] = _label(entries[i].name, "~" + _digest(os.fsencode(entries[i].name)))
+    return ids
+
+
 def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] = ()) -> list[Submission]:
-    """The submissions in ``folder``, by id; hidden entries, ``__pycache__`` and ``exclude`` skipped."""
+    """The submissions in ``folder``, in order of name, with their ids (:func:`submission_ids`); hidden entries,
+    ``__pycache__`` and ``exclude`` skipped."""
     skip = {p.resolve() for p in exclude}
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
                and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
-    stems = [p.name if p.is_dir() else p.stem for p in entries]
-    out = []
-    for entry, stem in zip(entries, stems):  # an id is its stem, or its whole name when two stems are the same
-        target, error = _target(entry)
-        out.append(Submission(stem if stems.count(stem) == 1 else entry.name, entry, target, error))
-    return out
+    return [Submission(sub_id, entry, *_target(entry)) for entry, sub_id in zip(entries, submission_ids(entries))]
 
 
 def content_hash(entry: pathlib.Path) -> str:
