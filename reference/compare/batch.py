@@ -9,7 +9,8 @@ Each gets its reports ``OUT/reports/<id>/report.<ext>`` (``--format``,
 repeatable, default json), a row in ``OUT/grades.csv`` and its place in the
 class summary (``OUT/summary.txt``, ``OUT/summary.md``):
 :mod:`reference.compare.summary`. An entry that is a link, a FIFO or unreadable
-is a ``cannot-load`` row.
+is a ``cannot-load`` row, and so is one that holds more than its worker may be
+given (:func:`over_limit`), told by its files' sizes before anything is read.
 
 Each submission is checked by :func:`reference.compare.grade.grade`, as
 ``--impl`` would check it alone, with the examples drawn once for the class and
@@ -20,7 +21,7 @@ submissions in turn (:mod:`reference.compare.batch_pool`); each submission runs
 in its own contained worker, which sees neither DIR, OUT nor the other
 submissions. ``--resume`` skips a submission whose reports are there for the
 same tool, code, settings, points and file contents (a fingerprint beside them,
-``graded.json``). The grading processes' logs go to ``OUT/.batch/``.
+``graded.json``: :func:`content_hash`, which reads in chunks). The grading processes' logs go to ``OUT/.batch/``.
 
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
@@ -36,13 +37,16 @@ import hashlib
 import json
 import os
 import pathlib
+import stat
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import Any, Iterator
+
+from reference.compare.sandbox.staging import _COMPILED, MAX_BYTES, MAX_FILES
 
 __all__ = ["Submission", "report_path", "state_path", "find_submissions", "submission_ids", "printable", "utf8",
-           "content_hash", "fingerprint",
+           "over_limit", "content_hash", "fingerprint",
            "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
@@ -51,6 +55,8 @@ EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gr
 _KINDS = (".py", ".ipynb")
 #: The longest id, in bytes of UTF-8: it names a folder of reports (file systems allow 255).
 _MAX_ID = 200
+#: Bytes of a file read at a time to fingerprint it.
+_CHUNK = 1 << 20
 
 
 @dataclasses.dataclass
@@ -153,25 +159,103 @@ def submission_ids(entries: list[pathlib.Path]) -> list[str]:
 
 def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] = ()) -> list[Submission]:
     """The submissions in ``folder``, in order of name, with their ids (:func:`submission_ids`); hidden entries,
-    ``__pycache__`` and ``exclude`` skipped."""
+    ``__pycache__`` and ``exclude`` skipped. One that holds more than its worker may be given
+    (:func:`over_limit`) is not graded."""
     skip = {p.resolve() for p in exclude}
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
                and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
-    return [Submission(sub_id, entry, *_target(entry)) for entry, sub_id in zip(entries, submission_ids(entries))]
+    out = []
+    for entry, sub_id in zip(entries, submission_ids(entries)):
+        target, error = _target(entry)
+        beyond = over_limit(entry) if target is not None else ""
+        if beyond:
+            target, error = None, (f"{printable(str(entry))}: {beyond}: not graded (a submission may hold at "
+                                   f"most {MAX_FILES} files and {MAX_BYTES >> 20} MB)")
+        out.append(Submission(sub_id, entry, target, error))
+    return out
+
+
+def _worker_files(entry: pathlib.Path) -> Iterator[tuple[pathlib.Path, os.stat_result]]:
+    """The files of a submission that its worker is given, with their ``lstat``, in a fixed order.
+
+    Staging's rule (:mod:`reference.compare.sandbox.staging`): regular files,
+    no hidden ones, no ``__pycache__`` or compiled code, and no link followed;
+    a folder that cannot be read is passed over, as staging passes it over.
+    OSError when ``entry`` itself cannot be looked at.
+    """
+    info = os.lstat(entry)
+    if stat.S_ISREG(info.st_mode):
+        yield entry, info
+    if not stat.S_ISDIR(info.st_mode):
+        return
+    folders = [entry]
+    while folders:  # depth first, without recursion: a folder may be nested deeper than Python recurses
+        folder, below = folders.pop(), []
+        try:
+            with os.scandir(folder) as listing:
+                found = sorted(((e.name, e.stat(follow_symlinks=False)) for e in listing
+                                if not e.name.startswith(".")), key=lambda found: found[0])
+        except OSError:
+            continue
+        for name, info in found:
+            if stat.S_ISDIR(info.st_mode) and name != "__pycache__":
+                below.append(folder / name)
+            elif stat.S_ISREG(info.st_mode) and not name.endswith(_COMPILED):
+                yield folder / name, info
+        folders += reversed(below)
+
+
+def over_limit(entry: pathlib.Path) -> str:
+    """What a submission holds beyond what its worker may be given (staging's ``MAX_FILES`` files and
+    ``MAX_BYTES`` bytes), or ""; told from the files' sizes: none is read."""
+    files = size = 0
+    try:
+        for _, info in _worker_files(entry):
+            files, size = files + 1, size + info.st_size
+            if files > MAX_FILES:
+                return f"more than {MAX_FILES} files"
+            if size > MAX_BYTES:
+                return f"more than {MAX_BYTES >> 20} MB in its files"
+    except OSError:  # what cannot be read is said when it is graded
+        pass
+    return ""
+
+
+def _hash_file(h: Any, path: pathlib.Path, most: int) -> int:
+    """Feed ``h`` the regular file ``path``, at most ``most`` bytes, in chunks; how many were read.
+
+    Opened without following a link; OSError when it cannot be read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        read = 0
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # else it changed since it was listed: nothing to read
+            while read < most and (chunk := os.read(fd, min(_CHUNK, most - read))):
+                h.update(chunk)
+                read += len(chunk)
+        return read
+    finally:
+        os.close(fd)
 
 
 def content_hash(entry: pathlib.Path) -> str:
-    """A digest of a submission's files (a folder: every file but hidden ones and caches, with its path)."""
-    h = hashlib.sha256()
+    """A digest of what a submission's worker is given: each file's path and contents, read in chunks.
+
+    No link is followed, and no more than ``MAX_BYTES`` is read. A submission
+    over the limit (:func:`over_limit`; it is not graded) is told by its files'
+    paths, sizes and times: none is read.
+    """
+    h, whole, left = hashlib.sha256(), not over_limit(entry), MAX_BYTES
     try:
-        files = [entry] if not entry.is_dir() or entry.is_symlink() else sorted(
-            p for p in entry.rglob("*") if not any(part.startswith(".") or part == "__pycache__"
-                                                   for part in p.relative_to(entry).parts))
-        for p in files:
-            if p.is_file() and not p.is_symlink():
-                h.update(str(p.relative_to(entry.parent)).encode() + b"\0" + p.read_bytes() + b"\0")
+        for path, info in _worker_files(entry):
+            h.update(os.fsencode(path.relative_to(entry.parent)) + b"\0")
+            if whole:
+                left -= _hash_file(h, path, left)
+            else:
+                h.update(f"{info.st_size} {info.st_mtime_ns}".encode())
+            h.update(b"\0")
     except OSError as exc:  # graded as it is (it will not load); its row is redone next time
-        h.update(f"unreadable {time.time()} {exc}".encode())
+        h.update(f"unreadable {time.time()} {exc}".encode("utf-8", "backslashreplace"))
     return h.hexdigest()
 
 

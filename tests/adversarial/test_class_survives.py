@@ -4,10 +4,14 @@ entry gets an id, a report and a row of its own, and grades.csv and the class su
 import csv
 import io
 import json
+import os
 import resource
+import subprocess
+import sys
 
 from reference.compare.batch import find_submissions
-from support import compare, standalone_submission
+from reference.compare.sandbox.staging import MAX_BYTES, MAX_FILES
+from support import ROOT, compare, standalone_submission
 
 #: A batch as small as it gets: one property, two examples, no sweep.
 TINY = ["--property", "A1", "--examples", "2", "--sweep", "0", "--jobs", "2"]
@@ -65,3 +69,73 @@ def test_every_entry_has_an_id_a_report_and_a_row_of_its_own(tmp_path):
     for sub_id, entry in graded.items():  # each report is its own entry's
         assert _report(out, sub_id)["implementation"] == str(entry), sub_id
         assert rows[sub_id]["status"] == "ok", (sub_id, _report(out, sub_id))
+
+
+def test_a_submission_over_the_staging_limit_is_cannot_load_and_the_rest_is_graded(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    (folder / "good.py").write_text(standalone_submission())
+    _sparse(folder / "huge.py")
+    (folder / "hoard").mkdir()  # a submission with its data: too much of it
+    (folder / "hoard" / "submission.py").write_text(standalone_submission())
+    _sparse(folder / "hoard" / "data.bin")
+    (folder / "crowd").mkdir()  # too many files
+    (folder / "crowd" / "submission.py").write_text(standalone_submission())
+    for k in range(MAX_FILES):
+        (folder / "crowd" / f"f{k}.txt").write_text("")
+    done = _batch(folder, out)
+    assert done.returncode == 0, done.stderr
+    rows = _rows(out)
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "good": "ok", "huge": "cannot-load", "hoard": "cannot-load", "crowd": "cannot-load"}
+    for sub_id, limit in (("huge", f"{MAX_BYTES >> 20} MB"), ("hoard", f"{MAX_BYTES >> 20} MB"),
+                          ("crowd", f"{MAX_FILES} files")):
+        error = _report(out, sub_id)["error"]
+        assert limit in error and "\n" not in error, error
+
+
+#: Hash three submissions with little memory to spare, and count what is read.
+HASHING = """
+import json, os, pathlib, resource, sys
+from reference.compare.batch import content_hash, find_submissions
+
+def status(key, source="/proc/self/status"):
+    return int(next(line for line in open(source) if line.startswith(key)).split()[1])
+
+folder = pathlib.Path(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (status("VmSize:") * 1024 + (128 << 20), resource.RLIM_INFINITY))
+digests = {"big": content_hash(folder / "big")}  # more than the memory left, less than the limit
+before = status("rchar:", "/proc/self/io")
+digests["huge"] = content_hash(folder / "huge.py")  # over the limit: its size is enough
+digests["linked"] = content_hash(folder / "linked")  # a link is not followed
+read = status("rchar:", "/proc/self/io") - before
+(folder.parent / "outside" / "answers.txt").write_text("changed")
+digests["linked again"] = content_hash(folder / "linked")
+(folder / "big" / "submission.py").write_text("changed")
+digests["big again"] = content_hash(folder / "big")
+print(json.dumps({"digests": digests, "read": read,
+                  "errors": {s.id: s.error for s in find_submissions(folder)}}))
+"""
+
+
+def test_the_fingerprint_is_read_in_chunks_within_the_limit_and_follows_no_link(tmp_path):
+    folder, outside = tmp_path / "class", tmp_path / "outside"
+    for path in (folder / "big", folder / "linked", outside):
+        path.mkdir(parents=True)
+    (folder / "big" / "submission.py").write_text("x = 1\n")
+    _sparse(folder / "big" / "data.bin", 250 << 20)  # under the limit: hashed, in chunks
+    _sparse(folder / "huge.py")
+    (folder / "linked" / "submission.py").write_text("x = 1\n")
+    (outside / "answers.txt").write_text("the answers")
+    _sparse(outside / "huge.bin")
+    os.symlink(outside / "answers.txt", folder / "linked" / "answers.txt")
+    os.symlink(outside, folder / "linked" / "more")
+    done = subprocess.run([sys.executable, "-c", HASHING, str(folder)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    digests = got["digests"]
+    assert got["read"] < 1 << 20  # neither the huge file nor the file behind the link was read
+    assert digests["linked"] == digests["linked again"]
+    assert digests["big"] != digests["big again"]
+    assert f"{MAX_BYTES >> 20} MB" in got["errors"]["huge"] and got["errors"]["big"] == ""
