@@ -11,6 +11,7 @@ import sys
 
 from reference.compare.batch import find_submissions
 from reference.compare.sandbox.staging import MAX_BYTES, MAX_FILES
+from reference.compare.summary import write_csv
 from support import ROOT, compare, standalone_submission
 
 #: A batch as small as it gets: one property, two examples, no sweep.
@@ -139,3 +140,25 @@ def test_the_fingerprint_is_read_in_chunks_within_the_limit_and_follows_no_link(
     assert digests["linked"] == digests["linked again"]
     assert digests["big"] != digests["big again"]
     assert f"{MAX_BYTES >> 20} MB" in got["errors"]["huge"] and got["errors"]["big"] == ""
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_grades_csv_cells_a_spreadsheet_would_run_are_quoted():
+    rows = [{"id": i, "status": "ok", "seconds": 1.0, "scores": {"A1": 1.0}} for i in FORMULAS]
+    rows += [{"id": "ada", "status": "=1+1", "seconds": 2.5, "scores": {"A1": -1.0}}]  # a number stays one
+    got = {r["id"]: r for r in csv.DictReader(io.StringIO(write_csv(rows, ["A1"]), newline=""))}
+    assert sorted(got) == sorted(["ada", *("'" + i for i in FORMULAS)])
+    assert got["ada"] == {"id": "ada", "total": "-1", "A1": "-1", "status": "'=1+1", "seconds": "2.50"}
+    assert all(got["'" + i]["total"] == "1" and got["'" + i]["status"] == "ok" for i in FORMULAS)
+
+
+def test_an_id_a_spreadsheet_would_run_is_quoted_in_the_class_grades(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    for name in ('=HYPERLINK("x","y").py', "-2+3.py", "@SUM(A1).py", "+1.py", "ada.py"):
+        (folder / name).write_text("")
+    done = _batch(folder, out)
+    assert done.returncode == 0, done.stderr
+    assert sorted(_rows(out)) == ["'+1", "'-2+3", "'=HYPERLINK(\"x\",\"y\")", "'@SUM(A1)", "ada"]
