@@ -25,7 +25,9 @@ same tool, code, settings, points and file contents (a fingerprint beside them,
 
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
-says ``internal``); 130 interrupted (what was graded is kept: ``--resume``).
+says ``internal``), or on the batch; 130 interrupted (what was graded is kept:
+``--resume``). But for 2, grades.csv and the summary are written, with what was
+graded.
 """
 
 from __future__ import annotations
@@ -80,25 +82,28 @@ def state_path(out: pathlib.Path, sub_id: str) -> pathlib.Path:
 
 
 def _target(entry: pathlib.Path) -> tuple[pathlib.Path | None, str]:
-    """The file to check in a submission: the file itself, or the one .py or .ipynb file of a folder."""
+    """The file to check in a submission: the file itself, or the one .py or .ipynb file of a folder; or None and
+    why not, on one line."""
+    shown = printable(str(entry))
     try:
         if entry.is_symlink():
-            return None, f"{entry}: a symbolic link: not graded (put the submission itself in the folder)"
+            return None, f"{shown}: a symbolic link: not graded (put the submission itself in the folder)"
         if entry.is_file():
+            os.close(os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK))  # it can be read
             return entry, ""
         if not entry.is_dir():
-            return None, f"{entry}: neither a regular file nor a folder: not graded"
+            return None, f"{shown}: neither a regular file nor a folder: not graded"
         found = sorted(p for p in entry.iterdir() if p.suffix in _KINDS and p.is_file() and not p.is_symlink()
                        and not p.name.startswith((".", "_")))
     except OSError as exc:
-        return None, f"{entry}: cannot be read ({exc.strerror})"
+        return None, f"{shown}: cannot be read ({exc.strerror})"
     if len(found) == 1:
         return found[0], ""
     for name in ("submission.py", "solution.py", "submission.ipynb", "solution.ipynb"):
         if (entry / name).is_file():
             return entry / name, ""
-    what = ", ".join(p.name for p in found) or "none"
-    return None, f"{entry}: a submission folder must hold one .py or .ipynb file to check (found: {what})"
+    what = ", ".join(printable(p.name) for p in found) or "none"
+    return None, f"{shown}: a submission folder must hold one .py or .ipynb file to check (found: {what})"
 
 
 def utf8(text: str) -> str:
@@ -157,13 +162,21 @@ def submission_ids(entries: list[pathlib.Path]) -> list[str]:
     return ids
 
 
+def _resolved(path: pathlib.Path) -> pathlib.Path:
+    """``path`` with its links resolved; as it is when they cannot be (a link to itself)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] = ()) -> list[Submission]:
     """The submissions in ``folder``, in order of name, with their ids (:func:`submission_ids`); hidden entries,
     ``__pycache__`` and ``exclude`` skipped. One that holds more than its worker may be given
     (:func:`over_limit`) is not graded."""
-    skip = {p.resolve() for p in exclude}
+    skip = {_resolved(p) for p in exclude}
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
-               and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
+               and (p.is_dir() or p.suffix in _KINDS) and _resolved(p) not in skip]
     out = []
     for entry, sub_id in zip(entries, submission_ids(entries)):
         target, error = _target(entry)
@@ -396,12 +409,13 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
 
 
 def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any) -> None:
+    """grades.csv and the class summary, in UTF-8 whatever a row says (:func:`utf8`)."""
     from reference.compare.output import write_atomic
     from reference.compare.summary import class_summary, write_csv
 
-    write_atomic(write_csv(rows, columns), str(out / "grades.csv"))
+    write_atomic(utf8(write_csv(rows, columns)), str(out / "grades.csv"))
     for name, fmt in (("summary.txt", "text"), ("summary.md", "markdown")):
-        write_atomic(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights), str(out / name))
+        write_atomic(utf8(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights)), str(out / name))
 
 
 def batch_main(args: argparse.Namespace, settings: Any) -> int:
@@ -425,14 +439,15 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     prints = {s.id: fingerprint(s, settings, formats, code_digest(), weights) for s in subs}
     resumed = _resumed(subs, out, prints, formats) if args.resume else {}
     rows, status = list(resumed.values()), 0
+    examples, sweep, _ = settings.resolved()
     try:
         _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props, rows)
     except KeyboardInterrupt:
         print("handgrad-compare: interrupted; what was graded is kept (--resume goes on)", file=sys.stderr)
         status = 130
-    examples, sweep, _ = settings.resolved()
-    _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
-            f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
+    finally:  # what was graded is written, whatever stopped the rest
+        _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
+                f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
     counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
     print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
           f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)

@@ -6,10 +6,11 @@ import io
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 
-from reference.compare.batch import find_submissions
+from reference.compare.batch import find_submissions, report_path
 from reference.compare.sandbox.staging import MAX_BYTES, MAX_FILES
 from reference.compare.summary import write_csv
 from support import ROOT, compare, standalone_submission
@@ -21,6 +22,12 @@ HUGE = 20 << 30
 #: The address space of the batch's processes in these tests: a grader that read a huge file whole would fail
 #: at once (MemoryError) instead of taking the machine's memory.
 ADDRESS_SPACE = 8 << 30
+
+
+#: Every format of a report.
+FORMATS = ["json", "text", "markdown", "html", "gradescope"]
+#: A mistake to append to a submission: A1 fails, its message naming where (the file).
+RAISES = "\n\ndef sigmoid(x):\n    raise ValueError\n"
 
 
 def _limited() -> None:
@@ -162,3 +169,66 @@ def test_an_id_a_spreadsheet_would_run_is_quoted_in_the_class_grades(tmp_path):
     done = _batch(folder, out)
     assert done.returncode == 0, done.stderr
     assert sorted(_rows(out)) == ["'+1", "'-2+3", "'=HYPERLINK(\"x\",\"y\")", "'@SUM(A1)", "ada"]
+
+
+def test_whatever_one_entry_holds_every_other_row_and_the_summary_are_written(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    right = standalone_submission()
+    (folder / "good.py").write_text(right)
+    (folder / "helped").mkdir()
+    (folder / "helped" / "mlp.py").write_text(right)
+    (folder / "locked.py").write_text(right)
+    os.chmod(folder / "locked.py", 0)  # unreadable (but to root)
+    os.mkfifo(folder / "pipe.py")
+    (folder / "notes").mkdir()  # a folder with nothing to check
+    (folder / "notes" / "README.txt").write_text("nothing here")
+    (folder / "new\nline.py").write_text(right)
+    (folder / os.fsdecode(b"bad\xffbyte.py")).write_text(right + RAISES)  # its name in its failure
+    os.symlink("loop.py", folder / "loop.py")  # a link to itself
+    os.symlink(tmp_path / "nowhere.py", folder / "dangling.py")
+    _sparse(folder / "huge.py")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(folder / "sock.py"))
+    done = _batch(folder, out, *(f for fmt in FORMATS for f in ("--format", fmt)))
+    assert done.returncode == 0, done.stderr
+    rows = _rows(out)
+    locked = "ok" if os.geteuid() == 0 else "cannot-load"  # root reads it all the same
+    assert {k: r["status"] for k, r in rows.items()} == {
+        "good": "ok", "helped": "ok", "locked": locked, "pipe": "cannot-load", "notes": "cannot-load",
+        "new\\nline": "ok", "bad\\xffbyte": "failed", "loop": "cannot-load", "dangling": "cannot-load",
+        "huge": "cannot-load", "sock": "cannot-load"}
+    for sub_id in rows:
+        assert "\n" not in _report(out, sub_id).get("error", ""), sub_id
+        assert all(report_path(out, sub_id, fmt).is_file() for fmt in FORMATS), sub_id
+    ok = sum(r["status"] == "ok" for r in rows.values())
+    summary = (out / "summary.txt").read_text()
+    assert f"11 submissions: {ok} ok, 1 failed, {10 - ok} cannot-load" in summary
+    assert "A1      1x  sigmoid raised ValueError" in summary and "11 submissions" in (out / "summary.md").read_text()
+    assert "bad\\xffbyte.py" in report_path(out, "bad\\xffbyte", "text").read_text()
+
+
+#: The grader's own failure after one submission.
+CRASH = """
+import sys
+from reference.compare import batch, cli
+
+def grade_all(args, settings, subs, prints, formats, props, rows):
+    rows.append({"id": subs[0].id, "status": "ok", "seconds": 1.0, "questions": {}, "scores": {}, "failures": []})
+    raise RuntimeError("the grader's own fault")
+
+batch._grade_all = grade_all
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_what_was_graded_is_written_when_the_grader_fails_midway(tmp_path):
+    folder, out = tmp_path / "class", tmp_path / "out"
+    folder.mkdir()
+    for name in ("ada.py", "bob.py"):
+        (folder / name).write_text("")
+    done = subprocess.run([sys.executable, "-c", CRASH, "--submissions", str(folder), "--output-dir", str(out),
+                           *TINY], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 3 and "the grader's own fault" in done.stderr, done.stderr
+    assert list(_rows(out)) == ["ada"]
+    assert "1 submissions: 1 ok" in (out / "summary.txt").read_text() and (out / "summary.md").is_file()
