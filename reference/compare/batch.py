@@ -21,7 +21,8 @@ submissions in turn (:mod:`reference.compare.batch_pool`); each submission runs
 in its own contained worker, which sees neither DIR, OUT nor the other
 submissions. ``--resume`` skips a submission whose reports are there for the
 same tool, code, settings, points and file contents (a fingerprint beside them,
-``graded.json``: :func:`content_hash`, which reads in chunks). The grading processes' logs go to ``OUT/.batch/``.
+``graded.json``; the files are read in chunks: :func:`content_hash`). The
+grading processes' logs go to ``OUT/.batch/``.
 
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
@@ -196,10 +197,10 @@ def _worker_files(entry: pathlib.Path) -> Iterator[tuple[pathlib.Path, os.stat_r
     a folder that cannot be read is passed over, as staging passes it over.
     OSError when ``entry`` itself cannot be looked at.
     """
-    info = os.lstat(entry)
-    if stat.S_ISREG(info.st_mode):
-        yield entry, info
-    if not stat.S_ISDIR(info.st_mode):
+    top = os.lstat(entry)
+    if stat.S_ISREG(top.st_mode):
+        yield entry, top
+    if not stat.S_ISDIR(top.st_mode):
         return
     folders = [entry]
     while folders:  # depth first, without recursion: a folder may be nested deeper than Python recurses
@@ -207,7 +208,7 @@ def _worker_files(entry: pathlib.Path) -> Iterator[tuple[pathlib.Path, os.stat_r
         try:
             with os.scandir(folder) as listing:
                 found = sorted(((e.name, e.stat(follow_symlinks=False)) for e in listing
-                                if not e.name.startswith(".")), key=lambda found: found[0])
+                                if not e.name.startswith(".")), key=lambda item: item[0])
         except OSError:
             continue
         for name, info in found:

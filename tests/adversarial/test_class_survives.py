@@ -22,8 +22,6 @@ HUGE = 20 << 30
 #: The address space of the batch's processes in these tests: a grader that read a huge file whole would fail
 #: at once (MemoryError) instead of taking the machine's memory.
 ADDRESS_SPACE = 8 << 30
-
-
 #: Every format of a report.
 FORMATS = ["json", "text", "markdown", "html", "gradescope"]
 #: A mistake to append to a submission: A1 fails, its message naming where (the file).
@@ -31,10 +29,12 @@ RAISES = "\n\ndef sigmoid(x):\n    raise ValueError\n"
 
 
 def _limited() -> None:
+    """In the batch's process, before it starts: at most :data:`ADDRESS_SPACE`."""
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
 def _batch(folder, out, *args):
+    """``handgrad-compare --submissions folder --output-dir out``, tiny, in a limited address space."""
     return compare("--submissions", str(folder), "--output-dir", str(out), *TINY, *args, timeout=600,
                    preexec_fn=_limited)
 
