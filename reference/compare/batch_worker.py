@@ -102,9 +102,10 @@ def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
 
 def grade_job(job: dict, batch: Batch) -> dict:
     """Grade one submission; its reports (in UTF-8, whatever its file's name) and fingerprint written; its row."""
-    from reference.compare.batch import report_path, state_path, utf8
+    from reference.compare.batch import report_path, state_path
     from reference.compare.output import write_atomic
     from reference.compare.report import render
+    from reference.compare.submissions import utf8
     from reference.compare.summary import row
 
     start = time.perf_counter()

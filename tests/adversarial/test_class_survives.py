@@ -10,8 +10,9 @@ import socket
 import subprocess
 import sys
 
-from reference.compare.batch import find_submissions, report_path
+from reference.compare.batch import report_path
 from reference.compare.sandbox.staging import MAX_BYTES, MAX_FILES
+from reference.compare.submissions import find_submissions
 from reference.compare.summary import write_csv
 from support import ROOT, compare, standalone_submission
 
@@ -105,7 +106,7 @@ def test_a_submission_over_the_staging_limit_is_cannot_load_and_the_rest_is_grad
 #: Hash three submissions with little memory to spare, and count what is read.
 HASHING = """
 import json, os, pathlib, resource, sys
-from reference.compare.batch import content_hash, find_submissions
+from reference.compare.submissions import content_hash, find_submissions
 
 def status(key, source="/proc/self/status"):
     return int(next(line for line in open(source) if line.startswith(key)).split()[1])
