@@ -3,12 +3,13 @@
     handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--format F ...] [--resume] [run options]
 
 A submission is an entry of DIR: a ``.py`` file, a ``.ipynb`` notebook, or a
-folder holding one (with its own helper modules); its id is its name without
-``.py``/``.ipynb`` (its whole name when two entries share a stem). Each gets its
-reports ``OUT/reports/<id>/report.<ext>`` (``--format``, repeatable, default
-json), a row in ``OUT/grades.csv`` and its place in the class summary
-(``OUT/summary.txt``, ``OUT/summary.md``): :mod:`reference.compare.summary`. An
-entry that is a link, a FIFO or unreadable is a ``cannot-load`` row.
+folder holding one (with its own helper modules), with an id of its own
+(:mod:`reference.compare.submissions`: the ids, the file to check, why there is
+none). Each gets its reports ``OUT/reports/<id>/report.<ext>`` (``--format``,
+repeatable, default json), a row in ``OUT/grades.csv`` and its place in the
+class summary (``OUT/summary.txt``, ``OUT/summary.md``):
+:mod:`reference.compare.summary`. An entry that has no file to check (a link, a
+FIFO, unreadable, more than its worker may be given) is a ``cannot-load`` row.
 
 Each submission is checked by :func:`reference.compare.grade.grade`, as
 ``--impl`` would check it alone, with the examples drawn once for the class and
@@ -19,11 +20,15 @@ submissions in turn (:mod:`reference.compare.batch_pool`); each submission runs
 in its own contained worker, which sees neither DIR, OUT nor the other
 submissions. ``--resume`` skips a submission whose reports are there for the
 same tool, code, settings, points and file contents (a fingerprint beside them,
-``graded.json``). The grading processes' logs go to ``OUT/.batch/``.
+``graded.json``; the files are read in chunks:
+:func:`~reference.compare.submissions.content_hash`). The grading processes'
+logs go to ``OUT/.batch/``.
 
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
-says ``internal``); 130 interrupted (what was graded is kept: ``--resume``).
+says ``internal``), or on the batch; 130 interrupted (what was graded is kept:
+``--resume``). But for 2, grades.csv and the summary are written, with what was
+graded.
 """
 
 from __future__ import annotations
@@ -39,23 +44,13 @@ import tempfile
 import time
 from typing import Any
 
-__all__ = ["Submission", "report_path", "state_path", "find_submissions", "content_hash", "fingerprint",
-           "batch_main", "weights_to_json",
+from reference.compare.submissions import Submission, content_hash, find_submissions, utf8
+
+__all__ = ["report_path", "state_path", "fingerprint", "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
 EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json", "html": "html"}
-_KINDS = (".py", ".ipynb")
-
-
-@dataclasses.dataclass
-class Submission:
-    """One entry of the submissions folder: its id, the entry, the file to check (or why there is none)."""
-
-    id: str
-    entry: pathlib.Path
-    target: pathlib.Path | None
-    error: str = ""
 
 
 def report_path(out: pathlib.Path, sub_id: str, fmt: str) -> pathlib.Path:
@@ -66,56 +61,6 @@ def report_path(out: pathlib.Path, sub_id: str, fmt: str) -> pathlib.Path:
 def state_path(out: pathlib.Path, sub_id: str) -> pathlib.Path:
     """Where a graded submission's fingerprint and row are kept (for ``--resume``)."""
     return out / "reports" / sub_id / "graded.json"
-
-
-def _target(entry: pathlib.Path) -> tuple[pathlib.Path | None, str]:
-    """The file to check in a submission: the file itself, or the one .py or .ipynb file of a folder."""
-    try:
-        if entry.is_symlink():
-            return None, f"{entry}: a symbolic link: not graded (put the submission itself in the folder)"
-        if entry.is_file():
-            return entry, ""
-        if not entry.is_dir():
-            return None, f"{entry}: neither a regular file nor a folder: not graded"
-        found = sorted(p for p in entry.iterdir() if p.suffix in _KINDS and p.is_file() and not p.is_symlink()
-                       and not p.name.startswith((".", "_")))
-    except OSError as exc:
-        return None, f"{entry}: cannot be read ({exc.strerror})"
-    if len(found) == 1:
-        return found[0], ""
-    for name in ("submission.py", "solution.py", "submission.ipynb", "solution.ipynb"):
-        if (entry / name).is_file():
-            return entry / name, ""
-    what = ", ".join(p.name for p in found) or "none"
-    return None, f"{entry}: a submission folder must hold one .py or .ipynb file to check (found: {what})"
-
-
-def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] = ()) -> list[Submission]:
-    """The submissions in ``folder``, by id; hidden entries, ``__pycache__`` and ``exclude`` skipped."""
-    skip = {p.resolve() for p in exclude}
-    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
-               and p.resolve() not in skip and (p.is_dir() or p.suffix in _KINDS)]
-    stems = [p.name if p.is_dir() else p.stem for p in entries]
-    out = []
-    for entry, stem in zip(entries, stems):  # an id is its stem, or its whole name when two stems are the same
-        target, error = _target(entry)
-        out.append(Submission(stem if stems.count(stem) == 1 else entry.name, entry, target, error))
-    return out
-
-
-def content_hash(entry: pathlib.Path) -> str:
-    """A digest of a submission's files (a folder: every file but hidden ones and caches, with its path)."""
-    h = hashlib.sha256()
-    try:
-        files = [entry] if not entry.is_dir() or entry.is_symlink() else sorted(
-            p for p in entry.rglob("*") if not any(part.startswith(".") or part == "__pycache__"
-                                                   for part in p.relative_to(entry).parts))
-        for p in files:
-            if p.is_file() and not p.is_symlink():
-                h.update(str(p.relative_to(entry.parent)).encode() + b"\0" + p.read_bytes() + b"\0")
-    except OSError as exc:  # graded as it is (it will not load); its row is redone next time
-        h.update(f"unreadable {time.time()} {exc}".encode())
-    return h.hexdigest()
 
 
 def weights_to_json(weights: Any) -> dict | None:
@@ -255,12 +200,13 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
 
 
 def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any) -> None:
+    """grades.csv and the class summary, in UTF-8 whatever a row says (``submissions.utf8``)."""
     from reference.compare.output import write_atomic
     from reference.compare.summary import class_summary, write_csv
 
-    write_atomic(write_csv(rows, columns), str(out / "grades.csv"))
+    write_atomic(utf8(write_csv(rows, columns)), str(out / "grades.csv"))
     for name, fmt in (("summary.txt", "text"), ("summary.md", "markdown")):
-        write_atomic(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights), str(out / name))
+        write_atomic(utf8(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights)), str(out / name))
 
 
 def batch_main(args: argparse.Namespace, settings: Any) -> int:
@@ -284,14 +230,15 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     prints = {s.id: fingerprint(s, settings, formats, code_digest(), weights) for s in subs}
     resumed = _resumed(subs, out, prints, formats) if args.resume else {}
     rows, status = list(resumed.values()), 0
+    examples, sweep, _ = settings.resolved()
     try:
         _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props, rows)
     except KeyboardInterrupt:
         print("handgrad-compare: interrupted; what was graded is kept (--resume goes on)", file=sys.stderr)
         status = 130
-    examples, sweep, _ = settings.resolved()
-    _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
-            f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
+    finally:  # what was graded is written, whatever stopped the rest
+        _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
+                f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
     counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
     print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
           f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)

@@ -101,18 +101,19 @@ def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
 
 
 def grade_job(job: dict, batch: Batch) -> dict:
-    """Grade one submission; its reports and fingerprint written; its row."""
+    """Grade one submission; its reports (in UTF-8, whatever its file's name) and fingerprint written; its row."""
     from reference.compare.batch import report_path, state_path
     from reference.compare.output import write_atomic
     from reference.compare.report import render
+    from reference.compare.submissions import utf8
     from reference.compare.summary import row
 
     start = time.perf_counter()
     report, status = _grade(job, batch)
     for fmt in batch.formats:
         path = report_path(batch.out, job["id"], fmt)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(render(report, fmt, weights=batch.weights), str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)  # a file name that is not UTF-8, in a message: \xff
+        write_atomic(utf8(render(report, fmt, weights=batch.weights)), str(path))
     result = row(job["id"], report, status, time.perf_counter() - start, weights=batch.weights)
     if result["status"] != "internal":  # the grader's own failure is graded again on --resume
         state = state_path(batch.out, job["id"])

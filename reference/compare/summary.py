@@ -69,19 +69,36 @@ def internal_row(sub_id: str, reason: str, seconds: float) -> dict:
 
 
 def write_csv(rows: Iterable[dict], columns: list[str]) -> str:
-    """grades.csv: id, total, a score per question (``columns``), status, seconds; one row per submission by id."""
+    """grades.csv: id, total, a score per question (``columns``), status, seconds; one row per submission by id.
+
+    A text cell a spreadsheet would take for a formula is quoted (:func:`_text`).
+    """
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
-    out.writerow(["id", "total", *columns, "status", "seconds"])
+    plain = csv.writer(buf, lineterminator="\n")
+    every = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the other leaves a CR bare
+
+    def put(cells: list[str]) -> None:
+        (every if any("\r" in c for c in cells) else plain).writerow(cells)
+    put([_text(c) for c in ("id", "total", *columns, "status", "seconds")])
     for r in sorted(rows, key=lambda r: r["id"]):
         scores = r.get("scores") or {}
-        out.writerow([r["id"], _num(sum(scores.get(q, 0.0) for q in columns)),
-                      *(_num(scores.get(q, 0.0)) for q in columns), r["status"], f"{r['seconds']:.2f}"])
+        put([_text(r["id"]), _num(sum(scores.get(q, 0.0) for q in columns)),
+             *(_num(scores.get(q, 0.0)) for q in columns), _text(r["status"]), f"{r['seconds']:.2f}"])
     return buf.getvalue()
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+#: How a cell a spreadsheet runs as a formula begins (OWASP, CSV injection).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(cell: str) -> str:
+    """A text cell of grades.csv, read as text by a spreadsheet: one that begins as a formula would is
+    prefixed with a single quote, as OWASP advises (``=HYPERLINK(...)`` is ``'=HYPERLINK(...)``)."""
+    return "'" + cell if cell.startswith(_FORMULA) else cell
 
 
 def _tally(rows: list[dict], columns: list[str]) -> tuple[dict, list[str], dict]:

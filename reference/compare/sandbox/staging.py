@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 from reference.compare.sandbox.worker import is_path
 
-__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES"]
+__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES", "COMPILED"]
 
 #: What a submission's folder may hold, copied: files, and bytes in all.
 MAX_FILES, MAX_BYTES = 2000, 256 << 20
-_COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
+#: Compiled code, left behind (by the ends of its files' names).
+COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
 
 
 def copy_folder(source: pathlib.Path, dest: pathlib.Path, *, exclude: tuple[str, ...] = ()) -> None:
@@ -49,7 +50,7 @@ def copy_folder(source: pathlib.Path, dest: pathlib.Path, *, exclude: tuple[str,
         target = dest / pathlib.Path(folder).relative_to(source)
         target.mkdir(parents=True, exist_ok=True)
         for name in names:
-            if name.startswith(".") or name.endswith(_COMPILED):
+            if name.startswith(".") or name.endswith(COMPILED):
                 continue
             copied = copy_file(pathlib.Path(folder, name), target / name, limit=MAX_BYTES - size)
             if copied is not None:
