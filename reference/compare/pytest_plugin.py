@@ -7,7 +7,9 @@ load it with ``-p reference.compare.pytest_plugin``. For each ``--handgrad-impl`
 property's message, the smallest counterexample as arrays and the command that
 replays it. The implementation runs in the sandboxed worker (the bundled
 ``handgrad`` and ``reference`` in this process), one worker for all its tests.
-``-k B13`` selects as usual.
+``-k B13`` selects as usual. For trusted folders only: pytest itself imports the
+folder's ``conftest.py`` and test files in its own process (docs/security.md);
+grade students with ``handgrad-compare``.
 
 Options: ``--handgrad-property ID`` (ids, questions or parts; repeatable),
 ``--handgrad-profile dev|ci|thorough`` (default ci when ``CI`` is set, else dev),
@@ -31,7 +33,8 @@ TRUSTED = ("handgrad", "reference")
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("handgrad", "checking an implementation of the handgrad API")
     group.addoption("--handgrad-impl", action="append", default=[], dest="handgrad_impl", metavar="MODULE_OR_FILE",
-                    help="run the property catalog on this implementation (module name or .py path); repeatable")
+                    help="run the property catalog on this implementation (module name or .py path); repeatable. "
+                         "For trusted folders: pytest runs their conftest.py in its own process")
     group.addoption("--handgrad-property", action="append", default=[], dest="handgrad_property", metavar="ID",
                     help="only these properties, questions or parts (B18-l11, B15, A); repeatable")
     group.addoption("--handgrad-profile", choices=("dev", "ci", "thorough"), default=None, dest="handgrad_profile",
