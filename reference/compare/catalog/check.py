@@ -28,7 +28,7 @@ __all__ = [
     "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
     "Context", "Measure",
     "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
-    "RATIO_MAP_SIDE",
+    "RATIO_MAP_SIDE", "flat",
 ]
 
 
@@ -238,6 +238,31 @@ def compare(ctx: Context, label: str, got: Any, want: np.ndarray, allowed: np.nd
 def compare_exact(ctx: Context, label: str, got: Any, want: np.ndarray) -> None:
     """Equality, for functions whose values are exact (0, ±1, x)."""
     compare(ctx, label, got, want, 0.0)
+
+
+# ---------------------------------------------------------------------------
+# No credit without work
+# ---------------------------------------------------------------------------
+def flat(values: Any) -> str | None:
+    """How ``values`` carry no information: ``"all zero"``, ``"constant (every entry v)"`` (one entry
+    included), ``"not finite anywhere"``; None when they vary (or are not numbers).
+
+    >>> flat(np.zeros((2, 3))), flat(np.full(2, 0.25)), flat(np.array([0.0, 1.0]))
+    ('all zero', 'constant (every entry 0.25)', None)
+    """
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if v.size == 0:
+        return None
+    if not np.isfinite(v).any():
+        return "not finite anywhere"
+    if not v.any():
+        return "all zero"
+    if (v == v.flat[0]).all():
+        return f"constant (every entry {float(v.flat[0])!r})"
+    return None
 
 
 def value(result: Any) -> Any:
