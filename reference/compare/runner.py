@@ -70,10 +70,11 @@ class PropertyResult:
     id: str
     question: str
     title: str
-    #: pass; fail (a claim does not hold, or holds only on own inputs that carry no information); inherited
-    #: (right on its own inputs, wrong because of an earlier question); missing, not-implemented,
-    #: not-applicable (not checked, and why); error (the implementation raised, exited, crashed or hung);
-    #: not-run (the overall deadline came first); internal (the grader's own fault, never the submission's)
+    #: pass; fail (a claim does not hold, or holds only on own inputs that carry no information, or a
+    #: structural check of a function that does no work); inherited (right on its own inputs, wrong because of
+    #: an earlier question); missing, not-implemented, not-applicable (not checked, and why); error (the
+    #: implementation raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the
+    #: grader's own fault, never the submission's)
     status: str = "pass"
     examples: int = 0
     sweep_examples: int = 0

@@ -188,3 +188,24 @@ def test_an_example_whose_own_inputs_carry_nothing_does_not_undo_an_inherited_ve
     alone = run(0, 1, 3)
     assert alone.status == "fail" and alone.message.endswith("off; its own ∂L/∂ha is all zero: being right on it "
                                                              "shows nothing")
+
+
+def test_types_and_shapes_earn_nothing_for_a_function_that_does_no_work_but_a_flat_answer_is_not_that(tmp_path):
+    import numpy as np
+
+    from handgrad.types import Lambdas, Params
+    from reference.compare.catalog.beyond import x3_types
+    from reference.compare.catalog.check import PropertyFailure
+    from reference.compare.problems import Problem
+
+    p = Problem(Params(np.ones((1, 2)), np.zeros(1), np.ones((2, 1)), np.zeros(2)), np.array([[0.0, 1.0]]),
+                np.array([0]), Lambdas())
+    zero = tmp_path / "test_zero_rect.py"  # d_rect that returns zeros whatever x
+    zero.write_text("from handgrad.functions import *\nfrom handgrad.network import *\nfrom handgrad.types import *\n"
+                    "import numpy as np\ndef d_rect(x):\n    return np.zeros(np.shape(x))\n")
+    with InProcessImpl(str(zero)) as impl:
+        with pytest.raises(PropertyFailure, match=r"d_rect\(\.\.\.\) does no work: .*d_rect\(x\) is all zero"):
+            x3_types(Context(impl), p)
+    # rect'(0) = 1: ones on x = [0, 1], where the reference's are [0, 1]; it varies elsewhere
+    with InProcessImpl(str(implementation("bug_rect_ge"))) as impl:
+        x3_types(Context(impl), p)

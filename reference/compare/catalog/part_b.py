@@ -29,6 +29,7 @@ from reference.compare.catalog.check import (
     measure,
     value,
 )
+from reference.compare.catalog.work import expect_work
 from reference.compare.diagnose import diagnose
 from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
@@ -219,6 +220,7 @@ def b5_count(ctx: Context, p: Problem) -> None:
     got = sum(int(np.size(getattr(g, f))) for f in PARAMS)
     if got != n_theta:
         raise PropertyFailure(f"the parameter gradients hold {got} scalars; n_θ = dh·d + dh + m·dh + m = {n_theta}")
+    expect_work(ctx, "backprop", p, g, "counting its entries earns nothing", fields=PARAMS)
 
 
 def b6(ctx: Context, case) -> None:
