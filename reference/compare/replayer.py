@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from reference.compare.catalog import Context, Property, Rejected
-from reference.compare.catalog.chain import Inherited
+from reference.compare.catalog.chain import Inherited, Uninformed
 from reference.compare.prefetch import Serving, Tap, fetch_ahead, submit_ahead
 from reference.compare.runner import PropertyResult, outcome_signature
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout, Refused, asking
@@ -109,7 +109,7 @@ class Replayer:
         """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
 
         Mirrors the runner's test body (per example the counter, ``example_ratio``, the calls kept are reset).
-        An inherited failure does not stop a run: the first one is the result unless a failure of its own
+        An inherited (else uninformed) failure does not stop a run: the first is the result unless one of its own
         comes, shrunk as the runner shrinks it. The calls are fetched ahead: after the first example, or all
         while the property before was checked (``sent``); ``then()`` may then send the next property's.
         """
@@ -117,7 +117,7 @@ class Replayer:
         if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
             return None  # "missing": the runner says so without an example
         result, ctx.stats = PropertyResult(prop.id, prop.question, prop.title, replay=replay), type(ctx.stats)()
-        preload, served, inherited = tuple(ctx.kinks) == tuple(rec.kinks), [], None
+        preload, served, kept = tuple(ctx.kinks) == tuple(rec.kinks), [], {}  # by: is it inherited?
         start = time.perf_counter()
         if sent is not None:
             served = self._fetched(sent)
@@ -137,8 +137,8 @@ class Replayer:
                 prop.check(ctx, example)
             except Rejected:  # the runner draws another: the record holds it next
                 pass
-            except Inherited as exc:
-                inherited = inherited or (exc, example)
+            except (Inherited, Uninformed) as exc:
+                kept.setdefault(isinstance(exc, Inherited), (exc, example))
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
                 result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
                 break
@@ -149,15 +149,16 @@ class Replayer:
                 ctx.impl = real
                 if preload and evaluation is None:  # asked here: kept for the next implementation
                     rec.evaluations[i] = dict(ctx.answers)
-        if result.status == "pass" and inherited is not None:
-            _inherited(result, prop, ctx, inherited, shrink)
+        if result.status == "pass" and kept:
+            _inherited(result, prop, ctx, kept.get(True) or kept[False], shrink)
         result.seconds = time.perf_counter() - start
         result.take_stats(ctx.stats)
         return result
 
 
 def _inherited(result: PropertyResult, prop: Property, ctx: Context, inherited: tuple, shrink: bool) -> None:
-    """The result of a run whose first inherited failure is ``inherited`` (failure, example), as the runner ends."""
+    """The result of a run whose first inherited (else uninformed) failure is ``inherited`` (failure, example), as
+    the runner ends."""
     failure, example = inherited
     result.status, result.message, result.details = failure.status, failure.message, failure.details()
     result.counterexample = counterexample(example)

@@ -28,7 +28,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 
 from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
-from reference.compare.catalog.chain import Inherited
+from reference.compare.catalog.chain import Inherited, Uninformed
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
@@ -70,10 +70,11 @@ class PropertyResult:
     id: str
     question: str
     title: str
-    #: pass; fail (a claim does not hold); inherited (right on its own inputs, wrong because of an earlier
-    #: question); missing, not-implemented, not-applicable (not checked, and why); error (the implementation
-    #: raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the grader's
-    #: own fault, never the submission's)
+    #: pass; fail (a claim does not hold, or holds only on own inputs that carry no information, or a
+    #: structural check of a function that does no work); inherited (right on its own inputs, wrong because of
+    #: an earlier question); missing, not-implemented, not-applicable (not checked, and why); error (the
+    #: implementation raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the
+    #: grader's own fault, never the submission's)
     status: str = "pass"
     examples: int = 0
     sweep_examples: int = 0
@@ -135,7 +136,8 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     (NotImplementedError, or None where an array is due) is "not-implemented";
     one whose every example its adapter cannot express is "not-applicable". A
     failure that is right on the submission's own inputs is "inherited", unless
-    another example shows a mistake of the property's own. ``watch``
+    another example shows a mistake of the property's own; right on own inputs that
+    carry no information (``chain.Uninformed``), "fail" unless another is inherited. ``watch``
     (:class:`reference.compare.journal.Journal`) keeps each call of the test.
     """
     result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
@@ -206,8 +208,9 @@ def outcome_signature(exc: BaseException, depth: int = 0) -> tuple:
 def _end(result: PropertyResult, outcome: _Outcome, prop: Property, ctx: Context, shrink: bool,
          start: float) -> PropertyResult:
     """The result of a run whose test Hypothesis has finished calling, as the runner ends it."""
-    if result.status == "pass" and outcome.inherited is not None:
-        failure, outcome.example = outcome.inherited
+    kept = outcome.inherited or outcome.uninformed  # right on informative own inputs somewhere: inherited
+    if result.status == "pass" and kept is not None:
+        failure, outcome.example = kept
         result.status, result.message, result.details = failure.status, failure.message, failure.details()
         result.counterexample = counterexample(outcome.example)
     if shrink and result.status in ("fail", "inherited") and seeded(outcome.example):
@@ -219,12 +222,13 @@ def _end(result: PropertyResult, outcome: _Outcome, prop: Property, ctx: Context
 
 @dataclass
 class _Outcome:
-    """What the test body saw: the last failure or problem and its example, the first inherited failure."""
+    """What the test body saw: the last failure or problem and its example, the first inherited and uninformed."""
 
     problem: Exception | None = None
     example: Any = None
     aborted: bool = False
     inherited: tuple | None = None
+    uninformed: tuple | None = None
     not_applicable: int = 0
 
 
@@ -252,6 +256,8 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
             reject()
         except Inherited as exc:  # not this step's mistake: keep looking for one of its own
             outcome.inherited = outcome.inherited or (exc, example)
+        except Uninformed as exc:  # this example shows nothing either way: keep looking
+            outcome.uninformed = outcome.uninformed or (exc, example)
         except Refused:  # not sent: its adapter, as the grader read it, cannot express this problem
             outcome.not_applicable += 1
             reject()

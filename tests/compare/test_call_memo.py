@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from reference.compare.sandbox import Call, ImplRaised, SubprocessImpl
+from reference.compare.sandbox import Call, ImplCrashed, ImplExited, ImplRaised, ImplTimeout, SubprocessImpl
 from reference.compare.sandbox.call_memo import CallMemo
 
 
@@ -46,13 +46,33 @@ def test_only_bit_identical_calls_of_the_same_types_repeat():
     assert key(("rect", (np.ma.masked_array(x),), {})) is None  # a subclass is always sent
 
 
-def test_calls_repeated_within_a_request_are_sent_once_and_problems_are_not_kept():
+def test_calls_repeated_within_a_request_are_sent_once():
     memo, send = CallMemo(), Counting()
     x = np.ones(3)
     out = memo.submit([("rect", (x,), {}), ("rect", (x,), {}), ("bad", (x,), {})], send)()
     assert len(send.sent[0]) == 2 and out[0].value is not out[1].value and isinstance(out[2], ImplRaised)
-    memo.submit([("bad", (x,), {})], send)()
-    assert len(send.sent) == 2  # what raised is asked again
+
+
+def test_a_call_that_raised_or_exited_is_answered_so_again_a_time_out_or_a_crash_is_asked_again():
+    # the first answer to a call is the one judged: a function that raises once per input, then answers,
+    # raises for every asker of that call
+    outcomes = {"raises": ImplRaised("raises raised ValueError: not yet", "ValueError"),
+                "exits": ImplExited("exits called exit(3)"), "hangs": ImplTimeout("hangs did not return"),
+                "crashes": ImplCrashed("crashes: the process died")}
+    memo, sent = CallMemo(), []
+
+    def send(calls):
+        sent.extend(name for name, _, _ in calls)
+        return lambda: [outcomes[name] if len(sent) <= 4 else Call(np.zeros(1)) for name, _, _ in calls]
+    x = np.ones(2)
+    first = memo.submit([(name, (x,), {}) for name in outcomes], send)()
+    again = memo.submit([(name, (x.copy(),), {}) for name in outcomes], send)()
+    assert sent == ["raises", "exits", "hangs", "crashes", "hangs", "crashes"]
+    assert [type(r) for r in again[:2]] == [ImplRaised, ImplExited] and isinstance(again[2], Call)
+    for a, b in zip(first[:2], again[:2]):
+        assert a is not b and str(a) == str(b) and a.__traceback__ is None and b.__traceback__ is None
+    assert again[0].type_name == "ValueError"
+    assert isinstance(memo.submit([("raises", (np.zeros(2),), {})], send)()[0], Call)  # another input: sent
 
 
 def test_unfiled_calls_are_always_sent_and_the_memo_stays_within_its_limit():

@@ -15,6 +15,7 @@ from handgrad.types import PARAMS, PART_A, Gradients
 from reference.compare import strategies as S
 from reference.compare.catalog.check import Context, PropertyFailure, compare, expect_array, expect_fields, value
 from reference.compare.catalog.part_b import b4, descents, forward_check, gradients
+from reference.compare.catalog.work import expect_work
 from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
 from reference.compare.tolerance import FLOOR, SAFETY, U64
@@ -52,9 +53,13 @@ def x5_own_gradient(ctx: Context, case) -> None:
 
 
 def x1_batch(ctx: Context, p: Problem) -> None:
-    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time."""
+    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time.
+
+    A backprop that does no work earns nothing here (:func:`~.work.expect_work`).
+    """
     g = ctx.network("backprop", p)
     expect_fields("backprop(...)", g, Gradients._fields)
+    expect_work(ctx, "backprop", p, g, "its batch agreeing with its examples shows nothing")
     ev = ctx.ref(p)
     n = p.X.shape[0]
     singles = [value(r) for r in ctx.impl.call_many(
@@ -106,12 +111,12 @@ def x2_unchanged(ctx: Context, p: Problem) -> None:
     """Inputs unchanged, as the grader sees it: every function called again, in turn, on the very same input
     objects (in one process, none copied) returns what it returns on fresh copies. A function that writes into
     its inputs changes what the next call on them returns. Nothing the submission's process says about itself
-    counts (its own report of which inputs changed is not read)."""
+    counts (its own report of which inputs changed is not read); a function that does no work earns nothing
+    (:func:`~.work.expect_work`)."""
     calls = _x2_calls(p)
     fresh = ctx.impl.call_each(calls)
-    for c in fresh:
-        if isinstance(c, ImplProblem):
-            raise c
+    for (name, args, _), c in zip(calls, fresh):
+        expect_work(ctx, name, args[0] if name in PART_A else p, value(c), "its inputs left unchanged show nothing")
     shared = ctx.impl.call_shared(calls + calls)
     for j, (want, got) in enumerate(zip(fresh + fresh, shared)):
         if not _agree(want, got):
@@ -132,6 +137,8 @@ def _blame(ctx: Context, calls: list, victim: int, at: int) -> str:
 
 
 def x3_types(ctx: Context, p: Problem) -> None:
+    """Float64 arrays of the documented shapes; a function that does no work earns nothing (its arrays all
+    constant where the reference's are not: :func:`~.work.expect_work`)."""
     n, d, dh, m = p.dims
     calls = _x2_calls(p)
     a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
@@ -151,6 +158,11 @@ def x3_types(ctx: Context, p: Problem) -> None:
         expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape, strict=True)
     for name, v in zip(PART_A, elementwise):
         expect_array(f"{name}(X)", v, p.X.shape, strict=True)
+    shows = "its types and shapes earn nothing"
+    for name, v in zip(("forward", "loss", "risk", "backprop", "gradient_descent"), (a, loss_, r, g, q)):
+        expect_work(ctx, name, p, v, shows)
+    for name, v in zip(PART_A, elementwise):
+        expect_work(ctx, name, p.X, v, shows)
 
 
 def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:

@@ -13,6 +13,16 @@ Steps and their questions: os → ∂L/∂oa (B7) → ∂L/∂W2, ∂L/∂b2 (B9
 ∂L/∂hs (B11) → ∂L/∂ha (B13) → ∂L/∂W1, ∂L/∂b1 (B15), ∂L/∂x (B17); the softmax
 (B3) is the root when every backward step holds; the penalty terms (B18) on
 their own λ = 0 gradient; the risk (B5) on its own losses (B4).
+
+No credit without work: a step right on own inputs that carry no information
+(all zero, or constant: every entry equal; :func:`~.check.flat`, :func:`silent`)
+shows nothing. Such an example is :class:`Uninformed`: the step's own failure,
+not an inherited one. A property is inherited when an example shows the step
+right on informative own inputs, and fails when its failures are all uninformed
+(or one is wrong on its own inputs, as before): a stub whose every gradient is
+zero is consistent with its own all-zero ∂L/∂oa at every step below it, and
+earns nothing for it, while an honest mistake upstream is not charged again
+below it for an example where it happens to zero the step's inputs.
 """
 
 from __future__ import annotations
@@ -22,13 +32,13 @@ from typing import Any
 import numpy as np
 
 from handgrad.types import Lambdas
-from reference.compare.catalog.check import Context, PropertyFailure, measure
+from reference.compare.catalog.check import Context, PropertyFailure, flat, measure
 from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
 from reference.compare.tolerance import FLOOR, SAFETY, U64, l1_slack
 
-__all__ = ["Inherited", "QUESTION", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "judge", "local_step", "own_forward",
-           "ordinary_logits"]
+__all__ = ["Inherited", "Uninformed", "QUESTION", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "NAMES", "judge",
+           "local_step", "own_forward", "ordinary_logits", "silent"]
 
 #: The question whose claim each quantity is.
 QUESTION = {"os": "B3", "oa": "B7", "hs": "B11", "ha": "B13", "W1": "B15", "b1": "B15", "x": "B17",
@@ -42,6 +52,11 @@ SAME_CLAIM = {"B7": {"B7", "B8"}, "B9": {"B9", "B10"}, "B11": {"B11", "B12"}, "B
 ORDINARY_LOGIT = 350.0
 #: The quantity each step takes from upstream.
 UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
+#: The submission's own inputs each step is judged on besides ``UP``'s gradient: forward values.
+_FORWARD = {"oa": ("os",), "ha": ("ha",), "W2": ("hs",)}
+#: How a message names a gradient.
+NAMES = {"oa": "∂L/∂oa", "hs": "∂L/∂hs", "ha": "∂L/∂ha", "x": "∂L/∂x", "W1": "∂R/∂W1", "b1": "∂R/∂b1",
+         "W2": "∂R/∂W2", "b2": "∂R/∂b2"}
 
 
 class Inherited(PropertyFailure):
@@ -54,6 +69,18 @@ class Inherited(PropertyFailure):
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
                          allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis, self.root = failure.diagnosis, root
+
+
+class Uninformed(PropertyFailure):
+    """Wrong end to end, right on its own inputs, but they carry no information (``why``: which, and how):
+    the step's own failure. Unlike a failure wrong on its own inputs it does not end the run: an example
+    that shows the step right on informative inputs makes the property inherited instead (the runner)."""
+
+    def __init__(self, failure: PropertyFailure, why: str):
+        super().__init__(f"{failure.message}; its own {why}: being right on it shows nothing",
+                         array=failure.array, index=failure.index, got=failure.got, want=failure.want,
+                         allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
+        self.diagnosis = failure.diagnosis
 
 
 def own_forward(ctx: Context, p: Problem) -> Any:
@@ -154,31 +181,61 @@ def ordinary_logits(ctx: Context, p: Problem) -> bool:
     return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
 
 
-def _root(ctx: Context, p: Problem, g: Any, f: str) -> str:
-    """The first step, from ``f`` up the chain, that is wrong on its own inputs.
+def silent(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
+    """Which of the submission's own inputs to the step of ``f`` carries no information, and how
+    (``"∂L/∂oa is all zero"``: :func:`~.check.flat`); None when each does."""
+    up = UP[f]
+    own = [] if up == "os" else [(NAMES[up], getattr(g, up, None))]
+    forward = own_forward(ctx, p) if f in _FORWARD else None  # None: the step was judged on the reference's
+    if forward is not None:
+        own += [(f"forward(...).{a}", getattr(forward, a)) for a in _FORWARD[f]]
+    for label, values in own:
+        how = flat(values)
+        if how is not None:
+            return f"{label} is {how}"
+    return None
+
+
+def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, str | None]:
+    """The first step, from ``f`` up the chain, not shown right on its own inputs, and why when it holds on
+    them but they carry no information (:func:`silent`).
 
     Past ∂L/∂oa the root is the softmax: B3's on ordinary logits, X4's (stability) beyond.
     """
     step = f
     while step in UP and _holds(ctx, p, g, step) is True:
+        why = silent(ctx, p, g, step)
+        if why is not None:
+            return QUESTION[step], why
         step = UP[step]
     if step == "os":
-        return "B3" if ordinary_logits(ctx, p) else "X4"
-    return QUESTION[step]
+        return ("B3" if ordinary_logits(ctx, p) else "X4"), None
+    return QUESTION[step], None
 
 
 def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
-    """The failure of gradient ``f`` in a property of ``question``: its own, or :class:`Inherited`.
+    """The failure of gradient ``f`` in a property of ``question``: its own, :class:`Uninformed`, or
+    :class:`Inherited`.
 
-    Its own when the first step wrong on its own inputs is this question's claim (per example or
-    batched); a penalty term right on its own λ = 0 gradient (B18) passes the blame to the data term.
+    Its own when the first step not shown right on its own inputs is this question's claim (per example or
+    batched): :class:`Uninformed` when that step holds on them but they carry no information. A penalty term
+    right on its own λ = 0 gradient (B18) passes the blame to the data term, unless that gradient carries none.
     """
     lam = p.lambdas
+    why = None
     if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
         at_zero = _without_penalty(ctx, p, g, f)
         # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
         # else the penalty term is wrong: B18's own
-        root = _root(ctx, *at_zero, f) if at_zero is not None else "B18"
+        how = flat(getattr(at_zero[1], f)) if at_zero is not None else None
+        if at_zero is None:
+            root = "B18"
+        elif how is not None:
+            root, why = "B18", f"{NAMES[f]} at λ = 0 is {how}"
+        else:
+            root, why = _root(ctx, *at_zero, f)
     else:
-        root = _root(ctx, p, g, f)
-    return failure if question in SAME_CLAIM.get(root, {root}) else Inherited(failure, root)
+        root, why = _root(ctx, p, g, f)
+    if question in SAME_CLAIM.get(root, {root}):
+        return failure if why is None else Uninformed(failure, why)
+    return Inherited(failure, root)

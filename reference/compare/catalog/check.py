@@ -28,7 +28,7 @@ __all__ = [
     "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
     "Context", "Measure",
     "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
-    "RATIO_MAP_SIDE",
+    "RATIO_MAP_SIDE", "flat", "idle",
 ]
 
 
@@ -238,6 +238,60 @@ def compare(ctx: Context, label: str, got: Any, want: np.ndarray, allowed: np.nd
 def compare_exact(ctx: Context, label: str, got: Any, want: np.ndarray) -> None:
     """Equality, for functions whose values are exact (0, ±1, x)."""
     compare(ctx, label, got, want, 0.0)
+
+
+# ---------------------------------------------------------------------------
+# No credit without work
+# ---------------------------------------------------------------------------
+def flat(values: Any) -> str | None:
+    """How ``values`` carry no information: ``"all zero"``, ``"constant (every entry v)"`` (one entry
+    included), ``"not finite anywhere"``; None when they vary (or are not numbers).
+
+    >>> flat(np.zeros((2, 3))), flat(np.full(2, 0.25)), flat(np.array([0.0, 1.0]))
+    ('all zero', 'constant (every entry 0.25)', None)
+    """
+    try:
+        v = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if v.size == 0:
+        return None
+    if not np.isfinite(v).any():
+        return "not finite anywhere"
+    if not v.any():
+        return "all zero"
+    if (v == v.flat[0]).all():
+        return f"constant (every entry {float(v.flat[0])!r})"
+    return None
+
+
+def idle(got: Any, want: Any, allowed: Any) -> str | None:
+    """:func:`flat` of ``got`` where the reference's ``want`` is not that flat within ``allowed``: all zero where
+    ``want`` is not zero, constant where it is not one value, not finite where it is finite; else None.
+
+    A correct answer is never idle: it lies within ``allowed`` of ``want``, so it is zero or constant only
+    where ``want`` can be. A structural check asks it of a function's outputs (:func:`.work.expect_work`).
+
+    >>> idle(np.zeros(3), np.array([1.0, 2.0, 3.0]), 0.0)
+    'all zero'
+    >>> idle(np.full(2, 0.25), np.array([0.5, 0.0]), 1e-15)
+    'constant (every entry 0.25)'
+    >>> idle(np.full(2, 0.5), np.array([0.5, 0.5 + 1e-17]), 1e-15) is None  # the reference is as flat
+    True
+    """
+    how = flat(got)
+    try:
+        w = np.asarray(want, dtype=np.float64)
+        a = np.broadcast_to(np.asarray(allowed, dtype=np.float64), w.shape)
+    except (TypeError, ValueError):
+        return None
+    if how is None or w.size == 0 or not np.all(np.isfinite(w)):
+        return None
+    if how == "all zero":
+        return how if bool((np.abs(w) > a).any()) else None
+    if how.startswith("constant"):
+        return how if float(np.max(w - a)) > float(np.min(w + a)) else None
+    return how  # not finite anywhere, where the reference is finite
 
 
 def value(result: Any) -> Any:

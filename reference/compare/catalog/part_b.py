@@ -23,11 +23,13 @@ from reference.compare.catalog.check import (
     compare_exact,
     expect_array,
     expect_fields,
+    flat,
     fmt_index,
     keep_only,
     measure,
     value,
 )
+from reference.compare.catalog.work import expect_work
 from reference.compare.diagnose import diagnose
 from reference.compare.problems import Problem
 from reference.compare.sandbox import ImplProblem
@@ -38,10 +40,8 @@ __all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "
            "risk_check", "b5_count", "b6", "b6_cases", "descents", "slack"]
 
 
-NAMES = {
-    "ha": "∂L/∂ha", "hs": "∂L/∂hs", "oa": "∂L/∂oa", "x": "∂L/∂x",
-    "W1": "∂R/∂W1", "b1": "∂R/∂b1", "W2": "∂R/∂W2", "b2": "∂R/∂b2",
-}
+#: How a message names a gradient.
+NAMES = chain.NAMES
 #: The quantity before each gradient in the backward chain.
 UPSTREAM = {"hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
 FORWARD_UPSTREAM = {"hs": "ha", "oa": "hs", "os": "oa"}
@@ -187,7 +187,12 @@ def risk_check(label: str):
         try:
             compare(ctx, f"risk(...) [{label}]", got, np.asarray(ev.risk), accepted(ev.risk_bound))
         except PropertyFailure as failure:
-            raise (chain.Inherited(failure, "B4") if _own_risk(ctx, p, got) else failure) from None
+            if not _own_risk(ctx, p, got):
+                raise
+            how = flat(ctx.network("loss", p))
+            if how is not None:  # right on losses that carry no information
+                raise chain.Uninformed(failure, f"loss(...) is {how}") from None
+            raise chain.Inherited(failure, "B4") from None
     return check
 
 
@@ -215,6 +220,7 @@ def b5_count(ctx: Context, p: Problem) -> None:
     got = sum(int(np.size(getattr(g, f))) for f in PARAMS)
     if got != n_theta:
         raise PropertyFailure(f"the parameter gradients hold {got} scalars; n_θ = dh·d + dh + m·dh + m = {n_theta}")
+    expect_work(ctx, "backprop", p, g, "counting its entries earns nothing", fields=PARAMS)
 
 
 def b6(ctx: Context, case) -> None:
@@ -257,6 +263,9 @@ def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: Pro
     allowed = 2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw)) + FLOOR
     if measure(f, step, w - eta * gw, allowed).bad.any():
         return failure
+    how = flat(gw)
+    if how is not None:  # a step along a gradient that carries no information
+        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}")
     judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
     return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
 

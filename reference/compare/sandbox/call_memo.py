@@ -14,9 +14,17 @@ What is judged is unchanged for an implementation that computes a function of
 its inputs, which is what the API asks: each property checks the reply to the
 same call. An implementation whose answers change from call to call (it counts
 its calls, draws random numbers) is judged on its first answer to each call.
-Only replies that returned are kept; the memo holds at most ``limit`` bytes,
-counted over what an entry keeps (the call's arguments, in its key, and the reply:
-arrays, text, and an overhead per value), the least recently used dropped first.
+That holds for a call that raised or exited too: it is kept (:class:`ImplRaised`,
+:class:`ImplExited`, by a digest of the call) and every later asker gets the same
+problem, so a function that raises the first time it sees an input and answers
+afterwards is an error of the property whose call raised, whether that call was
+made by its check, fetched ahead for it, or made again by Hypothesis replaying the
+failing example (which then fails the same way: no Flaky). A time-out or a crash
+is not kept: it may be the machine's or the grader's, and the call is made again.
+The replies that returned take at most ``limit`` bytes, counted over what an
+entry keeps (the call's arguments, in its key, and the reply: arrays, text, and
+an overhead per value), the least recently used dropped first; the problems,
+a quarter of that, the oldest dropped first.
 
 >>> import numpy as np
 >>> memo = CallMemo()
@@ -28,12 +36,14 @@ False
 from __future__ import annotations
 
 import collections
+import hashlib
+import pickle
 import struct
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from reference.compare.sandbox.interface import Call
+from reference.compare.sandbox.interface import Call, ImplExited, ImplProblem, ImplRaised
 
 __all__ = ["CallMemo", "LIMIT"]
 
@@ -82,6 +92,24 @@ def _copied(c: Call) -> Call:
     return Call(_copy(c.value), list(c.mutated), list(c.warnings))
 
 
+#: The problems kept: what the submission did, the same each time it is asked (not a time-out, not a crash).
+_KEPT_PROBLEMS = (ImplRaised, ImplExited)
+
+
+def _fresh(problem: ImplProblem) -> ImplProblem:
+    """A copy of a kept problem without a traceback: each asker raises its own, from where it raises it
+    (the first asker too, so that Hypothesis sees every asker's failure come from the same place)."""
+    copy = type(problem).__new__(type(problem), *problem.args)
+    copy.args = problem.args
+    copy.__dict__.update(problem.__dict__)
+    return copy
+
+
+def _digest(key: Any) -> bytes:
+    """A kept problem's key: a digest of the call's key, not its arguments' bytes."""
+    return hashlib.blake2b(pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
+
+
 #: Bytes counted for each value, array or string besides its contents (Python's own headers).
 _NODE = 64
 #: Values that are only a node.
@@ -103,12 +131,15 @@ def _size(v: Any) -> int:
 
 
 class CallMemo:
-    """The replies of one submission's calls that returned, by call (at most ``limit`` bytes, roughly)."""
+    """The replies of one submission's calls that returned, by call (at most ``limit`` bytes, roughly), and the
+    problems of those that raised or exited (at most ``limit // 4``)."""
 
     def __init__(self, *, limit: int = LIMIT) -> None:
         self.limit, self.held = int(limit), 0
         self.hits = self.sent = 0  # calls answered here, calls sent: for the curious (and the tests)
         self._replies: collections.OrderedDict = collections.OrderedDict()
+        self._problems: collections.OrderedDict = collections.OrderedDict()  # digest → (problem, size)
+        self.problems_held = 0
 
     @staticmethod
     def key(call: tuple[str, tuple, dict]) -> Any:
@@ -119,14 +150,31 @@ class CallMemo:
         except _Unkeyed:
             return None
 
-    def _get(self, key: Any) -> Call | None:
-        if key is None or key not in self._replies:
+    def _get(self, key: Any) -> Call | ImplProblem | None:
+        if key is None:
             return None
-        self._replies.move_to_end(key)
-        return _copied(self._replies[key][0])
+        if key in self._replies:
+            self._replies.move_to_end(key)
+            return _copied(self._replies[key][0])
+        if self._problems:
+            kept = self._problems.get(_digest(key))
+            if kept is not None:
+                return _fresh(kept[0])
+        return None
 
     def _put(self, key: Any, call: tuple, result: Any) -> None:
-        if key is None or not isinstance(result, Call) or key in self._replies:
+        if key is None or key in self._replies:
+            return
+        if isinstance(result, _KEPT_PROBLEMS):
+            digest = _digest(key)
+            if digest not in self._problems:
+                size = 2 * _NODE + len(digest) + _size(str(result))
+                self._problems[digest] = (_fresh(result), size)
+                self.problems_held += size
+                while self.problems_held > self.limit // 4:
+                    self.problems_held -= self._problems.popitem(last=False)[1][1]
+            return
+        if not isinstance(result, Call):
             return
         size = _size(call) + _size(result.value) + _size(result.mutated) + _size(result.warnings)
         if size > self.limit:
@@ -171,6 +219,8 @@ class CallMemo:
                 taken: set = set()
                 for i, j in where:
                     r = results[j]
+                    if isinstance(r, _KEPT_PROBLEMS):
+                        r = _fresh(r)  # as every later asker gets it
                     out[i] = _copied(r) if j in taken and isinstance(r, Call) else r
                     taken.add(j)
                 done.append(out)
