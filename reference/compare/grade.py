@@ -124,6 +124,17 @@ def _attach_output(result, impl):
     return result
 
 
+def _integrity(spec: str, modules: set[str], settings: Settings) -> tuple[dict, str]:
+    """The integrity entry, and the grader's own failure to make it ("" when none): the report is written
+    whatever the submission's files hold."""
+    from reference.compare.integrity import integrity
+
+    try:
+        return integrity(spec, modules, allow=settings.allow_import), ""
+    except Exception as exc:  # noqa: BLE001 - the grader's own fault: said, never blamed on the submission
+        return {}, f"the integrity check: {type(exc).__name__}: {exc}"
+
+
 def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | None = None,
           opener: Callable | None = None, catalog: Callable | None = None) -> tuple[object, int]:
     """Check ``spec`` (a module name or a path); returns (Report, exit status 0/1/2/3/130).
@@ -136,7 +147,6 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     broken by the grader's own error still returns the report of what was done.
     """
     from reference.compare.catalog import Context, select
-    from reference.compare.integrity import integrity
     from reference.compare.report import Report, load_error_report
     from reference.compare.runner import PropertyResult, run_catalog
 
@@ -147,7 +157,7 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     impl = (opener or open_sandboxed)(spec, settings, deadline)
     if isinstance(impl, Exception):
         report = load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start)
-        report.integrity = integrity(spec, set(), allow=settings.allow_import)  # what its source shows
+        report.integrity, report.internal_error = _integrity(spec, set(), settings)  # what its source shows
         return report, 2
     done: list = []
 
@@ -172,7 +182,8 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
                 for p in props if p.id not in {r.id for r in done}]
     report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
                     figures, isolation=impl.isolation, protection=getattr(impl, "protection", ""),
-                    internal_error=internal,
-                    integrity=integrity(spec, impl.modules, allow=settings.allow_import))
+                    internal_error=internal)
+    report.integrity, trouble = _integrity(spec, impl.modules, settings)
+    report.internal_error = report.internal_error or trouble
     status = status or (3 if any(r.status == "internal" for r in results) else 0)
     return report, status or (0 if report.ok else 1)

@@ -56,7 +56,7 @@ def findings_in_source(source: str) -> list[str]:
     """What one file's source imports or uses of the watched modules (an unparsable file: nothing)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # Python cannot load it either: its load says why
         return []
     found: list[str] = []
     for node in ast.walk(tree):

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from reference.compare.catalog import Context, Property, Rejected
 from reference.compare.catalog.chain import Inherited, Uninformed
+from reference.compare.catalog.check import WrongDtype
 from reference.compare.prefetch import Serving, Tap, fetch_ahead, submit_ahead
 from reference.compare.runner import PropertyResult, outcome_signature
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout, Refused, asking
@@ -137,8 +138,8 @@ class Replayer:
                 prop.check(ctx, example)
             except Rejected:  # the runner draws another: the record holds it next
                 pass
-            except (Inherited, Uninformed) as exc:
-                kept.setdefault(isinstance(exc, Inherited), (exc, example))
+            except (Inherited, WrongDtype, Uninformed) as exc:
+                kept.setdefault(not isinstance(exc, Uninformed), (exc, example))
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
                 result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
                 break

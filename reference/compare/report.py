@@ -235,11 +235,15 @@ def to_text(report: Report) -> str:
 
 
 def _md_escape(s: str) -> str:
-    return _one_line(s).replace("|", "\\|").replace("`", "\\`")
+    """Text on one line that Markdown shows as it is: no table cell ends, no code, HTML, link or image."""
+    s = _one_line(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for c in "\\|`[]*_":
+        s = s.replace(c, "\\" + c)
+    return s
 
 
 def to_markdown(report: Report) -> str:
-    lines = [f"## handgrad-compare: `{_md_escape(report.implementation)}`", "",
+    lines = [f"## handgrad-compare: {_md_escape(report.implementation)}", "",
              f"Convention `{report.convention}`, seed {report.seed}. {_summary_line(report)}.", "",
              *[f"- {_md_escape(n)}" for n in _header_notes(report)], ""]
     if report.error:

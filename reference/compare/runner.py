@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, settings
 
 from reference.compare.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
 from reference.compare.catalog.chain import Inherited, Uninformed
+from reference.compare.catalog.check import WrongDtype
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused, asking
 from reference.compare.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sweep import run_sweep
@@ -254,7 +255,7 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
             prop.check(ctx, example)
         except Rejected:
             reject()
-        except Inherited as exc:  # not this step's mistake: keep looking for one of its own
+        except (Inherited, WrongDtype) as exc:  # not this step's mistake: keep looking for one of its own
             outcome.inherited = outcome.inherited or (exc, example)
         except Uninformed as exc:  # this example shows nothing either way: keep looking
             outcome.uninformed = outcome.uninformed or (exc, example)

@@ -37,3 +37,18 @@ def sign(x):
     assert not any(line.startswith("questions: all") for line in lines)
     assert lines[-1].startswith("0 passed, 0 failed, 1 errors")
     strict_json  # noqa: B018 - imported for the other tests of this file
+
+
+def test_the_markdown_report_shows_what_the_submission_wrote_as_text():
+    # HTML, links and table cells in a message are escaped: a report pasted in a course page runs nothing
+    from reference.compare.report import Report, render
+    from reference.compare.runner import PropertyResult
+
+    said = "x <script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:alert(1)) | cell"
+    result = PropertyResult("A5", "A5", "sign", status="error", message=f"sign raised ValueError: {said}")
+    text = render(Report("<b>hw</b>.py", "seed", 0, 1, 0, [result], 1.0), "markdown")
+    for raw in ("<script>", "<img", "<b>"):
+        assert raw not in text, raw
+    import re
+
+    assert not re.search(r"(?<!\\)\[link(?<!\\)\]\(", text) and not re.search(r"(?<!\\)\| cell", text), text

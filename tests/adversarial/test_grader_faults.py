@@ -54,3 +54,19 @@ def test_the_whole_catalog_passes_on_handgrad_under_both_conventions(convention)
 def test_bad_options_exit_2_before_any_work(args, words):
     done = compare(*args, timeout=60)
     assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("name, text", [
+    ("deep.py", "Z = " + "-" * 200_000 + "1\n"),  # too deep for Python's parser (the grader's, the worker's)
+    ("bad.ipynb", '{"cells": [{"cell_type": "code", "source": 123, "metadata": {}, "outputs": []}], "metadata": {}, '
+                  '"nbformat": 4, "nbformat_minor": 5}'),
+])
+def test_a_file_the_grader_cannot_read_still_gets_its_report(tmp_path, name, text):
+    from support import compare, strict_json
+
+    (tmp_path / name).write_text(text)
+    out = tmp_path / "report.json"
+    done = compare("--impl", str(tmp_path / name), "--property", "A5", "--format", "json", "--output", str(out))
+    assert done.returncode == 2, done.stderr
+    report = strict_json(out.read_text())
+    assert report["error"] and "internal_error" not in report and "/reference/" not in report["error"], report

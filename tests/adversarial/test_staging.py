@@ -66,3 +66,16 @@ def test_other_workers_folders_are_hidden_when_the_temporary_folder_is_not_tmp(t
         assert json.loads(report)["questions"]["A5"] == "pass"
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def test_folders_nested_too_deep_are_refused_not_a_crash(tmp_path):
+    # folders within folders past the cap (1,500 crashed os.walk, which recurses): a load error, with its report
+    from support import attack, strict_json
+
+    deep = tmp_path
+    for _ in range(200):
+        deep = deep / "a"
+    deep.mkdir(parents=True)
+    done, report = attack(tmp_path, "def sign(x):\n    return x\n", "--property", "A5", "--examples", "2",
+                          "--sweep", "0")
+    assert done.returncode == 2 and "nested more than 32 deep" in strict_json(report)["error"], done.stderr

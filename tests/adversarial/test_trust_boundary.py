@@ -175,7 +175,7 @@ def sign(x):
 
 @NAMESPACE
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="an identity drop needs a root grader")
-def test_the_worker_is_the_hosts_nobody(tmp_path):
+def test_the_worker_is_a_host_user_of_its_own(tmp_path):
     source = HONEST + '''
 import os
 
@@ -183,7 +183,7 @@ _honest_sign = sign
 
 
 def sign(x):
-    if os.getuid() != 65534 or os.getgid() != 65534 or os.getgroups():
+    if os.getuid() < 200000 or os.getgid() != os.getuid() or os.getgroups():
         raise RuntimeError(f"uid {os.getuid()} gid {os.getgid()} groups {os.getgroups()}")
     return _honest_sign(x)
 '''

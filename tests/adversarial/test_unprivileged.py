@@ -66,3 +66,25 @@ def test_a_worker_run_as_nobody_cannot_forge_kill_or_read(tmp_path):
     assert done.returncode == 0, done.stderr  # A5 passes: nothing it did reached the grader
     assert data["isolation"] == "unprivileged" and data["questions"]["A5"] == "pass"
     assert json.loads(report) == data
+
+
+def test_workers_of_a_class_cannot_enter_each_others_folders(tmp_path):
+    # without namespaces the workers of a class share /tmp: each has a host user and a 0700 folder of its own
+    honest, prying = tmp_path / "honest" / "a.py", tmp_path / "prying" / "b.py"
+    honest.parent.mkdir()
+    prying.parent.mkdir()
+    honest.write_text(HONEST)
+    prying.write_text(HONEST + '''
+import glob
+
+def sign(x):
+    return np.full(np.shape(x), float(len(glob.glob("/tmp/handgrad-worker-*/submission/a.py"))))
+''')
+    code = ("import os, sys\nimport numpy as np\nfrom reference.compare.sandbox import SubprocessImpl\n"
+            "with SubprocessImpl(sys.argv[1]) as a, SubprocessImpl(sys.argv[2]) as b:\n"
+            "    print(os.path.exists(os.path.join(a._workdir, 'submission', 'a.py')), b.isolation,\n"
+            "          b.call('sign', np.zeros(1)).value[0])\n")
+    done = subprocess.run([sys.executable, "-c", code, str(honest), str(prying)], env=ENV, capture_output=True,
+                          text=True, timeout=120)
+    # the honest worker's folder is there, and the prying one found no a.py it could reach
+    assert done.stdout.split() == ["True", "unprivileged", "0.0"], (done.stdout, done.stderr[-2000:])

@@ -75,6 +75,9 @@ class Context:
     example_ratio: float = 0.0
     #: the reference's answers this example used, by :func:`reference_memo.key`
     answers: dict = field(default_factory=dict, repr=False)
+    #: the example's first value right only to its own dtype's precision (check.WrongDtype): X3's question,
+    #: told once the rest of the check has found nothing of its own
+    wrong_dtype: Any = None
     _results: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -143,6 +146,7 @@ class Context:
         """A new example: the calls' results and the reference's answers kept for the last one are dropped."""
         self._results.clear()
         self.answers = {}
+        self.wrong_dtype = None
 
     def record(self, m: Any) -> None:
         """Feed one comparison (a :class:`~reference.compare.catalog.check.Measure`) into the statistics."""

@@ -109,7 +109,9 @@ class SubprocessImpl(Impl):
         self._ids, self._unstarted = 0, 0  # requests sent; restarts that failed
         self._pending: Callable[[], Any] | None = None  # the collector of the request in flight
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
-        os.chmod(self._workdir, 0o777)  # the worker's own folder, whatever user it runs as
+        self.uid = isolation.fresh_uid()  # a root grader's workers: a host user each, none another's folder
+        if os.geteuid() == 0:
+            os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
         try:
             self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
                                  exclude=_grader_folders())
@@ -149,7 +151,7 @@ class SubprocessImpl(Impl):
         parent, theirs = socket.socketpair()
         tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
         line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
-                                          allowed=self.view, group=self.group, hide=self.hide)
+                                          allowed=self.view, group=self.group, hide=self.hide, uid=self.uid)
         self._proc = subprocess.Popen(
             line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._workdir),

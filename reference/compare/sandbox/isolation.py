@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 import os
 import resource
 import shutil
@@ -49,8 +50,10 @@ from reference.compare.sandbox.child import BOOT
 __all__ = ["Limits", "probe", "protection", "command", "view_of", "environment", "preexec", "MODES"]
 
 MODES = ("namespace", "unprivileged", "same-user")
-#: The user and group an ``unprivileged`` worker runs as.
+#: The user and group a worker runs as inside its user namespace (a grader that is not root).
 NOBODY = 65534
+#: A root grader's workers each run as a host user of their own, from this range (no name, no home, no files).
+FIRST_UID, UID_SPAN = 200_000, 100_000
 _PR_SET_PDEATHSIG = 1
 
 
@@ -132,7 +135,7 @@ def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int) -> list[str
     return flags + ["--chdir", workdir]
 
 
-def _python(allowed: tuple[str, ...] | None, mode: str) -> tuple[list[str], str, str]:
+def _python(allowed: tuple[str, ...] | None, mode: str, uid: int = NOBODY) -> tuple[list[str], str, str]:
     """The words that start the worker's Python (as the host's nobody where the grader is root, in the
     namespace), the folders for its ``sys.path``, and the path of ``worker.py`` as it sees them."""
     worker_file = os.path.join(_tree(), "reference", "compare", "sandbox", "worker.py")
@@ -141,14 +144,25 @@ def _python(allowed: tuple[str, ...] | None, mode: str) -> tuple[list[str], str,
         python, (_, root) = [view.interpreter()[0]], view.mounts(_tree(), allowed)
         worker_file = f"{view.WORKER}/reference/compare/sandbox/worker.py"
     if mode == "namespace" and _is_root():
-        python = [*_setpriv_drop(), *python]
+        python = [*_setpriv_drop(uid), *python]
     return python, root, worker_file
 
 
-def _setpriv_drop() -> list[str]:
-    """setpriv's words that run the rest as the host's nobody, without groups or capabilities."""
-    return [os.path.realpath(shutil.which("setpriv") or "/usr/bin/setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}",
+def _setpriv_drop(uid: int) -> list[str]:
+    """setpriv's words that run the rest as ``uid`` (and gid), without groups or capabilities."""
+    return [os.path.realpath(shutil.which("setpriv") or "/usr/bin/setpriv"), f"--reuid={uid}", f"--regid={uid}",
             "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
+
+
+_UIDS = itertools.count()
+
+
+def fresh_uid() -> int:
+    """A host user of its own for a worker, when the grader is root: no two workers of a class (nor of two
+    grading processes) share one, so none can reach another's folder or processes; else ``NOBODY``."""
+    if not _is_root():
+        return NOBODY
+    return FIRST_UID + (os.getpid() * 97 + next(_UIDS)) % UID_SPAN
 
 
 def view_of(spec_is_path: bool, allowed: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -157,12 +171,17 @@ def view_of(spec_is_path: bool, allowed: tuple[str, ...]) -> tuple[str, ...] | N
     return tuple(allowed) if spec_is_path else None
 
 
-def _starts(line: list[str]) -> bool:
-    """Whether the worker's own start (the interpreter, NumPy, the worker's modules) succeeds with ``line``."""
+def _starts(mode: str) -> bool:
+    """Whether the worker's own start (the interpreter, NumPy, the worker's modules) succeeds in ``mode``."""
+    workdir = tempfile.mkdtemp(prefix="handgrad-probe-")
+    os.chmod(workdir, 0o755)
     try:
-        done = subprocess.run(line, stdin=subprocess.DEVNULL, capture_output=True, timeout=30, cwd="/")
+        done = subprocess.run(_probe_line(mode, workdir), stdin=subprocess.DEVNULL, capture_output=True, timeout=30,
+                              cwd="/")
     except (OSError, subprocess.SubprocessError):
         return False
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     return done.returncode == 0
 
 
@@ -170,9 +189,7 @@ _CHECK = ("import sys; sys.path[1:1] = sys.argv[1].split({sep!r}); "
           "import numpy, handgrad.types, reference.compare.sandbox.wire")
 
 
-def _probe_line(mode: str) -> list[str]:
-    workdir = tempfile.mkdtemp(prefix="handgrad-probe-")
-    os.chmod(workdir, 0o777)
+def _probe_line(mode: str, workdir: str) -> list[str]:
     python, root, _ = _python((), mode)
     check = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep), root]
     if mode == "namespace":
@@ -180,12 +197,12 @@ def _probe_line(mode: str) -> list[str]:
     return [*(_drop() or []), *check]
 
 
-def _drop() -> list[str] | None:
-    """setpriv's words that run the worker as nobody, when the grader is root and setpriv is there."""
+def _drop(uid: int = NOBODY) -> list[str] | None:
+    """setpriv's words that run the worker as ``uid``, when the grader is root and setpriv is there."""
     setpriv = shutil.which("setpriv")
     if setpriv is None or not _is_root():
         return None
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -197,9 +214,9 @@ def probe() -> str:
     """
     forced = os.environ.get("HANDGRAD_ISOLATION")
     if forced not in ("same-user", "unprivileged") and shutil.which("bwrap") is not None \
-            and _starts(_probe_line("namespace")):
+            and _starts("namespace"):
         return "namespace"
-    if forced != "same-user" and _drop() is not None and _starts(_probe_line("unprivileged")):
+    if forced != "same-user" and _drop() is not None and _starts("unprivileged"):
         return "unprivileged"
     return "same-user"
 
@@ -208,10 +225,10 @@ def protection(mode: str, *, trusted: bool, tree: bool) -> str:
     """What the worker is kept from in ``mode`` (the report's header), in a few words."""
     seen = ("the whole file system, read-only (an installed module: trusted)" if trusted else
             "only Python, NumPy, the allowed packages and its own folder")
-    who = "the host's user nobody" if _is_root() else "the grader's user (in a user namespace)"
+    who = "a host user of its own" if _is_root() else "the grader's user (in a user namespace)"
     limits = "memory and processes per submission" if tree else "memory per process"
     return {"namespace": f"sees {seen}; runs as {who}; {limits}",
-            "unprivileged": f"runs as nobody but sees the whole file system; {limits}",
+            "unprivileged": f"runs as a host user of its own but sees the whole file system; {limits}",
             "same-user": f"runs as the grader's user and sees what it can; {limits}"}.get(mode, "")
 
 
@@ -226,7 +243,8 @@ def _limiter(limits: Limits, nproc: bool) -> list[str] | None:
 
 
 def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed: tuple[str, ...] | None = None,
-            group: cgroup.TreeLimits | None = None, hide: tuple[str, ...] = ()) -> tuple[list[str], object]:
+            group: cgroup.TreeLimits | None = None, hide: tuple[str, ...] = (),
+            uid: int = NOBODY) -> tuple[list[str], object]:
     """The command line that starts the worker (``worker.py`` with ``tail``) contained in ``mode``, and its
     ``preexec_fn``.
 
@@ -236,13 +254,13 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
     that the grader (a multithreaded process: JAX) need not run Python between
     fork and exec; else by ``preexec_fn``.
     """
-    python, root, worker_file = _python(allowed, mode)
+    python, root, worker_file = _python(allowed, mode, uid)
     argv = [*python, "-I", "-c", BOOT, root, worker_file, *tail]
     if mode == "namespace":
         shown = _trusted_view(workdir, hide) if allowed is None else _allowed_view(workdir, allowed, limits.disk)
         contained = [shutil.which("bwrap") or "bwrap", *_namespaces(), *shown, *argv]
     else:
-        contained = ((_drop() or []) if mode == "unprivileged" else []) + argv
+        contained = ((_drop(uid) or []) if mode == "unprivileged" else []) + argv
     own_user = mode == "unprivileged" or (mode == "namespace" and _is_root())
     nproc = group is None and own_user
     prefix = _limiter(limits, nproc)

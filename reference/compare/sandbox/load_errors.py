@@ -61,21 +61,23 @@ def place(filename: str, lineno: int | None, home: str | None = None) -> str:
 
 
 def _where(exc: BaseException, home: str | None) -> str:
-    """The deepest frame of the submission's own code (else the deepest frame) as :func:`place` says it."""
+    """The deepest frame of the submission's own code (its folder ``home``; an installed module: outside Python's,
+    the libraries' and the grader's) as :func:`place` says it; "" when none is (never the grader's)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if _within(_CELL.sub(r"\1", f.filename), home)]
-    frame = (own or frames or [None])[-1]
-    return place(frame.filename, frame.lineno, home) if frame is not None else ""
+    own = [f for f in frames if _within(_CELL.sub(r"\1", f.filename), home)] if home else [
+        f for f in frames if not f.filename.startswith("<")
+        and not os.path.abspath(_CELL.sub(r"\1", f.filename)).startswith(_LIBRARIES)]
+    return place(own[-1].filename, own[-1].lineno, home) if own else ""
 
 
 def raised_at(exc: BaseException) -> str:
     """Where ``exc`` was raised: the deepest frame outside Python's, the libraries' and the grader's code
-    (the submission's, as ``file:line`` or ``notebook, cell N, line L``), else the deepest frame; "" if none."""
+    (the submission's, as ``file:line`` or ``notebook, cell N, line L``); "" if none is the submission's (a
+    location is never the grader's)."""
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if not f.filename.startswith("<")
            and not os.path.abspath(_CELL.sub(r"\1", f.filename)).startswith(_LIBRARIES)]
-    frame = (own or frames or [None])[-1]
-    return place(frame.filename, frame.lineno) if frame is not None else ""
+    return place(own[-1].filename, own[-1].lineno) if own else ""
 
 
 def _text(exc: BaseException) -> str:

@@ -88,12 +88,22 @@ def code_cells(path) -> list[tuple[int, str]]:
         raise ValueError(f"{path}: not a Jupyter notebook (not JSON: {exc})") from None
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
         raise ValueError(f"{path}: not a Jupyter notebook (no cells)")
-    cells = nb.get("cells") or [c for sheet in nb.get("worksheets", []) for c in sheet.get("cells", [])]
+    sheets = nb.get("worksheets", [])
+    if not isinstance(nb.get("cells", []), list) or not isinstance(sheets, list) \
+            or not all(isinstance(s, dict) and isinstance(s.get("cells", []), list) for s in sheets):
+        raise ValueError(f"{path}: not a Jupyter notebook (its cells are not a list)")
+    cells = nb.get("cells") or [c for sheet in sheets for c in sheet.get("cells", [])]
     out = []
     for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict):
+            raise ValueError(f"{path}: not a Jupyter notebook (cell {number} is not an object)")
         if cell.get("cell_type") == "code":
             text = cell.get("source", cell.get("input", ""))
-            out.append((number, ("".join(text) if isinstance(text, list) else text).replace("\r\n", "\n")))
+            if isinstance(text, list) and all(isinstance(t, str) for t in text):
+                text = "".join(text)
+            if not isinstance(text, str):
+                raise ValueError(f"{path}: not a Jupyter notebook (cell {number}'s source is not text)")
+            out.append((number, text.replace("\r\n", "\n")))
     return out
 
 

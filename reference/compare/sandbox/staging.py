@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 from reference.compare.sandbox.worker import is_path
 
-__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES", "COMPILED"]
+__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES", "MAX_DEPTH", "COMPILED"]
 
-#: What a submission's folder may hold, copied: files, and bytes in all.
-MAX_FILES, MAX_BYTES = 2000, 256 << 20
+#: What a submission's folder may hold, copied: files, bytes in all, and folders within folders.
+MAX_FILES, MAX_BYTES, MAX_DEPTH = 2000, 256 << 20, 32
 #: Compiled code, left behind (by the ends of its files' names).
 COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
 
@@ -47,6 +47,8 @@ def copy_folder(source: pathlib.Path, dest: pathlib.Path, *, exclude: tuple[str,
     for folder, dirs, names in os.walk(source, followlinks=False):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
                    and os.path.realpath(os.path.join(folder, d)) not in left]
+        if dirs and len(pathlib.Path(folder).relative_to(source).parts) >= MAX_DEPTH:
+            raise ValueError(f"its folders are nested more than {MAX_DEPTH} deep: give it a folder of its own")
         target = dest / pathlib.Path(folder).relative_to(source)
         target.mkdir(parents=True, exist_ok=True)
         for name in names:

@@ -27,6 +27,7 @@ ValueError: --allow-package handgrad: the answer key stays out of the worker's v
 
 from __future__ import annotations
 
+import atexit
 import functools
 import glob
 import importlib.metadata
@@ -124,6 +125,7 @@ def packages(allowed: tuple[str, ...]) -> dict[str, str]:
 def worker_site(tree: str) -> str:
     """A folder (made once per process) holding copies of :data:`WORKER_FILES` from ``tree``."""
     folder = tempfile.mkdtemp(prefix="handgrad-worker-site-")
+    atexit.register(shutil.rmtree, folder, True)  # the grading process's own copy, gone with it
     for pattern in WORKER_FILES:
         for source in glob.glob(os.path.join(tree, pattern)):
             dest = os.path.join(folder, os.path.relpath(source, tree))
