@@ -228,7 +228,13 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
     got = expect_array(label, got, want.shape)
     if got.dtype != np.float64:
         low = got.dtype.kind == "f" and got.dtype.itemsize < 8
-        m = measure(label, got.astype(np.float64), want, np.asarray(allowed) * (_LOW_PRECISION if low else 1.0))
+        cast, scaled = got.astype(np.float64), np.asarray(allowed) * (_LOW_PRECISION if low else 1.0)
+        if low:  # its range too: tiny values flushed or subnormal, huge ones infinite, as the dtype must
+            info = np.finfo(got.dtype)
+            scaled = scaled + 2 * float(info.tiny)
+            with np.errstate(invalid="ignore"):
+                cast = np.where((np.abs(want) > float(info.max)) & (cast == np.sign(want) * np.inf), want, cast)
+        m = measure(label, cast, want, scaled)
         if not m.bad.any():
             raise WrongDtype(f"{label} has dtype {got.dtype}; expected float64 (float64 in, float64 out); "
                              f"its values are right to {got.dtype}'s precision: inherited from X3", array=label)
