@@ -119,3 +119,16 @@ def write_solutions() -> None:
 
 #: A classic mistake to append to :func:`standalone_submission`: rect'(0) = 1 (A7 fails).
 RECT_GE = "\n\ndef d_rect(x):\n    return (np.asarray(x, dtype=np.float64) >= 0).astype(np.float64)\n"
+
+
+def notebook(path, *cells) -> str:
+    """Write a notebook of these cells (code, dedented, or ("markdown", text)); its path as a string."""
+    import json
+    import textwrap
+
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": c[0], "metadata": {}, "source": c[1]} if isinstance(c, tuple) else
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": textwrap.dedent(c).splitlines(keepends=True)} for c in cells]}
+    path.write_text(json.dumps(nb))
+    return str(path)

@@ -8,26 +8,13 @@ report names what was dropped. The answer key used by the graded code itself
 """
 
 import ast
-import json
 import re
-import textwrap
 
 import pytest
 
 from reference.compare.integrity import findings_in_files
 from reference.compare.sandbox.notebook import notebook_source
-from support import ROOT, compare, standalone_submission, strict_json
-
-
-def notebook(path, *cells) -> str:
-    """Write a notebook of these cells (code, or ("markdown", text)); its path as a string."""
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": c[0], "metadata": {}, "source": c[1]} if isinstance(c, tuple) else
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": textwrap.dedent(c).splitlines(keepends=True)} for c in cells]}
-    path.write_text(json.dumps(nb))
-    return str(path)
-
+from support import ROOT, compare, notebook, standalone_submission, strict_json
 
 #: What A5 and B8 call, right, as a student would write it in a notebook: definitions only (handgrad's own code,
 #: copied, computes some of its module's names, which a notebook's definitions-only load leaves out).

@@ -8,8 +8,6 @@ a local package named like the standard library's.
 """
 
 import importlib.util
-import json
-import textwrap
 
 import numpy as np
 import pytest
@@ -19,7 +17,7 @@ from reference.compare.batches import make_batch
 from reference.compare.problems import problem_from_seed
 from reference.compare.sandbox import ImplRaised, InProcessImpl, LoadError, SubprocessImpl
 from reference.compare.sandbox.adapter import TEMPLATES
-from support import HONEST, ROOT, compare, implementation, strict_json
+from support import HONEST, ROOT, compare, implementation, notebook, strict_json
 
 IMPLS = [SubprocessImpl, InProcessImpl]
 TIED = (0.1, 0.05, 0.1, 0.05)
@@ -182,16 +180,6 @@ def test_the_help_names_the_templates():
 
 
 # -- notebooks ----------------------------------------------------------------------------
-def notebook(path, *cells) -> str:
-    """Write a notebook of these cells (code, or ("markdown", text)); its path as a string."""
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": c[0], "metadata": {}, "source": c[1]} if isinstance(c, tuple) else
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-         "source": textwrap.dedent(c).splitlines(keepends=True)} for c in cells]}
-    path.write_text(json.dumps(nb))
-    return str(path)
-
-
 #: A homework notebook in the API's form: the defining cells, and cells that do work (a magic, a shell escape,
 #: a training loop that raises, then one that never ends).
 HOMEWORK = [

@@ -60,29 +60,24 @@ class TreeLimits:
 
     def oom_kills(self) -> int:
         """How many of the group's processes the kernel killed for its memory limit so far."""
+        return self._count(("memory.oom_control", "memory.events"), "oom_kill")
+
+    def process_refusals(self) -> int:
+        """How many times a process of the group was refused a new process or thread for the limit."""
+        return self._count(("pids.events",), "max")
+
+    def _count(self, files: tuple[str, ...], key: str) -> int:
+        """The count ``key`` of the first of ``files`` (lines "key count") a folder of the group holds; 0."""
         for folder in self.folders.values():
-            for name in ("memory.oom_control", "memory.events"):
+            for name in files:
                 try:
                     text = (folder / name).read_text()
                 except OSError:
                     continue
                 for line in text.splitlines():
                     word, _, count = line.partition(" ")
-                    if word == "oom_kill" and count.strip().isdigit():
+                    if word == key and count.strip().isdigit():
                         return int(count)
-        return 0
-
-    def process_refusals(self) -> int:
-        """How many times a process of the group was refused a new process or thread for the limit."""
-        for folder in self.folders.values():
-            try:
-                text = (folder / "pids.events").read_text()
-            except OSError:
-                continue
-            for line in text.splitlines():
-                word, _, count = line.partition(" ")
-                if word == "max" and count.strip().isdigit():
-                    return int(count)
         return 0
 
     def kill(self) -> None:
