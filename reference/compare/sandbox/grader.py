@@ -110,7 +110,7 @@ class SubprocessImpl(Impl):
         self._pending: Callable[[], Any] | None = None  # the collector of the request in flight
         self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
         self.uid = isolation.fresh_uid()  # a root grader's workers: a host user each, none another's folder
-        if os.geteuid() == 0:
+        if os.geteuid() == 0 and (self.view is not None or self.isolation == "unprivileged"):
             os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
         try:
             self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,

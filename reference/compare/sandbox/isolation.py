@@ -101,12 +101,13 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _namespaces() -> list[str]:
-    """bubblewrap's namespaces: as root, no user namespace (the worker is then dropped to the host's nobody,
-    see :func:`_python`); otherwise a user namespace, nobody inside, the grader's user outside."""
+def _namespaces(trusted: bool = False) -> list[str]:
+    """bubblewrap's namespaces: as root, for a submission, no user namespace (the worker is then dropped to a
+    host user of its own, see :func:`_python`); otherwise (a grader that is not root, or an installed module
+    the caller trusts) a user namespace, nobody inside, the grader's user outside."""
     flags = ["--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
              "--unshare-cgroup-try", "--new-session"]
-    if not _is_root():
+    if trusted or not _is_root():  # an installed module the caller trusts reads as the grader does
         flags += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL"]
     return flags
 
@@ -143,7 +144,7 @@ def _python(allowed: tuple[str, ...] | None, mode: str, uid: int = NOBODY) -> tu
     if mode == "namespace" and allowed is not None:
         python, (_, root) = [view.interpreter()[0]], view.mounts(_tree(), allowed)
         worker_file = f"{view.WORKER}/reference/compare/sandbox/worker.py"
-    if mode == "namespace" and _is_root():
+    if mode == "namespace" and allowed is not None and _is_root():
         python = [*_setpriv_drop(uid), *python]
     return python, root, worker_file
 
@@ -225,7 +226,7 @@ def protection(mode: str, *, trusted: bool, tree: bool) -> str:
     """What the worker is kept from in ``mode`` (the report's header), in a few words."""
     seen = ("the whole file system, read-only (an installed module: trusted)" if trusted else
             "only Python, NumPy, the allowed packages and its own folder")
-    who = "a host user of its own" if _is_root() else "the grader's user (in a user namespace)"
+    who = "a host user of its own" if _is_root() and not trusted else "the grader's user (in a user namespace)"
     limits = "memory and processes per submission" if tree else "memory per process"
     return {"namespace": f"sees {seen}; runs as {who}; {limits}",
             "unprivileged": f"runs as a host user of its own but sees the whole file system; {limits}",
@@ -258,7 +259,7 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
     argv = [*python, "-I", "-c", BOOT, root, worker_file, *tail]
     if mode == "namespace":
         shown = _trusted_view(workdir, hide) if allowed is None else _allowed_view(workdir, allowed, limits.disk)
-        contained = [shutil.which("bwrap") or "bwrap", *_namespaces(), *shown, *argv]
+        contained = [shutil.which("bwrap") or "bwrap", *_namespaces(trusted=allowed is None), *shown, *argv]
     else:
         contained = ((_drop(uid) or []) if mode == "unprivileged" else []) + argv
     own_user = mode == "unprivileged" or (mode == "namespace" and _is_root())
