@@ -36,7 +36,7 @@ import sys
 import tarfile
 from typing import Any
 
-__all__ = ["autograder_main", "write_autograder", "run_options", "weights_toml", "source_archive",
+__all__ = ["autograder_main", "write_autograder", "run_options", "weights_toml", "source_archive", "installed_wheel",
            "GRADESCOPE_TOTAL_TIMEOUT"]
 
 GRADESCOPE_TOTAL_TIMEOUT = 480.0
@@ -87,6 +87,53 @@ def source_archive(dest: pathlib.Path) -> pathlib.Path | None:
     return path
 
 
+def installed_wheel(dest: pathlib.Path) -> pathlib.Path | None:
+    """The installed handgrad packed again as a wheel in ``dest`` (its files as installed, a new RECORD), for a
+    grader installed from a wheel or an sdist; None when it is not installed as a distribution."""
+    import base64
+    import csv
+    import hashlib
+    import importlib.metadata
+    import io
+    import zipfile
+
+    try:
+        dist = importlib.metadata.distribution("handgrad")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    info = f"handgrad-{dist.version}.dist-info"
+    left = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+    files = [f for f in dist.files or () if f.parts and f.parts[0] in ("handgrad", "reference", info)
+             and "__pycache__" not in f.parts and f.suffix not in (".pyc", ".pyo") and f.name not in left]
+    if not any(f.parts[0] == "reference" for f in files):
+        return None
+    path = dest / f"handgrad-{dist.version}-py3-none-any.whl"
+    rows = io.StringIO()
+    record = csv.writer(rows, lineterminator="\n")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+        for f in sorted(files, key=str):
+            data = pathlib.Path(dist.locate_file(f)).read_bytes()
+            wheel.writestr(f.as_posix(), data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.writerow([f.as_posix(), f"sha256={digest}", len(data)])
+        record.writerow([f"{info}/RECORD", "", ""])
+        wheel.writestr(f"{info}/RECORD", rows.getvalue())
+    return path
+
+
+def _zipped(dest: pathlib.Path, names: list[str]) -> pathlib.Path:
+    """``dest/autograder.zip``: these files at its root, as Gradescope takes an autograder."""
+    import zipfile
+
+    path = dest / "autograder.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in names:
+            info = zipfile.ZipInfo.from_file(dest / name, name)
+            info.external_attr = ((dest / name).stat().st_mode & 0xFFFF) << 16  # setup.sh stays executable
+            z.writestr(info, (dest / name).read_bytes(), zipfile.ZIP_DEFLATED)
+    return path
+
+
 def _executable(path: pathlib.Path, text: str) -> None:
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -114,7 +161,7 @@ def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str,
         "# handgrad-compare's options for run_autograder: one argument a line (lines starting with # are skipped).\n"
         + "".join(f"{w}\n" for w in options))
     written = ["setup.sh", "run_autograder", "handgrad-autograder.conf"]
-    built = source_archive(dest) if archive else None
+    built = (source_archive(dest) or installed_wheel(dest)) if archive else None
     return written + [p.name for p in (built,) if p] + copied
 
 
@@ -162,9 +209,10 @@ def autograder_main(args: argparse.Namespace, settings: Any) -> int:
             with open(dest / "handgrad-autograder.conf", "a") as conf:
                 conf.write("--weights\nweights.toml\n")
             written.append("weights.toml")
+        zipped = _zipped(dest, written)
     except OSError as exc:
         print(f"handgrad-compare: --autograder: cannot write in {dest}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"handgrad-compare: autograder written to {dest} ({', '.join(written)}); zip its contents "
-          f"for Gradescope", file=sys.stderr)
+    print(f"handgrad-compare: autograder written to {dest} ({', '.join(written)}); upload {zipped} to "
+          f"Gradescope", file=sys.stderr)
     return 0

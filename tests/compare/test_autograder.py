@@ -35,6 +35,12 @@ def test_the_command_writes_a_complete_autograder(tmp_path):
     top = archive.name.removesuffix(".tar.gz")
     assert {f"{top}/pyproject.toml", f"{top}/handgrad/network.py",
             f"{top}/reference/compare/gradescope/run_autograder"} <= names
+    import zipfile
+
+    with zipfile.ZipFile(ag / "autograder.zip") as z:  # what Gradescope takes: the files at its root
+        assert set(z.namelist()) == {"setup.sh", "run_autograder", "handgrad-autograder.conf", "weights.toml",
+                                     archive.name}
+        assert (z.getinfo("setup.sh").external_attr >> 16) & 0o111
     assert "@VERSION@" not in (ag / "setup.sh").read_text()
     assert compare("--autograder", str(weights), *OPTIONS).returncode == 2  # a file, not a folder
 
@@ -99,3 +105,41 @@ def test_setup_sh_is_valid_bash():
     path = ROOT / "reference" / "compare" / "gradescope"
     for name in ("setup.sh", "run_autograder"):
         assert subprocess.run(["bash", "-n", str(path / name)]).returncode == 0
+
+
+def test_an_installed_grader_packs_itself_as_a_wheel_for_setup_sh(tmp_path, monkeypatch):
+    # installed from a wheel or an sdist there is no source tree: the installed files go in, with a new RECORD
+    import base64
+    import csv
+    import hashlib
+    import importlib.metadata
+    import zipfile
+
+    from reference.compare import autograder
+
+    site = tmp_path / "site"
+    info = site / "handgrad-0.1.0.dist-info"
+    for name, text in {"handgrad/__init__.py": "x = 1\n", "reference/__init__.py": "y = 2\n",
+                       "handgrad/__pycache__/__init__.cpython-311.pyc": "compiled",
+                       "handgrad-0.1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: handgrad\nVersion: 0.1.0\n",
+                       "handgrad-0.1.0.dist-info/INSTALLER": "pip\n"}.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    (info / "RECORD").write_text("handgrad/__init__.py,,\nreference/__init__.py,,\n"
+                                 "handgrad/__pycache__/__init__.cpython-311.pyc,,\n"
+                                 "handgrad-0.1.0.dist-info/METADATA,,\nhandgrad-0.1.0.dist-info/INSTALLER,,\n"
+                                 "handgrad-0.1.0.dist-info/RECORD,,\n../../../bin/handgrad-compare,,\n")
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: importlib.metadata.PathDistribution(info))
+    wheel = autograder.installed_wheel(tmp_path)
+    assert wheel.name == "handgrad-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        assert names == {"handgrad/__init__.py", "reference/__init__.py", "handgrad-0.1.0.dist-info/METADATA",
+                         "handgrad-0.1.0.dist-info/RECORD"}
+        rows = list(csv.reader(z.read("handgrad-0.1.0.dist-info/RECORD").decode().splitlines()))
+        for path, digest, size in rows:
+            if path.endswith("RECORD"):
+                continue
+            data = z.read(path)
+            assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert int(size) == len(data)
