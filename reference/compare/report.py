@@ -155,7 +155,7 @@ def _header_notes(report: Report) -> list[str]:
     if report.isolation:
         notes.append(f"isolation: {report.isolation}" + {
             "same-user": " (the submission ran as the grader's user: see README, Running untrusted code)",
-            "unprivileged": " (no namespaces: the submission ran as nobody: see README, Running untrusted code)",
+            "unprivileged": " (no namespaces: see README, Running untrusted code)",
             "in-process": " (trusted code, run in the grader's process)"}.get(report.isolation, "")
             + (f"; {report.protection}" if report.protection else ""))
     if report.integrity.get("findings"):

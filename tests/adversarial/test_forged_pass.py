@@ -75,3 +75,50 @@ _ALL_NAMES_FROM_A_STRING = "".join(
     f"def {n}(*args, **kwargs):\n    return 0.0\n" for n in
     ("sigmoid", "softplus", "rect", "softmax", "d_sigmoid", "d_tanh", "d_abs", "d_rect", "grad_l2_squared",
      "grad_l1", "forward", "loss", "risk", "backprop", "gradient_descent"))
+
+
+def _statuses_in_process(path, questions, examples=20):
+    from reference.compare.catalog import CATALOG, Context
+    from reference.compare.runner import run_catalog
+    from reference.compare.sandbox import InProcessImpl
+
+    with InProcessImpl(str(path), allow_missing=True) as impl:
+        results, _ = run_catalog(Context(impl), [p for p in CATALOG if p.question in questions],
+                                 max_examples=examples, sweep=300, seed=0, shrink=False)
+    return {r.id: r.status for r in results}
+
+
+def test_float32_zeros_are_not_inherited_from_x3(tmp_path):
+    # zeros of another dtype are right "to float32's precision" where the reference is tiny or dead: no credit
+    path = tmp_path / "f32_zeros.py"
+    path.write_text('''
+import numpy as np
+from handgrad.types import Params, Activations, Gradients
+Z = lambda *s: np.zeros(s, np.float32)
+def forward(p, X):
+    return Activations(Z(X.shape[0], p[0].shape[0]), Z(X.shape[0], p[0].shape[0]), Z(X.shape[0], p[2].shape[0]),
+                       Z(X.shape[0], p[2].shape[0]))
+def backprop(p, X, y, l, *, input_gradient=True):
+    n, dh, m = X.shape[0], p[0].shape[0], p[2].shape[0]
+    return Gradients(Z(n, m), Z(n, dh), Z(n, dh), Z(*X.shape), Z(*p[0].shape), Z(*p[1].shape), Z(*p[2].shape),
+                     Z(*p[3].shape))
+''')
+    statuses = _statuses_in_process(path, ("B13", "B15", "B17"))
+    assert not {s for s in statuses.values()} & {"pass", "inherited"}, statuses
+
+
+def test_a_kink_moved_off_zero_does_not_pass_a_wrong_rect_slope(tmp_path):
+    # forward gives an exact 0 pre-activation as 5e-324 (right to B1's error), backprop uses rect'(0) = 1
+    from support import IMPLEMENTATIONS
+
+    for name in ("bug_rect_ge.py", "_bug.py", "_solution.py"):
+        (tmp_path / name).write_text((IMPLEMENTATIONS / "bugs" / name).read_text())
+    with open(tmp_path / "bug_rect_ge.py", "a") as f:
+        f.write("\n\ndef forward(params, X):\n    a = solution.forward(params, X)\n"
+                "    return a._replace(ha=np.where(a.ha == 0, 5e-324, a.ha))\n")
+    source = (tmp_path / "bug_rect_ge.py").read_text()
+    (tmp_path / "bug_rect_ge.py").write_text(source.replace(
+        "from _bug import descent, with_gradients",
+        "from _bug import descent, with_gradients\nimport _solution as solution"))
+    statuses = _statuses_in_process(tmp_path / "bug_rect_ge.py", ("B1", "B13"))
+    assert statuses["B1"] == "pass" and statuses["B13"] == "fail", statuses
