@@ -199,11 +199,8 @@ def _probe_line(mode: str, workdir: str) -> list[str]:
 
 
 def _drop(uid: int = NOBODY) -> list[str] | None:
-    """setpriv's words that run the worker as ``uid``, when the grader is root and setpriv is there."""
-    setpriv = shutil.which("setpriv")
-    if setpriv is None or not _is_root():
-        return None
-    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    """:func:`_setpriv_drop`'s words, when the grader is root and setpriv is there (else None)."""
+    return _setpriv_drop(uid) if shutil.which("setpriv") is not None and _is_root() else None
 
 
 @functools.lru_cache(maxsize=None)
