@@ -61,7 +61,7 @@ import os
 
 
 def report_path():
-    for pid in os.listdir("/proc"):
+    for pid in (os.listdir("/proc") if os.path.isdir("/proc") else ()):
         try:
             words = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
         except OSError:

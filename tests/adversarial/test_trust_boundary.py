@@ -318,3 +318,32 @@ def test_the_answer_key_cannot_be_allowed_in_view():
     for option in ("--allow-package", "--allow-import"):
         done = compare("--impl", "handgrad", option, "handgrad", "--property", "A5")
         assert done.returncode == 2 and "the answer key stays out of the worker's view" in done.stderr, done.stderr
+
+
+#: sign is scaled by each socket the worker could open: the web, the host's services.
+SOCKETS = HONEST + '''
+import socket
+
+def _opened(family):
+    try:
+        socket.socket(family).close()
+        return 1.0
+    except OSError:
+        return 0.0
+
+def sign(x):
+    pair = socket.socketpair()  # multiprocessing's pipes still work
+    pair[0].close(), pair[1].close()
+    return _h.sign(x) * (1.0 + _opened(socket.AF_INET) + _opened(socket.AF_INET6) + _opened(socket.AF_UNIX))
+'''
+
+MODES = [None, "same-user", pytest.param("unprivileged", marks=pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the unprivileged mode is a root grader's"))]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_worker_opens_no_socket_in_any_mode(tmp_path, mode):
+    env = dict(os.environ, **({"HANDGRAD_ISOLATION": mode} if mode else {}))
+    done, report = attack(tmp_path, SOCKETS, "--property", "A5", "--examples", "3", "--sweep", "0", env=env)
+    assert _statuses(report)["A5"] == "pass", done.stdout[-3000:]
+    assert "no sockets of its own" in strict_json(report)["protection"] or mode is None

@@ -35,7 +35,7 @@ pytestmark = [
 ATTACK = HONEST + REPORT_PATH + '''
 import signal
 
-REPORT = report_path()
+REPORT = report_path() or KNOWN  # the grader's command line, else the path the student guessed
 
 def sign(x):
     try:
@@ -59,8 +59,8 @@ def test_a_worker_run_as_nobody_cannot_forge_kill_or_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("root's own")
     os.chmod(secret, 0o600)
-    done, report = attack(tmp_path, ATTACK.replace("SECRET", repr(str(secret))), "--property", "A5",
-                          "--examples", "3", "--sweep", "0", env=ENV)
+    source = ATTACK.replace("SECRET", repr(str(secret))).replace("KNOWN", repr(str(tmp_path / "report.json")))
+    done, report = attack(tmp_path, source, "--property", "A5", "--examples", "3", "--sweep", "0", env=ENV)
     time.sleep(1)
     data = strict_json((tmp_path / "report.json").read_text())
     assert done.returncode == 0, done.stderr  # A5 passes: nothing it did reached the grader
@@ -88,3 +88,38 @@ def sign(x):
                           text=True, timeout=120)
     # the honest worker's folder is there, and the prying one found no a.py it could reach
     assert done.stdout.split() == ["True", "unprivileged", "0.0"], (done.stdout, done.stderr[-2000:])
+
+
+#: What a jailed worker tries to reach: the answer key's files (by the path the grader runs them from), its
+#: virtual environment, JAX, the process table (a classmate's file named on a grader's command line), the
+#: host's shared temporary folders. sign is scaled by what it reached.
+PEEKING = HONEST + '''
+import glob, os
+
+def reached():
+    found = [p for p in PLACES if os.path.exists(p)]
+    found += glob.glob("/proc/*/cmdline") + glob.glob("/tmp/*") + glob.glob("/var/tmp/*")
+    try:
+        exec(open(KEY).read(), {})
+        found.append("the key ran")
+    except Exception:
+        pass
+    return found
+
+def sign(x):
+    return _h.sign(x) * (1.0 + len(reached()))
+'''
+
+
+def test_a_jailed_worker_cannot_reach_the_key_the_process_table_or_the_host(tmp_path):
+    import jax
+
+    import handgrad
+
+    key = os.path.join(os.path.dirname(handgrad.__file__), "functions.py")
+    places = [key, os.path.dirname(jax.__file__), sys.prefix, str(tmp_path), "/proc/self", "/home", "/etc/passwd"]
+    source = PEEKING.replace("PLACES", repr(places)).replace("KEY", repr(key))
+    done, report = attack(tmp_path, source, "--property", "A5", "--examples", "3", "--sweep", "0", env=ENV)
+    data = json.loads(report)
+    assert data["questions"]["A5"] == "pass", (done.stdout[-3000:], data["protection"])
+    assert data["isolation"] == "unprivileged" and "chroot jail" in data["protection"], data["protection"]

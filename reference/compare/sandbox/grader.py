@@ -22,7 +22,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from typing import Any, Callable, Sequence
 
@@ -108,13 +107,14 @@ class SubprocessImpl(Impl):
         self._sock: socket.socket | None = None
         self._ids, self._unstarted = 0, 0  # requests sent; restarts that failed
         self._pending: Callable[[], Any] | None = None  # the collector of the request in flight
-        self._workdir = tempfile.mkdtemp(prefix="handgrad-worker-")
+        self._workdir = isolation.new_workdir(self.isolation, self.view)
+        self._seen = isolation.seen_as(self._workdir, isolation.jail_of(self.isolation, self.view))
         self.uid = isolation.fresh_uid()  # a root grader's workers: a host user each, none another's folder
         if os.geteuid() == 0 and (self.view is not None or self.isolation == "unprivileged"):
             os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
         try:
             self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
-                                 exclude=_grader_folders())
+                                 exclude=_grader_folders(), seen_as=self._seen)
             self._spawn()
             if wait:
                 self._greet()
@@ -154,7 +154,7 @@ class SubprocessImpl(Impl):
                                           allowed=self.view, group=self.group, hide=self.hide, uid=self.uid)
         self._proc = subprocess.Popen(
             line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._workdir),
+            stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._seen),
             start_new_session=True, preexec_fn=preexec)
         theirs.close()
         self._sock = parent

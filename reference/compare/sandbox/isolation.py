@@ -15,9 +15,16 @@ Three modes, chosen once per run by :func:`probe`:
   PID namespace end every process it started, whatever ends the grader.
   A module name (``--impl handgrad``: installed code the caller trusts) is
   imported with the whole file system in view, read-only.
-- ``unprivileged`` (no working bubblewrap, the grader is root): the worker runs
-  as uid/gid 65534 (nobody) without groups or capabilities; it shares the
-  file system's world-readable parts, the network and the process table.
+- ``unprivileged`` (no working bubblewrap, the grader is root: a container's
+  default): a submission's worker runs in a chroot jail, the same allow-list as
+  a folder of its own (:func:`.view.jail`: no ``/proc``, no other file of the
+  host), as a host user of its own without groups or capabilities; it shares
+  the host's network namespace, where it may open no socket. Its folder is on
+  disk (``Limits.disk`` is not enforced, only ``file_size`` per file). Without chroot it sees the file system's
+  world-readable parts and the process table.
+
+In every mode the worker opens no socket of its own (:mod:`.no_network`, a
+seccomp filter set before the submission's first line).
 - ``same-user`` (no bubblewrap): the worker runs as the grader's user: a fresh
   folder, a scrubbed environment, Python in isolated mode, its own session,
   the limits below; it can read what the grader's user can. Reports say which
@@ -44,7 +51,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from reference.compare.sandbox import cgroup, view
+from reference.compare.sandbox import cgroup, no_network, view
 from reference.compare.sandbox.child import BOOT
 
 __all__ = ["Limits", "probe", "protection", "command", "view_of", "environment", "preexec", "MODES"]
@@ -204,6 +211,13 @@ def _drop(uid: int = NOBODY) -> list[str] | None:
 
 
 @functools.lru_cache(maxsize=None)
+def nobody_reads() -> bool:
+    """Whether a worker dropped to a host user of its own starts outside a jail (it can read this Python
+    installation: a virtual environment in a root-only folder cannot be)."""
+    return _starts("unprivileged")
+
+
+@functools.lru_cache(maxsize=None)
 def probe() -> str:
     """``namespace`` if bubblewrap can start a contained Python here; else ``unprivileged`` if the grader is root
     and a worker starts as nobody; else ``same-user``.
@@ -214,7 +228,7 @@ def probe() -> str:
     if forced not in ("same-user", "unprivileged") and shutil.which("bwrap") is not None \
             and _starts("namespace"):
         return "namespace"
-    if forced != "same-user" and _drop() is not None and _starts("unprivileged"):
+    if forced != "same-user" and _drop() is not None and (jailed() or nobody_reads()):
         return "unprivileged"
     return "same-user"
 
@@ -225,9 +239,12 @@ def protection(mode: str, *, trusted: bool, tree: bool) -> str:
             "only Python, NumPy, the allowed packages and its own folder")
     who = "a host user of its own" if _is_root() and not trusted else "the grader's user (in a user namespace)"
     limits = "memory and processes per submission" if tree else "memory per process"
+    net = "no sockets of its own" if no_network.supported() else "shares the network"
     return {"namespace": f"sees {seen}; runs as {who}; {limits}",
-            "unprivileged": f"runs as a host user of its own but sees the whole file system; {limits}",
-            "same-user": f"runs as the grader's user and sees what it can; {limits}"}.get(mode, "")
+            "unprivileged": (f"sees only Python, NumPy, the allowed packages and its own folder (a chroot jail); runs "
+                             f"as a host user of its own; {net}; {limits}" if not trusted and jailed()
+                             else f"runs as a host user of its own but sees the whole file system; {net}; {limits}"),
+            "same-user": f"runs as the grader's user and sees what it can; {net}; {limits}"}.get(mode, "")
 
 
 def _limiter(limits: Limits, nproc: bool) -> list[str] | None:
@@ -257,8 +274,12 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
     if mode == "namespace":
         shown = _trusted_view(workdir, hide) if allowed is None else _allowed_view(workdir, allowed, limits.disk)
         contained = [shutil.which("bwrap") or "bwrap", *_namespaces(trusted=allowed is None), *shown, *argv]
-    else:
-        contained = ((_drop(uid) or []) if mode == "unprivileged" else []) + argv
+    elif jail_of(mode, allowed) is not None:
+        python, root = _jail_line(workdir, allowed, uid)
+        contained = [*python, "-I", "-c", BOOT, root, f"{view.WORKER}/reference/compare/sandbox/worker.py", *tail]
+    else:  # unprivileged without a jail: a trusted module (as root where a dropped user cannot read it), same-user
+        dropped = mode == "unprivileged" and (allowed is not None or nobody_reads())
+        contained = ((_drop(uid) or []) if dropped else []) + argv
     own_user = mode == "unprivileged" or (mode == "namespace" and _is_root())
     nproc = group is None and own_user
     prefix = _limiter(limits, nproc)
@@ -266,6 +287,58 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
     if prefix:
         return start + prefix + contained, None
     return start + contained, preexec(limits, nproc)
+
+
+def _chroot() -> str:
+    return shutil.which("chroot") or "/usr/sbin/chroot"
+
+
+def _jail_line(workdir: str, allowed: tuple[str, ...], uid: int) -> tuple[list[str], str]:
+    """The words that start the view's interpreter in the jail, in ``workdir``, as ``uid``; the folders for its
+    ``sys.path``."""
+    home, env = view.jail(_tree(), allowed), os.path.realpath(shutil.which("env") or "/usr/bin/env")
+    _, root = view.mounts(_tree(), allowed)
+    return [_chroot(), home, env, "-C", seen_as(workdir, home), *_setpriv_drop(uid), view.interpreter()[0]], root
+
+
+@functools.lru_cache(maxsize=None)
+def jailed() -> bool:
+    """Whether a submission's worker starts in a jail (:func:`.view.jail`) here: a root grader with coreutils'
+    chroot and util-linux's setpriv, allowed to use them (a container's default capabilities allow it)."""
+    if not _is_root() or shutil.which("setpriv") is None or not os.path.exists(_chroot()):
+        return False
+    workdir = None
+    try:
+        workdir = tempfile.mkdtemp(prefix="handgrad-probe-", dir=os.path.join(view.jail(_tree(), ()), "tmp"))
+        python, root = _jail_line(workdir, (), NOBODY)
+        line = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep), root]
+        return subprocess.run(line, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                              cwd="/").returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def new_workdir(mode: str, allowed: tuple[str, ...] | None) -> str:
+    """A fresh folder (0700) for a worker: in the jail's ``tmp`` for a submission in the unprivileged mode, else
+    in the temporary folder."""
+    if mode == "unprivileged" and allowed is not None and jailed():
+        return tempfile.mkdtemp(prefix="handgrad-worker-", dir=os.path.join(view.jail(_tree(), allowed), "tmp"))
+    return tempfile.mkdtemp(prefix="handgrad-worker-")
+
+
+def seen_as(path: str, home: str | None) -> str:
+    """``path`` as the worker sees it: inside the jail ``home``, without ``home``; else as it is."""
+    if home is None:
+        return path
+    return "/" + os.path.relpath(path, home)
+
+
+def jail_of(mode: str, allowed: tuple[str, ...] | None) -> str | None:
+    """The jail a worker in ``mode`` with ``allowed`` runs in, or None."""
+    return view.jail(_tree(), allowed) if mode == "unprivileged" and allowed is not None and jailed() else None
 
 
 def environment(workdir: str) -> dict[str, str]:

@@ -100,20 +100,21 @@ class Staged:
 
 
 def stage(workdir: str, spec: str, *, adapter: pathlib.Path | None = None, run_all_cells: bool = False,
-          exclude: tuple[str, ...] = ()) -> Staged:
+          exclude: tuple[str, ...] = (), seen_as: str | None = None) -> Staged:
     """Copy the submission (when ``spec`` is a file) and the adapter file into ``workdir``; ``exclude``: folders
-    never copied (:func:`copy_folder`)."""
+    never copied (:func:`copy_folder`); ``seen_as``: the path the worker knows ``workdir`` by (in a jail)."""
+    seen = pathlib.Path(seen_as or workdir)
     staged = Staged(spec, ["--run-all-cells"] if run_all_cells else [])
     path = pathlib.Path(spec)
     if is_path(spec) and path.is_file():  # else: a module name, or a file the worker says does not exist
         home = pathlib.Path(workdir, "submission")
         copy_folder(path.parent, home, exclude=exclude)
-        staged.target = str(home / path.name)
-        staged.copies.append((str(home), str(path.parent.resolve())))
+        staged.target = str(seen / "submission" / path.name)
+        staged.copies.append((str(seen / "submission"), str(path.parent.resolve())))
     if adapter is not None:
         copy = pathlib.Path(workdir, "adapter", adapter.name)
         copy.parent.mkdir()
         shutil.copyfile(adapter, copy)
-        staged.options += ["--adapter", str(copy)]
-        staged.copies.insert(0, (str(copy), str(adapter)))
+        staged.options += ["--adapter", str(seen / "adapter" / adapter.name)]
+        staged.copies.insert(0, (str(seen / "adapter" / adapter.name), str(adapter)))
     return staged

@@ -35,13 +35,14 @@ import os
 import pathlib
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
 import tempfile
 
 __all__ = ["refuse_key", "DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
-           "shared_libraries", "mounts"]
+           "shared_libraries", "mounts", "jail"]
 
 #: Packages a course may expect a submission to import, put in view when installed (NumPy always is).
 DEFAULT_PACKAGES = ("numpy", "scipy", "matplotlib", "pandas")
@@ -52,11 +53,12 @@ WORKER_FILES = (
     "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
     *(f"reference/compare/sandbox/{m}.py" for m in (
         "__init__", "wire", "worker", "unshare", "adapter", "adapter_format", "adapter_layout", "load_errors",
-        "notebook", "self_checks")),
+        "notebook", "self_checks", "no_network")),
     "reference/compare/sandbox/templates/*.toml",
 )
-#: Programs the worker's start needs in view: setpriv drops it to the host's nobody (as root).
-TOOLS = ("setpriv",)
+#: Programs the worker's start needs in view: setpriv drops it to a host user of its own (as root), env
+#: enters its folder in a jail (:func:`jail`).
+TOOLS = ("setpriv", "env")
 #: Where the worker finds the allowed packages, and its own modules, inside its namespace.
 SITE, WORKER = "/opt/handgrad/site", "/opt/handgrad/worker"
 
@@ -243,9 +245,9 @@ def _kept(allowed: tuple[str, ...], compute) -> tuple[dict[str, str], tuple[str,
 
 
 @functools.lru_cache(maxsize=None)
-def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str]:
-    """bubblewrap's words that build the view (read-only binds, empty folders over the standard library's
-    site folders), and the folders to put on the worker's ``sys.path`` (``os.pathsep``-joined)."""
+def _binds(tree: str, allowed: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """What the view holds, as (host path, path in view) pairs, and the standard library's site folders (left
+    empty)."""
     executable, stdlib, inside = interpreter()
     site = worker_site(tree)
     tools = [os.path.realpath(t) for t in map(shutil.which, TOOLS) if t]
@@ -261,6 +263,14 @@ def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], s
             binds.append((lib, lib))
     if os.path.exists("/etc/ld.so.cache"):
         binds.append(("/etc/ld.so.cache", "/etc/ld.so.cache"))
+    return tuple(binds), inside
+
+
+@functools.lru_cache(maxsize=None)
+def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], str]:
+    """bubblewrap's words that build the view (read-only binds, empty folders over the standard library's
+    site folders), and the folders to put on the worker's ``sys.path`` (``os.pathsep``-joined)."""
+    binds, inside = _binds(tree, allowed)
     words: list[str] = []
     for source, dest in binds:
         words += ["--ro-bind", source, dest]
@@ -269,3 +279,81 @@ def mounts(tree: str, allowed: tuple[str, ...] = ()) -> tuple[tuple[str, ...], s
     for folder in _created_folders([d for _, d in binds]):
         words += ["--chmod", "0755", folder]
     return tuple(words), os.pathsep.join([WORKER, SITE])
+
+
+#: Device files a jail holds (character devices: major, minor), made where the grader may (CAP_MKNOD).
+DEVICES = {"null": (1, 3), "zero": (1, 5), "urandom": (1, 9)}
+
+
+@functools.lru_cache(maxsize=None)
+def jail(tree: str, allowed: tuple[str, ...] = ()) -> str:
+    """The view as a folder of its own, for ``chroot`` where bubblewrap cannot run (a root grader without
+    namespaces): hard links to the same files (copies across file systems), kept in the cache folder under a
+    key that changes with every path in it and the worker's modules. Its ``tmp`` (0711) holds the workers'
+    folders; nothing else in it is writable. The path it has on the host never shows inside.
+    """
+    import hashlib
+
+    from reference.compare.cache import cache_root
+
+    binds, inside = _binds(tree, allowed)
+    stamp = hashlib.sha256(repr((binds, inside)).encode())
+    for dest in sorted(glob.glob(os.path.join(worker_site(tree), "**", "*"), recursive=True)):
+        if os.path.isfile(dest):
+            stamp.update(dest.encode() + pathlib.Path(dest).read_bytes())
+    home = cache_root() / "jail" / stamp.hexdigest()[:32]
+    if home.is_dir():
+        return str(home)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    build = pathlib.Path(tempfile.mkdtemp(prefix=".build-", dir=home.parent))
+    try:
+        for source, dest in binds:
+            _fill(source, build / dest.lstrip("/"), skip=inside)
+        for folder in inside:
+            (build / folder.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        (build / "tmp").mkdir(mode=0o711)
+        (build / "dev").mkdir()
+        for name, (major, minor) in DEVICES.items():
+            try:
+                os.mknod(build / "dev" / name, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+                os.chmod(build / "dev" / name, 0o666)
+            except OSError:  # no CAP_MKNOD: a submission opening /dev/null fails as it would without one
+                pass
+        for root, dirs, _ in os.walk(build):
+            for d in dirs:
+                if os.path.join(root, d) != str(build / "tmp") and not os.path.islink(os.path.join(root, d)):
+                    os.chmod(os.path.join(root, d), 0o755)
+        os.chmod(build, 0o755)
+        os.chmod(build / "tmp", 0o711)
+        os.rename(build, home)
+    except OSError:
+        shutil.rmtree(build, ignore_errors=True)
+        if not home.is_dir():  # another grading process did not build it either
+            raise
+    return str(home)
+
+
+def _fill(source: str, dest: pathlib.Path, *, skip: tuple[str, ...]) -> None:
+    """``dest`` made to hold what ``source`` holds (a file or a folder): hard links, or copies across file
+    systems; links are kept as links; ``skip``: folders left out."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.isdir(source):
+        _link(os.path.realpath(source), dest)
+        return
+    for root, dirs, files in os.walk(source):
+        dirs[:] = [d for d in dirs if os.path.join(root, d) not in skip]
+        here = dest / os.path.relpath(root, source)
+        here.mkdir(parents=True, exist_ok=True)
+        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(root, d)))]:
+            path = os.path.join(root, name)
+            if os.path.islink(path):
+                os.symlink(os.readlink(path), here / name)
+            elif os.path.isfile(path):
+                _link(path, here / name)
+
+
+def _link(source: str, dest: pathlib.Path) -> None:
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copy2(source, dest)

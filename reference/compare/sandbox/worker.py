@@ -41,7 +41,7 @@ import warnings
 import numpy as np
 
 from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
-from reference.compare.sandbox import wire
+from reference.compare.sandbox import no_network, wire
 from reference.compare.sandbox.adapter import Adapter, adapted
 from reference.compare.sandbox.load_errors import AdapterMismatch, describe_load_error, raised_at
 from reference.compare.sandbox.notebook import load_notebook
@@ -329,6 +329,7 @@ def options_of(argv: list[str]) -> dict:
 
 def main(fd: int, spec: str, options: dict | None = None) -> None:
     sock = socket.socket(fileno=fd)
+    no_network.refuse_sockets()  # before the submission's first line: no socket of its own, ever
     # The implementation's prints must not reach the grader's output: stdout goes to stderr.
     sys.stdout = sys.stderr
     try:
