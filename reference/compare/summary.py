@@ -97,8 +97,9 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def _text(cell: str) -> str:
     """A text cell of grades.csv, read as text by a spreadsheet: one that begins as a formula would is
-    prefixed with a single quote, as OWASP advises (``=HYPERLINK(...)`` is ``'=HYPERLINK(...)``)."""
-    return "'" + cell if cell.startswith(_FORMULA) else cell
+    prefixed with a single quote, as OWASP advises (``=HYPERLINK(...)`` is ``'=HYPERLINK(...)``), also after
+    leading spaces (a spreadsheet that trims them reads `` =1+1`` as a formula)."""
+    return "'" + cell if cell.lstrip(" \n\x0b\x0c").startswith(_FORMULA) else cell
 
 
 def _tally(rows: list[dict], columns: list[str]) -> tuple[dict, list[str], dict]:

@@ -150,7 +150,7 @@ def test_the_fingerprint_is_read_in_chunks_within_the_limit_and_follows_no_link(
     assert f"{MAX_BYTES >> 20} MB" in got["errors"]["huge"] and got["errors"]["big"] == ""
 
 
-FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "  =1+1"]
 
 
 def test_grades_csv_cells_a_spreadsheet_would_run_are_quoted():
