@@ -9,9 +9,9 @@ Three modes, chosen once per run by :func:`probe`:
   its own folder and a private ``/tmp``, both sized tmpfs (``Limits.disk``).
   The answer key, JAX, the grader's caches and the rest of the host are not
   there to be read. When the grader is root (an autograder's container) the
-  worker runs as the host's user nobody (uid 65534, no groups), dropped by its
-  first lines before anything of the submission's runs; otherwise in a user
-  namespace, still the grader's user on the host. ``--die-with-parent`` and the
+  worker runs as a host user of its own (:func:`fresh_uid`: no groups, no
+  capabilities), dropped before anything of the submission's runs; otherwise
+  nobody in a user namespace, still the grader's user on the host. ``--die-with-parent`` and the
   PID namespace end every process it started, whatever ends the grader.
   A module name (``--impl handgrad``: installed code the caller trusts) is
   imported with the whole file system in view, read-only.
@@ -22,13 +22,13 @@ Three modes, chosen once per run by :func:`probe`:
   the host's network namespace, where it may open no socket. Its folder is on
   disk (``Limits.disk`` is not enforced, only ``file_size`` per file). Without chroot it sees the file system's
   world-readable parts and the process table.
-
-In every mode the worker opens no socket of its own (:mod:`.no_network`, a
-seccomp filter set before the submission's first line).
 - ``same-user`` (no bubblewrap): the worker runs as the grader's user: a fresh
   folder, a scrubbed environment, Python in isolated mode, its own session,
   the limits below; it can read what the grader's user can. Reports say which
   mode ran and what it protects (:func:`protection`).
+
+In every mode the worker opens no socket of its own (:mod:`.no_network`, a
+seccomp filter set before the submission's first line).
 
 Limits: address space (``memory`` bytes), file size, CPU seconds, open files and
 no core dumps per process (util-linux's ``prlimit``, or ``resource.setrlimit``);
@@ -144,7 +144,7 @@ def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int) -> list[str
 
 
 def _python(allowed: tuple[str, ...] | None, mode: str, uid: int = NOBODY) -> tuple[list[str], str, str]:
-    """The words that start the worker's Python (as the host's nobody where the grader is root, in the
+    """The words that start the worker's Python (as ``uid`` where the grader is root, in the
     namespace), the folders for its ``sys.path``, and the path of ``worker.py`` as it sees them."""
     worker_file = os.path.join(_tree(), "reference", "compare", "sandbox", "worker.py")
     python, root = [sys.executable], _tree()
