@@ -81,7 +81,7 @@ def test_the_submissions_prints_are_shown_under_its_failing_property(tmp_path):
     assert "zero is True" in props["A7"]["details"]["output"]
     assert props["A7"]["details"]["output"].endswith("returning")
     assert "its output" not in props["A5"]["message"]
-    assert "properties: 100%" in out.stderr.replace("\r", "\n")  # --progress: bars even off a terminal
+    assert "checking: 100%" in out.stderr.replace("\r", "\n")  # --progress: the bar even off a terminal
 
 
 def test_a_failure_names_its_replay_with_a_part_expanded(tmp_path):

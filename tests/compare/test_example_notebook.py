@@ -53,6 +53,8 @@ def test_the_example_notebook_runs_and_finds_the_bug(tmp_path, monkeypatch):
         assert not [o for o in outputs if o.output_type == "error"], outputs
         html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
         printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.name == "stdout")
+        # a run that went well writes nothing on stderr: no text bars where ipywidgets is missing, no warning
+        assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], outputs
     assert html.count('class="hg-heatmap"') >= 4 and "∂L/∂ha" in html  # the report, with its pictures
     assert "passed: False" in printed and "'A7': 'fail'" in printed and "'B7': 'pass'" in printed
     assert "'B13': 'fail'" in printed and "d_rect(x) vs jax.grad(rect)" in printed
