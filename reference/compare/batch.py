@@ -44,7 +44,7 @@ import tempfile
 import time
 from typing import Any
 
-from reference.compare.submissions import Submission, content_hash, find_submissions, utf8
+from reference.compare.submissions import Submission, content_hash, find_submissions, source_keys, utf8
 
 __all__ = ["report_path", "state_path", "fingerprint", "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
@@ -199,14 +199,16 @@ def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], 
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any) -> None:
+def _finish(out: pathlib.Path, rows: list[dict], columns: list[str], heading: str, weights: Any,
+            sources: dict) -> None:
     """grades.csv and the class summary, in UTF-8 whatever a row says (``submissions.utf8``)."""
     from reference.compare.output import write_atomic
     from reference.compare.summary import class_summary, write_csv
 
     write_atomic(utf8(write_csv(rows, columns)), str(out / "grades.csv"))
     for name, fmt in (("summary.txt", "text"), ("summary.md", "markdown")):
-        write_atomic(utf8(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights)), str(out / name))
+        write_atomic(utf8(class_summary(rows, columns, heading=heading, fmt=fmt, weights=weights,
+                                                sources=sources)), str(out / name))
 
 
 def batch_main(args: argparse.Namespace, settings: Any) -> int:
@@ -238,7 +240,8 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
         status = 130
     finally:  # what was graded is written, whatever stopped the rest
         _finish(out, rows, list(dict.fromkeys(p.question for p in props)),
-                f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights)
+                f"seed {settings.seed}, {examples} examples per property, sweep {sweep}", weights,
+                {s.id: source_keys(s.target) for s in subs})
     counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
     print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
           f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import hashlib
+import json
 import os
 import pathlib
 import stat
@@ -24,7 +25,8 @@ from typing import Any, Iterator
 
 from reference.compare.sandbox.staging import COMPILED, MAX_BYTES, MAX_FILES
 
-__all__ = ["Submission", "find_submissions", "submission_ids", "over_limit", "content_hash", "printable", "utf8"]
+__all__ = ["Submission", "find_submissions", "submission_ids", "over_limit", "content_hash", "printable", "utf8",
+           "source_keys"]
 
 _KINDS = (".py", ".ipynb")
 #: The longest id, in bytes of UTF-8: it names a folder of reports (file systems allow 255).
@@ -232,3 +234,51 @@ def content_hash(entry: pathlib.Path) -> str:
     except OSError as exc:  # graded as it is (it will not load); its row is redone next time
         h.update(f"unreadable {time.time()} {exc}".encode("utf-8", "backslashreplace"))
     return h.hexdigest()
+
+
+#: Past this size a submission's source is not compared with its classmates'.
+_MOST_COMPARED = 1 << 20
+
+
+def source_keys(target: pathlib.Path | None) -> tuple[str, str] | None:
+    """Two digests of a submission's code, to notice classmates who handed in the same: of its tokens without
+    comments, blank lines or spacing; and of the same with every name replaced by its order of first use
+    (the same code with other names). None when there is no code to read (not a file, over 1 MiB, not
+    Python). A notebook's code is its code cells'. Nothing of it is run.
+
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.py").write_text("def f(x):\\n    return x + 1  # add one\\n")
+    >>> _ = (d / "b.py").write_text("def g(y):\\n\\n    return y+1\\n")
+    >>> a, b = source_keys(d / "a.py"), source_keys(d / "b.py")
+    >>> a[0] == b[0], a[1] == b[1]
+    (False, True)
+    """
+    import io
+    import keyword
+    import tokenize
+
+    try:
+        if target is None or target.is_symlink() or not target.is_file():
+            return None
+        with os.fdopen(os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as f:
+            data = f.read(_MOST_COMPARED + 1)
+        if len(data) > _MOST_COMPARED:
+            return None
+        text = data.decode("utf-8", errors="replace")
+        if target.suffix == ".ipynb":
+            cells = json.loads(text).get("cells", [])
+            text = "\n".join("".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", ""))
+                             for c in cells if isinstance(c, dict) and c.get("cell_type") == "code")
+        skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                tokenize.ENDMARKER, tokenize.ENCODING}
+        tokens = [t.string for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in skip]
+    except (OSError, ValueError, SyntaxError, tokenize.TokenError, AttributeError, TypeError, RecursionError):
+        return None
+    if not tokens:
+        return None
+    names: dict[str, str] = {}
+    renamed = [names.setdefault(t, f"n{len(names)}") if t.isidentifier() and not keyword.iskeyword(t) else t
+               for t in tokens]
+    return (hashlib.sha256("\0".join(tokens).encode()).hexdigest(),
+            hashlib.sha256("\0".join(renamed).encode()).hexdigest())
