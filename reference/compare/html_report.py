@@ -15,6 +15,8 @@ import collections
 import html
 import re
 
+from reference.compare.catalog.chain import SAME_CLAIM
+from reference.compare.causes import ratio_text, root_causes
 from reference.compare.counterexample_text import counterexample_lines
 from reference.compare.heatmap import heatmap_svg, legend_svg
 from reference.compare.integrity import dropped_note
@@ -59,7 +61,8 @@ _CSS = """
  text-align:left}.hg td.hg-n{text-align:right;font-variant-numeric:tabular-nums}
 .hg .hg-card{border:1px solid #ddd;border-left:6px solid var(--c);border-radius:6px;padding:10px 12px;margin:10px 0}
 .hg .hg-row{display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start}
-.hg pre{background:#f7f7f7;padding:6px 8px;margin:4px 0;font-size:12px;max-width:640px;overflow-x:auto}
+.hg pre{background:#f7f7f7;padding:6px 8px;margin:4px 0;font-size:12px;max-width:640px;white-space:pre-wrap;
+ overflow-wrap:anywhere}.hg details{margin:6px 0}.hg summary{cursor:pointer;color:#555}
 .hg .hg-axis{font-size:10px;fill:#555}.hg .hg-msg{margin:4px 0 8px;word-break:break-word}
 .hg code{font-size:12px;word-break:break-all}.hg figure{margin:0}
 .hg figcaption{font-size:12px;color:#555;max-width:300px}
@@ -160,13 +163,17 @@ def _g(x) -> str:
 
 
 def _table(report) -> str:
+    """One row per property, with the text report's columns: ERR/ALLOWED (the worst entry's |got − want| over
+    what was allowed there) and ABS ERR (|got − want| at that entry), "-" where nothing was compared."""
     rows = ["<tr><th>question</th><th>property</th><th>status</th><th>examples</th><th>seconds</th>"
-            "<th>max abs err</th><th>max rel err</th><th>claim</th></tr>"]
+            "<th>err/allowed</th><th>abs err</th><th>claim</th></tr>"]
     for r in report.results:
-        d = finite_json({"a": r.max_abs_error, "r": r.max_rel_error})
+        ratio = ratio_text(r)
+        d = finite_json({"a": r.abs_error_at_worst})
         rows.append(f"<tr><td>{_e(r.question)}</td><td><code>{_e(r.id)}</code></td><td>{_pill(r.status)}</td>"
                     f'<td class="hg-n">{r.examples + r.sweep_examples}</td><td class="hg-n">{r.seconds:.2f}</td>'
-                    f'<td class="hg-n">{_g(d["a"])}</td><td class="hg-n">{_g(d["r"])}</td><td>{_e(r.title)}</td></tr>')
+                    f'<td class="hg-n">{_e(ratio)}</td><td class="hg-n">{"-" if ratio == "-" else _g(d["a"])}</td>'
+                    f"<td>{_e(r.title)}</td></tr>")
     return "<h2>Properties</h2><table>" + "".join(rows) + "</table>"
 
 
@@ -177,7 +184,7 @@ def _counterexample(ce) -> str:
     return "<div><h3>smallest counterexample</h3><pre>" + html.escape("\n".join(lines)) + "</pre></div>"
 
 
-def _failure(r) -> str:
+def _figure(r) -> str:
     d = finite_json(r.details or {})
     figure = ""
     if d.get("ratio_map"):
@@ -186,22 +193,60 @@ def _failure(r) -> str:
                   f"|got − want| / allowed over {_e(d.get('array', ''))}; worst entry {_e(where)}: got "
                   f"{_e(d.get('got'))}, reference {_e(d.get('want'))}, allowed {_e(d.get('allowed'))}"
                   f"</figcaption></figure>")
-    extra = f"<div>replay: <code>{_e(r.replay)}</code></div>" if r.replay else ""
-    name = _e(r.id) if r.id == r.question else f"{_e(r.id)} ({_e(r.question)})"
-    return (f'<div class="hg-card" style="--c:{_colour(r.status)}"><h3>{name} '
-            f'{_pill(r.status)} {_e(r.title)}</h3><div class="hg-msg">{_e(r.message)}</div>'
-            f'<div class="hg-row">{figure}{_counterexample(r.counterexample)}</div>{extra}</div>')
+    return figure
+
+
+def _cause(report, question: str, props: list, heirs: list[str]) -> str:
+    """A root cause's card: each of its failing properties' message and picture, its smallest counterexample
+    and replay once, and the failures it explains folded under it."""
+    shown = next((r for r in props if r.counterexample), None)
+    parts = []
+    for r in props:
+        name = _e(r.id) if r.id == r.question else f"{_e(r.id)} ({_e(r.question)})"
+        parts.append(f'<div class="hg-msg"><strong>{name}</strong> {_pill(r.status)} {_e(r.message)}</div>')
+        figure = _figure(r)
+        example = _counterexample(r.counterexample) if r is shown else ""
+        if figure or example:
+            parts.append(f'<div class="hg-row">{figure}{example}</div>')
+    if shown is not None and shown.replay:
+        parts.append(f"<div>replay: <code>{_e(shown.replay)}</code></div>")
+    members = {r.question for r in props}
+    folded = [r for r in report.results if r.status == "inherited" and r.question in heirs
+              and (r.details or {}).get("root") in members | set(_same_claim(members))]
+    if folded:
+        parts.append(f"<details><summary>inherited by {_e(', '.join(heirs))}: not charged again</summary><ul>"
+                     + "".join(f"<li><code>{_e(r.id)}</code> {_e(r.message)}</li>" for r in folded)
+                     + "</ul></details>")
+    heading = f"{_e(question)}: {_e(props[0].title)}"
+    return (f'<div class="hg-card" style="--c:{_colour(props[0].status)}"><h3>{heading}</h3>'
+            + "".join(parts) + "</div>")
+
+
+def _same_claim(members: set[str]) -> set[str]:
+    return {q for group in SAME_CLAIM.values() if members & set(group) for q in group}
+
+
+def _others(report) -> str:
+    """The properties neither passed nor failed on their own (inherited, missing, …), folded, one line each."""
+    others = [r for r in report.results if r.status not in ("pass", "fail", "error", "not-run")]
+    if not others:
+        return ""
+    return ("<details><summary>not counted against their question (inherited) or not checked: "
+            f"{len(others)}</summary><ul>"
+            + "".join(f"<li><code>{_e(r.id)}</code> {_pill(r.status)} {_e(r.message)}</li>" for r in others)
+            + "</ul></details>")
 
 
 def html_fragment(report) -> str:
     """The report as a ``<div>`` with its own scoped style (for Jupyter's ``_repr_html_``)."""
-    bad = [r for r in report.results if r.status not in ("pass", "not-run")]
+    causes = root_causes(report)
     body = [_header(report)]
     if report.results:
-        body += [_grid(report), _chain(report)]
-        if bad:
-            body += ["<h2>Failures</h2>", legend_svg(), *(_failure(r) for r in bad)]
-        body.append(_table(report))
+        if causes:
+            body += ["<h2>Root causes</h2><p>Each mistake once, in the chain's order, with its smallest "
+                     "counterexample; what it explains further down is folded under it.</p>", legend_svg(),
+                     *(_cause(report, *c) for c in causes)]
+        body += [_grid(report), _chain(report), _others(report), _table(report)]
     return f'<div class="hg"><style>{_CSS}</style>{"".join(body)}</div>'
 
 

@@ -7,12 +7,11 @@ the others are views of it.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from reference.compare.catalog import QUESTIONS
-from reference.compare.catalog.chain import SAME_CLAIM
+from reference.compare.causes import number_text, ratio_text, root_causes
 from reference.compare.counterexample_text import counterexample_lines
 from reference.compare.integrity import dropped_note
 from reference.compare.runner import STATUSES, PropertyResult, finite_json
@@ -134,7 +133,7 @@ def to_json(report: Report) -> dict:
 
 
 def _g(x: float) -> str:
-    return "-" if x is None else ("inf" if isinstance(x, float) and math.isinf(x) else f"{x:.2g}")
+    return number_text(x)
 
 
 def _summary_line(report: Report) -> str:
@@ -171,25 +170,6 @@ def _one_line(text: str) -> str:
     return escape(text, 4000)
 
 
-def _ratio(r: PropertyResult) -> str:
-    return "-" if r.status in ("missing", "not-implemented", "not-applicable", "not-run") else _g(r.worst_ratio)
-
-
-def root_causes(report: Report) -> list[tuple[str, list[PropertyResult], list[str]]]:
-    """The questions failing on their own, in the chain's order: (question, its failing properties,
-    the questions that inherit from it)."""
-    own = [r for r in report.results if r.status in ("fail", "error")]
-    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
-    out = []
-    for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
-        members = {q for q, k in claim.items() if k == c} | {c}
-        heirs = sorted({r.question for r in report.results if r.status == "inherited"
-                        and r.details.get("root") in members and r.question not in members})
-        out.append(("/".join(sorted({r.question for r in own if r.question in members})),
-                    [r for r in own if r.question in members], heirs))
-    return out
-
-
 def _cause_lines(report: Report) -> list[str]:
     lines = []
     for q, props, heirs in root_causes(report):
@@ -218,7 +198,7 @@ def to_text(report: Report) -> str:
     rows = [("ID", "Q", "STATUS", "EXAMPLES", "SECONDS", "ERR/ALLOWED", "ABS ERR", "TITLE")]
     for r in report.results:
         rows.append((r.id, r.question, r.status, str(r.examples + r.sweep_examples), f"{r.seconds:.2f}",
-                     _ratio(r), _g(r.abs_error_at_worst) if _ratio(r) != "-" else "-", r.title))
+                     ratio_text(r), _g(r.abs_error_at_worst) if ratio_text(r) != "-" else "-", r.title))
     widths = [max(len(row[i]) for row in rows) for i in range(7)]
     lines.append("")
     for row in rows:
@@ -248,13 +228,15 @@ def to_markdown(report: Report) -> str:
              *[f"- {_md_escape(n)}" for n in _header_notes(report)], ""]
     if report.error:
         return "\n".join(lines + [f"**Could not check:** {_md_escape(report.error)}", ""])
-    lines += ["| Question | Property | Status | Examples | Seconds | Max abs err | Max rel err | Claim |",
+    lines += ["| Question | Property | Status | Examples | Seconds | Err/allowed | Abs err | Claim |",
               "|---|---|---|---:|---:|---:|---:|---|"]
     icon = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "not-run": "⏱ not run",
             "internal": "🛠 internal", "inherited": "↪ inherited"}
     for r in report.results:
+        ratio = ratio_text(r)
         lines.append(f"| {r.question} | `{r.id}` | {icon.get(r.status, r.status)} | {r.examples + r.sweep_examples} | "
-                     f"{r.seconds:.2f} | {_g(r.max_abs_error)} | {_g(r.max_rel_error)} | {_md_escape(r.title)} |")
+                     f"{r.seconds:.2f} | {ratio} | {_g(r.abs_error_at_worst) if ratio != '-' else '-'} | "
+                     f"{_md_escape(r.title)} |")
     for r in (r for r in report.results if r.status != "pass"):
         lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
         if r.counterexample:

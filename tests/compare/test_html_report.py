@@ -106,3 +106,24 @@ def test_the_command_writes_an_html_report(tmp_path):
     assert run.returncode == 1, run.stderr
     page = parse(path.read_text())
     assert sum(1 for t, a in page.tags if t == "svg" and a.get("class") == "hg-heatmap") == 1
+
+
+def test_root_causes_lead_with_what_they_explain_folded_under_them_and_the_columns_agree_with_the_text():
+    root = PropertyResult("B13", "B13", "∂L/∂ha", status="fail", message="d_rect(0) = 1, reference 0",
+                          worst_ratio=2.5e6, abs_error_at_worst=0.25,
+                          counterexample={"x": [[0.0, 1.0]], "y": [1]}, replay="handgrad-compare --property B13")
+    heir = PropertyResult("B15-W1", "B15", "∂R/∂W1", status="inherited", message="∂L/∂ha is already off",
+                          details={"root": "B13"}, worst_ratio=3.0, abs_error_at_worst=0.5)
+    fine = PropertyResult("B7", "B7", "∂L/∂oa", status="pass", worst_ratio=0.01, abs_error_at_worst=1e-17)
+    report = Report("bug.py", "seed", 0, 10, 0, [fine, root, heir], 1.0, {})
+    text, page = render(report, "html"), render(report, "text")
+    assert text.index("Root causes") < text.index("Questions") < text.index("Properties")
+    card = text[text.index("Root causes"):text.index("Questions")]
+    assert "B13: ∂L/∂ha" in card and "smallest counterexample" in card and "handgrad-compare --property B13" in card
+    folded = card[card.index("<details>"):card.index("</details>")]
+    assert "inherited by B15" in folded and "∂L/∂ha is already off" in folded
+    for r in (fine, root, heir):  # ERR/ALLOWED and ABS ERR: the text report's figures, in the same row
+        row = next(line.split() for line in page.splitlines() if line.startswith(r.id + " "))
+        cells = re.search(rf"<td><code>{r.id}</code>.*?</tr>", text).group(0)
+        figures = re.findall(r'class="hg-n">([^<]*)<', cells)[2:]
+        assert figures == row[5:7], (figures, row)
