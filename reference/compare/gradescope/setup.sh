@@ -5,6 +5,16 @@
 set -u
 cd "$(dirname "$0")"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# handgrad is installed from the archive written beside this script (it is not on PyPI)
+if ls ./handgrad-@VERSION@-*.whl >/dev/null 2>&1; then
+  PACKAGE=(./handgrad-@VERSION@-*.whl)
+elif [ -f ./handgrad-@VERSION@.tar.gz ]; then
+  PACKAGE=(./handgrad-@VERSION@.tar.gz)
+else
+  echo "setup.sh: no handgrad-@VERSION@ archive beside setup.sh in $(pwd): write the autograder again with" \
+       "handgrad-compare --autograder DIR and upload DIR/autograder.zip" >&2
+  exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive
 # HANDGRAD_NO_APT=1: never call apt-get (an image built offline, or the tests)
 APT=""
@@ -33,18 +43,11 @@ if [ "$PY" != "$ROOT/handgrad-venv/bin/python" ] && ! "$PY" -m venv "$ROOT/handg
   [ -n "$APT" ] && apt-get install -y -qq "$(basename "$PY")-venv" python3-venv >/dev/null 2>&1
   "$PY" -m venv "$ROOT/handgrad-venv" || { echo "setup.sh: cannot create a virtual environment" >&2; exit 1; }
 fi
-# handgrad from the archive written beside this script (it is not on PyPI); its dependencies from PyPI, with
-# the pins of its metadata (pip's own settings apply: PIP_NO_INDEX=1 and PIP_FIND_LINKS install them offline)
+# handgrad from its archive, its dependencies from PyPI, with the pins of its metadata (pip's own settings
+# apply: PIP_NO_INDEX=1 and PIP_FIND_LINKS install them offline)
 PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet --disable-pip-version-check)
-"${PIP[@]}" --upgrade pip >/dev/null 2>&1 || echo "setup.sh: pip could not be upgraded; going on with $("$ROOT/handgrad-venv/bin/python" -m pip --version)" >&2
-if ls ./handgrad-@VERSION@-*.whl >/dev/null 2>&1; then
-  PACKAGE=(./handgrad-@VERSION@-*.whl)
-elif [ -f ./handgrad-@VERSION@.tar.gz ]; then
-  PACKAGE=(./handgrad-@VERSION@.tar.gz)
-else
-  echo "setup.sh: no handgrad-@VERSION@ archive beside setup.sh in $(pwd): write the autograder again with handgrad-compare --autograder DIR and upload DIR/autograder.zip" >&2
-  exit 1
-fi
+"${PIP[@]}" --upgrade pip >/dev/null 2>&1 \
+  || echo "setup.sh: pip could not be upgraded; going on with $("$ROOT/handgrad-venv/bin/python" -m pip --version)" >&2
 "${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed from ${PACKAGE[*]}" >&2; exit 1; }
 
 # One run on handgrad itself with the configured options fills the caches (JAX's compiled programs, the
