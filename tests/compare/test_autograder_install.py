@@ -9,8 +9,8 @@ The design, so that it runs in CI, which reaches PyPI and nothing else, without 
 - each fresh environment sees the dependencies already installed in the one running the tests through a ``.pth``
   line naming a folder of links to that environment's site-packages, with handgrad itself (and any editable
   install of it), ``reference`` and pip left out: the environments' own handgrad is only the wheel's. The folder
-  is inside the fresh environment: a trusted module's worker sees a private /tmp, where only the grader's own
-  environment is shown again;
+  is inside the fresh environment, and what a worker imports is copied there (hard links): a trusted module's
+  worker sees a private /tmp, where only the grader's own environment is shown again;
 - setup.sh runs unchanged except for its environment: ``PIP_NO_INDEX=1`` (pip finds every dependency already
   satisfied, at the versions pyproject pins, and must not reach an index), ``HANDGRAD_NO_APT=1`` (no apt-get),
   ``AUTOGRADER_ROOT`` for /autograder; its virtual environment is made beforehand at the path it uses, which it
@@ -51,15 +51,34 @@ def _clean_env(**extra) -> dict:
     return env | extra
 
 
+def _link_or_copy(source, dest):
+    try:
+        os.link(source, dest)
+    except OSError:  # another file system
+        shutil.copy2(source, dest)
+
+
 def _dependencies_view(folder):
-    """A folder of links to this environment's installed packages, without handgrad, reference and pip."""
+    """A folder of links to this environment's installed packages, without handgrad, reference and pip.
+
+    What a worker imports (NumPy, cloudpickle) is copied, by hard links where it can: a trusted module's worker
+    sees a private /tmp, where this environment, if it lives there (a CI clone), is not shown again.
+    """
+    from reference.compare.sandbox.view import packages
+
     folder.mkdir()
+    worker = set(packages(()))
     skip = ("handgrad", "_handgrad", "__editable__", "_editable_impl_handgrad", "reference", "pip-", "pip")
     for site in dict.fromkeys((sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"])):
         for entry in sorted(os.listdir(site)):
             if entry.startswith(skip) or entry.endswith(".pth") or (folder / entry).exists():
                 continue
-            (folder / entry).symlink_to(os.path.join(site, entry))
+            source = os.path.join(site, entry)
+            if entry in worker and os.path.isdir(source):
+                shutil.copytree(source, folder / entry, symlinks=True, copy_function=_link_or_copy,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                (folder / entry).symlink_to(source)
     return folder
 
 
