@@ -19,11 +19,11 @@ from typing import Any
 __all__ = ["to_prairielearn"]
 
 
-def to_prairielearn(report: Any, weights: Any = None) -> dict:
-    """The :class:`~reference.compare.report.Report` as PrairieLearn's results.json."""
-    from reference.compare.report import _one_line, to_gradescope
+def to_prairielearn(report: Any, gs: dict) -> dict:
+    """The :class:`~reference.compare.report.Report` as PrairieLearn's results.json, from ``gs``, its Gradescope
+    results (:func:`~reference.compare.report.to_gradescope`: the points of ``--weights``)."""
+    from reference.compare.sandbox.interface import escape
 
-    gs = to_gradescope(report, weights)
     tests = []
     for t in gs["tests"]:
         shown = t.get("visibility", "visible") == "visible"
@@ -36,7 +36,7 @@ def to_prairielearn(report: Any, weights: Any = None) -> dict:
     out: dict[str, Any] = {"gradable": not report.error, "score": min(1.0, max(0.0, score)),
                            "max_points": top, "points": gs["score"], "tests": tests}
     if report.error:  # PrairieLearn: "the input was invalid or formatted incorrectly"; the attempt is not counted
-        out["format_errors"] = [f"The submission could not be checked: {_one_line(report.error)}"]
+        out["format_errors"] = [f"The submission could not be checked: {escape(report.error, 4000)}"]
     c = report.counts
     out["message"] = (gs.get("output") or
                       f"{c['pass']} properties passed, {c['fail']} failed, {c['error']} errors: "

@@ -289,7 +289,8 @@ def render(report: Report, fmt: str, *, weights: Weights | None = None) -> str:
     if fmt == "prairielearn":
         from reference.compare.prairielearn import to_prairielearn
 
-        return json.dumps(to_prairielearn(report, weights), indent=2, allow_nan=False) + "\n"
+        return json.dumps(to_prairielearn(report, to_gradescope(report, weights)), indent=2,
+                          allow_nan=False) + "\n"
     if fmt == "html":
         from reference.compare.html_report import to_html
 
