@@ -204,6 +204,10 @@ def autograder_main(args: argparse.Namespace, settings: Any) -> int:
         return 2
     try:
         written = write_autograder(dest, run_options(settings), files=files)
+        if not any(name.endswith((".whl", ".tar.gz")) for name in written):
+            print("handgrad-compare: --autograder: handgrad is neither installed as a distribution (pip install) nor "
+                  "run from its source tree: there is no package for setup.sh to install", file=sys.stderr)
+            return 2
         if getattr(args, "scoring", None) is not None:
             (dest / "weights.toml").write_text(weights_toml(args.scoring))
             with open(dest / "handgrad-autograder.conf", "a") as conf:

@@ -50,7 +50,8 @@ __all__ = ["report_path", "state_path", "fingerprint", "batch_main", "weights_to
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
-EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json", "html": "html"}
+EXTENSIONS = {"json": "json", "text": "txt", "markdown": "md", "gradescope": "gradescope.json",
+              "prairielearn": "prairielearn.json", "html": "html"}
 
 
 def report_path(out: pathlib.Path, sub_id: str, fmt: str) -> pathlib.Path:

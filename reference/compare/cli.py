@@ -5,7 +5,8 @@
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--allow-package NAME ...]
-                     [--weights FILE.toml] [--format text|markdown|json|gradescope|html [--output FILE]] ...
+                     [--weights FILE.toml]
+                     [--format text|markdown|json|gradescope|prairielearn|html [--output FILE]] ...
                      [--sweep N] [--profile dev|ci|thorough] [--property ID ...] [--list]
                      [--progress | --no-progress] [--no-cache] [--version]
     handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--resume] [--format F ...] [options above]
@@ -254,7 +255,7 @@ def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=No
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
     for fmt, output in destinations:
-        if not report.error or fmt in ("json", "gradescope") or output:
+        if not report.error or fmt in ("json", "gradescope", "prairielearn") or output:
             _write(render(report, fmt, weights=weights), output)
     if report.internal_error:
         print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)

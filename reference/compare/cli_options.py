@@ -9,7 +9,8 @@ from reference.compare.grade import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOT
 
 __all__ = ["FORMATS", "build_parser", "parse_size"]
 
-FORMATS = ("text", "markdown", "json", "gradescope", "html")  # reference.compare.report.FORMATS, kept light here
+# reference.compare.report.FORMATS, kept light here
+FORMATS = ("text", "markdown", "json", "gradescope", "prairielearn", "html")
 
 
 def parse_size(text: str) -> int:

@@ -1,4 +1,4 @@
-"""The report of a catalog run, in five formats: text, markdown, json, gradescope, html.
+"""The report of a catalog run, in six formats: text, markdown, json, gradescope, prairielearn, html.
 
 The JSON form is :func:`to_json` (schema: :data:`JSON_SCHEMA`, also in the README);
 the others are views of it.
@@ -21,7 +21,7 @@ from reference.compare.scoring import Weights, question_scores
 __all__ = ["Report", "FORMATS", "JSON_SCHEMA", "render", "to_json", "to_gradescope", "load_error_report",
            "root_causes"]
 
-FORMATS = ("text", "markdown", "json", "gradescope", "html")
+FORMATS = ("text", "markdown", "json", "gradescope", "prairielearn", "html")
 
 #: A number, or one of the strings "nan", "inf", "-inf" (strict JSON has no non-finite numbers).
 _NUM = {"anyOf": [{"type": "number"}, {"enum": ["nan", "inf", "-inf"]}, {"type": "null"}]}
@@ -277,7 +277,7 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
 
 
 def render(report: Report, fmt: str, *, weights: Weights | None = None) -> str:
-    """The report in ``fmt``; ``weights`` sets the Gradescope points (default: 1 a question)."""
+    """The report in ``fmt``; ``weights`` sets the Gradescope and PrairieLearn points (default: 1 a question)."""
     if fmt == "text":
         return to_text(report)
     if fmt == "markdown":
@@ -286,6 +286,11 @@ def render(report: Report, fmt: str, *, weights: Weights | None = None) -> str:
         return json.dumps(to_json(report), indent=2, allow_nan=False) + "\n"
     if fmt == "gradescope":
         return json.dumps(to_gradescope(report, weights), indent=2, allow_nan=False) + "\n"
+    if fmt == "prairielearn":
+        from reference.compare.prairielearn import to_prairielearn
+
+        return json.dumps(to_prairielearn(report, to_gradescope(report, weights)), indent=2,
+                          allow_nan=False) + "\n"
     if fmt == "html":
         from reference.compare.html_report import to_html
 

@@ -24,7 +24,7 @@ HUGE = 20 << 30
 #: at once (MemoryError) instead of taking the machine's memory.
 ADDRESS_SPACE = 8 << 30
 #: Every format of a report.
-FORMATS = ["json", "text", "markdown", "html", "gradescope"]
+FORMATS = ["json", "text", "markdown", "html", "gradescope", "prairielearn"]
 #: A mistake to append to a submission: A1 fails, its message naming where (the file).
 RAISES = "\n\ndef sigmoid(x):\n    raise ValueError\n"
 

@@ -19,7 +19,7 @@ def softplus(x):
 '''
 
 
-@pytest.mark.parametrize("fmt", ["json", "gradescope", "text", "markdown"])
+@pytest.mark.parametrize("fmt", ["json", "gradescope", "prairielearn", "text", "markdown"])
 def test_nan_and_inf_details_in_every_format(tmp_path, fmt):
     done, report = attack(tmp_path, NAN_SIGMOID, "--property", "A1-values", "--property", "A2-values",
                           "--examples", "5", "--sweep", "0", fmt=fmt)
@@ -33,6 +33,9 @@ def test_nan_and_inf_details_in_every_format(tmp_path, fmt):
         assert props["A2-values"]["status"] == "fail"
     elif fmt == "gradescope":
         assert all(t["status"] == "failed" for t in strict_json(report)["tests"])
+    elif fmt == "prairielearn":
+        data = strict_json(report)
+        assert data["score"] == 0.0 and all(t["points"] == 0 for t in data["tests"]) and "nan" in report
     else:
         assert "A1-values" in report and "nan" in report
 

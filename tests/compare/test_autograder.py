@@ -143,3 +143,26 @@ def test_an_installed_grader_packs_itself_as_a_wheel_for_setup_sh(tmp_path, monk
             data = z.read(path)
             assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert int(size) == len(data)
+
+
+def test_without_a_package_to_ship_the_command_says_so(tmp_path, monkeypatch, capsys):
+    # neither a source tree nor an installed distribution: setup.sh would have nothing to install
+    from reference.compare import autograder
+    from reference.compare.cli import _settings, build_parser
+
+    monkeypatch.setattr(autograder, "source_archive", lambda dest: None)
+    monkeypatch.setattr(autograder, "installed_wheel", lambda dest: None)
+    args = build_parser().parse_args(["--autograder", str(tmp_path / "ag"), *OPTIONS])
+    assert autograder.autograder_main(args, _settings(args)) == 2
+    assert "no package for setup.sh to install" in capsys.readouterr().err
+
+
+def test_setup_sh_without_its_archive_stops_at_once_and_says_why(tmp_path):
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    ag = tmp_path / "ag"
+    write_autograder(ag, OPTIONS, archive=False)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(tmp_path / "root"), HANDGRAD_NO_APT="1")
+    done = subprocess.run(["bash", str(ag / "setup.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "no handgrad-" in done.stderr and "archive beside setup.sh" in done.stderr
+    assert not (tmp_path / "root" / "handgrad-venv").exists()  # nothing was installed

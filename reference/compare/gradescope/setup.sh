@@ -5,40 +5,50 @@
 set -u
 cd "$(dirname "$0")"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# handgrad is installed from the archive written beside this script (it is not on PyPI)
+if ls ./handgrad-@VERSION@-*.whl >/dev/null 2>&1; then
+  PACKAGE=(./handgrad-@VERSION@-*.whl)
+elif [ -f ./handgrad-@VERSION@.tar.gz ]; then
+  PACKAGE=(./handgrad-@VERSION@.tar.gz)
+else
+  echo "setup.sh: no handgrad-@VERSION@ archive beside setup.sh in $(pwd): write the autograder again with" \
+       "handgrad-compare --autograder DIR and upload DIR/autograder.zip" >&2
+  exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive
-if command -v apt-get >/dev/null 2>&1; then
+# HANDGRAD_NO_APT=1: never call apt-get (an image built offline, or the tests)
+APT=""
+if [ -z "${HANDGRAD_NO_APT:-}" ] && command -v apt-get >/dev/null 2>&1; then APT=apt-get; fi
+if [ -n "$APT" ] && ! command -v bwrap >/dev/null 2>&1; then
   apt-get update -qq >/dev/null 2>&1
   apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
     || echo "setup.sh: bubblewrap could not be installed: submissions will run as the grader's user" >&2
 fi
+# a virtual environment left by an earlier run of setup.sh is used again
 PY=""
-for candidate in python3.13 python3.12 python3.11 python3; do
+for candidate in "$ROOT/handgrad-venv/bin/python" python3.13 python3.12 python3.11 python3; do
   if command -v "$candidate" >/dev/null 2>&1 \
      && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     PY="$candidate"; break
   fi
 done
-if [ -z "$PY" ] && command -v apt-get >/dev/null 2>&1; then
+if [ -z "$PY" ] && [ -n "$APT" ]; then
   apt-get install -y -qq python3.11 python3.11-venv >/dev/null 2>&1 && PY=python3.11
 fi
 if [ -z "$PY" ]; then
   echo "setup.sh: handgrad needs Python >= 3.11 (use Gradescope's Ubuntu 24.04 image)" >&2
   exit 1
 fi
-if ! "$PY" -m venv "$ROOT/handgrad-venv" 2>/dev/null; then
-  apt-get install -y -qq "$(basename "$PY")-venv" python3-venv >/dev/null 2>&1
+if [ "$PY" != "$ROOT/handgrad-venv/bin/python" ] && ! "$PY" -m venv "$ROOT/handgrad-venv" 2>/dev/null; then
+  [ -n "$APT" ] && apt-get install -y -qq "$(basename "$PY")-venv" python3-venv >/dev/null 2>&1
   "$PY" -m venv "$ROOT/handgrad-venv" || { echo "setup.sh: cannot create a virtual environment" >&2; exit 1; }
 fi
-PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet)
-"${PIP[@]}" --upgrade pip
-if ls ./handgrad-*.whl >/dev/null 2>&1; then
-  PACKAGE=(./handgrad-*.whl)
-elif ls ./handgrad-*.tar.gz >/dev/null 2>&1; then
-  PACKAGE=(./handgrad-*.tar.gz)
-else
-  PACKAGE=("handgrad==@VERSION@")
-fi
-"${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed" >&2; exit 1; }
+# handgrad from its archive, its dependencies from PyPI, with the pins of its metadata (pip's own settings
+# apply: PIP_NO_INDEX=1 and PIP_FIND_LINKS install them offline)
+PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+"${PIP[@]}" --upgrade pip >/dev/null 2>&1 \
+  || echo "setup.sh: pip could not be upgraded; going on with $("$ROOT/handgrad-venv/bin/python" -m pip --version)" >&2
+"${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed from ${PACKAGE[*]}" >&2; exit 1; }
 
 # One run on handgrad itself with the configured options fills the caches (JAX's compiled programs, the
 # examples and reference evaluations of the configured seed): each submission's run then replays them.
