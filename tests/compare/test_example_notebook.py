@@ -55,7 +55,8 @@ def test_the_example_notebook_runs_and_finds_the_bug(tmp_path, monkeypatch):
         printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.name == "stdout")
         # a run that went well writes nothing on stderr: no text bars where ipywidgets is missing, no warning
         assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], outputs
-    assert html.count('class="hg-heatmap"') >= 4 and "∂L/∂ha" in html  # the report, with its pictures
+    # the report, with a picture per root cause (A7, B13/B14) and what B13 explains folded under it
+    assert html.count('class="hg-heatmap"') >= 2 and "∂L/∂ha" in html and "inherited by" in html
     assert "passed: False" in printed and "'A7': 'fail'" in printed and "'B7': 'pass'" in printed
     assert "'B13': 'fail'" in printed and "d_rect(x) vs jax.grad(rect)" in printed
     assert not (tmp_path / ".hypothesis").exists()
