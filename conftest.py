@@ -10,7 +10,7 @@ import os
 
 from hypothesis import settings
 
-from reference.compare.runner import register_profiles
+from reference.compare.running.runner import register_profiles
 
 register_profiles()
 # --hypothesis-profile NAME overrides this; CI runs derandomized.

@@ -31,11 +31,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 
 from reference import engine
-from reference.compare import strategies as S
-from reference.compare.catalog import CATALOG, Context
-from reference.compare.runner import PROFILES, PropertyResult, run_property
+from reference.compare.exercise import strategies as S
+from reference.compare.exercise.catalog import CATALOG, Context
+from reference.compare.running.runner import PROFILES, PropertyResult, run_property
+from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
-from reference.compare.sweep import run_sweep
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from handgrad.types import API, PART_A, PART_B, TYPES
 __all__ = list(API)  # the API's one table: handgrad.types
 
 # The twin loads JAX; its names are loaded on first use, so that the comparator's
-# JAX-free modules (reference.compare.problems, .strategies) import without it.
+# JAX-free modules (reference.compare.exercise.problems, .strategies) import without it.
 _HOME = {**{n: "reference.functions" for n in PART_A}, **{n: "handgrad.types" for n in TYPES},
          **{n: "reference.network" for n in PART_B},
          "check": "reference.compare.api"}  # the comparator's Python API (not the twin's API: not in __all__)

@@ -9,7 +9,7 @@ evaluated on absolute values. :func:`error_bounds` propagates that bound through
 the network, first order, from the inputs to every gradient, entry by entry, from
 the *reference's* values (u is the unit roundoff, eps/2). The engine computes the
 bounds in the same program as the values; how much of a bound a comparison
-accepts is the comparator's policy (:mod:`reference.compare.tolerance`).
+accepts is the comparator's policy (:mod:`reference.compare.exercise.tolerance`).
 
 At a rect kink the bound distinguishes two cases. A pre-activation that is
 exactly 0 because every term of it is 0 has E = 0: it is checked under the

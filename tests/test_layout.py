@@ -24,7 +24,7 @@ def _loaded(statement: str) -> set[str]:
 @pytest.mark.parametrize("statement, absent", [
     ("import handgrad; handgrad.backprop", ("jax", "hypothesis", "reference")),
     ("import reference; reference.backprop", ("hypothesis", "reference.compare")),
-    ("import reference.compare.strategies as S; S.problems()", ("jax", "jaxlib")),
+    ("import reference.compare.exercise.strategies as S; S.problems()", ("jax", "jaxlib")),
 ])
 def test_an_import_loads_only_what_it_needs(statement, absent):
     loaded = _loaded(statement)
@@ -103,12 +103,12 @@ def test_no_module_imports_another_modules_private_names():
 def test_one_table_of_the_api():
     import handgrad
     import reference
-    from reference.compare.sandbox import worker
+    from reference.compare.sandbox import worker_side
 
     assert handgrad.__all__ == reference.__all__ == list(API)
     assert set(ARGUMENTS) == set(PART_A) | set(PART_B)
     outputs = {k for k in SHAPES if k.partition(".")[0] in PART_B}
-    assert set(worker.SWEEP_FIELDS) == outputs
+    assert set(worker_side.SWEEP_FIELDS) == outputs
 
 
 def test_the_usage_string_names_every_option():
@@ -135,13 +135,13 @@ def test_no_file_or_function_is_too_long():
 
 def test_the_workers_view_holds_every_module_the_worker_imports():
     """The worker's modules are copied into its view (sandbox/view.WORKER_FILES): each project module
-    worker.py imports, directly or not, must be among them, or a submission's worker fails to start."""
+    worker_side.py imports, directly or not, must be among them, or a submission's worker fails to start."""
     import glob
 
     from reference.compare.sandbox.view import WORKER_FILES
 
     held = {str(pathlib.Path(p).relative_to(ROOT)) for pattern in WORKER_FILES for p in glob.glob(str(ROOT / pattern))}
-    modules, todo, seen = _modules(), ["reference.compare.sandbox.worker"], set()
+    modules, todo, seen = _modules(), ["reference.compare.sandbox.worker_side"], set()
     while todo:
         name = todo.pop()
         if name in seen:

@@ -7,10 +7,10 @@
 >>> print(result.failures[0].message)                                            # doctest: +SKIP
 d_rect(x) vs jax.grad(rect) (rect'(0) = 0)[0] = 1.0, reference 0.0 (|difference| 1 > allowed 0; 2 of 4 entries off)
 
-It runs the one grading function (:func:`reference.compare.grade.grade`) with
+It runs the one grading function (:func:`reference.compare.grade_one.grade`) with
 the caller's process left as it was: JAX's configuration is not touched (no
 x64 flag, no compilation cache), Hypothesis writes under the user's cache folder
-(:mod:`reference.compare.cache`) and the grader's numerical warnings stay inside.
+(:mod:`reference.compare.reuse.cache_folders`) and the grader's numerical warnings stay inside.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def check(impl: Any, *, questions: str | Iterable[str] | None = None, convention
     False, in this process (trusted code only). ``progress``: bars (default: when
     interactive).
 
-    Returns a :class:`~reference.compare.result.CheckResult`: ``.passed``,
+    Returns a :class:`~reference.compare.reports.result.CheckResult`: ``.passed``,
     ``.questions``, ``.failures``, ``.to_json()``, ``.to_markdown()``, ``.save(path)``;
     Jupyter shows it as the HTML report.
 
@@ -56,10 +56,10 @@ def check(impl: Any, *, questions: str | Iterable[str] | None = None, convention
     ...
     ValueError: profile must be one of 'dev', 'ci', 'thorough'; got 'fast'
     """
-    from reference.compare.result import CheckResult
+    from reference.compare.reports.result import CheckResult
 
     patterns, seed, adapter = _validated(questions, convention, profile, adapter, seed, isolate, progress)
-    from reference.compare import targets
+    from reference.compare.submissions import targets
 
     target = targets.target_of(impl)
     report, status = _run(target, adapter, patterns, convention, profile, seed, isolate, progress)
@@ -69,8 +69,8 @@ def check(impl: Any, *, questions: str | Iterable[str] | None = None, convention
 
 def _validated(questions, convention, profile, adapter, seed, isolate, progress):
     """The options checked, each error naming its argument; (patterns, seed, adapter) ready to use."""
-    from reference.compare.runner import PROFILES
-    from reference.compare.selection import expand
+    from reference.compare.running.runner import PROFILES
+    from reference.compare.running.selection import expand
 
     if convention not in _CONVENTIONS:
         raise ValueError(f"convention must be one of {', '.join(map(repr, _CONVENTIONS))}; got {convention!r}")
@@ -97,7 +97,7 @@ def _adapter(adapter):
     """An Adapter from a path, a template name or a mapping (None stays None); errors name ``adapter``."""
     if adapter is None:
         return None
-    from reference.compare.sandbox.adapter import TEMPLATES, Adapter
+    from reference.compare.submissions.adapter import TEMPLATES, Adapter
 
     if isinstance(adapter, Adapter):
         return adapter
@@ -123,11 +123,11 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     """grade() on the staged target, with bars, Hypothesis's files in the cache folder, warnings kept in."""
     import numpy as np
 
-    from reference.compare import targets
-    from reference.compare.cache import hypothesis_home
-    from reference.compare.catalog import select
-    from reference.compare.grade import Settings, grade, open_sandboxed
-    from reference.compare.progress import Bars
+    from reference.compare.exercise.catalog import select
+    from reference.compare.grade_one import Settings, grade, open_sandboxed
+    from reference.compare.reuse.cache_folders import hypothesis_home
+    from reference.compare.running.progress import Bars
+    from reference.compare.submissions import targets
 
     settings = Settings(convention=convention, seed=seed, profile=profile, properties=patterns,
                         trusted=target.kind == "module-name")  # an installed module, by name
@@ -151,7 +151,7 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
 
 def _in_process(space):
     from reference.compare.sandbox import LoadError
-    from reference.compare.targets import NamespaceImpl
+    from reference.compare.submissions.targets import NamespaceImpl
 
     def opener(spec, settings, deadline):
         try:
@@ -164,14 +164,14 @@ def _in_process(space):
 def _present(report, target, seed: int, profile: str) -> None:
     """The report names what the caller gave, its static integrity findings (and a notebook's self-checks
     dropped), and replays as API calls."""
-    from reference.compare.integrity import findings_in_files, findings_in_source, self_checks_dropped
+    from reference.compare.submissions.integrity import findings_in_files, findings_in_source, self_checks_dropped
 
     report.implementation = target.shown
     found = []
     if target.kind == "file":
         found = findings_in_files(target.spec)
     elif target.kind == "notebook":
-        from reference.compare.sandbox.notebook import notebook_source
+        from reference.compare.submissions.notebook import notebook_source
 
         found = [f"{os.path.basename(target.spec)}: {w}" for w in findings_in_source(notebook_source(target.spec)[0])]
     if report.integrity and found:

@@ -42,7 +42,7 @@ import warnings
 
 __all__ = ["main", "build_parser", "parse_size"]
 
-from reference.compare.cli_options import FORMATS, build_parser, parse_size  # noqa: F401 - FORMATS: the tests'
+from reference.compare.options import FORMATS, build_parser, parse_size  # noqa: F401 - FORMATS: the tests'
 
 
 def _destinations(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -58,7 +58,7 @@ def _destinations(args: argparse.Namespace) -> list[tuple[str, str | None]]:
 
 
 def _write(text: str, output: str | None) -> None:
-    from reference.compare.output import write_atomic
+    from reference.compare.reports.output import write_atomic
 
     if output:
         write_atomic(text, output)
@@ -97,14 +97,14 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     except ValueError as exc:
         return str(exc)
     if args.adapter is not None:
-        from reference.compare.sandbox.adapter import read_adapter
+        from reference.compare.submissions.adapter import read_adapter
 
         try:
             read_adapter(args.adapter)
         except ValueError as exc:
             return f"--adapter: {exc}"
-    from reference.compare.output import check_writable
-    from reference.compare.selection import expand
+    from reference.compare.reports.output import check_writable
+    from reference.compare.running.selection import expand
 
     try:
         for _, output in [] if _many(args) else _destinations(args):
@@ -131,7 +131,7 @@ def _many(args: argparse.Namespace) -> bool:
 
 def _weights(path: str | None):
     """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None."""
-    from reference.compare.scoring import Weights
+    from reference.compare.reports.scoring import Weights
 
     if path:
         return Weights.from_toml(path)
@@ -152,7 +152,7 @@ def _terminate(signum, frame):
 
 
 def _settings(args: argparse.Namespace):
-    from reference.compare.grade import Settings
+    from reference.compare.grade_one import Settings
 
     return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
@@ -175,8 +175,8 @@ def _start_early(args: argparse.Namespace):
     except ValueError:
         return None  # said by _bad_options, naming the option
 
-    from reference.compare.cache import examples_dir
-    from reference.compare.grade import start_sandboxed
+    from reference.compare.grade_one import start_sandboxed
+    from reference.compare.reuse.cache_folders import examples_dir
 
     settings = _settings(args)
     if not args.no_cache:  # as examples_cache.for_run: the kept examples are hidden from the submission
@@ -200,8 +200,8 @@ def _run(args: argparse.Namespace, early) -> int:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
 
-    from reference.compare.cache import enable_jax_cache
-    from reference.compare.catalog import CATALOG, select
+    from reference.compare.exercise.catalog import CATALOG, select
+    from reference.compare.reuse.cache_folders import enable_jax_cache
 
     if args.list:
         for p in CATALOG:
@@ -212,11 +212,11 @@ def _run(args: argparse.Namespace, early) -> int:
               file=sys.stderr)
         return 2
     if args.autograder:
-        from reference.compare.autograder import autograder_main
+        from reference.compare.classroom.autograder import autograder_main
 
         return autograder_main(args, _settings(args))
     if _many(args):
-        from reference.compare.batch import batch_main
+        from reference.compare.classroom.grade_class import batch_main
 
         return batch_main(args, _settings(args))
     enable_jax_cache()
@@ -229,11 +229,11 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
     """The run, with progress bars when asked or interactive, Hypothesis's files in the cache folder."""
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    from reference.compare.cache import hypothesis_dir
-    from reference.compare.drawing import without_explain
-    from reference.compare.examples_cache import for_run
-    from reference.compare.grade import grade, open_sandboxed, ready
-    from reference.compare.progress import Bars
+    from reference.compare.grade_one import grade, open_sandboxed, ready
+    from reference.compare.reuse.cache_folders import hypothesis_dir
+    from reference.compare.reuse.seeded_draws import without_explain
+    from reference.compare.reuse.store import for_run
+    from reference.compare.running.progress import Bars
 
     set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
     without_explain()
@@ -250,7 +250,7 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
 
 def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=None) -> None:
     """Each format to its file (or standard output); what went wrong, and where the files are, on stderr."""
-    from reference.compare.report import render
+    from reference.compare.reports.report import render
 
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)

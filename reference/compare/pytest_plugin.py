@@ -73,8 +73,8 @@ class HandgradCatalog(pytest.Collector):
         self.convention, self.seed = option("handgrad_convention"), option("handgrad_seed")
 
     def collect(self):
-        from reference.compare.catalog import select
-        from reference.compare.selection import expand
+        from reference.compare.exercise.catalog import select
+        from reference.compare.running.selection import expand
 
         try:
             props = select(list(expand(self.config.getoption("handgrad_property"))) or None)
@@ -85,7 +85,7 @@ class HandgradCatalog(pytest.Collector):
             SweepItem.from_parent(self, name="sweep")]
 
     def setup(self) -> None:
-        from reference.compare.catalog import Context
+        from reference.compare.exercise.catalog import Context
         from reference.compare.sandbox import InProcessImpl, LoadError, SubprocessImpl
 
         try:
@@ -124,7 +124,7 @@ class _Item(pytest.Item):
         """The grader's own numerical warnings stay inside; Hypothesis writes under the cache folder."""
         import numpy as np
 
-        from reference.compare.cache import hypothesis_home
+        from reference.compare.reuse.cache_folders import hypothesis_home
 
         stack = contextlib.ExitStack()
         stack.enter_context(warnings.catch_warnings())
@@ -140,7 +140,7 @@ class PropertyItem(_Item):
         self.prop = prop
 
     def runtest(self) -> None:
-        from reference.compare.runner import PROFILES, run_property
+        from reference.compare.running.runner import PROFILES, run_property
         from reference.compare.sandbox import asking
 
         catalog = self.parent
@@ -156,8 +156,8 @@ class PropertyItem(_Item):
 
 class SweepItem(_Item):
     def runtest(self) -> None:
-        from reference.compare.runner import PROFILES, PropertyResult
-        from reference.compare.sweep import run_sweep
+        from reference.compare.running.runner import PROFILES, PropertyResult
+        from reference.compare.running.sweep import run_sweep
 
         catalog = self.parent
         if catalog.problem:
@@ -179,7 +179,7 @@ def explain(result, printed: str = "") -> str:
     lines = [f"{result.id} ({result.question}: {result.title}) {result.status.upper()}", f"  {result.message}"]
     ce = result.counterexample
     if ce:
-        from reference.compare.counterexample_text import counterexample_lines
+        from reference.compare.reports.counterexample import counterexample_lines
 
         lines += ["  smallest counterexample:", *counterexample_lines(ce, "    ")]
     if printed and printed not in result.message:

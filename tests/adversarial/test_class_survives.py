@@ -10,10 +10,10 @@ import socket
 import subprocess
 import sys
 
-from reference.compare.batch import report_path
+from reference.compare.classroom.grade_class import report_path
+from reference.compare.classroom.roster import find_submissions
+from reference.compare.reports.summary import write_csv
 from reference.compare.sandbox.staging import MAX_BYTES, MAX_FILES
-from reference.compare.submissions import find_submissions
-from reference.compare.summary import write_csv
 from support import ROOT, compare, standalone_submission
 
 #: A batch as small as it gets: one property, two examples, no sweep.
@@ -106,7 +106,7 @@ def test_a_submission_over_the_staging_limit_is_cannot_load_and_the_rest_is_grad
 #: Hash three submissions with little memory to spare, and count what is read.
 HASHING = """
 import json, os, pathlib, resource, sys
-from reference.compare.submissions import content_hash, find_submissions
+from reference.compare.classroom.roster import content_hash, find_submissions
 
 def status(key, source="/proc/self/status"):
     return int(next(line for line in open(source) if line.startswith(key)).split()[1])
@@ -212,13 +212,14 @@ def test_whatever_one_entry_holds_every_other_row_and_the_summary_are_written(tm
 #: The grader's own failure after one submission.
 CRASH = """
 import sys
-from reference.compare import batch, cli
+from reference.compare import cli
+from reference.compare.classroom import grade_class
 
 def grade_all(args, settings, subs, prints, formats, props, rows):
     rows.append({"id": subs[0].id, "status": "ok", "seconds": 1.0, "questions": {}, "scores": {}, "failures": []})
     raise RuntimeError("the grader's own fault")
 
-batch._grade_all = grade_all
+grade_class._grade_all = grade_all
 sys.exit(cli.main(sys.argv[1:]))
 """
 

@@ -41,8 +41,8 @@ def sign(x):
 
 def test_the_markdown_report_shows_what_the_submission_wrote_as_text():
     # HTML, links and table cells in a message are escaped: a report pasted in a course page runs nothing
-    from reference.compare.report import Report, render
-    from reference.compare.runner import PropertyResult
+    from reference.compare.reports.report import Report, render
+    from reference.compare.running.runner import PropertyResult
 
     said = "x <script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:alert(1)) | cell"
     result = PropertyResult("A5", "A5", "sign", status="error", message=f"sign raised ValueError: {said}")

@@ -78,8 +78,8 @@ _ALL_NAMES_FROM_A_STRING = "".join(
 
 
 def _statuses_in_process(path, questions, examples=20):
-    from reference.compare.catalog import CATALOG, Context
-    from reference.compare.runner import run_catalog
+    from reference.compare.exercise.catalog import CATALOG, Context
+    from reference.compare.running.runner import run_catalog
     from reference.compare.sandbox import InProcessImpl
 
     with InProcessImpl(str(path), allow_missing=True) as impl:

@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from reference.compare import cli, runner
-from reference.compare.catalog import CATALOG, Context, by_id
-from reference.compare.catalog.check import Property
-from reference.compare.runner import run_catalog, run_property
+from reference.compare import cli
+from reference.compare.exercise.catalog import CATALOG, Context, by_id
+from reference.compare.exercise.catalog.check import Property
+from reference.compare.running import runner
+from reference.compare.running.runner import run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl
 from support import compare
 
@@ -24,7 +25,7 @@ def test_a_bug_in_a_check_is_internal_not_the_submissions():
 def test_an_internal_error_exits_3_and_still_writes_the_report(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the grader broke")
-    monkeypatch.setattr("reference.compare.cache.enable_jax_cache", lambda: None)
+    monkeypatch.setattr("reference.compare.reuse.cache_folders.enable_jax_cache", lambda: None)
     monkeypatch.setattr(runner, "run_property", explode)
     out = tmp_path / "report.json"
     status = cli.main(["--property", "A5", "--examples", "2", "--sweep", "0", "--no-cache", "--format", "json",

@@ -85,9 +85,9 @@ def test_the_first_call_raising_is_an_error_when_the_examples_are_replayed(tmp_p
 
 
 def test_hypothesis_replays_a_call_that_raised_as_it_was_no_flaky(tmp_path):
-    from reference.compare.catalog import Context, by_id
-    from reference.compare.journal import Journal
-    from reference.compare.runner import run_property
+    from reference.compare.exercise.catalog import Context, by_id
+    from reference.compare.reuse.journal import Journal
+    from reference.compare.running.runner import run_property
     from reference.compare.sandbox import SubprocessImpl
 
     path = tmp_path / "submission.py"

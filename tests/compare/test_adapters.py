@@ -2,7 +2,7 @@
 and notebooks loaded as submissions.
 
 The worked examples (tests/implementations/adapted/) are handgrad's math in plain
-NumPy, each written the way its template (reference/compare/sandbox/templates/)
+NumPy, each written the way its template (reference/compare/submissions/templates/)
 declares; through the template they must agree with handgrad, and their buggy
 variants must differ exactly where the bug is. Then each convention alone, on
 small targets that record what they are given, and the adapter file's errors.
@@ -22,13 +22,13 @@ import pytest
 
 import handgrad
 from handgrad.types import PARAMS, Gradients, Lambdas, Params
-from reference.compare.catalog import CATALOG, Context
-from reference.compare.problems import problem_from_seed
-from reference.compare.runner import run_catalog
+from reference.compare.exercise.catalog import CATALOG, Context
+from reference.compare.exercise.problems import problem_from_seed
+from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
-from reference.compare.sandbox.adapter import TEMPLATES, Adapter, LocalsReader, NotApplicable, adapted, build_api
-from reference.compare.sandbox.notebook import cell_line, load_notebook, notebook_source
-from reference.compare.sandbox.worker import load
+from reference.compare.sandbox.worker_side import load
+from reference.compare.submissions.adapter import TEMPLATES, Adapter, LocalsReader, NotApplicable, adapted, build_api
+from reference.compare.submissions.notebook import cell_line, load_notebook, notebook_source
 from support import IMPLEMENTATIONS, ROOT
 
 ADAPTED = IMPLEMENTATIONS / "adapted"
@@ -140,8 +140,8 @@ def test_l1_as_a_constant_shows_in_the_weights_gradients_when_its_lambda_is_not_
 # -- through the property catalog, as the grader will run them --------------------------
 SHIM = """\
 from handgrad import *  # part A where the submission has none, for the loader; the adapted names replace the rest
-from reference.compare.sandbox.adapter import Adapter, adapted
-from reference.compare.sandbox.worker import load
+from reference.compare.submissions.adapter import Adapter, adapted
+from reference.compare.sandbox.worker_side import load
 
 globals().update(vars(adapted(load({implementation!r}), Adapter.from_toml({template!r}))))
 """
@@ -401,7 +401,7 @@ def test_part_a_as_a_static_method():
 
 def _documented_adapters() -> list[str]:
     """The TOML blocks of docs/adapters.md and the one in the adapter module's docstring."""
-    from reference.compare.sandbox import adapter
+    from reference.compare.submissions import adapter
 
     blocks = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "adapters.md").read_text(), re.S)
     after = adapter.__doc__.split(".. code-block:: toml\n\n", 1)[1].splitlines()
@@ -464,7 +464,7 @@ def test_a_name_the_submission_lacks_fails_when_the_api_is_built():
 def test_the_adapter_loads_neither_jax_nor_hypothesis():
     code = textwrap.dedent("""
         import sys
-        import reference.compare.sandbox.adapter, reference.compare.sandbox.notebook
+        import reference.compare.submissions.adapter, reference.compare.submissions.notebook
         print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'hypothesis')))
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

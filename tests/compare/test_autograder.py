@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from reference.compare.autograder import write_autograder
+from reference.compare.classroom.autograder import write_autograder
 from support import RECT_GE, ROOT, compare, standalone_submission, strict_json
 
 OPTIONS = ["--examples", "3", "--sweep", "40", "--property", "A5", "--property", "A7", "--property", "B13"]
@@ -34,7 +34,7 @@ def test_the_command_writes_a_complete_autograder(tmp_path):
         names = set(tar.getnames())
     top = archive.name.removesuffix(".tar.gz")
     assert {f"{top}/pyproject.toml", f"{top}/handgrad/network.py",
-            f"{top}/reference/compare/gradescope/run_autograder"} <= names
+            f"{top}/reference/compare/classroom/gradescope/run_autograder"} <= names
     import zipfile
 
     with zipfile.ZipFile(ag / "autograder.zip") as z:  # what Gradescope takes: the files at its root
@@ -115,7 +115,7 @@ def test_an_installed_grader_packs_itself_as_a_wheel_for_setup_sh(tmp_path, monk
     import importlib.metadata
     import zipfile
 
-    from reference.compare import autograder
+    from reference.compare.classroom import autograder
 
     site = tmp_path / "site"
     info = site / "handgrad-0.1.0.dist-info"

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from reference.compare.batch_pool import Pool
+from reference.compare.classroom.pool import Pool
 from support import RECT_GE, compare, implementation, isolation_mode, standalone_submission
 
 #: Fast settings for every run here.
@@ -111,7 +111,7 @@ def test_the_mistakes_named_among_equally_frequent_ones_are_the_same_in_every_ru
     import os
     import subprocess
 
-    code = ("from reference.compare.summary import class_summary\n"
+    code = ("from reference.compare.reports.summary import class_summary\n"
             "rows = [{'id': f's{i}', 'status': 'failed', 'seconds': 1.0, 'questions': {'A7': 'fail'},\n"
             "         'scores': {'A7': 0.0}, 'failures': [{'question': 'A7', 'key': f'mistake {k}'}\n"
             "                                             for k in range(8) if k != i % 8]}\n"
@@ -169,7 +169,7 @@ def test_one_that_hangs_crashes_or_exits_costs_only_its_row(tmp_path):
 @pytest.mark.skipif(isolation_mode() != "namespace", reason="needs bubblewrap: in same-user mode a submission "
                                                              "reads what the grader's user reads")
 def test_a_submission_sees_neither_the_class_nor_the_reports_nor_the_kept_examples(tmp_path):
-    from reference.compare.cache import examples_dir
+    from reference.compare.reuse.cache_folders import examples_dir
 
     folder, out = tmp_path / "class", tmp_path / "out"
     folder.mkdir()
@@ -262,7 +262,7 @@ def test_a_grading_process_frees_what_a_submission_left_and_freezes_the_rest():
     import gc
     import weakref
 
-    from reference.compare.batch_worker import REFREEZE, tidy
+    from reference.compare.classroom.grading_process import REFREEZE, tidy
 
     class Node:
         pass
@@ -298,7 +298,7 @@ def test_a_grading_process_tidies_after_each_submission_it_answers():
 
     code = textwrap.dedent("""
         import sys
-        from reference.compare import batch_worker as w
+        from reference.compare.classroom import grading_process as w
         w.setup = lambda init: "the batch"
         w.grade_job = lambda job, batch: {"id": job["id"], "batch": batch}
         w.tidy = lambda graded: print("tidied after", graded)  # its prints go to the log (stderr)

@@ -1,6 +1,6 @@
 """The property catalog, run by pytest on handgrad and on reference (``--handgrad-impl``: the plugin's tests).
 
-The properties are defined in :mod:`reference.compare.catalog`; this file only runs them.
+The properties are defined in :mod:`reference.compare.exercise.catalog`; this file only runs them.
 Examples per property come from the Hypothesis profile (``--hypothesis-profile``:
 dev, ci, thorough). Failures print the property's message and smallest counterexample.
 """
@@ -10,10 +10,10 @@ import json
 import pytest
 from hypothesis import settings
 
-from reference.compare.catalog import CATALOG, QUESTIONS, Context
-from reference.compare.runner import PROFILES, PropertyResult, run_property
+from reference.compare.exercise.catalog import CATALOG, QUESTIONS, Context
+from reference.compare.running.runner import PROFILES, PropertyResult, run_property
+from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
-from reference.compare.sweep import run_sweep
 
 TRUSTED = ("handgrad", "reference")
 

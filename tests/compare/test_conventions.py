@@ -1,7 +1,7 @@
 """The any-subgradient convention: a consistent valid subgradient passes, what is no subgradient fails."""
 
-from reference.compare.catalog import CATALOG, Context
-from reference.compare.runner import run_catalog
+from reference.compare.exercise.catalog import CATALOG, Context
+from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import implementation
 

@@ -7,8 +7,8 @@ import pytest
 
 import handgrad
 from handgrad.types import Lambdas
-from reference.compare.diagnose import diagnose
-from reference.compare.problems import problem_from_seed
+from reference.compare.exercise.diagnose import diagnose
+from reference.compare.exercise.problems import problem_from_seed
 from support import implementation
 
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from reference.compare.catalog import CATALOG, Context, by_id
-from reference.compare.report import Report, render
-from reference.compare.runner import PropertyResult, run_catalog, run_property
+from reference.compare.exercise.catalog import CATALOG, Context, by_id
+from reference.compare.reports.report import Report, render
+from reference.compare.reports.scoring import Weights, question_scores
+from reference.compare.running.runner import PropertyResult, run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl
-from reference.compare.scoring import Weights, question_scores
 from support import implementation
 
 
@@ -176,8 +176,8 @@ def test_an_example_whose_own_inputs_carry_nothing_does_not_undo_an_inherited_ve
     # with no such example, it fails
     import hypothesis.strategies as st
 
-    from reference.compare.catalog import Property, PropertyFailure
-    from reference.compare.catalog.chain import Inherited, Uninformed
+    from reference.compare.exercise.catalog import Property, PropertyFailure
+    from reference.compare.exercise.catalog.chain import Inherited, Uninformed
 
     def check(ctx, i):
         failure = PropertyFailure(f"example {i} off")
@@ -200,9 +200,9 @@ def test_types_and_shapes_earn_nothing_for_a_function_that_does_no_work_but_a_fl
     import numpy as np
 
     from handgrad.types import Lambdas, Params
-    from reference.compare.catalog.beyond import x3_types
-    from reference.compare.catalog.check import PropertyFailure
-    from reference.compare.problems import Problem
+    from reference.compare.exercise.catalog.beyond import x3_types
+    from reference.compare.exercise.catalog.check import PropertyFailure
+    from reference.compare.exercise.problems import Problem
 
     p = Problem(Params(np.ones((1, 2)), np.zeros(1), np.ones((2, 1)), np.zeros(2)), np.array([[0.0, 1.0]]),
                 np.array([0]), Lambdas())

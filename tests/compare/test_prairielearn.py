@@ -5,9 +5,9 @@ import json
 import jsonschema
 import pytest
 
-from reference.compare.report import Report, load_error_report, render
-from reference.compare.runner import PropertyResult
-from reference.compare.scoring import Weights
+from reference.compare.reports.report import Report, load_error_report, render
+from reference.compare.reports.scoring import Weights
+from reference.compare.running.runner import PropertyResult
 from support import BROKEN, compare, strict_json
 
 # Written from PrairieLearn's documentation of external grading, section "Grading results"

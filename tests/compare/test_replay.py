@@ -10,13 +10,13 @@ import pytest
 from hypothesis import settings
 from test_verdicts import BAD
 
-from reference.compare.catalog import CATALOG, Context, select
-from reference.compare.drawing import import_all, without_explain
-from reference.compare.examples_cache import Store
-from reference.compare.grade import Settings, grade, open_sandboxed
-from reference.compare.prefetch import same
-from reference.compare.replay import Recording, Shared, SharedCatalog, recording
-from reference.compare.runner import run_catalog, run_property
+from reference.compare.exercise.catalog import CATALOG, Context, select
+from reference.compare.grade_one import Settings, grade, open_sandboxed
+from reference.compare.reuse.prefetch import same
+from reference.compare.reuse.seeded_draws import import_all, without_explain
+from reference.compare.reuse.shared import Recording, Shared, SharedCatalog, recording
+from reference.compare.reuse.store import Store
+from reference.compare.running.runner import run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl, SubprocessImpl
 from support import HONEST, compare, implementation, standalone_submission
 
@@ -109,8 +109,8 @@ def test_a_replay_asks_the_reference_nothing_its_record_does_not_answer(shared, 
     # every answer a passing example's check needs (its evaluation, part A's values, B6's steps) is in the
     # record: a correct implementation replayed asks JAX nothing, even with the process's memo empty
     import reference.functions
-    from reference.compare import reference_memo
-    from reference.compare.catalog import context
+    from reference.compare.exercise.catalog import context
+    from reference.compare.reuse import reference_memo
 
     asked = []
     monkeypatch.setattr(context, "evaluate_many", lambda *a, **k: asked.append("evaluate_many"))
@@ -244,8 +244,8 @@ def test_a_failing_propertys_output_is_what_its_calls_printed_though_fetched_dur
 
 def test_a_property_failed_by_the_bulk_sweep_shows_what_its_recheck_printed(tmp_path):
     # as a property that passed under Hypothesis (B17 here, told passed), then failed by the sweep
-    from reference.compare.runner import PropertyResult
-    from reference.compare.sweep import run_sweep
+    from reference.compare.running.runner import PropertyResult
+    from reference.compare.running.sweep import run_sweep
 
     (tmp_path / "student.py").write_text(
         HONEST + "import numpy as np\n\n\n"
@@ -306,9 +306,9 @@ def test_a_second_run_of_the_command_replays_and_reports_the_same(tmp_path):
 
 
 def test_the_cache_settings_hide_it_from_the_submission():
-    from reference.compare.cache import examples_dir
-    from reference.compare.examples_cache import for_run
-    from reference.compare.grade import Settings
+    from reference.compare.grade_one import Settings
+    from reference.compare.reuse.cache_folders import examples_dir
+    from reference.compare.reuse.store import for_run
 
     settings_, catalog = for_run(Settings())
     assert catalog is not None and str(examples_dir()) in settings_.hide

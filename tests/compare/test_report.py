@@ -5,9 +5,9 @@ import json
 import jsonschema
 import pytest
 
-from reference.compare.catalog import CATALOG, Context
-from reference.compare.report import JSON_SCHEMA, Report, render
-from reference.compare.runner import run_catalog
+from reference.compare.exercise.catalog import CATALOG, Context
+from reference.compare.reports.report import JSON_SCHEMA, Report, render
+from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import compare, implementation
 

@@ -113,7 +113,7 @@ def test_a_worker_started_early_says_at_ready_whether_it_loaded(tmp_path):
     # a single run starts the submission's process before loading the catalog; its import is waited for later
     import numpy as np
 
-    from reference.compare.grade import Settings, ready, start_sandboxed
+    from reference.compare.grade_one import Settings, ready, start_sandboxed
     from reference.compare.sandbox import LoadError
     from support import standalone_submission
 
@@ -224,14 +224,14 @@ def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():
     import subprocess
     import sys
 
-    from reference.compare.sandbox import worker
+    from reference.compare.sandbox import worker_side
     from support import ROOT
 
     mine, theirs = socket.socketpair()
     mine.close()  # the grader's end, dropped: the worker's first reply (its hello) meets a broken pipe
     fd = theirs.fileno()
-    done = subprocess.run([sys.executable, worker.__file__, str(fd), "handgrad"], pass_fds=[fd], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    done = subprocess.run([sys.executable, worker_side.__file__, str(fd), "handgrad"], pass_fds=[fd],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
     theirs.close()
     assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
 

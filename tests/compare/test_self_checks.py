@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from reference.compare.integrity import findings_in_files
-from reference.compare.sandbox.notebook import notebook_source
+from reference.compare.submissions.integrity import findings_in_files
+from reference.compare.submissions.notebook import notebook_source
 from support import ROOT, compare, notebook, standalone_submission, strict_json
 
 #: What A5 and B8 call, right, as a student would write it in a notebook: definitions only (handgrad's own code,
@@ -86,7 +86,7 @@ def code(source: str) -> str:
 
 
 def dropped(path) -> list[str]:
-    from reference.compare.sandbox.notebook import dropped_self_checks
+    from reference.compare.submissions.notebook import dropped_self_checks
 
     return [str(c) for c in dropped_self_checks(path)]
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 import handgrad
-import reference.compare.problems
+import reference.compare.exercise.problems
 from handgrad.types import Lambdas, Params
-from reference.compare.problems import Problem, problem_from_seed
-from reference.compare.shrink import describe_arrays, shrink_problem
+from reference.compare.exercise.problems import Problem, problem_from_seed
+from reference.compare.running.shrink import describe_arrays, shrink_problem
 from support import implementation
 
 
@@ -191,7 +191,7 @@ def test_a_seeded_problem_is_rebuilt_from_its_origin():
 
 def test_bare_and_unusable_origins():
     p = problem_from_seed(12, 8, 5, 3, seed=4)
-    bare = p._replace(origin=p.origin.replace("reference.compare.problems.", ""))
+    bare = p._replace(origin=p.origin.replace("reference.compare.exercise.problems.", ""))
     assert describe_arrays(bare) == describe_arrays(p)
     for origin in ("", "not python(", "__import__('os').getcwd()", "problem_from_seed(1, 1, 1, 2, seed=0)"):
         text = describe_arrays(p._replace(origin=origin))

@@ -2,8 +2,8 @@
 why a submission could not be loaded; classmates who handed in the same code. Rows are built here by hand (the
 batch's own are tested in test_batch.py)."""
 
-from reference.compare.submissions import source_keys
-from reference.compare.summary import class_summary
+from reference.compare.classroom.roster import source_keys
+from reference.compare.reports.summary import class_summary
 
 
 def _row(sub_id, failures=(), status="failed", error=""):

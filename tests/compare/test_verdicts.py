@@ -2,8 +2,8 @@
 
 import pytest
 
-from reference.compare.catalog import CATALOG, Context
-from reference.compare.runner import run_catalog
+from reference.compare.exercise.catalog import CATALOG, Context
+from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import implementation
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from handgrad.types import PART_A
-from reference.compare.batches import make_batch
-from reference.compare.problems import problem_from_seed
+from reference.compare.exercise.bulk_problems import make_batch
+from reference.compare.exercise.problems import problem_from_seed
 from reference.compare.sandbox import ImplRaised, InProcessImpl, LoadError, SubprocessImpl
-from reference.compare.sandbox.adapter import TEMPLATES
+from reference.compare.submissions.adapter import TEMPLATES
 from support import HONEST, ROOT, compare, implementation, notebook, strict_json
 
 IMPLS = [SubprocessImpl, InProcessImpl]
@@ -342,7 +342,7 @@ def test_a_local_package_named_code_shadows_the_standard_library_and_the_worker_
 
 
 def test_the_integrity_check_reads_a_notebooks_cells(tmp_path):
-    from reference.compare.integrity import findings_in_files
+    from reference.compare.submissions.integrity import findings_in_files
 
     path = notebook(tmp_path / "hw.ipynb", "%matplotlib inline\nimport numpy as np",
                     "from handgrad import backprop\nbackprop(None, None, None)")

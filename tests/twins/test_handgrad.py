@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 import handgrad as hg
 from handgrad import network
 from handgrad._buffers import POOLED_BYTES
-from reference.compare.problems import problem_from_seed
+from reference.compare.exercise.problems import problem_from_seed
 
 
 def _problem(n, d, dh, m, dtype, seed=0):

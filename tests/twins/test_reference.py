@@ -13,8 +13,8 @@ from jax.test_util import check_grads
 import reference as ref
 from handgrad.types import Lambdas, Params
 from reference import engine
-from reference.compare import strategies as S
-from reference.compare.tolerance import FLOOR, SAFETY
+from reference.compare.exercise import strategies as S
+from reference.compare.exercise.tolerance import FLOOR, SAFETY
 from reference.definition import evaluate_plain, losses, penalty
 
 

@@ -23,5 +23,5 @@ def __getattr__(name: str):
     (nor the grader's modules: subprocess, the isolation, the staging), and starts sooner without."""
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = "grader" if name == "SubprocessImpl" else "interface"
+    module = "grader_side" if name == "SubprocessImpl" else "interface"
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)

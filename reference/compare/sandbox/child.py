@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Sequence
 
 from handgrad.types import API, PART_A, SHAPES
-from reference.compare.sandbox import wire, worker
+from reference.compare.sandbox import wire, worker_side
 from reference.compare.sandbox.interface import LoadError, escape
 
 __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "shown", "printed", "broken", "each_limit", "sweep_limit",
@@ -26,12 +26,12 @@ __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "shown", "printed", "broken", 
 #: The worker's first lines: its folders (argv[1], ``os.pathsep``-joined: the grader's own tree, or in a
 #: submission's view the worker's modules and the allowed packages) go on sys.path before site-packages, so
 #: that the worker imports handgrad and reference from there (``-I`` ignores PYTHONPATH, and an editable
-#: install may point elsewhere); then worker.py runs with argv = [worker.py, fd, spec, ...].
+#: install may point elsewhere); then worker_side.py runs with argv = [worker_side.py, fd, spec, ...].
 BOOT = ("import os, runpy, sys; roots = sys.argv.pop(1).split(os.pathsep); "
         "at = next((i for i, p in enumerate(sys.path) if p.endswith('-packages')), len(sys.path)); "
         "sys.path[at:at] = roots; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
 #: The folder holding the packages handgrad and reference this grader runs.
-TREE = str(pathlib.Path(worker.__file__).resolve().parents[3])
+TREE = str(pathlib.Path(worker_side.__file__).resolve().parents[3])
 SLACK = 1 << 20  # bytes any reply may hold beyond its arrays' expected size
 #: Seconds the import is given at least, whatever a call's limit: starting Python and NumPy is the grader's
 #: part (about 0.2 s, 1 s on a loaded machine), and a submission is never failed for it.
@@ -177,7 +177,7 @@ def reply_entries(name: str, args: tuple) -> int:
 def watched(reply: Any) -> set[str]:
     """The watched modules a worker's reply (its hello, its last word) says its process imported."""
     modules = reply.get("modules") if isinstance(reply, dict) else None
-    return {m for m in modules if m in worker.WATCHED} if isinstance(modules, list) else set()
+    return {m for m in modules if m in worker_side.WATCHED} if isinstance(modules, list) else set()
 
 
 def last_word(sock: socket.socket) -> set[str]:

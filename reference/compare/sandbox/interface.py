@@ -6,7 +6,7 @@ time limit per call; a hang, crash or exit becomes an :class:`ImplProblem` for t
 property concerned and the child is restarted for the next call.
 :class:`InProcessImpl` calls a trusted module directly (the pytest default). Both
 pass copies of the inputs, report which inputs were modified and what warned.
-:class:`SubprocessImpl` lives in :mod:`reference.compare.sandbox.grader`.
+:class:`SubprocessImpl` lives in :mod:`reference.compare.sandbox.grader_side`.
 
 >>> impl = InProcessImpl("handgrad")
 >>> impl.call("d_rect", [0.0, 1.0]).value
@@ -24,9 +24,9 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from handgrad.types import DIMS, Lambdas
-from reference.compare.sandbox import wire, worker
-from reference.compare.sandbox.adapter import read_adapter
-from reference.compare.sandbox.adapter_layout import inexpressible
+from reference.compare.sandbox import wire, worker_side
+from reference.compare.submissions.adapter import read_adapter
+from reference.compare.submissions.layouts import inexpressible
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
@@ -142,7 +142,7 @@ def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
     got = reply if isinstance(reply, dict) else {}
     values, ok = got.get("values") or {}, got.get("ok") or {}
     out_values, out_ok = {}, {}
-    for name_, (fn, _, axes) in worker.SWEEP_FIELDS.items():
+    for name_, (fn, _, axes) in worker_side.SWEEP_FIELDS.items():
         if fn not in called:
             continue
         shape = (B,) + tuple(bucket[DIMS[a]] for a in axes)
@@ -246,7 +246,8 @@ class Impl:
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
-        results = check_sweep(wire.decode(wire.encode(worker.sweep_calls(self.module, batch, calls))), batch, calls)
+        replies = worker_side.sweep_calls(self.module, batch, calls)
+        results = check_sweep(wire.decode(wire.encode(replies)), batch, calls)
         return lambda: results
 
     def close(self) -> None:
@@ -307,7 +308,7 @@ class InProcessImpl(Impl):
     """A trusted module, file or notebook, called directly (inputs still copied and watched).
 
     ``adapter``, ``run_all_cells`` and ``allow_missing`` as for
-    :class:`~reference.compare.sandbox.grader.SubprocessImpl`: the adapter file (or
+    :class:`~reference.compare.sandbox.grader_side.SubprocessImpl`: the adapter file (or
     a template's name) is validated first (``ValueError``), then applied to the
     loaded module; a lacking name is a :class:`LoadError` unless ``allow_missing``.
     """
@@ -317,22 +318,22 @@ class InProcessImpl(Impl):
         self.spec = spec
         declared = self.declared = read_adapter(adapter)[1] if adapter is not None else None
         try:
-            self.module = worker.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
+            self.module = worker_side.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
         except BaseException as exc:  # noqa: BLE001
-            raise LoadError(worker.describe_load_error(spec, exc)) from None
-        missing = worker.missing_names(self.module)
+            raise LoadError(worker_side.describe_load_error(spec, exc)) from None
+        missing = worker_side.missing_names(self.module)
         if missing and not allow_missing:
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
         self.missing = frozenset(missing)
 
     def _call_in_place(self, name: str, args: tuple, kwargs: dict) -> Call:
-        reply = worker.call_named(self.module, name, args, kwargs, checked=False)
+        reply = worker_side.call_named(self.module, name, args, kwargs, checked=False)
         return as_call(wire.decode(wire.encode(reply)), name)
 
     def call(self, name: str, *args, **kwargs) -> Call:
         refused = self.refused(name, args)
         if refused is not None:
             raise refused
-        reply = worker.call_named(self.module, name, args, kwargs)
+        reply = worker_side.call_named(self.module, name, args, kwargs)
         # through the wire as in a child process: the same plain data, whatever the module returned
         return as_call(wire.decode(wire.encode(reply)), name)

@@ -145,12 +145,12 @@ def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int) -> list[str
 
 def _python(allowed: tuple[str, ...] | None, mode: str, uid: int = NOBODY) -> tuple[list[str], str, str]:
     """The words that start the worker's Python (as ``uid`` where the grader is root, in the
-    namespace), the folders for its ``sys.path``, and the path of ``worker.py`` as it sees them."""
-    worker_file = os.path.join(_tree(), "reference", "compare", "sandbox", "worker.py")
+    namespace), the folders for its ``sys.path``, and the path of ``worker_side.py`` as it sees them."""
+    worker_file = os.path.join(_tree(), "reference", "compare", "sandbox", "worker_side.py")
     python, root = [sys.executable], _tree()
     if mode == "namespace" and allowed is not None:
         python, (_, root) = [view.interpreter()[0]], view.mounts(_tree(), allowed)
-        worker_file = f"{view.WORKER}/reference/compare/sandbox/worker.py"
+        worker_file = f"{view.WORKER}/reference/compare/sandbox/worker_side.py"
     if mode == "namespace" and allowed is not None and _is_root():
         python = [*_setpriv_drop(uid), *python]
     return python, root, worker_file
@@ -260,7 +260,7 @@ def _limiter(limits: Limits, nproc: bool) -> list[str] | None:
 def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed: tuple[str, ...] | None = None,
             group: cgroup.TreeLimits | None = None, hide: tuple[str, ...] = (),
             uid: int = NOBODY) -> tuple[list[str], object]:
-    """The command line that starts the worker (``worker.py`` with ``tail``) contained in ``mode``, and its
+    """The command line that starts the worker (``worker_side.py`` with ``tail``) contained in ``mode``, and its
     ``preexec_fn``.
 
     ``allowed``: the packages in a submission's view (None: a trusted module,
@@ -276,7 +276,7 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
         contained = [shutil.which("bwrap") or "bwrap", *_namespaces(trusted=allowed is None), *shown, *argv]
     elif jail_of(mode, allowed) is not None:
         python, root = _jail_line(workdir, allowed, uid)
-        contained = [*python, "-I", "-c", BOOT, root, f"{view.WORKER}/reference/compare/sandbox/worker.py", *tail]
+        contained = [*python, "-I", "-c", BOOT, root, f"{view.WORKER}/reference/compare/sandbox/worker_side.py", *tail]
     else:  # unprivileged without a jail: a trusted module (as root where a dropped user cannot read it), same-user
         dropped = mode == "unprivileged" and (allowed is not None or nobody_reads())
         contained = ((_drop(uid) or []) if dropped else []) + argv

@@ -25,7 +25,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 
-from reference.compare.sandbox.worker import is_path
+from reference.compare.sandbox.worker_side import is_path
 
 __all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES", "MAX_DEPTH", "COMPILED"]
 

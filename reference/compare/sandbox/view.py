@@ -51,10 +51,10 @@ _KEY = frozenset({"handgrad", "reference"})
 #: The worker's own modules, relative to the tree that holds ``handgrad`` and ``reference``.
 WORKER_FILES = (
     "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
-    *(f"reference/compare/sandbox/{m}.py" for m in (
-        "__init__", "wire", "worker", "unshare", "adapter", "adapter_format", "adapter_layout", "load_errors",
-        "notebook", "self_checks", "no_network")),
-    "reference/compare/sandbox/templates/*.toml",
+    *(f"reference/compare/sandbox/{m}.py" for m in ("__init__", "wire", "worker_side", "unshare", "no_network")),
+    *(f"reference/compare/submissions/{m}.py" for m in (
+        "__init__", "adapter", "declaration", "layouts", "load_errors", "notebook", "self_checks")),
+    "reference/compare/submissions/templates/*.toml",
 )
 #: Programs the worker's start needs in view: setpriv drops it to a host user of its own (as root), env
 #: enters its folder in a jail (:func:`jail`).
@@ -217,7 +217,7 @@ def _kept(allowed: tuple[str, ...], compute) -> tuple[dict[str, str], tuple[str,
     import hashlib
     import json
 
-    from reference.compare.cache import cache_root
+    from reference.compare.reuse.cache_folders import cache_root
 
     refuse_key(allowed)
     stamp = [sys.executable, sys.version, list(allowed), *TOOLS]
@@ -294,7 +294,7 @@ def jail(tree: str, allowed: tuple[str, ...] = ()) -> str:
     """
     import hashlib
 
-    from reference.compare.cache import cache_root
+    from reference.compare.reuse.cache_folders import cache_root
 
     binds, inside = _binds(tree, allowed)
     stamp = hashlib.sha256(repr((binds, inside)).encode())

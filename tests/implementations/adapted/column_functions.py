@@ -1,6 +1,6 @@
 """The course's API written the seeds' way: functions on column vectors, labels from 1, λ as a 2 × 2 matrix.
 
-Checked through the template adapter ``reference/compare/sandbox/templates/column_functions.toml``.
+Checked through the template adapter ``reference/compare/submissions/templates/column_functions.toml``.
 One example per column: X (d, n), labels y in 1..m, biases (k, 1),
 lam = [[l11, l12], [l21, l22]]. ``backprop`` returns a dict. Part A under the API's
 names (softmax over each column). The math is the course's, in plain NumPy.

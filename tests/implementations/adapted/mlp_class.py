@@ -1,6 +1,6 @@
 """A network class as homework writes it: column vectors, one-hot targets, tied λ, intermediates as locals.
 
-Checked through the template adapter ``reference/compare/sandbox/templates/mlp_class.toml``.
+Checked through the template adapter ``reference/compare/submissions/templates/mlp_class.toml``.
 One example per column: X (d, n), one-hot targets Y (m, n), biases (k, 1); one l1,
 l2 pair for both layers. ∂L/∂oa, ∂L/∂hs, ∂L/∂ha exist only as local variables of
 ``bprop``; there is no ∂L/∂x and no part A. The math is the course's, in plain NumPy.

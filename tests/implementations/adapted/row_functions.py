@@ -1,6 +1,6 @@
 """The API in row form under other names: weights stored (inputs, outputs), λ as a list, a summed loss.
 
-Checked through the template adapter ``reference/compare/sandbox/templates/row_functions.toml``.
+Checked through the template adapter ``reference/compare/submissions/templates/row_functions.toml``.
 One example per row: X (n, d), labels from 0; W1 stored (d, dh) and W2 (dh, m),
 biases flat; params = (W1, b1, W2, b2); lams = [l11, l12, l21, l22]. ``nll`` is the
 batch's total loss; ``gradients`` returns the parameters' gradients and keeps

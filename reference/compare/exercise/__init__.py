@@ -1,0 +1,11 @@
+"""The exercise: what is checked, and on what. Everything here knows the course's network and its questions.
+
+:mod:`.catalog` holds the properties, one or more per numbered claim (A1–A9,
+B1–B18, X1–X5), with the vocabulary they are written in (``Property``,
+``Context``, ``compare``) and the backward chain that tells a root mistake from
+an inherited one; :mod:`.problems` is a network problem as plain data,
+:mod:`.strategies` how Hypothesis draws one, :mod:`.bulk_problems` how the bulk
+sweep makes and evaluates them by the batch; :mod:`.tolerance` is how much of the
+reference's error bound a comparison accepts, and :mod:`.diagnose` names the
+classic mistake a wrong array matches. Importing this package loads nothing else.
+"""

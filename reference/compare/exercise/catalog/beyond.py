@@ -1,0 +1,211 @@
+"""Beyond the seeds (X1–X5): loop versus matrix, inputs unchanged, types and shapes, large logits, descent.
+
+X5 checks that gradient descent uses the implementation's own regularized
+gradient (B6 checks the loop against the reference's gradient with λ = 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+
+from handgrad.types import PARAMS, PART_A, Gradients
+from reference.compare.exercise import strategies as S
+from reference.compare.exercise.catalog.check import (
+    Context,
+    PropertyFailure,
+    compare,
+    expect_array,
+    expect_fields,
+    value,
+)
+from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients
+from reference.compare.exercise.catalog.work import expect_work
+from reference.compare.exercise.problems import Problem
+from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
+from reference.compare.sandbox import ImplProblem
+
+__all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_own_gradient"]
+
+
+def x5_cases() -> st.SearchStrategy:
+    return st.tuples(S.small_problems(max_side=5), st.floats(1e-3, 0.5), st.integers(1, 3))
+
+
+def x5_own_gradient(ctx: Context, case) -> None:
+    """gradient_descent steps with the implementation's own backprop, penalties included."""
+    p, eta, steps = case
+    prev = p.params
+    iterates = descents(ctx, p, eta, steps)
+    for got in iterates:
+        expect_fields("gradient_descent(...)", got, PARAMS)
+    # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
+    starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
+    grads = [value(r) for r in ctx.impl.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
+    for t in range(1, steps + 1):
+        got, g = iterates[t - 1], grads[t - 1]
+        expect_fields("backprop(...)", g, Gradients._fields)
+        ev = ctx.ref(p._replace(params=type(p.params)(*prev)))
+        for f in PARAMS:
+            w, gw = getattr(prev, f), expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
+            allowed = (2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw))
+                       + eta * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
+            compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η backprop(step {t - 1}).{f}",
+                    getattr(got, f), w - eta * gw, allowed)
+        prev = got
+
+
+
+
+def x1_batch(ctx: Context, p: Problem) -> None:
+    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time.
+
+    A backprop that does no work earns nothing here (:func:`~.work.expect_work`).
+    """
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    expect_work(ctx, "backprop", p, g, "its batch agreeing with its examples shows nothing",
+                fields=("oa", "hs", "ha", "x"))  # the arrays made per example: a penalty alone says nothing here
+    ev = ctx.ref(p)
+    n = p.X.shape[0]
+    singles = [value(r) for r in ctx.impl.call_many(
+        "backprop", [(p.params, p.X[i:i + 1], p.y[i:i + 1], p.lambdas) for i in range(n)])]
+    for f in ("oa", "hs", "ha", "x"):
+        rows = np.concatenate([expect_array(f"backprop(example {i}).{f}", getattr(s, f),
+                                            (1,) + getattr(ev.grads, f).shape[1:]) for i, s in enumerate(singles)])
+        compare(ctx, f"backprop(batch).{f} vs stacked examples", getattr(g, f), rows,
+                2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
+    for f in PARAMS:
+        shape = getattr(ev.grads, f).shape
+        mean = np.mean([expect_array(f"backprop(example {i}).{f}", getattr(s, f), shape)
+                        for i, s in enumerate(singles)], axis=0)
+        compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
+                2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
+
+
+def _x2_calls(p: Problem) -> list[tuple[str, tuple, dict]]:
+    calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
+    calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
+    return calls + [(name, (p.X,), {}) for name in PART_A]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two returned values are the same: arrays equal to 1e-12 of their scale (NaN where NaN), the
+    same fields, the same plain values."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and getattr(a, "_fields", None) == getattr(b, "_fields", None) \
+            and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (np.ndarray, np.number, float)) and isinstance(b, (np.ndarray, np.number, float)):
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        if not np.issubdtype(x.dtype, np.number):
+            return bool(np.array_equal(x, y))
+        with np.errstate(all="ignore"):
+            scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0)), initial=0.0))
+            return bool(np.allclose(x, y, rtol=1e-12, atol=1e-12 * scale, equal_nan=True))
+    return type(a) is type(b) and a == b
+
+
+def _agree(a: Any, b: Any) -> bool:
+    if isinstance(a, ImplProblem) or isinstance(b, ImplProblem):
+        return isinstance(a, ImplProblem) and isinstance(b, ImplProblem)
+    return _same(a.value, b.value)
+
+
+def x2_unchanged(ctx: Context, p: Problem) -> None:
+    """Inputs unchanged, as the grader sees it: every function called again, in turn, on the very same input
+    objects (in one process, none copied) returns what it returns on fresh copies. A function that writes into
+    its inputs changes what the next call on them returns. Nothing the submission's process says about itself
+    counts (its own report of which inputs changed is not read); a function that does no work earns nothing
+    (:func:`~.work.expect_work`)."""
+    calls = _x2_calls(p)
+    fresh = ctx.impl.call_each(calls)
+    for (name, args, _), c in zip(calls, fresh):
+        expect_work(ctx, name, args[0] if name in PART_A else p, value(c), "its inputs left unchanged show nothing")
+    shared = ctx.impl.call_shared(calls + calls)
+    for j, (want, got) in enumerate(zip(fresh + fresh, shared)):
+        if not _agree(want, got):
+            raise PropertyFailure(_blame(ctx, calls, j % len(calls), j), array=calls[j % len(calls)][0])
+
+
+def _blame(ctx: Context, calls: list, victim: int, at: int) -> str:
+    """Which call, run first on the same inputs, changes what call ``victim`` returns; the message."""
+    name = calls[victim][0]
+    alone = ctx.impl.call_each([calls[victim]])[0]
+    for k in range(len(calls)):
+        pair = ctx.impl.call_shared([calls[k], calls[victim]])
+        if len(pair) == 2 and not _agree(alone, pair[1]):
+            return (f"{calls[k][0]}(...) modified its inputs in place: called after it on the same input objects, "
+                    f"{name}(...) returns another value than on fresh copies")
+    return (f"{name}(...) returns another value when the functions before it ran on the same input objects "
+            f"(call {at + 1} of a sequence of {2 * len(calls)}): an input was modified in place")
+
+
+def x3_types(ctx: Context, p: Problem) -> None:
+    """Float64 arrays of the documented shapes; a function that does no work earns nothing (its arrays all
+    constant where the reference's are not: :func:`~.work.expect_work`)."""
+    n, d, dh, m = p.dims
+    calls = _x2_calls(p)
+    a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
+    expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+    for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
+        expect_array(f"forward(...).{f}", getattr(a, f), shape, strict=True)
+    expect_array("loss(...)", loss_, (n,), strict=True)
+    if not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64:
+        raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
+    expect_fields("backprop(...)", g, Gradients._fields)
+    shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
+              "W2": (m, dh), "b2": (m,)}
+    for f, shape in shapes.items():
+        expect_array(f"backprop(...).{f}", getattr(g, f), shape, strict=True)
+    expect_fields("gradient_descent(...)", q, PARAMS)
+    for f in PARAMS:
+        expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape, strict=True)
+    for name, v in zip(PART_A, elementwise):
+        expect_array(f"{name}(X)", v, p.X.shape, strict=True)
+    shows = "its types and shapes earn nothing"
+    for name, v in zip(("forward", "loss", "risk", "backprop", "gradient_descent"), (a, loss_, r, g, q)):
+        expect_work(ctx, name, p, v, shows)
+    for name, v in zip(PART_A, elementwise):
+        expect_work(ctx, name, p.X, v, shows)
+
+
+def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
+    """Which warning, at which input, and whether ordinary logits (b2 = 0) raise it too."""
+    top = float(np.max(np.abs(p.params.b2)))
+    ordinary = p._replace(params=p.params._replace(b2=np.zeros_like(p.params.b2)), origin="")
+    try:
+        again = ctx.impl.call(name, *ordinary.arguments(name)).warnings
+    except ImplProblem:
+        again = []
+    where = f"{name}(...) on n={p.dims[0]}, d={p.dims[1]}, dh={p.dims[2]}, m={p.dims[3]}"
+    if again:
+        return f"{where} warned at ordinary inputs too (b2 = 0), not a matter of large logits: {again[0]}"
+    return f"{where} warned at large logits (|b2| up to {top:.3g}) and not at ordinary ones: {warning}"
+
+
+def x4_stable(ctx: Context, p: Problem) -> None:
+    """Logits up to ±1e300: finite values, and still the reference's values. What the submission's process
+    says it warned is shown with a failure, never judged (that process can silence it)."""
+    names = ("forward", "loss", "risk", "backprop")
+    for name, c in zip(names, ctx.impl.call_each([(name, p.arguments(name), {}) for name in names])):
+        if isinstance(c, ImplProblem):
+            raise c
+        ctx.remember(name, p, c)  # the checks below reuse these calls
+        leaves = tuple(c.value) if isinstance(c.value, tuple) else (c.value,)
+        for i, v in enumerate(leaves):
+            if not isinstance(v, (np.ndarray, np.number, float, int)) or isinstance(v, bool):
+                continue  # not numbers: the value checks below say what it is
+            with np.errstate(invalid="ignore"):
+                finite = np.all(np.isfinite(np.asarray(v, dtype=np.float64)))
+            if not finite:
+                field_ = c.value._fields[i] if hasattr(c.value, "_fields") else ""
+                said = f"; {_warned(ctx, name, p, c.warnings[0])}" if c.warnings else ""
+                raise PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at large logits"
+                                      + said, array=name)
+    forward_check("oa", "os")(ctx, p)
+    b4(ctx, p)
+    gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's

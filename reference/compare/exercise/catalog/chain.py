@@ -1,0 +1,251 @@
+"""Error carried forward: each step of the backward chain judged on the submission's own inputs to it.
+
+A gradient that is wrong end to end may be right on its own: ∂L/∂hs = W2ᵀ ∂L/∂oa
+holds for the submission's own ∂L/∂oa even when that ∂L/∂oa is wrong. Then the
+mistake was made upstream, and this step only *inherits* it. For a failing
+array, :func:`judge` recomputes the step from the submission's own upstream
+values — its own os, ∂L/∂oa, ∂L/∂hs, ∂L/∂ha, its own forward's ha and hs, its
+own λ = 0 gradient for a penalty term, its own losses for the risk — with a
+tolerance from the same error-bound formula (k·u·Σ|a||b| on those values), and
+walks up the chain to the first step that is wrong on its own inputs: the root.
+
+Steps and their questions: os → ∂L/∂oa (B7) → ∂L/∂W2, ∂L/∂b2 (B9) and
+∂L/∂hs (B11) → ∂L/∂ha (B13) → ∂L/∂W1, ∂L/∂b1 (B15), ∂L/∂x (B17); the softmax
+(B3) is the root when every backward step holds; the penalty terms (B18) on
+their own λ = 0 gradient; the risk (B5) on its own losses (B4).
+
+No credit without work: a step right on own inputs that carry no information
+(all zero, or constant: every entry equal; :func:`~.check.flat`, :func:`silent`)
+shows nothing. Such an example is :class:`Uninformed`: the step's own failure,
+not an inherited one. A property is inherited when an example shows the step
+right on informative own inputs, and fails when its failures are all uninformed
+(or one is wrong on its own inputs, as before): a stub whose every gradient is
+zero is consistent with its own all-zero ∂L/∂oa at every step below it, and
+earns nothing for it, while an honest mistake upstream is not charged again
+below it for an example where it happens to zero the step's inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from handgrad.types import Lambdas
+from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, flat, measure
+from reference.compare.exercise.problems import Problem
+from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
+from reference.compare.sandbox import ImplProblem
+
+__all__ = ["Inherited", "Uninformed", "QUESTION", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "NAMES", "judge",
+           "local_step", "own_forward", "ordinary_logits", "silent"]
+
+#: The question whose claim each quantity is.
+QUESTION = {"os": "B3", "oa": "B7", "hs": "B11", "ha": "B13", "W1": "B15", "b1": "B15", "x": "B17",
+            "W2": "B9", "b2": "B9"}
+#: Questions that state one claim, per example and batched: a failure of either is the claim's own.
+SAME_CLAIM = {"B7": {"B7", "B8"}, "B9": {"B9", "B10"}, "B11": {"B11", "B12"}, "B13": {"B13", "B14"},
+              "B15": {"B15", "B16"}, "B17": {"B17"}, "B3": {"B3"}, "B4": {"B4"}, "X4": {"X4"}, "B18": {"B18"}}
+#: Logits up to this magnitude: every correct formulation of the softmax and the loss is exact in
+#: float64 (no exp overflows; −log os_y is 0 ulp from the stable form up to a gap of ~700). Beyond,
+#: the question is stability: X4's.
+ORDINARY_LOGIT = 350.0
+#: The quantity each step takes from upstream.
+UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
+#: The submission's own inputs each step is judged on besides ``UP``'s gradient: forward values.
+_FORWARD = {"oa": ("os",), "ha": ("ha",), "W2": ("hs",)}
+#: How a message names a gradient.
+NAMES = {"oa": "∂L/∂oa", "hs": "∂L/∂hs", "ha": "∂L/∂ha", "x": "∂L/∂x", "W1": "∂R/∂W1", "b1": "∂R/∂b1",
+         "W2": "∂R/∂W2", "b2": "∂R/∂b2"}
+
+
+class Inherited(PropertyFailure):
+    """Wrong end to end, right on its own inputs: the mistake was made at ``root``."""
+
+    status = "inherited"
+
+    def __init__(self, failure: PropertyFailure, root: str):
+        super().__init__(f"{failure.message}; right on its own inputs: inherited from {root}",
+                         array=failure.array, index=failure.index, got=failure.got, want=failure.want,
+                         allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
+        self.diagnosis, self.root = failure.diagnosis, root
+
+
+class Uninformed(PropertyFailure):
+    """Wrong end to end, right on its own inputs, but they carry no information (``why``: which, and how):
+    the step's own failure. Unlike a failure wrong on its own inputs it does not end the run: an example
+    that shows the step right on informative inputs makes the property inherited instead (the runner)."""
+
+    def __init__(self, failure: PropertyFailure, why: str):
+        super().__init__(f"{failure.message}; its own {why}: being right on it shows nothing",
+                         array=failure.array, index=failure.index, got=failure.got, want=failure.want,
+                         allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
+        self.diagnosis = failure.diagnosis
+
+
+def own_forward(ctx: Context, p: Problem) -> Any:
+    """The submission's own forward on ``p`` if it gives arrays of the right shapes, else None."""
+    try:
+        a = ctx.network("forward", p)
+    except (ImplProblem, PropertyFailure):
+        return None
+    n, _, dh, m = p.dims
+    shapes = {"ha": (n, dh), "hs": (n, dh), "os": (n, m)}
+    ok = all(isinstance(getattr(a, f, None), np.ndarray) and getattr(a, f).shape == s for f, s in shapes.items())
+    return a if ok else None
+
+
+def _penalty(ctx: Context, W: np.ndarray, l1: float, l2: float):
+    """l1 sign(W) + 2 l2 W (sign(0) the convention's) and its allowed error, slack at zero weights included."""
+    sign = np.where(W > 0, 1.0, np.where(W < 0, -1.0, ctx.kinks[0]))
+    value = l1 * sign + 2 * l2 * W
+    return value, 4 * U64 * (l1 + 2 * l2 * np.abs(W)) + l1_slack(W, l1, ctx.kinks[0], ctx.convention)
+
+
+def _activation(ctx: Context, p: Problem, f: str) -> np.ndarray:
+    own = own_forward(ctx, p)
+    return getattr(own, f) if own is not None else getattr(ctx.ref(p).acts, f)
+
+
+def local_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(want, allowed) for ``f`` computed from the submission's own upstream values ``g``; None if unknown."""
+    W1, _, W2, _ = p.params
+    n = p.X.shape[0]
+    u = U64
+    a = lambda name: np.asarray(getattr(g, name), dtype=np.float64)  # noqa: E731 - shapes checked by the caller
+    if f == "oa":
+        os_ = _activation(ctx, p, "os")
+        want = os_.copy()
+        want[np.arange(n), p.y] -= 1.0
+        return want, 2 * u * (np.abs(os_) + 1)
+    if f == "hs":
+        return a("oa") @ W2, (W2.shape[0] + 1) * u * (np.abs(a("oa")) @ np.abs(W2))
+    if f == "ha":
+        ha, ev = _activation(ctx, p, "ha"), ctx.ref(p)
+        # where its own ha agrees with the reference's, the reference's sign decides the kink: a pre-activation
+        # right to its error (0 given as 5e-324) cannot pass a wrong rect'(0) on as inherited
+        with np.errstate(invalid="ignore"):
+            ha = np.where(np.abs(ha - ev.acts.ha) <= accepted(ev.acts_bound.ha), ev.acts.ha, ha)
+        mask = np.where(ha > 0, 1.0, np.where(ha < 0, 0.0, ctx.kinks[1]))
+        ambiguous = (np.abs(ev.acts.ha) <= 2 * ev.acts_bound.ha) & (ev.acts_bound.ha > 0)
+        return a("hs") * mask, u * np.abs(a("hs")) + np.where(ambiguous, np.abs(a("hs")), 0.0)
+    if f == "x":
+        return a("ha") @ W1, (W1.shape[0] + 1) * u * (np.abs(a("ha")) @ np.abs(W1))
+    if f in ("b1", "b2"):
+        d = a("ha" if f == "b1" else "oa")
+        return d.mean(axis=0), (n + 2) * u * np.abs(d).mean(axis=0)
+    if f in ("W1", "W2"):
+        d, inputs = (a("ha"), p.X) if f == "W1" else (a("oa"), _activation(ctx, p, "hs"))
+        data = d.T @ inputs / n
+        lam = p.lambdas
+        pen, pen_allowed = _penalty(ctx, *((W1, lam.l11, lam.l12) if f == "W1" else (W2, lam.l21, lam.l22)))
+        return data + pen, (n + 2) * u * (np.abs(d).T @ np.abs(inputs)) / n + 4 * u * np.abs(data) + pen_allowed
+    return None
+
+
+def _holds(ctx: Context, p: Problem, g: Any, f: str) -> bool | None:
+    """Does the step of ``f`` hold on the submission's own inputs? None when it cannot be told."""
+    try:
+        got = np.asarray(getattr(g, f))
+        step = local_step(ctx, p, g, f)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None
+    if step is None or got.dtype.kind != "f":
+        return None
+    want, allowed = step
+    if got.shape != want.shape:
+        return False
+    try:
+        m = measure(f, got, want, SAFETY * allowed + FLOOR)
+    except WrongDtype:  # right on its own inputs to its dtype's precision: the dtype is X3's question
+        return True
+    return not (m.bad & ~(np.isnan(m.got) & np.isnan(m.want))).any()  # nan from nan: the step carried it
+
+
+def _without_penalty(ctx: Context, p: Problem, g: Any, f: str):
+    """With λ on this layer: (problem at λ = 0, its gradients) if ``f`` is its own λ = 0 gradient plus the
+    penalty term (B18 right), else None."""
+    lam = p.lambdas
+    l1, l2, W = (lam.l11, lam.l12, p.params.W1) if f == "W1" else (lam.l21, lam.l22, p.params.W2)
+    if not (l1 or l2):
+        return None
+    p0 = p._replace(lambdas=Lambdas(), origin="")
+    try:
+        g0 = ctx.network("backprop", p0)
+        base = np.asarray(getattr(g0, f), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
+        return None
+    got = np.asarray(getattr(g, f))
+    if base.shape != W.shape or got.shape != W.shape or got.dtype.kind != "f":
+        return None
+    pen, allowed = _penalty(ctx, W, l1, l2)
+    try:
+        right = not measure(f, got, base + pen, SAFETY * (allowed + 4 * U64 * np.abs(base)) + FLOOR).bad.any()
+    except WrongDtype:  # right to its dtype's precision: the dtype is X3's question
+        right = True
+    return (p0, g0) if right else None
+
+
+def ordinary_logits(ctx: Context, p: Problem) -> bool:
+    """Are all of the reference's logits at most :data:`ORDINARY_LOGIT` in magnitude?"""
+    return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
+
+
+def silent(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
+    """Which of the submission's own inputs to the step of ``f`` carries no information, and how
+    (``"∂L/∂oa is all zero"``: :func:`~.check.flat`); None when each does."""
+    up = UP[f]
+    own = [] if up == "os" else [(NAMES[up], getattr(g, up, None))]
+    forward = own_forward(ctx, p) if f in _FORWARD else None  # None: the step was judged on the reference's
+    if forward is not None:
+        own += [(f"forward(...).{a}", getattr(forward, a)) for a in _FORWARD[f]]
+    for label, values in own:
+        how = flat(values)
+        if how is not None:
+            return f"{label} is {how}"
+    return None
+
+
+def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, str | None]:
+    """The first step, from ``f`` up the chain, not shown right on its own inputs, and why when it holds on
+    them but they carry no information (:func:`silent`).
+
+    Past ∂L/∂oa the root is the softmax: B3's on ordinary logits, X4's (stability) beyond.
+    """
+    step = f
+    while step in UP and _holds(ctx, p, g, step) is True:
+        why = silent(ctx, p, g, step)
+        if why is not None:
+            return QUESTION[step], why
+        step = UP[step]
+    if step == "os":
+        return ("B3" if ordinary_logits(ctx, p) else "X4"), None
+    return QUESTION[step], None
+
+
+def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
+    """The failure of gradient ``f`` in a property of ``question``: its own, :class:`Uninformed`, or
+    :class:`Inherited`.
+
+    Its own when the first step not shown right on its own inputs is this question's claim (per example or
+    batched): :class:`Uninformed` when that step holds on them but they carry no information. A penalty term
+    right on its own λ = 0 gradient (B18) passes the blame to the data term, unless that gradient carries none.
+    """
+    lam = p.lambdas
+    why = None
+    if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
+        at_zero = _without_penalty(ctx, p, g, f)
+        # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
+        # else the penalty term is wrong: B18's own
+        how = flat(getattr(at_zero[1], f)) if at_zero is not None else None
+        if at_zero is None:
+            root = "B18"
+        elif how is not None:
+            root, why = "B18", f"{NAMES[f]} at λ = 0 is {how}"
+        else:
+            root, why = _root(ctx, *at_zero, f)
+    else:
+        root, why = _root(ctx, p, g, f)
+    if question in SAME_CLAIM.get(root, {root}):
+        return failure if why is None else Uninformed(failure, why)
+    return Inherited(failure, root)

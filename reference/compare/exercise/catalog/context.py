@@ -1,0 +1,155 @@
+"""What a check runs in: the implementation, the convention, the reference's answers, the statistics.
+
+A check calls the implementation through :meth:`Context.call` and :meth:`Context.network`
+and asks the reference through :meth:`Context.ref` (a problem's values and
+bounds) and :meth:`Context.reference` (part A's functions), each answer asked of
+JAX once per content (:mod:`reference.compare.reuse.reference_memo`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+import reference.functions as ref_fn
+from reference.compare.reuse import reference_memo
+from reference.compare.sandbox import Impl, ImplProblem
+from reference.engine import Evaluation, evaluate_many
+
+if TYPE_CHECKING:
+    from reference.compare.exercise.problems import Problem
+
+__all__ = ["Stats", "Context"]
+
+
+@dataclass
+class Stats:
+    """The worst errors seen by one property."""
+
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    worst_ratio: float = 0.0  # |diff| / allowed; > 1 fails
+    abs_error_at_worst: float = 0.0  # |diff| at the entry of the worst ratio
+
+    def add(self, diff: np.ndarray, want: np.ndarray, ratio: np.ndarray) -> None:
+        """Relative error is normwise per array: max |difference| / max |reference|
+        (entrywise, an exact 0 in the reference would make any roundoff infinite)."""
+        if diff.size == 0:
+            return
+        worst = float(diff.max())
+        scale = float(np.abs(want).max())
+        self.max_abs_error = max(self.max_abs_error, worst)
+        rel = worst / scale if scale > 0 else (0.0 if worst == 0 else math.inf)
+        self.max_rel_error = max(self.max_rel_error, rel)
+        k = int(ratio.argmax())
+        if not float(ratio.flat[k]) <= self.worst_ratio:  # nan or inf included: the worst stays visible
+            self.worst_ratio, self.abs_error_at_worst = float(ratio.flat[k]), float(diff.flat[k])
+
+
+def _key(p: Any) -> int:
+    return id(p)
+
+
+@dataclass
+class Context:
+    """What a check sees: the implementation, the convention, the reference, the statistics.
+
+    ``convention="seed"`` demands the course's values at the kinks;
+    ``"any-subgradient"`` accepts any subgradient the implementation uses
+    consistently: its own d_abs(0) and d_rect(0), read once, must lie in
+    [−1, 1] and [0, 1], and the reference is rebuilt with those slopes.
+    Results of calls and of the reference are kept per problem until
+    :meth:`forget`: several properties and checks share one call. The
+    reference's answers are kept by content too (:mod:`reference.compare.reuse.reference_memo`):
+    :attr:`answers` holds those of the example being checked (what a record
+    keeps and replays), the process's memo those asked before.
+    """
+
+    impl: Impl
+    convention: str = "seed"
+    kinks: tuple[float, float] = (0.0, 0.0)
+    stats: Stats = field(default_factory=Stats)
+    example_ratio: float = 0.0
+    #: the reference's answers this example used, by :func:`reference_memo.key`
+    answers: dict = field(default_factory=dict, repr=False)
+    #: the example's first value right only to its own dtype's precision (check.WrongDtype): X3's question,
+    #: told once the rest of the check has found nothing of its own
+    wrong_dtype: Any = None
+    _results: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.convention not in ("seed", "any-subgradient"):
+            raise ValueError(f"convention must be 'seed' or 'any-subgradient'; got {self.convention!r}")
+        if self.convention == "any-subgradient":
+            self.kinks = (self._own_slope("d_abs", -1.0, 1.0), self._own_slope("d_rect", 0.0, 1.0))
+
+    def _own_slope(self, name: str, lo: float, hi: float) -> float:
+        """The implementation's derivative at 0 if it is a valid subgradient, else the course's 0."""
+        try:
+            v = float(np.asarray(self.impl.call(name, np.zeros(1)).value).reshape(-1)[0])
+        except Exception:  # noqa: BLE001 - its own property reports the problem
+            return 0.0
+        return v if lo <= v <= hi else 0.0
+
+    # -- calls ---------------------------------------------------------------
+    def call(self, name: str, *args, **kwargs):
+        """``impl.<name>(*args, **kwargs)``'s value, or the implementation's problem raised."""
+        return self.impl.call(name, *args, **kwargs).value
+
+    def remember(self, name: str, p: Any, result: Any) -> None:
+        """Keep a result of ``name`` on ``p`` (a Call or an ImplProblem) for :meth:`network`."""
+        self._results[(name, _key(p))] = (p, result)
+
+    def recalled(self, name: str, p: Any) -> Any:
+        """What :meth:`remember` kept for ``name`` on ``p``, or None."""
+        hit = self._results.get((name, _key(p)))
+        return hit[1] if hit is not None and hit[0] is p else None
+
+    def network(self, name: str, p: Problem):
+        """``impl.<name>`` on the problem, called once (several properties share one call)."""
+        result = self.recalled(name, p)
+        if result is None:
+            result = self.impl.call(name, *p.arguments(name))
+            self.remember(name, p, result)
+        if isinstance(result, ImplProblem):
+            raise result
+        return result.value
+
+    def ref(self, p: Any) -> Evaluation:
+        """The reference's values and bounds on ``p`` (a Problem, or (params, X, y, lambdas) as attributes)."""
+        result = self.recalled("reference", p)
+        if result is None:
+            result = self._answer(reference_memo.problem_key(p, self.kinks),
+                                  lambda: evaluate_many([p], self.kinks, batch=1)[0])
+            self.remember("reference", p, result)
+        return result
+
+    def reference(self, name: str, x: np.ndarray) -> np.ndarray:
+        """``reference.functions.<name>(x)``: part A's reference, the twin of ``ctx.call(name, x)``."""
+        return self._answer(reference_memo.key(name, x), lambda: getattr(ref_fn, name)(x))
+
+    def _answer(self, name: str, ask: Callable[[], Any]) -> Any:
+        """The answer kept under ``name`` (this example's, else the process's), else ``ask()``'s, kept."""
+        result = self.answers.get(name)
+        if result is None:
+            result = reference_memo.MEMO.get(name)
+            if result is None:
+                result = reference_memo.frozen(ask())
+                reference_memo.MEMO.put(name, result)
+            self.answers[name] = result
+        return result
+
+    def forget(self) -> None:
+        """A new example: the calls' results and the reference's answers kept for the last one are dropped."""
+        self._results.clear()
+        self.answers = {}
+        self.wrong_dtype = None
+
+    def record(self, m: Any) -> None:
+        """Feed one comparison (a :class:`~reference.compare.exercise.catalog.check.Measure`) into the statistics."""
+        self.stats.add(m.diff, m.want, m.ratio)
+        if m.ratio.size:
+            self.example_ratio = max(self.example_ratio, float(m.ratio.max()))

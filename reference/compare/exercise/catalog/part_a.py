@@ -1,0 +1,120 @@
+"""Part A: the elementwise functions and their derivatives (A1–A9), against jax.numpy and jax.grad.
+
+``ctx.reference(name, x)`` is ``reference.functions.<name>(x)``, the twin of
+``ctx.call(name, x)``, asked of JAX once per content (:mod:`reference.compare.reuse.reference_memo`).
+
+Tolerances (:mod:`reference.compare.exercise.tolerance`): ``SAFETY·k·u·scale`` with
+``k = 16`` (XLA's float64 tanh differs from NumPy's by up to 7 units in the
+last place, measured) and a scale per function: |value| for tanh and 2x,
+max(|value|, 1) for sigmoid, its derivative and softplus (probabilities and
+log-probabilities: the textbook forms (tanh(x/2) + 1)/2 and ln(1 + exp(x)) are
+exact to u absolutely, not relatively, in the tails, and that is not a
+mistake), 1 + tanh² for tanh'; exact equality where the values are exact
+(sign, abs, rect, their derivatives).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reference.compare.exercise.catalog.check import Context, compare, compare_exact, expect_array
+from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
+
+__all__ = ["KINKS", "a1_identity", "a1_values", "a2_identity", "a2_values", "a3", "a4", "a5", "a6", "a7",
+           "a8", "a9"]
+
+
+#: Always tried, first: the kinks and ±1.
+KINKS = (np.array([0.0, -0.0, 1.0, -1.0]),)
+
+
+# sigmoid and its derivative are probabilities in [0, 1]: an absolute error of a few
+# u is what their textbook forms give ((tanh(x/2) + 1)/2 is exact to u, not to u·sigmoid).
+_PROBABILITY = 1.0
+
+
+def a1_identity(ctx: Context, x):
+    s = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
+    t = expect_array("tanh(x/2)", ctx.call("tanh", x / 2), x.shape)
+    compare(ctx, "sigmoid(x) vs (tanh(x/2) + 1)/2", s, (t + 1) / 2, relative(s, floor_scale=_PROBABILITY))
+
+
+def a1_values(ctx: Context, x):
+    want = ctx.reference("sigmoid", x)
+    compare(ctx, "sigmoid(x)", ctx.call("sigmoid", x), want, relative(want, floor_scale=_PROBABILITY))
+    want = ctx.reference("tanh", x)
+    compare(ctx, "tanh(x)", ctx.call("tanh", x), want, relative(want))
+
+
+def a2_identity(ctx: Context, x):
+    """ln sigmoid(x) = −softplus(−x), checked as sigmoid(x) = exp(−softplus(−x)).
+
+    Exponentiated, both sides are probabilities: the check holds to a few u
+    wherever sigmoid is computed to a few u, including far in the tails where
+    the logarithm of an absolutely accurate sigmoid is not relatively accurate.
+    """
+    s = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
+    sp = expect_array("softplus(-x)", ctx.call("softplus", -x), x.shape)
+    with np.errstate(over="ignore"):
+        rhs = np.exp(-sp)
+    compare(ctx, "sigmoid(x) vs exp(-softplus(-x))", s, rhs,
+            SAFETY * K_TRANSCENDENTAL * U64 * (1 + rhs * np.abs(sp)) + FLOOR)
+
+
+def a2_values(ctx: Context, x):
+    # ln(1 + exp(x)) is exact to u absolutely where softplus is tiny; overflow is what fails
+    want = ctx.reference("softplus", x)
+    compare(ctx, "softplus(x)", ctx.call("softplus", x), want, relative(want, floor_scale=1.0))
+
+
+def a3(ctx: Context, x):
+    allowed = SAFETY * K_TRANSCENDENTAL * U64 * _PROBABILITY + FLOOR  # as for sigmoid: absolute
+    got = ctx.call("d_sigmoid", x)
+    compare(ctx, "d_sigmoid(x) vs jax.grad(sigmoid)", got, ctx.reference("d_sigmoid", x), allowed)
+    own = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
+    compare(ctx, "d_sigmoid(x) vs sigmoid(x)(1 - sigmoid(x))", got, own * (1 - own), allowed)
+
+
+def a4(ctx: Context, x):
+    t = ctx.reference("tanh", x)
+    allowed = SAFETY * K_TRANSCENDENTAL * U64 * (1 + t * t) + FLOOR
+    got = ctx.call("d_tanh", x)
+    compare(ctx, "d_tanh(x) vs jax.grad(tanh)", got, ctx.reference("d_tanh", x), allowed)
+    own = expect_array("tanh(x)", ctx.call("tanh", x), x.shape)
+    compare(ctx, "d_tanh(x) vs 1 - tanh(x)^2", got, 1 - own * own, allowed)
+
+
+def a5(ctx: Context, x):
+    got = ctx.call("sign", x)
+    compare_exact(ctx, "sign(x) vs 1{x>0} - 1{x<0}", got, (x > 0).astype(float) - (x < 0).astype(float))
+    compare_exact(ctx, "sign(x) vs jnp.sign", got, ctx.reference("sign", x))
+
+
+def _kinked(ctx: Context, label: str, name: str, x, lo: float, hi: float):
+    """Exact away from 0; at 0 the course's value, or under any-subgradient any value in [lo, hi]."""
+    got = expect_array(f"{label}", ctx.call(name, x), x.shape)
+    want = ctx.reference(name, x)
+    if ctx.convention == "any-subgradient":
+        at0 = x == 0
+        inside = at0 & (got >= lo) & (got <= hi)
+        want = np.where(inside, got, want)  # a valid subgradient at 0 is accepted as it is
+    compare_exact(ctx, label, got, want)
+
+
+def a6(ctx: Context, x):
+    compare_exact(ctx, "abs(x)", ctx.call("abs", x), ctx.reference("abs", x))
+    _kinked(ctx, "d_abs(x) vs jax.grad(abs) (abs'(0) = 0)", "d_abs", x, -1.0, 1.0)
+
+
+def a7(ctx: Context, x):
+    compare_exact(ctx, "rect(x)", ctx.call("rect", x), ctx.reference("rect", x))
+    _kinked(ctx, "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)", "d_rect", x, 0.0, 1.0)
+
+
+def a8(ctx: Context, x):
+    want = ctx.reference("grad_l2_squared", x)
+    compare(ctx, "grad_l2_squared(x) vs jax.grad(sum x^2)", ctx.call("grad_l2_squared", x), want, relative(want, 2))
+
+
+def a9(ctx: Context, x):
+    _kinked(ctx, "grad_l1(x) vs jax.grad(sum |x|) (0 at x = 0)", "grad_l1", x, -1.0, 1.0)

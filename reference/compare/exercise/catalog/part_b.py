@@ -1,0 +1,283 @@
+"""Part B: the network's claims (B1–B18), each against the reference's values and per-entry bounds.
+
+Every check reads the implementation's result through :meth:`Context.network`
+(one call shared by all properties on a problem) and the reference's through
+:meth:`Context.ref`; a failing gradient also says whether the quantity before
+it in the backward chain (:data:`UPSTREAM`) agrees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+
+from handgrad.types import PARAMS, Gradients
+from reference.compare.exercise import strategies as S
+from reference.compare.exercise.catalog import chain
+from reference.compare.exercise.catalog.check import (
+    Context,
+    PropertyFailure,
+    compare,
+    compare_exact,
+    expect_array,
+    expect_fields,
+    flat,
+    fmt_index,
+    keep_only,
+    measure,
+    value,
+)
+from reference.compare.exercise.catalog.work import expect_work
+from reference.compare.exercise.diagnose import diagnose
+from reference.compare.exercise.problems import Problem
+from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
+from reference.compare.sandbox import ImplProblem
+
+__all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check",
+           "b3", "b4", "b4_formula", "ordinary",
+           "risk_check", "b5_count", "b6", "b6_cases", "descents", "slack"]
+
+
+#: How a message names a gradient.
+NAMES = chain.NAMES
+#: The quantity before each gradient in the backward chain.
+UPSTREAM = {"hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
+FORWARD_UPSTREAM = {"hs": "ha", "oa": "hs", "os": "oa"}
+
+
+def _agreement(ctx: Context, label: str, got: Any, want: np.ndarray, bound: np.ndarray) -> str:
+    """One phrase: does this (upstream) array agree with the reference?"""
+    try:
+        m = measure(label, got, want, accepted(bound))
+    except PropertyFailure as exc:  # not even an array of the right shape
+        return f"the quantity before it, {exc.message}"
+    if m.bad.any():
+        return f"the quantity before it, {m.failure().message.split(' (|')[0]}, is already off"
+    return f"the quantity before it, {label}, agrees (max |difference| {float(m.diff.max(initial=0.0)):.3g})"
+
+
+def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str = "") -> None:
+    """Each gradient of ``fields`` against the reference; a failure judged on the submission's own inputs
+    (:mod:`.chain`) for a property of ``question``."""
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    ev = ctx.ref(p)
+    for f in fields:
+        want, bound = getattr(ev.grads, f), getattr(ev.grads_bound, f)
+        allowed = accepted(bound)
+        if f in ("W1", "W2"):
+            allowed = allowed + slack(ctx, p, f)
+        up = UPSTREAM.get(f)
+        upstream = None
+        if up:
+            upstream = (lambda up=up: _agreement(ctx, f"backprop(...).{up} ({NAMES[up]})", getattr(g, up),
+                                                 getattr(ev.grads, up), getattr(ev.grads_bound, up)))
+        try:
+            compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
+        except PropertyFailure as failure:
+            failure = _diagnosed(failure, p, getattr(g, f), want, allowed, f)
+            raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
+
+
+def _diagnosed(failure: PropertyFailure, p: Problem, got, want: np.ndarray, allowed, f: str) -> PropertyFailure:
+    """The failure with a one-line diagnosis of the whole array, when a pattern fits."""
+    if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape not in (want.shape, want.T.shape):
+        return failure
+    W, lam, kinks = None, None, None
+    if f in ("W1", "W2"):
+        W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+        kinks = W == 0
+    try:
+        said = diagnose(got.astype(np.float64), want, allowed=np.broadcast_to(allowed, want.shape),
+                        n=p.X.shape[0], kinks=kinks, W=W, lam=lam or None)
+    except ValueError:
+        return failure
+    if said:
+        failure.message += f" — {said}"
+        failure.diagnosis = said
+    return failure
+
+
+def slack(ctx: Context, p: Problem, f: str):
+    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.exercise.tolerance.l1_slack`).
+
+    Only the weights have an L1 term: a bias or an activation gets none.
+    """
+    if f not in ("W1", "W2"):
+        return 0.0
+    W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+    return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
+
+
+def grad_check(question: str, *fields: str):
+    """A check of these gradient fields for a property of ``question``."""
+    return lambda ctx, p: gradients(ctx, p, fields, question)
+
+
+def forward_check(*fields: str):
+    def check(ctx: Context, p: Problem) -> None:
+        a = ctx.network("forward", p)
+        expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+        ev = ctx.ref(p)
+        for f in fields:
+            up = FORWARD_UPSTREAM.get(f)
+            upstream = None
+            if up:
+                upstream = (lambda up=up: _agreement(ctx, f"forward(...).{up}", getattr(a, up),
+                                                     getattr(ev.acts, up), getattr(ev.acts_bound, up)))
+            compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
+                    accepted(getattr(ev.acts_bound, f)), upstream=upstream)
+    return check
+
+
+def b3(ctx: Context, p: Problem) -> None:
+    ordinary(ctx, p)
+    ev = ctx.ref(p)
+    if ctx.recalled("forward", p) is None:  # forward and the part-A softmax in one round trip
+        fwd, sm = ctx.impl.call_each([("forward", p.arguments("forward"), {}),
+                                      ("softmax", (ev.acts.oa,), {})])
+        ctx.remember("forward", p, fwd)
+        ctx.remember("softmax", p, sm)
+    a = ctx.network("forward", p)
+    expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
+    os_ = expect_array("forward(...).os", a.os, ev.acts.os.shape)
+    if (os_ < 0).any():
+        i = np.unravel_index(int(np.argmin(os_)), os_.shape)
+        raise PropertyFailure(f"forward(...).os{fmt_index(i)} = {os_[i]!r} is negative", array="os", index=i)
+    m = os_.shape[1]
+    # exp(oa − lse) and exp(oa − max)/Σ are both right; their sums miss 1 by up to the os bounds
+    compare(ctx, "sum_k forward(...).os[:, k]", os_.sum(axis=1), np.ones(os_.shape[0]),
+            SAFETY * (ev.acts_bound.os.sum(axis=1) + (m + 4) * U64))
+    forward_check("os")(ctx, p)
+    # the part-A softmax, on the reference's logits
+    sm = ctx.recalled("softmax", p)
+    sm = value(sm) if sm is not None else ctx.call("softmax", ev.acts.oa)
+    compare(ctx, "softmax(oa)", sm, ev.acts.os, accepted(ev.acts_bound.os))
+
+
+def ordinary(ctx: Context, p: Problem) -> None:
+    """Keep to ordinary logits (:data:`.chain.ORDINARY_LOGIT`): B3, B4, B5 judge the formula, X4 the range."""
+    keep_only(chain.ordinary_logits(ctx, p))
+
+
+def b4(ctx: Context, p: Problem) -> None:
+    ev = ctx.ref(p)
+    got = ctx.network("loss", p)
+    compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
+
+
+def b4_formula(ctx: Context, p: Problem) -> None:
+    """B4 on ordinary logits: the formula, not its numerical range."""
+    ordinary(ctx, p)
+    b4(ctx, p)
+
+
+def risk_check(label: str):
+    """R on ordinary logits; a wrong R that is its own mean loss plus the penalties is inherited from B4."""
+    def check(ctx: Context, p: Problem) -> None:
+        ordinary(ctx, p)
+        ev = ctx.ref(p)
+        got = ctx.network("risk", p)
+        if isinstance(got, (int, float, np.floating, np.integer)) and not isinstance(got, bool):
+            got = np.float64(got) if isinstance(got, (float, np.floating)) else got
+        if isinstance(got, np.floating):
+            got = np.asarray(got)
+        try:
+            compare(ctx, f"risk(...) [{label}]", got, np.asarray(ev.risk), accepted(ev.risk_bound))
+        except PropertyFailure as failure:
+            if not _own_risk(ctx, p, got):
+                raise
+            how = flat(ctx.network("loss", p))
+            if how is not None:  # right on losses that carry no information
+                raise chain.Uninformed(failure, f"loss(...) is {how}") from None
+            raise chain.Inherited(failure, "B4") from None
+    return check
+
+
+def _own_risk(ctx: Context, p: Problem, got) -> bool:
+    """Is ``got`` the submission's own mean loss plus the four penalties?"""
+    try:
+        L = np.asarray(ctx.network("loss", p), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError):
+        return False
+    if L.shape != (p.X.shape[0],) or not np.all(np.isfinite(L)):
+        return False
+    W1, _, W2, _ = p.params
+    l11, l12, l21, l22 = p.lambdas
+    pen = l11 * np.abs(W1).sum() + l12 * (W1 * W1).sum() + l21 * np.abs(W2).sum() + l22 * (W2 * W2).sum()
+    want = L.mean() + pen
+    bound = (p.X.shape[0] + 2) * U64 * np.abs(L).mean() + (W1.size + W2.size + 4) * U64 * pen
+    return bool(abs(float(got) - want) <= SAFETY * bound + FLOOR)
+
+
+def b5_count(ctx: Context, p: Problem) -> None:
+    g = ctx.network("backprop", p)
+    expect_fields("backprop(...)", g, Gradients._fields)
+    n, d, dh, m = p.dims
+    n_theta = dh * d + dh + m * dh + m
+    got = sum(int(np.size(getattr(g, f))) for f in PARAMS)
+    if got != n_theta:
+        raise PropertyFailure(f"the parameter gradients hold {got} scalars; n_θ = dh·d + dh + m·dh + m = {n_theta}")
+    expect_work(ctx, "backprop", p, g, "counting its entries earns nothing", fields=PARAMS)
+
+
+def b6(ctx: Context, case) -> None:
+    """Each step of gradient_descent is θ − η ∂R/∂θ, with ∂R/∂θ from the reference at that θ."""
+    p, eta, steps = case
+    prev = p.params
+    iterates = descents(ctx, p, eta, steps)
+    for t in range(1, steps + 1):
+        got = iterates[t - 1]
+        expect_fields(f"gradient_descent(steps={t})", got, PARAMS)
+        here = p._replace(params=type(p.params)(*prev))
+        ev = ctx.ref(here)
+        for f in PARAMS:
+            w, g, e = getattr(prev, f), getattr(ev.grads, f), getattr(ev.grads_bound, f)
+            want = w - eta * g
+            allowed = (eta * (SAFETY * e + slack(ctx, here, f))
+                       + SAFETY * 2 * U64 * (np.abs(w) + eta * np.abs(g)) + FLOOR)
+            try:
+                compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f),
+                        want, allowed)
+            except PropertyFailure as failure:
+                raise _own_step(ctx, here, eta, got, f, failure) from None
+        prev = got
+    if steps == 0:
+        got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
+        for f in PARAMS:
+            compare_exact(ctx, f"gradient_descent(steps=0).{f}", getattr(got, f), getattr(p.params, f))
+
+
+def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: PropertyFailure) -> PropertyFailure:
+    """A wrong step that is θ − η times the submission's own gradient inherits the gradient's mistake."""
+    try:
+        g = ctx.network("backprop", here)
+        w, gw = getattr(here.params, f), np.asarray(getattr(g, f), dtype=np.float64)
+        step = np.asarray(getattr(got, f), dtype=np.float64)
+    except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
+        return failure
+    if gw.shape != w.shape or step.shape != w.shape:
+        return failure
+    allowed = 2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw)) + FLOOR
+    if measure(f, step, w - eta * gw, allowed).bad.any():
+        return failure
+    how = flat(gw)
+    if how is not None:  # a step along a gradient that carries no information
+        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}")
+    judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
+    return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
+
+
+def descents(ctx: Context, p: Problem, eta: float, steps: int) -> list:
+    """gradient_descent(steps=t) for t = 1 … steps, in one round trip."""
+    calls = [("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": eta, "steps": t})
+             for t in range(1, steps + 1)]
+    return [value(r) for r in ctx.impl.call_each(calls)]
+
+
+def b6_cases() -> st.SearchStrategy:
+    # λ = 0: B6 is the descent loop; the regularized gradients are B18's, and X5
+    # checks that the loop uses them
+    return st.tuples(S.small_problems(max_side=5, lambdas_mode="zero"), st.floats(1e-3, 0.5), st.integers(0, 3))

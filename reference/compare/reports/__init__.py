@@ -1,0 +1,11 @@
+"""Reports: what a run tells its reader, and where it is written.
+
+:mod:`.report` renders a run in five formats (text, Markdown, JSON, Gradescope,
+HTML); :mod:`.html_page` is the HTML page with its :mod:`.heatmap` pictures;
+:mod:`.counterexample` writes a smallest counterexample for a person;
+:mod:`.scoring` turns a report into points per question (``--weights``);
+:mod:`.summary` is a class's ``grades.csv`` and what the class got wrong;
+:mod:`.result` is what ``reference.check`` returns; :mod:`.output` checks a
+destination writable before the work and writes it atomically after.
+Importing this package loads nothing else.
+"""

@@ -1,0 +1,42 @@
+"""A report's root causes: the questions failing on their own, each with what it explains further down.
+
+Shared by the text, Markdown and HTML reports, so that each names the same roots and the same columns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from reference.compare.exercise.catalog.chain import SAME_CLAIM
+from reference.compare.running.runner import PropertyResult
+
+__all__ = ["root_causes", "ratio_text", "number_text"]
+
+#: Statuses under which nothing was compared: no error to show.
+_UNCOMPARED = ("missing", "not-implemented", "not-applicable", "not-run")
+
+
+def number_text(x: float | None) -> str:
+    """A figure of a report's table, in two significant digits; "-" for none."""
+    return "-" if x is None else ("inf" if isinstance(x, float) and math.isinf(x) else f"{x:.2g}")
+
+
+def ratio_text(r: PropertyResult) -> str:
+    """The ERR/ALLOWED cell: the worst entry's |got − want| over what was allowed there, or "-"."""
+    return "-" if r.status in _UNCOMPARED else number_text(r.worst_ratio)
+
+
+def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str]]]:
+    """The questions failing on their own, in the chain's order: (question, its failing properties,
+    the questions that inherit from it)."""
+    own = [r for r in report.results if r.status in ("fail", "error")]
+    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
+    out = []
+    for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
+        members = {q for q, k in claim.items() if k == c} | {c}
+        heirs = sorted({r.question for r in report.results if r.status == "inherited"
+                        and r.details.get("root") in members and r.question not in members})
+        out.append(("/".join(sorted({r.question for r in own if r.question in members})),
+                    [r for r in own if r.question in members], heirs))
+    return out

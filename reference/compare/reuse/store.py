@@ -1,0 +1,258 @@
+"""The examples of a seed, drawn once and kept on disk: a second run replays them.
+
+A run records what each passing property drew (:mod:`reference.compare.reuse.shared`):
+its examples, the calls its check made, the reference's answers for each; the
+next run with the same code and settings replays them instead of drawing and
+evaluating again, with the same verdicts. They are kept under the user's cache folder, never the working folder
+(:func:`reference.compare.reuse.cache_folders.examples_dir`: ``~/.cache/handgrad/examples``,
+or ``$HANDGRAD_EXAMPLES``); one sub-folder per version of the code (a
+digest of handgrad's and the comparator's sources and of the versions of Python,
+NumPy, JAX and Hypothesis), so a change of either never replays stale examples.
+Sub-folders unused for 30 days are removed.
+
+Per property, ``<id>.<examples>.<seed>.rec`` holds the examples and calls as
+frames of plain data (:mod:`reference.compare.sandbox.wire`) and ``.evals`` the
+reference's answers (evaluations and part A's arrays), raw; both are read back without unpickling anything, and a
+file that does not read is ignored and replaced: about 17 MB for a default run.
+The folder holds the reference's answers on those examples: a run hides it from
+the submission's process (``Settings.hide``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import pathlib
+import platform
+import shutil
+import struct
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from handgrad.types import Activations, Gradients, Lambdas, Params
+from reference.compare.exercise.problems import Problem
+from reference.compare.reports.output import write_atomic
+from reference.compare.reuse.evaluations_file import from_bytes, to_bytes
+from reference.compare.sandbox import wire
+from reference.engine import Evaluation
+
+__all__ = ["code_digest", "Store", "for_run", "CHUNK"]
+
+#: Examples per frame (a frame's description is capped at wire.HEADER_LIMIT).
+CHUNK = 40
+_TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
+_REBUILT = {"Problem": Problem, "Evaluation": Evaluation}
+_STALE = 30 * 86400
+
+
+@functools.lru_cache(maxsize=None)
+def code_digest() -> str:
+    """What recorded examples depend on besides the settings: the sources and the libraries' versions."""
+    import hypothesis
+    import jax
+    import numpy
+
+    import handgrad
+    import reference
+
+    h = hashlib.sha256()
+    for text in (handgrad.__version__, hypothesis.__version__, numpy.__version__, jax.__version__,
+                 sys.version.split()[0], platform.machine(), str(_local(reference.__file__))):
+        h.update(text.encode() + b"\0")
+    for package in (handgrad, reference):
+        root = pathlib.Path(package.__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:20]
+
+
+def _local(path: str) -> bool:
+    """Whether Hypothesis draws constants from this file's source (see
+    :func:`reference.compare.reuse.seeded_draws.import_all`)."""
+    try:
+        from hypothesis.internal.constants_ast import is_local_module_file
+
+        return bool(is_local_module_file(path))
+    except Exception:  # noqa: BLE001 - its rule, approximately
+        return "/site-packages/" not in path
+
+
+# -- plain data in, plain data out -----------------------------------------------------
+def _rebuilt(value: Any) -> Any:
+    """A decoded tree with the comparator's own named tuples (Problem, Evaluation) rebuilt as such."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        cls = _REBUILT.get(type(value).__name__)
+        items = [_rebuilt(v) for v in value]
+        if cls is not None and tuple(value._fields) == cls._fields:
+            return cls(*items)
+        return type(value)(*items)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_rebuilt(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _rebuilt(v) for k, v in value.items()}
+    return value
+
+
+def _parts(example: Any, path: tuple = (), out: dict | None = None) -> dict:
+    """id → path of the arrays and tuples in an example (a call's arguments are often these very objects)."""
+    out = {} if out is None else out
+    if isinstance(example, (tuple, np.ndarray)) and len(path) <= 3:
+        out.setdefault(id(example), path)
+        if isinstance(example, tuple):
+            for i, v in enumerate(example):
+                _parts(v, path + (i,), out)
+    return out
+
+
+def _at(example: Any, path: list) -> Any:
+    for i in path:
+        example = example[i]
+    return example
+
+
+def _calls_out(example: Any, calls: list) -> list:
+    parts = _parts(example)
+    return [[name, [("ref", list(parts[id(a)])) if id(a) in parts else ("value", a) for a in args], kwargs]
+            for name, args, kwargs in calls]
+
+
+def _calls_in(example: Any, calls: list) -> list:
+    return [(name, tuple(_at(example, v) if kind == "ref" else v for kind, v in args), dict(kwargs))
+            for name, args, kwargs in calls]
+
+
+def _frames(data: bytes) -> list[bytes]:
+    """The frames one after another in ``data``."""
+    out, at = [], 0
+    while at < len(data):
+        (hlen,) = struct.unpack_from("<Q", data, at)
+        (blen,) = struct.unpack_from("<Q", data, at + 8 + hlen)
+        out.append(data[at:at + 16 + hlen + blen])
+        at += 16 + hlen + blen
+    return out
+
+
+class Store:
+    """One folder of records and sweeps (see :class:`~reference.compare.reuse.shared.Shared`); failures are silent
+    misses."""
+
+    def __init__(self, folder: pathlib.Path) -> None:
+        self.folder = folder
+
+    def _read(self, name: str) -> list | None:
+        try:
+            data = (self.folder / name).read_bytes()
+            return [_rebuilt(wire.decode(f, types=_TYPES)) for f in _frames(data)]
+        except (OSError, struct.error, wire.WireError, TypeError, ValueError):
+            return None
+
+    def _save(self, name: str, chunks: list | bytes) -> None:
+        try:
+            first = not self.folder.exists()
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            data = chunks if isinstance(chunks, bytes) else b"".join(wire.encode(c) for c in chunks)
+            write_atomic(data, str(self.folder / name))
+            if first:
+                _prune(self.folder.parent, keep=self.folder)
+        except OSError:
+            pass  # a cache is an optimization only
+
+    def load_record(self, name: str):
+        from reference.compare.reuse.shared import Recording
+
+        chunks = self._read(name + ".rec")
+        if not chunks:
+            return None
+        try:
+            rec = Recording(kinks=tuple(chunks[0]["kinks"]))
+            for c in chunks:
+                rec.examples += c["examples"]
+                rec.calls += [_calls_in(e, calls) for e, calls in zip(c["examples"], c["calls"])]
+            rec.evaluations = self._evaluations(name, len(rec.examples))
+        except (KeyError, TypeError, IndexError):
+            return None
+        return rec if len(rec.examples) == len(rec.evaluations) == len(rec.calls) else None
+
+    def _evaluations(self, name: str, count: int) -> list:
+        """The reference's evaluations kept for a record (None for each one not kept)."""
+        try:
+            out = from_bytes((self.folder / (name + ".evals")).read_bytes())
+        except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
+            return [None] * count
+        if len(out) != count:
+            return [None] * count
+        return [e if isinstance(e, dict) else None for e in out]  # {reference_memo.key: answer} per example
+
+    def save_record(self, name: str, rec) -> None:
+        chunks = [{"kinks": list(rec.kinks), "examples": rec.examples[i:i + CHUNK],
+                   "calls": [_calls_out(e, c) for e, c in zip(rec.examples[i:i + CHUNK], rec.calls[i:i + CHUNK])]}
+                  for i in range(0, len(rec.examples), CHUNK)]
+        self._save(name + ".rec", chunks or [{"kinks": list(rec.kinks), "examples": [], "calls": []}])
+        self.save_evaluations(name, rec)
+
+    def save_evaluations(self, name: str, rec) -> None:
+        """Keep a record's reference evaluations (where made, at the default kinks) beside it."""
+        if tuple(rec.kinks) != (0.0, 0.0) or not any(e is not None for e in rec.evaluations):
+            return
+        try:
+            data = to_bytes(rec.evaluations)
+        except TypeError:
+            return
+        self._save(name + ".evals", data)
+
+    def load_sweep(self, name: str, batches: list) -> list | None:
+        """The reference's evaluations of a sweep's ``batches`` kept under ``name``, or None."""
+        try:
+            out = from_bytes((self.folder / (name + ".sweep")).read_bytes())
+            fits = len(out) == len(batches) and all(
+                e["ref"]["backprop.W1"].shape == b.params[0].shape for e, b in zip(out, batches))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
+            return None
+        return out if fits else None
+
+    def save_sweep(self, name: str, evaluations: list) -> None:
+        """Keep a sweep's evaluations (all made, at the default kinks), raw: every run reads them."""
+        try:
+            data = to_bytes(evaluations, compress=False)
+        except TypeError:
+            return
+        self._save(name + ".sweep", data)
+
+
+def _prune(root: pathlib.Path, keep: pathlib.Path) -> None:
+    """Remove the sub-folders of other versions of the code that were not used for 30 days."""
+    for folder in root.iterdir():
+        try:
+            digest = len(folder.name) == 20 and all(c in "0123456789abcdef" for c in folder.name)
+            if digest and folder != keep and folder.is_dir() and not folder.is_symlink() \
+                    and time.time() - folder.stat().st_mtime > _STALE:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
+    """A single run's settings and catalog: examples replayed from the cache (None: run as usual).
+
+    The cache folder is added to the folders the submission's process must not see.
+    """
+    from reference.compare.reuse.cache_folders import examples_dir
+    from reference.compare.reuse.seeded_draws import import_all
+    from reference.compare.reuse.shared import Shared, SharedCatalog
+
+    import_all()  # with or without the cache, the same examples for a seed
+    folder = examples_dir()
+    _, _, target = settings.resolved()
+    if not enabled or target:
+        return settings, None
+    store = Store(folder / code_digest())
+    try:
+        os.utime(store.folder)  # used: not pruned
+    except OSError:
+        pass
+    return dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)), SharedCatalog(Shared(store))

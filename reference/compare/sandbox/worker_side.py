@@ -1,0 +1,344 @@
+"""The worker's side of the sandbox: import the implementation, answer the grader's calls.
+
+This file imports only the standard library, NumPy, handgrad's types and the
+wire, so the child started by :mod:`reference.compare.sandbox.grader_side` (``python
+-I`` running this path) never loads JAX unless the implementation under test
+does. Messages go on a socket passed as a file descriptor: the worker's are
+frames of :mod:`reference.compare.sandbox.wire` (data only, all the grader
+trusts); the grader's come pickled (``wire.send_pickled``: only the worker unpickles):
+
+    grader → worker: {"op": "each", "id", "calls": [[name, args, kwargs]…], "checked"}
+                     | {"op": "sweep", "id", "batch": {…}, "calls": [[name, problem index]…]}
+                     | {"op": "modules"} | {"op": "quit"}
+    worker → grader: {"id", "replies": [reply…]} | {"id", "sweep": {"values", "ok", "errors"}}
+                     | {"modules": […]}
+    reply: {"status": "ok", "value", "mutated", "warnings"}
+           | {"status": "raised", "type", "message", "where"} | {"status": "exit", "code"}
+
+At start the worker imports the implementation (a module, a .py file or a
+notebook), puts it through its adapter if one is given (``worker_side.py fd spec
+[--adapter FILE] [--run-all-cells]``), and answers {"loaded": true, "missing":
+[…], "modules": […]} or {"load_error": reason}. A call of a name the submission
+lacks is answered as raised ``NotImplementedError``. Everything in this process
+is the submission's to change: the grader checks every reply as data.
+
+What the worker itself needs is imported before the submission, whose folder
+then comes first on ``sys.path``: a local module named like one of the standard
+library's (``code``, ``types``) is the submission's, and the worker does not
+import it afterwards.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import pathlib
+import socket
+import sys
+import warnings
+
+import numpy as np
+
+from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
+from reference.compare.sandbox import no_network, wire
+from reference.compare.submissions.adapter import Adapter, adapted
+from reference.compare.submissions.load_errors import AdapterMismatch, describe_load_error, raised_at
+from reference.compare.submissions.notebook import load_notebook
+
+__all__ = ["is_path", "load", "open_submission", "missing_names", "describe_load_error", "AdapterMismatch",
+           "call_checked", "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "options_of", "main",
+           "WATCHED"]
+
+#: Modules whose presence in the submission's process is an integrity finding: the
+#: answer key (handgrad's and reference's own functions) and autodiff libraries. The
+#: package ``reference`` itself is not one: the worker imports ``reference.compare.sandbox``.
+WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions", "reference.engine",
+           "reference.definition", "jax", "torch", "tensorflow", "autograd")
+_TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
+
+
+def watched_modules() -> list[str]:
+    """The watched modules this process has imported (top-level names and the answer key's modules)."""
+    return sorted(w for w in WATCHED if w in sys.modules)
+
+
+def is_path(spec: str) -> bool:
+    """Whether ``spec`` names a file (a .py file or a notebook) rather than a module to import."""
+    return spec.endswith((".py", ".ipynb")) or os.sep in spec or "/" in spec
+
+
+def load(spec: str, *, run_all_cells: bool = False):
+    """Import ``spec``: a path to a .py file or a notebook (.ipynb, its definitions), or a module name."""
+    if is_path(spec):
+        path = pathlib.Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {spec}")
+        if path.suffix == ".ipynb":
+            return load_notebook(path, run_all_cells=run_all_cells)
+        name = "_handgrad_impl_" + path.stem.replace("-", "_")
+        mod_spec = importlib.util.spec_from_file_location(name, path)
+        if mod_spec is None or mod_spec.loader is None:
+            raise ImportError(f"cannot load {spec} as a Python module")
+        module = importlib.util.module_from_spec(mod_spec)
+        sys.modules[name] = module
+        sys.path.insert(0, str(path.parent.resolve()))
+        mod_spec.loader.exec_module(module)
+        return module
+    return importlib.import_module(spec)
+
+
+def open_submission(spec: str, *, adapter: Adapter | None = None, run_all_cells: bool = False):
+    """The submission as the API sees it: :func:`load`-ed, then through ``adapter`` if one is given.
+
+    Raises what loading raised, or :class:`AdapterMismatch`.
+    """
+    module = load(spec, run_all_cells=run_all_cells)
+    if adapter is None:
+        return module
+    try:
+        return adapted(module, adapter)
+    except ValueError as exc:
+        if str(exc).startswith(f"{adapter.source}: "):
+            raise AdapterMismatch(f"does not fit its adapter: {exc}") from None
+        raise
+
+
+def missing_names(module) -> list[str]:
+    """The API names ``module`` lacks."""
+    return [n for n in API if not hasattr(module, n)]
+
+
+def _copy(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        items = [_copy(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
+
+
+def _leaves(value, path: str):
+    """(path, array) for every array inside ``value`` (named tuples by field name)."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, tuple):
+        fields = getattr(value, "_fields", None) or [str(i) for i in range(len(value))]
+        for f, v in zip(fields, value):
+            yield from _leaves(v, f"{path}.{f}")
+
+
+def _snapshot(args, names) -> list:
+    return [(p, a, a.shape, a.tobytes()) for n, v in zip(names, args) for p, a in _leaves(v, n)]
+
+
+def _mutated(snapshot) -> list[str]:
+    # bytes equality: exact (nan-safe) and cheaper than array_equal on small arrays
+    return [p for p, a, shape, data in snapshot if a.shape != shape or a.tobytes() != data]
+
+
+def call_checked(fn, args: tuple, kwargs: dict, arg_names: tuple[str, ...] = (), *, private: bool = False):
+    """Call ``fn`` on ``args``; say which inputs it modified and what it warned.
+
+    The arguments are copied first unless ``private`` (they were just unpickled,
+    so nobody else holds them). Returns ("ok", plain value, mutated paths,
+    warning texts); exceptions raised by ``fn`` become ("raised", type, message,
+    where), ``sys.exit`` ("exit", code).
+    """
+    names = arg_names or tuple(f"arg{i}" for i in range(len(args)))
+    names = names + tuple(f"arg{i}" for i in range(len(names), len(args)))
+    given = args if private else tuple(_copy(a) for a in args)
+    snapshot = _snapshot(given, names)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                value = fn(*given, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
+        return _problem(exc)
+    texts = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return {"status": "ok", "value": value, "mutated": _mutated(snapshot), "warnings": texts}
+
+
+def _problem(exc: BaseException) -> dict:
+    """The reply for a call that raised or exited."""
+    if isinstance(exc, SystemExit):
+        return {"status": "exit", "code": repr(exc.code)[:200]}
+    try:
+        return {"status": "raised", "type": type(exc).__name__, "message": str(exc)[:500], "where": raised_at(exc)}
+    except BaseException:  # noqa: BLE001 - an exception whose str() raises
+        return {"status": "raised", "type": "exception", "message": "(its message could not be read)", "where": ""}
+
+
+def call_fast(fn, args: tuple, kwargs: dict):
+    """Call ``fn`` without watching inputs or warnings (X2 and X4 check those)."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # not watched here: X4 is; nor shown by the grader
+            return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
+    except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
+        return _problem(exc)
+
+
+def _function(module, name: str):
+    """(the submission's function ``name``, None), or (None, the reply that says why there is none)."""
+    if name not in ARGUMENTS:
+        return None, {"status": "raised", "type": "NotImplementedError", "message": f"{name} is not in the API",
+                      "where": ""}
+    try:
+        fn = getattr(module, name, None)
+    except BaseException as exc:  # noqa: BLE001 - a module __getattr__ of the submission's
+        return None, _problem(exc)
+    if fn is None:
+        return None, {"status": "raised", "type": "NotImplementedError",
+                      "message": f"{name} is not in the submission", "where": ""}
+    return fn, None
+
+
+def call_named(module, name: str, args: tuple, kwargs: dict, *, checked: bool = True, private: bool = False):
+    """The reply to a call of ``module.<name>``: :func:`call_checked` (or :func:`call_fast`), or a missing name's."""
+    fn, reply = _function(module, name)
+    if fn is None:
+        return reply
+    if checked:
+        return call_checked(fn, tuple(args), kwargs, ARGUMENTS[name], private=private)
+    return call_fast(fn, tuple(args), kwargs)
+
+
+def cut(batch: dict, fn: str, i: int) -> tuple:
+    """The arguments of ``fn`` for problem i of a padded sweep batch (own contiguous copies)."""
+    return _cut(batch, fn, i, batch["dims"][i].tolist(), batch["lambdas"][i].tolist())
+
+
+def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
+    n, d, h, m = dims
+    given = {"params": Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
+                              batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy()),
+             "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp), "lambdas": Lambdas(*lambdas)}
+    return tuple([given[a] for a in ARGUMENTS[fn]])
+
+
+#: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`): function, field, and
+#: shape as indices into (n, d, dh, m).
+SWEEP_FIELDS = {
+    name: (name.partition(".")[0], name.partition(".")[2], tuple(DIMS.index(s) for s in shape))
+    for name, shape in SHAPES.items() if name.partition(".")[0] in ("forward", "loss", "risk", "backprop")
+}
+
+
+def _write(result, i: int, row: list, outputs: list) -> None:
+    """The fields of ``result`` that are float64 arrays of the expected shapes, into problem i's padded rows."""
+    for out, good, field, axes in outputs:
+        a = getattr(result, field, None) if field else result
+        if not axes and isinstance(a, float):
+            a = np.float64(a)
+        if isinstance(a, (np.ndarray, np.floating)) and a.dtype == np.float64 \
+                and a.shape == tuple([row[ax] for ax in axes]):
+            out[(i, *[slice(0, row[ax]) for ax in axes])] = a
+            good[i] = True
+
+
+def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
+    """The bulk sweep's calls on one padded batch, results stacked into the padded layout.
+
+    Each problem is cut from the batch here and each result written into a
+    (B, …) array at once: nothing per problem crosses the process boundary.
+    Returns {"values": {field: array}, "ok": {field: bool (B,)}, "errors": [[name, i, reply]…]};
+    ``ok`` is False where an output is missing or has the wrong shape or dtype.
+    """
+    dims = batch["dims"].tolist()
+    bucket = (batch["X"].shape[1], batch["X"].shape[2], batch["W1"].shape[1], batch["W2"].shape[1])
+    names = {name for name, _ in calls}
+    values, ok, by_name = {}, {}, {name: [] for name in names}
+    for k, (fn, field, axes) in SWEEP_FIELDS.items():
+        if fn in names:
+            values[k] = np.zeros((len(dims),) + tuple(bucket[a] for a in axes))
+            ok[k] = np.zeros(len(dims), bool)
+            by_name[fn].append((values[k], ok[k], field, axes))
+    errors = []
+    functions = {name: _function(module, name) for name in names}
+    lambdas = batch["lambdas"].tolist()
+    for name, i in calls:
+        if functions[name][0] is None:
+            errors.append([name, i, functions[name][1]])
+            continue
+        row = dims[i]
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")  # the sweep does not watch warnings: X4 does
+                result = functions[name][0](*_cut(batch, name, i, row, lambdas[i]))
+        except BaseException as exc:  # noqa: BLE001 - untrusted code
+            errors.append([name, i, _problem(exc)])
+            continue
+        _write(result, i, row, by_name[name])
+    return {"values": values, "ok": ok, "errors": errors}
+
+
+def _send(sock: socket.socket, reply: dict) -> None:
+    """``reply`` sent once what the submission printed is in the pipe (a print without a newline too):
+    the grader shows a failing property's output when its reply is in."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a stream the submission replaced
+            pass
+    wire.send(sock, reply)
+
+
+def _handshake(sock: socket.socket, spec: str, options: dict):
+    """Import the implementation (through its adapter) and say so; None if it could not be imported."""
+    try:
+        adapter = Adapter.from_toml(options["adapter"]) if options.get("adapter") else None
+        module = open_submission(spec, adapter=adapter, run_all_cells=options.get("run_all_cells", False))
+        missing = missing_names(module)
+    except BaseException as exc:  # noqa: BLE001
+        _send(sock, {"load_error": describe_load_error(spec, exc)})
+        return None
+    _send(sock, {"loaded": True, "missing": missing, "modules": watched_modules()})
+    return module
+
+
+def _answer(module, msg: dict):
+    """The reply to one request."""
+    if msg.get("op") == "each":
+        checked = msg.get("checked", True)
+        return {"id": msg["id"], "replies": [call_named(module, name, args, kwargs, checked=checked, private=True)
+                                             for name, args, kwargs in msg["calls"]]}
+    if msg.get("op") == "sweep":
+        return {"id": msg["id"], "sweep": sweep_calls(module, msg["batch"], [tuple(c) for c in msg["calls"]])}
+    return {"modules": watched_modules()}
+
+
+def _serve(sock: socket.socket, spec: str, options: dict) -> None:
+    module = _handshake(sock, spec, options)
+    while module is not None:
+        try:
+            msg = wire.receive_request(sock, types=_TYPES)
+        except EOFError:
+            return
+        if msg.get("op") == "quit":
+            return
+        _send(sock, _answer(module, msg))
+
+
+def options_of(argv: list[str]) -> dict:
+    """The worker's options after ``fd spec``: ``--adapter FILE``, ``--run-all-cells``."""
+    adapter = argv[argv.index("--adapter") + 1] if "--adapter" in argv[:-1] else None
+    return {"adapter": adapter, "run_all_cells": "--run-all-cells" in argv}
+
+
+def main(fd: int, spec: str, options: dict | None = None) -> None:
+    sock = socket.socket(fileno=fd)
+    no_network.refuse_sockets()  # before the submission's first line: no socket of its own, ever
+    # The implementation's prints must not reach the grader's output: stdout goes to stderr.
+    sys.stdout = sys.stderr
+    try:
+        _serve(sock, spec, options or {})
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the grader dropped the connection (a reply over its limits): nothing of the submission's to show
+    finally:
+        sock.close()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2], options_of(sys.argv[3:]))
