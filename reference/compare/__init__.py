@@ -1,12 +1,17 @@
 """The comparator: checks any implementation of the API against the reference, claim by claim.
 
-- :mod:`.catalog`: the properties, one or more per question (A1–A9, B1–B18, X1–X5);
-- :mod:`.problems` (plain data) and :mod:`.strategies` (Hypothesis): what the properties run on;
-- :mod:`.tolerance`: how much of the reference's error bound a comparison accepts;
-- :mod:`.runner` (Hypothesis, property by property) and :mod:`.sweep` with
-  :mod:`.batches` (the bulk random sweep): the two ways the catalog is run;
+Its doors: :mod:`.api` (``reference.check``), :mod:`.cli` (``handgrad-compare``,
+its options in :mod:`.options`) and :mod:`.pytest_plugin`; each puts one run
+together through :mod:`.grade_one`. Its rooms, by role:
+
+- :mod:`.exercise`: what is checked and on what: the catalog of properties (A1–A9,
+  B1–B18, X1–X5), the problems, the strategies, the tolerances, the diagnoses;
+- :mod:`.running`: a property under Hypothesis, the catalog, the bulk sweep, shrinking;
+- :mod:`.reuse`: work done once and served again: memos, records, journals, the disk store;
 - :mod:`.sandbox`: the implementation under test, in this process or a contained child;
-- :mod:`.report` and :mod:`.cli`: ``handgrad-compare`` and its four formats.
+- :mod:`.submissions`: what a student hands in, made callable: notebooks, adapters, integrity;
+- :mod:`.reports`: the report's five formats, points per question, a class's grades;
+- :mod:`.classroom`: a whole class at once, and the Gradescope autograder.
 
 Importing this package loads nothing else: import the module you need.
 """

@@ -179,7 +179,7 @@ def _start_early(args: argparse.Namespace):
     from reference.compare.reuse.cache_folders import examples_dir
 
     settings = _settings(args)
-    if not args.no_cache:  # as examples_cache.for_run: the kept examples are hidden from the submission
+    if not args.no_cache:  # as reuse.store.for_run: the kept examples are hidden from the submission
         settings = dataclasses.replace(settings, hide=tuple(settings.hide) + (str(examples_dir()),))
     return start_sandboxed(args.impl, settings)
 

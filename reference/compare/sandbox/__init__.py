@@ -1,13 +1,16 @@
 """The sandbox: how the comparator calls an implementation it does not trust.
 
 :mod:`.interface` is what the catalog sees (``Impl.call`` and friends, the
-``ImplProblem`` family, ``InProcessImpl`` for trusted code); :mod:`.grader` is
-the grader's side of the child process (``SubprocessImpl``); :mod:`.worker` is
-the child's side, which imports the implementation and answers calls.
-:mod:`.staging` copies the submission and its adapter file into the worker's
-folder; the worker loads a notebook through :mod:`.notebook`, applies an adapter
-(:mod:`.adapter`) right after the import, and says why a submission does not load
-in one line (:mod:`.load_errors`).
+``ImplProblem`` family, ``InProcessImpl`` for trusted code); :mod:`.grader_side`
+is the grader's side of the child process (``SubprocessImpl``), with
+:mod:`.child` reading the child's first lines, hello and output;
+:mod:`.worker_side` is the child's side, which imports the implementation and
+answers calls, over :mod:`.wire` (data only; :mod:`.unshare`). The child is
+contained by :mod:`.isolation` (namespaces, limits, :mod:`.cgroup`,
+:mod:`.no_network`) and sees the files :mod:`.view` lists and the copies
+:mod:`.staging` makes of the submission and its adapter file. What the worker
+does with a submission (a notebook, an adapter, a load error) lives in
+:mod:`reference.compare.submissions`.
 """
 
 import importlib
