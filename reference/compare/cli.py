@@ -250,7 +250,7 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
 
 def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=None) -> None:
     """Each format to its file (or standard output); what went wrong, and where the files are, on stderr."""
-    from reference.compare.reports.report import render
+    from reference.compare.reports.formats import render
 
     if report.error:
         print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)

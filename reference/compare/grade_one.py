@@ -147,7 +147,7 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     broken by the grader's own error still returns the report of what was done.
     """
     from reference.compare.exercise.catalog import Context, select
-    from reference.compare.reports.report import Report, load_error_report
+    from reference.compare.reports.formats import Report, load_error_report
     from reference.compare.running.runner import PropertyResult, run_catalog
 
     start = time.perf_counter()

@@ -41,7 +41,7 @@ def sign(x):
 
 def test_the_markdown_report_shows_what_the_submission_wrote_as_text():
     # HTML, links and table cells in a message are escaped: a report pasted in a course page runs nothing
-    from reference.compare.reports.report import Report, render
+    from reference.compare.reports.formats import Report, render
     from reference.compare.running.runner import PropertyResult
 
     said = "x <script>alert(1)</script> <img src=x onerror=alert(1)> [link](javascript:alert(1)) | cell"

@@ -3,7 +3,7 @@
 import jsonschema
 import pytest
 
-from reference.compare.reports.report import JSON_SCHEMA
+from reference.compare.reports.formats import JSON_SCHEMA
 from support import HONEST, attack, implementation, strict_json
 
 NAN_SIGMOID = HONEST + '''

@@ -25,7 +25,7 @@ for target in {[str(p) for p in planted]!r}:
     except OSError:
         pass
 try:
-    import reference.compare.reports.report as r
+    import reference.compare.reports.formats as r
     open(r.__file__, "a").write("\\nraise SystemExit(0)\\n")
 except OSError:
     pass

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from reference.compare import cli
-from reference.compare.reports.report import FORMATS
+from reference.compare.reports.formats import FORMATS
 from support import CLI, HONEST, implementation
 
 PRINTING_BUG = HONEST + '''

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from reference.compare.exercise.catalog import CATALOG, Context, by_id
-from reference.compare.reports.report import Report, render
+from reference.compare.reports.formats import Report, render
 from reference.compare.reports.scoring import Weights, question_scores
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
 from reference.compare.sandbox import InProcessImpl

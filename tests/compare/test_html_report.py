@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from reference.compare.exercise.catalog import Context, select
+from reference.compare.reports.formats import Report, render
 from reference.compare.reports.heatmap import png
 from reference.compare.reports.html_page import COLOURS, failing_field, worst_status
-from reference.compare.reports.report import Report, render
 from reference.compare.running.runner import PropertyResult, run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import compare, implementation

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from reference.compare.exercise.catalog import CATALOG, Context
-from reference.compare.reports.report import JSON_SCHEMA, Report, render
+from reference.compare.reports.formats import JSON_SCHEMA, Report, render
 from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import compare, implementation

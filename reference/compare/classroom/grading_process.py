@@ -74,7 +74,7 @@ def relabel(report: Any, settings: Any, staged: pathlib.Path, original: pathlib.
 
 def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
     from reference.compare.grade_one import grade
-    from reference.compare.reports.report import load_error_report
+    from reference.compare.reports.formats import load_error_report
 
     s = batch.settings
     if job.get("error"):
@@ -104,8 +104,8 @@ def grade_job(job: dict, batch: Batch) -> dict:
     """Grade one submission; its reports (in UTF-8, whatever its file's name) and fingerprint written; its row."""
     from reference.compare.classroom.grade_class import report_path, state_path
     from reference.compare.classroom.roster import utf8
+    from reference.compare.reports.formats import render
     from reference.compare.reports.output import write_atomic
-    from reference.compare.reports.report import render
     from reference.compare.reports.summary import row
 
     start = time.perf_counter()

@@ -1,6 +1,6 @@
 """Reports: what a run tells its reader, and where it is written.
 
-:mod:`.report` renders a run in five formats (text, Markdown, JSON, Gradescope,
+:mod:`.formats` renders a run in five formats (text, Markdown, JSON, Gradescope,
 HTML); :mod:`.html_page` is the HTML page with its :mod:`.heatmap` pictures;
 :mod:`.counterexample` writes a smallest counterexample for a person;
 :mod:`.scoring` turns a report into points per question (``--weights``);

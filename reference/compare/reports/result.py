@@ -50,30 +50,30 @@ class CheckResult:
         return self.report.error
 
     def to_json(self) -> dict:
-        from reference.compare.reports.report import to_json
+        from reference.compare.reports.formats import to_json
 
         return to_json(self.report)
 
     def to_markdown(self) -> str:
-        from reference.compare.reports.report import render
+        from reference.compare.reports.formats import render
 
         return render(self.report, "markdown")
 
     def to_text(self) -> str:
-        from reference.compare.reports.report import render
+        from reference.compare.reports.formats import render
 
         return render(self.report, "text")
 
     def to_html(self) -> str:
         """The whole self-contained page, as ``--format html`` writes it."""
-        from reference.compare.reports.report import render
+        from reference.compare.reports.formats import render
 
         return render(self.report, "html")
 
     def save(self, path: str | os.PathLike, format: str | None = None) -> pathlib.Path:
         """Write the report to ``path`` in ``format`` (default: from the suffix: .json .md .html .txt)."""
+        from reference.compare.reports.formats import FORMATS, render
         from reference.compare.reports.output import write_atomic
-        from reference.compare.reports.report import FORMATS, render
 
         path = pathlib.Path(path)
         fmt = format or SUFFIXES.get(path.suffix.lower())
