@@ -10,7 +10,7 @@ d_rect(x) vs jax.grad(rect) (rect'(0) = 0)[0] = 1.0, reference 0.0 (|difference|
 It runs the one grading function (:func:`reference.compare.grade_one.grade`) with
 the caller's process left as it was: JAX's configuration is not touched (no
 x64 flag, no compilation cache), Hypothesis writes under the user's cache folder
-(:mod:`reference.compare.reuse.cache_folders`) and the grader's numerical warnings stay inside.
+(:mod:`reference.compare.cache_folders`) and the grader's numerical warnings stay inside.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def check(impl: Any, *, questions: str | Iterable[str] | None = None, convention
     from reference.compare.reports.result import CheckResult
 
     patterns, seed, adapter = _validated(questions, convention, profile, adapter, seed, isolate, progress)
-    from reference.compare.submissions import targets
+    from reference.compare import targets
 
     target = targets.target_of(impl)
     report, status = _run(target, adapter, patterns, convention, profile, seed, isolate, progress)
@@ -123,11 +123,11 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     """grade() on the staged target, with bars, Hypothesis's files in the cache folder, warnings kept in."""
     import numpy as np
 
+    from reference.compare import targets
+    from reference.compare.cache_folders import hypothesis_home
     from reference.compare.exercise.catalog import select
     from reference.compare.grade_one import Settings, grade, open_sandboxed
-    from reference.compare.reuse.cache_folders import hypothesis_home
     from reference.compare.running.progress import Bars
-    from reference.compare.submissions import targets
 
     settings = Settings(convention=convention, seed=seed, profile=profile, properties=patterns,
                         trusted=target.kind == "module-name")  # an installed module, by name
@@ -151,7 +151,7 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
 
 def _in_process(space):
     from reference.compare.sandbox import LoadError
-    from reference.compare.submissions.targets import NamespaceImpl
+    from reference.compare.targets import NamespaceImpl
 
     def opener(spec, settings, deadline):
         try:

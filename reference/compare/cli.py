@@ -175,8 +175,8 @@ def _start_early(args: argparse.Namespace):
     except ValueError:
         return None  # said by _bad_options, naming the option
 
+    from reference.compare.cache_folders import examples_dir
     from reference.compare.grade_one import start_sandboxed
-    from reference.compare.reuse.cache_folders import examples_dir
 
     settings = _settings(args)
     if not args.no_cache:  # as reuse.store.for_run: the kept examples are hidden from the submission
@@ -200,8 +200,8 @@ def _run(args: argparse.Namespace, early) -> int:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
 
+    from reference.compare.cache_folders import enable_jax_cache
     from reference.compare.exercise.catalog import CATALOG, select
-    from reference.compare.reuse.cache_folders import enable_jax_cache
 
     if args.list:
         for p in CATALOG:
@@ -229,8 +229,8 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
     """The run, with progress bars when asked or interactive, Hypothesis's files in the cache folder."""
     from hypothesis.configuration import set_hypothesis_home_dir
 
+    from reference.compare.cache_folders import hypothesis_dir
     from reference.compare.grade_one import grade, open_sandboxed, ready
-    from reference.compare.reuse.cache_folders import hypothesis_dir
     from reference.compare.reuse.seeded_draws import without_explain
     from reference.compare.reuse.store import for_run
     from reference.compare.running.progress import Bars

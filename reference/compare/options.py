@@ -115,6 +115,6 @@ def _version() -> str:
 
 
 def _cache_note() -> str:
-    from reference.compare.reuse.cache_folders import describe
+    from reference.compare.cache_folders import describe
 
     return describe()

@@ -124,7 +124,7 @@ class _Item(pytest.Item):
         """The grader's own numerical warnings stay inside; Hypothesis writes under the cache folder."""
         import numpy as np
 
-        from reference.compare.reuse.cache_folders import hypothesis_home
+        from reference.compare.cache_folders import hypothesis_home
 
         stack = contextlib.ExitStack()
         stack.enter_context(warnings.catch_warnings())

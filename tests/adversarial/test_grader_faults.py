@@ -25,7 +25,7 @@ def test_a_bug_in_a_check_is_internal_not_the_submissions():
 def test_an_internal_error_exits_3_and_still_writes_the_report(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the grader broke")
-    monkeypatch.setattr("reference.compare.reuse.cache_folders.enable_jax_cache", lambda: None)
+    monkeypatch.setattr("reference.compare.cache_folders.enable_jax_cache", lambda: None)
     monkeypatch.setattr(runner, "run_property", explode)
     out = tmp_path / "report.json"
     status = cli.main(["--property", "A5", "--examples", "2", "--sweep", "0", "--no-cache", "--format", "json",

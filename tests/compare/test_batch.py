@@ -169,7 +169,7 @@ def test_one_that_hangs_crashes_or_exits_costs_only_its_row(tmp_path):
 @pytest.mark.skipif(isolation_mode() != "namespace", reason="needs bubblewrap: in same-user mode a submission "
                                                              "reads what the grader's user reads")
 def test_a_submission_sees_neither_the_class_nor_the_reports_nor_the_kept_examples(tmp_path):
-    from reference.compare.reuse.cache_folders import examples_dir
+    from reference.compare.cache_folders import examples_dir
 
     folder, out = tmp_path / "class", tmp_path / "out"
     folder.mkdir()

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from reference.compare.reuse.call_memo import CallMemo
 from reference.compare.sandbox import Call, ImplCrashed, ImplExited, ImplRaised, ImplTimeout, SubprocessImpl
+from reference.compare.sandbox.call_memo import CallMemo
 
 
 class Counting:

@@ -109,8 +109,8 @@ def test_a_replay_asks_the_reference_nothing_its_record_does_not_answer(shared, 
     # every answer a passing example's check needs (its evaluation, part A's values, B6's steps) is in the
     # record: a correct implementation replayed asks JAX nothing, even with the process's memo empty
     import reference.functions
+    from reference.compare.exercise import reference_memo
     from reference.compare.exercise.catalog import context
-    from reference.compare.reuse import reference_memo
 
     asked = []
     monkeypatch.setattr(context, "evaluate_many", lambda *a, **k: asked.append("evaluate_many"))
@@ -306,8 +306,8 @@ def test_a_second_run_of_the_command_replays_and_reports_the_same(tmp_path):
 
 
 def test_the_cache_settings_hide_it_from_the_submission():
+    from reference.compare.cache_folders import examples_dir
     from reference.compare.grade_one import Settings
-    from reference.compare.reuse.cache_folders import examples_dir
     from reference.compare.reuse.store import for_run
 
     settings_, catalog = for_run(Settings())

@@ -162,8 +162,8 @@ def _prepare(settings: Any, props: list, store_folder: pathlib.Path) -> list[str
 def _grade_all(args: argparse.Namespace, settings: Any, subs: list[Submission], prints: dict, formats: list[str],
                props: list, rows: list[dict]) -> None:
     """Grade ``subs`` in parallel; their rows appended to ``rows`` as they come (kept if interrupted)."""
+    from reference.compare.cache_folders import examples_dir
     from reference.compare.classroom.pool import MARGIN, Pool
-    from reference.compare.reuse.cache_folders import examples_dir
     from reference.compare.reuse.store import code_digest
 
     out = pathlib.Path(args.output_dir).absolute()
@@ -218,8 +218,8 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     if bad:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
+    from reference.compare.cache_folders import enable_jax_cache
     from reference.compare.exercise.catalog import select
-    from reference.compare.reuse.cache_folders import enable_jax_cache
     from reference.compare.reuse.seeded_draws import without_explain
     from reference.compare.reuse.store import code_digest
 

@@ -44,8 +44,8 @@ class Batch:
 
 def setup(init: dict) -> Batch:
     """The batch's settings, its shared examples, and the caches and Hypothesis settings of a fast run."""
+    from reference.compare.cache_folders import enable_jax_cache
     from reference.compare.classroom.grade_class import settings_from_json
-    from reference.compare.reuse.cache_folders import enable_jax_cache
     from reference.compare.reuse.seeded_draws import without_explain
     from reference.compare.reuse.shared import Shared, SharedCatalog
     from reference.compare.reuse.store import Store

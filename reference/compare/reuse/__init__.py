@@ -1,15 +1,16 @@
-"""Reuse: work done once and served again, within a run, across the submissions of a class, and across runs.
+"""Reuse: examples drawn once and served again, across the submissions of a class and across runs.
 
-From the inside out: :mod:`.reference_memo` answers the reference's questions by
-content, and :mod:`.call_memo` an implementation's calls it already answered;
-:mod:`.records` keeps what a passing property drew (its examples, calls and
-answers) and replays it, :mod:`.journal` keeps a failing run so the next
-submission that fails the same way follows it, and :mod:`.prefetch` sends a
-replayed property's calls ahead in one round trip; :mod:`.shared` decides what
-is recorded and replayed for many implementations; :mod:`.store` keeps it on
-disk between runs (:mod:`.evaluations_file`: the reference's arrays as bytes),
-under the folders of :mod:`.cache_folders`; :mod:`.seeded_draws` makes a seed
-draw the same examples in every process. Replaying rests on Hypothesis drawing
-the same choices for the same seed and the same outcomes of the test (see
-:mod:`.journal`). Importing this package loads nothing else.
+:mod:`.records` keeps what a passing property drew (its examples, the calls its
+check made, the reference's answers) and replays it; :mod:`.journal` keeps a
+failing run, so the next submission that fails the same way follows it instead
+of shrinking again; :mod:`.prefetch` sends a replayed property's calls ahead in
+one round trip; :mod:`.shared` decides what is recorded and replayed for many
+implementations; :mod:`.store` keeps it on disk between runs
+(:mod:`.evaluations_file`: the reference's arrays as bytes); :mod:`.seeded_draws`
+makes a seed draw the same examples in every process. All of it rests on
+Hypothesis drawing the same choices for the same seed and the same outcomes of
+the test (see :mod:`.journal`). The two memos within a run live where they are
+used: the reference's answers in :mod:`reference.compare.exercise.reference_memo`,
+an implementation's in :mod:`reference.compare.sandbox.call_memo`. Importing
+this package loads nothing else.
 """

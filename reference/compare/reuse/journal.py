@@ -24,8 +24,8 @@ from typing import Any, Callable
 
 import hypothesis.errors
 
+from reference.compare.exercise import reference_memo
 from reference.compare.exercise.catalog import Context, Property
-from reference.compare.reuse import reference_memo
 from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead
 from reference.compare.running.runner import PropertyResult, follow_property, outcome_signature
 

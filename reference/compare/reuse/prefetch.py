@@ -18,7 +18,7 @@ Only what succeeded is served: a call that raised, crashed or hung is made again
 when the check reaches it, so its message and the run's state (a worker
 restarted, the count of time-outs) are those of a run without fetching ahead. In
 a contained process a call that raised or exited is not sent again: the worker's
-memo answers it as it did (:mod:`reference.compare.reuse.call_memo`), and the
+memo answers it as it did (:mod:`reference.compare.sandbox.call_memo`), and the
 property whose calls were fetched has that error.
 An implementation whose state changes from call to call (it counts its calls,
 caches results) may see more calls than in a single run.

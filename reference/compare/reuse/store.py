@@ -4,7 +4,7 @@ A run records what each passing property drew (:mod:`reference.compare.reuse.sha
 its examples, the calls its check made, the reference's answers for each; the
 next run with the same code and settings replays them instead of drawing and
 evaluating again, with the same verdicts. They are kept under the user's cache folder, never the working folder
-(:func:`reference.compare.reuse.cache_folders.examples_dir`: ``~/.cache/handgrad/examples``,
+(:func:`reference.compare.cache_folders.examples_dir`: ``~/.cache/handgrad/examples``,
 or ``$HANDGRAD_EXAMPLES``); one sub-folder per version of the code (a
 digest of handgrad's and the comparator's sources and of the versions of Python,
 NumPy, JAX and Hypothesis), so a change of either never replays stale examples.
@@ -241,7 +241,7 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
 
     The cache folder is added to the folders the submission's process must not see.
     """
-    from reference.compare.reuse.cache_folders import examples_dir
+    from reference.compare.cache_folders import examples_dir
     from reference.compare.reuse.seeded_draws import import_all
     from reference.compare.reuse.shared import Shared, SharedCatalog
 

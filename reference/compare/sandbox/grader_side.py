@@ -25,8 +25,8 @@ import subprocess
 import time
 from typing import Any, Callable, Sequence
 
-from reference.compare.reuse.call_memo import CallMemo
 from reference.compare.sandbox import cgroup, child, isolation, view, wire, worker_side
+from reference.compare.sandbox.call_memo import CallMemo
 from reference.compare.sandbox.child import OutputTail, loaded
 from reference.compare.sandbox.interface import (
     Call,
@@ -47,7 +47,7 @@ __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
 
 def _grader_folders() -> tuple[str, ...]:
     """The grader's caches (the reference's answers among them): never staged, wherever they lie."""
-    from reference.compare.reuse import cache_folders
+    from reference.compare import cache_folders
 
     return tuple(str(f()) for f in (cache_folders.cache_root, cache_folders.jax_cache_dir,
                                     cache_folders.hypothesis_dir, cache_folders.examples_dir))

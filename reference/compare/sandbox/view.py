@@ -217,7 +217,7 @@ def _kept(allowed: tuple[str, ...], compute) -> tuple[dict[str, str], tuple[str,
     import hashlib
     import json
 
-    from reference.compare.reuse.cache_folders import cache_root
+    from reference.compare.cache_folders import cache_root
 
     refuse_key(allowed)
     stamp = [sys.executable, sys.version, list(allowed), *TOOLS]
@@ -294,7 +294,7 @@ def jail(tree: str, allowed: tuple[str, ...] = ()) -> str:
     """
     import hashlib
 
-    from reference.compare.reuse.cache_folders import cache_root
+    from reference.compare.cache_folders import cache_root
 
     binds, inside = _binds(tree, allowed)
     stamp = hashlib.sha256(repr((binds, inside)).encode())

@@ -1,15 +1,12 @@
-"""Submissions: what a student hands in, made into something the sandbox can call.
+"""Submissions: what a student hands in, read as the worker loads it and as the grader judges it.
 
-:mod:`.targets` turns what the Python API is given (a file, a notebook, a
-namespace, an adapted module) into a target for the sandbox; :mod:`.notebook`
-reads a notebook's code cells, without :mod:`.self_checks`; :mod:`.adapter`
-checks a submission that does not follow the API through a declared layout
-(:mod:`.declaration`: the TOML file parsed; :mod:`.layouts`: the data moved
-between layouts; ``templates/``: ready declarations); :mod:`.load_errors` says
-in one line why a submission does not load; :mod:`.integrity` finds the answer
-key or an autodiff library handed in as one's own. The worker imports
-``adapter``, ``declaration``, ``layouts``, ``notebook``, ``self_checks`` and
-``load_errors`` (:data:`reference.compare.sandbox.view.WORKER_FILES`): they use
-the standard library, NumPy and :mod:`handgrad.types` only, and this file
-imports nothing.
+:mod:`.notebook` reads a notebook's code cells, without :mod:`.self_checks`;
+:mod:`.adapter` checks a submission that does not follow the API through a
+declared layout (:mod:`.declaration`: the TOML file parsed; :mod:`.layouts`: the
+data moved between layouts; ``templates/``: ready declarations);
+:mod:`.load_errors` says in one line why a submission does not load;
+:mod:`.integrity` finds the answer key or an autodiff library handed in as one's
+own. The worker imports all but ``integrity``
+(:data:`reference.compare.sandbox.view.WORKER_FILES`): they use the standard
+library, NumPy and :mod:`handgrad.types` only, and this file imports nothing.
 """

@@ -3,7 +3,7 @@
 A check calls the implementation through :meth:`Context.call` and :meth:`Context.network`
 and asks the reference through :meth:`Context.ref` (a problem's values and
 bounds) and :meth:`Context.reference` (part A's functions), each answer asked of
-JAX once per content (:mod:`reference.compare.reuse.reference_memo`).
+JAX once per content (:mod:`reference.compare.exercise.reference_memo`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 import reference.functions as ref_fn
-from reference.compare.reuse import reference_memo
+from reference.compare.exercise import reference_memo
 from reference.compare.sandbox import Impl, ImplProblem
 from reference.engine import Evaluation, evaluate_many
 
@@ -63,7 +63,7 @@ class Context:
     [−1, 1] and [0, 1], and the reference is rebuilt with those slopes.
     Results of calls and of the reference are kept per problem until
     :meth:`forget`: several properties and checks share one call. The
-    reference's answers are kept by content too (:mod:`reference.compare.reuse.reference_memo`):
+    reference's answers are kept by content too (:mod:`reference.compare.exercise.reference_memo`):
     :attr:`answers` holds those of the example being checked (what a record
     keeps and replays), the process's memo those asked before.
     """

@@ -1,7 +1,7 @@
 """Part A: the elementwise functions and their derivatives (A1–A9), against jax.numpy and jax.grad.
 
 ``ctx.reference(name, x)`` is ``reference.functions.<name>(x)``, the twin of
-``ctx.call(name, x)``, asked of JAX once per content (:mod:`reference.compare.reuse.reference_memo`).
+``ctx.call(name, x)``, asked of JAX once per content (:mod:`reference.compare.exercise.reference_memo`).
 
 Tolerances (:mod:`reference.compare.exercise.tolerance`): ``SAFETY·k·u·scale`` with
 ``k = 16`` (XLA's float64 tanh differs from NumPy's by up to 7 units in the
