@@ -102,7 +102,7 @@ def test_results_are_written_when_the_grader_cannot_run(autograder, tmp_path):
 def test_setup_sh_is_valid_bash():
     if shutil.which("bash") is None:
         pytest.skip("no bash")
-    path = ROOT / "reference" / "compare" / "gradescope"
+    path = ROOT / "reference" / "compare" / "classroom" / "gradescope"
     for name in ("setup.sh", "run_autograder"):
         assert subprocess.run(["bash", "-n", str(path / name)]).returncode == 0
 
