@@ -161,7 +161,7 @@ def _room(module: str) -> str | None:
 
 def test_imports_between_rooms_run_one_way():
     """The comparator's rooms (its packages, and the modules beside them) import each other without a loop:
-    each room stands above what it uses (README: the code at a glance)."""
+    each room stands above what it uses (docs/internals.md: the code at a glance)."""
     modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
