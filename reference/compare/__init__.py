@@ -12,7 +12,7 @@ Its rooms, by role:
 - :mod:`.reuse`: examples drawn once and served again: records, journals, the disk store;
 - :mod:`.sandbox`: the implementation under test, in this process or a contained child;
 - :mod:`.submissions`: what a student hands in: notebooks, adapters, load errors, integrity;
-- :mod:`.reports`: the report's five formats, points per question, a class's grades;
+- :mod:`.reports`: the report's six formats, its root causes, points per question, a class's grades;
 - :mod:`.classroom`: a whole class at once, and the Gradescope autograder.
 
 Importing this package loads nothing else: import the module you need.

@@ -9,7 +9,7 @@ from reference.compare.grade_one import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT
 
 __all__ = ["FORMATS", "build_parser", "parse_size"]
 
-# reference.compare.reports.report.FORMATS, kept light here
+# reports.formats.FORMATS, kept light here
 FORMATS = ("text", "markdown", "json", "gradescope", "prairielearn", "html")
 
 

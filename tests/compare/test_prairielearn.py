@@ -5,7 +5,7 @@ import json
 import jsonschema
 import pytest
 
-from reference.compare.reports.report import Report, load_error_report, render
+from reference.compare.reports.formats import Report, load_error_report, render
 from reference.compare.reports.scoring import Weights
 from reference.compare.running.runner import PropertyResult
 from support import BROKEN, compare, strict_json

@@ -7,7 +7,7 @@ https://prairielearn.readthedocs.io/en/latest/externalGrading/#grading-results):
 in ``format_errors``; ``message`` and ``output`` for the whole; ``tests``, each with ``name``, ``description``,
 ``points``, ``max_points``, ``message`` and ``output``, shown by the ``pl-external-grader-results`` element.
 
-The tests are the Gradescope format's (:func:`reference.compare.reports.report.to_gradescope`): one per question, its
+The tests are the Gradescope format's (:func:`reference.compare.reports.formats.to_gradescope`): one per question, its
 points from ``--weights``; the score is their sum over the total. PrairieLearn has no hidden tests: a
 question whose visibility is not ``visible`` keeps its points but not its output.
 """
@@ -20,8 +20,8 @@ __all__ = ["to_prairielearn"]
 
 
 def to_prairielearn(report: Any, gs: dict) -> dict:
-    """The :class:`~reference.compare.reports.report.Report` as PrairieLearn's results.json, from ``gs``, its Gradescope
-    results (:func:`~reference.compare.reports.report.to_gradescope`: the points of ``--weights``)."""
+    """The :class:`~reference.compare.reports.formats.Report` as PrairieLearn's results.json, from ``gs``, its
+    Gradescope results (:func:`~reference.compare.reports.formats.to_gradescope`: the points of ``--weights``)."""
     from reference.compare.sandbox.interface import escape
 
     tests = []
