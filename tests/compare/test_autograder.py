@@ -147,7 +147,7 @@ def test_an_installed_grader_packs_itself_as_a_wheel_for_setup_sh(tmp_path, monk
 
 def test_without_a_package_to_ship_the_command_says_so(tmp_path, monkeypatch, capsys):
     # neither a source tree nor an installed distribution: setup.sh would have nothing to install
-    from reference.compare import autograder
+    from reference.compare.classroom import autograder
     from reference.compare.cli import _settings, build_parser
 
     monkeypatch.setattr(autograder, "source_archive", lambda dest: None)
