@@ -194,6 +194,24 @@ def run(args: argparse.Namespace) -> int:
             early.close()  # taken by the run (closed there already: no harm), or not needed after all
 
 
+def _caches(*, clear: bool) -> int:
+    """``--cache-info`` and ``--cache-clear``."""
+    import shutil
+
+    from reference.compare.reuse.store import cap, usage
+
+    for what, folder, size in usage():
+        if clear and "workers'" not in what and folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"removed {folder} ({what}, {size / 2**20:.1f} MiB)")
+        elif not clear:
+            print(f"{size / 2**20:9.1f} MiB  {folder}  ({what})")
+    if not clear:
+        print(f"the examples kept are capped at {cap() / 2**20:.0f} MiB ($HANDGRAD_EXAMPLES_MAX); the least "
+              "recently used go first")
+    return 0
+
+
 def _run(args: argparse.Namespace, early) -> int:
     bad = _bad_options(args)
     if bad:
@@ -203,6 +221,8 @@ def _run(args: argparse.Namespace, early) -> int:
     from reference.compare.cache_folders import enable_jax_cache
     from reference.compare.exercise.catalog import CATALOG, select
 
+    if args.cache_info or args.cache_clear:
+        return _caches(clear=args.cache_clear)
     if args.list:
         for p in CATALOG:
             print(f"{p.id:<14} {p.question:<4} {p.title}")

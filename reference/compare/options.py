@@ -88,6 +88,11 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="draw the examples afresh: neither replay nor keep them "
                         "(kept in $HANDGRAD_EXAMPLES or ~/.cache/handgrad/examples)")
+    p.add_argument("--cache-info", action="store_true",
+                   help="show the caches' folders and sizes, and the cap on the examples kept "
+                        "($HANDGRAD_EXAMPLES_MAX, default 1G: the least recently used go first), and exit")
+    p.add_argument("--cache-clear", action="store_true",
+                   help="remove the examples kept, JAX's compiled programs and Hypothesis's files, and exit")
 
 
 def _class_options(p: argparse.ArgumentParser) -> None:

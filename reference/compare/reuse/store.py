@@ -27,6 +27,7 @@ import os
 import pathlib
 import platform
 import shutil
+import stat
 import struct
 import sys
 import time
@@ -41,13 +42,70 @@ from reference.compare.reuse.evaluations_file import from_bytes, to_bytes
 from reference.compare.sandbox import wire
 from reference.engine import Evaluation
 
-__all__ = ["code_digest", "Store", "for_run", "CHUNK"]
+__all__ = ["code_digest", "Store", "for_run", "CHUNK", "cap", "evict", "DEFAULT_CAP", "usage"]
 
 #: Examples per frame (a frame's description is capped at wire.HEADER_LIMIT).
 CHUNK = 40
 _TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
 _REBUILT = {"Problem": Problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
+#: The examples kept, all seeds and versions together, at most (bytes; ``$HANDGRAD_EXAMPLES_MAX`` sets it, e.g.
+#: ``500M``, ``4G``): about 95 MB a seed at the default settings, so ten seeds. Past it the least recently used
+#: files go first (a file is used when it is written or replayed).
+DEFAULT_CAP = 1 << 30
+
+
+def cap(env: dict | None = None) -> int:
+    """The cap on the examples kept, in bytes: ``$HANDGRAD_EXAMPLES_MAX`` or :data:`DEFAULT_CAP`.
+
+    >>> cap({"HANDGRAD_EXAMPLES_MAX": "500M"}), cap({})
+    (524288000, 1073741824)
+    """
+    text = (os.environ if env is None else env).get("HANDGRAD_EXAMPLES_MAX", "").strip()
+    if not text:
+        return DEFAULT_CAP
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    try:
+        return int(float(text[:-1]) * units[text[-1].upper()]) if text[-1].upper() in units else int(text)
+    except ValueError:
+        return DEFAULT_CAP
+
+
+def _files(root: pathlib.Path) -> list[tuple[float, int, pathlib.Path]]:
+    """(last used, size, path) of every file kept under ``root``, links not followed."""
+    out = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = pathlib.Path(folder, name)
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((st.st_mtime, st.st_size, path))
+    return out
+
+
+def evict(root: pathlib.Path, most: int) -> int:
+    """Remove the least recently used files under ``root`` until it holds at most ``most`` bytes; the bytes freed."""
+    files = sorted(_files(root))
+    total, freed = sum(size for _, size, _ in files), 0
+    for _, size, path in files:
+        if total - freed <= most:
+            break
+        try:
+            path.unlink()
+            freed += size
+        except OSError:
+            pass
+    return freed
+
+
+def _used(path: pathlib.Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 @functools.lru_cache(maxsize=None)
@@ -147,6 +205,7 @@ class Store:
     def _read(self, name: str) -> list | None:
         try:
             data = (self.folder / name).read_bytes()
+            _used(self.folder / name)
             return [_rebuilt(wire.decode(f, types=_TYPES)) for f in _frames(data)]
         except (OSError, struct.error, wire.WireError, TypeError, ValueError):
             return None
@@ -159,6 +218,7 @@ class Store:
             write_atomic(data, str(self.folder / name))
             if first:
                 _prune(self.folder.parent, keep=self.folder)
+            evict(self.folder.parent, cap())
         except OSError:
             pass  # a cache is an optimization only
 
@@ -181,7 +241,9 @@ class Store:
     def _evaluations(self, name: str, count: int) -> list:
         """The reference's evaluations kept for a record (None for each one not kept)."""
         try:
-            out = from_bytes((self.folder / (name + ".evals")).read_bytes())
+            data = (self.folder / (name + ".evals")).read_bytes()
+            _used(self.folder / (name + ".evals"))
+            out = from_bytes(data)
         except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
             return [None] * count
         if len(out) != count:
@@ -208,7 +270,9 @@ class Store:
     def load_sweep(self, name: str, batches: list) -> list | None:
         """The reference's evaluations of a sweep's ``batches`` kept under ``name``, or None."""
         try:
-            out = from_bytes((self.folder / (name + ".sweep")).read_bytes())
+            data = (self.folder / (name + ".sweep")).read_bytes()
+            _used(self.folder / (name + ".sweep"))
+            out = from_bytes(data)
             fits = len(out) == len(batches) and all(
                 e["ref"]["backprop.W1"].shape == b.params[0].shape for e, b in zip(out, batches))
         except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
@@ -256,3 +320,16 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
     except OSError:
         pass
     return dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)), SharedCatalog(Shared(store))
+
+
+def usage() -> list[tuple[str, pathlib.Path, int]]:
+    """What the caches hold: (what, folder, bytes) for each of :mod:`reference.compare.cache_folders`' folders."""
+    from reference.compare import cache_folders as c
+
+    out = []
+    folders = (("examples kept per seed", c.examples_dir()), ("JAX's compiled programs", c.jax_cache_dir()),
+               ("Hypothesis's files", c.hypothesis_dir()), ("the workers' views", c.cache_root() / "view"),
+               ("the workers' jails", c.cache_root() / "jail"))
+    for what, folder in folders:
+        out.append((what, folder, sum(size for _, size, _ in _files(folder)) if folder.is_dir() else 0))
+    return out
