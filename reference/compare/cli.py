@@ -86,7 +86,7 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     if bad:
         return bad
     try:
-        args.scoring = _weights(args.weights)
+        args.scoring = _weights(args.weights, _submission_folders(args))
     except ValueError as exc:
         return str(exc)
     from reference.compare.sandbox.view import refuse_key
@@ -129,8 +129,23 @@ def _many(args: argparse.Namespace) -> bool:
     return bool(args.autograder) or _a_class(args)
 
 
-def _weights(path: str | None):
-    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None."""
+def _submission_folders(args: argparse.Namespace) -> list[str]:
+    """The folders that hold what is graded: the folder of an ``--impl`` file, the ``--submissions`` folder."""
+    folders = []
+    impl = str(args.impl or "")
+    if impl.endswith((".py", ".ipynb")) or os.sep in impl or "/" in impl:
+        folders.append(os.path.dirname(os.path.abspath(impl)))
+    if args.submissions:
+        folders.append(os.path.abspath(args.submissions))
+    return folders
+
+
+def _weights(path: str | None, submitted: list[str] = ()):
+    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None.
+
+    ./pyproject.toml is not read when the working folder is, or lies under, a folder in ``submitted`` (a
+    submission's folder, a class's): a file there may be a student's, and would set the student's credit.
+    """
     from reference.compare.reports.scoring import Weights
 
     if path:
@@ -138,6 +153,13 @@ def _weights(path: str | None):
     if os.path.isfile("pyproject.toml"):
         import tomllib
 
+        here = os.path.realpath(os.getcwd())
+        for folder in map(os.path.realpath, submitted):
+            if here == folder or here.startswith(folder.rstrip(os.sep) + os.sep):
+                print(f"handgrad-compare: ./pyproject.toml not read: the working folder {here} lies in the "
+                      f"submission's folder {folder}, where a student's file would set the credit; name the "
+                      f"points with --weights FILE.toml", file=sys.stderr)
+                return None
         try:
             with open("pyproject.toml", "rb") as f:
                 table = tomllib.load(f).get("tool", {}).get("handgrad")
