@@ -180,7 +180,8 @@ def _settings(args: argparse.Namespace):
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
                     allow_packages=None if args.allow_package is None else tuple(args.allow_package),
-                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells)
+                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells,
+                    whole_folder=args.whole_folder)
 
 
 def _start_early(args: argparse.Namespace):
