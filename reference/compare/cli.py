@@ -1,6 +1,6 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
-    handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
+    handgrad-compare [--impl MODULE_OR_FILE [--whole-folder]] [--adapter ADAPTER] [--run-all-cells]
                      [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
@@ -22,7 +22,9 @@ definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
 how a submission differs from the API (docs/adapters.md): a TOML file, or a
 bundled template by name (mlp_class, column_functions, row_functions). What
 loads is graded: a property that needs a function the submission lacks is
-"missing", the others are checked.
+"missing", the others are checked. A file's worker is given the file and the
+local modules it imports (its folder may hold other students' files);
+``--whole-folder``: the file's folder is the submission's own, given whole.
 
 Exit status: 0 every property holds; 1 a property fails or errors, or the
 submission's integrity check fails; 2 the implementation cannot be imported or
