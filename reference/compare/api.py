@@ -136,7 +136,7 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     try:
         if isolate:
             spec, opener = targets.stage(target, adapter, folder), open_sandboxed
-            if spec != target.spec:  # staged in a folder of its own, with the modules it imports: all of it
+            if spec != getattr(target, "spec", None):  # staged in a folder of its own, with its imports: all of it
                 settings = dataclasses.replace(settings, whole_folder=True)
         else:
             spec, opener = target.shown, _in_process(targets.namespace_of(target, adapter))
