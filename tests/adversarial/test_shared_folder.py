@@ -61,3 +61,24 @@ def test_a_folder_that_is_the_submissions_own_is_given_whole(tmp_path):
     done, report = _grade(tmp_path, "alice", "--whole-folder")  # what Gradescope's autograder says of its folder
     assert done.returncode == 0, done.stderr[-2000:]
     assert report["questions"]["A5"] == "pass"
+
+
+def test_local_imports_are_found_in_the_sources_transitively_and_nothing_else(tmp_path):
+    from reference.compare.sandbox.staging import local_imports
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "main.py").write_text("import helpers\nfrom pkg.sub import deep\nimport importlib\n"
+                                      "importlib.import_module('named')\nimportlib.import_module(NAME)\nimport numpy\n")
+    (tmp_path / "helpers.py").write_text("import util\n")
+    (tmp_path / "util.py").write_text("")
+    (tmp_path / "named.py").write_text("")
+    (tmp_path / "pkg" / "__init__.py").write_text("from .sib import y\n")
+    (tmp_path / "pkg" / "sib.py").write_text("y = 1\n")
+    (tmp_path / "pkg" / "sub" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub" / "deep.py").write_text("from .. import sib\n")
+    (tmp_path / "classmate.py").write_text("")  # imported by no one: left out
+    (tmp_path / "linked.py").symlink_to(tmp_path / "util.py")
+    (tmp_path / "helpers.py").write_text("import util\nimport linked\n")  # a link is not followed
+    got = sorted(str(p.relative_to(tmp_path)) for p in local_imports(tmp_path / "main.py"))
+    assert got == ["helpers.py", "named.py", "pkg/__init__.py", "pkg/sib.py", "pkg/sub/__init__.py",
+                   "pkg/sub/deep.py", "util.py"]
