@@ -16,6 +16,7 @@ x64 flag, no compilation cache), Hypothesis writes under the user's cache folder
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pathlib
 import random
@@ -135,6 +136,8 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     try:
         if isolate:
             spec, opener = targets.stage(target, adapter, folder), open_sandboxed
+            if spec != getattr(target, "spec", None):  # staged in a folder of its own, with its imports: all of it
+                settings = dataclasses.replace(settings, whole_folder=True)
         else:
             spec, opener = target.shown, _in_process(targets.namespace_of(target, adapter))
         with contextlib.ExitStack() as stack:

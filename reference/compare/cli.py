@@ -1,6 +1,6 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
-    handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
+    handgrad-compare [--impl MODULE_OR_FILE [--whole-folder]] [--adapter ADAPTER] [--run-all-cells]
                      [--examples N] [--seed S]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
@@ -22,7 +22,9 @@ definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
 how a submission differs from the API (docs/adapters.md): a TOML file, or a
 bundled template by name (mlp_class, column_functions, row_functions). What
 loads is graded: a property that needs a function the submission lacks is
-"missing", the others are checked.
+"missing", the others are checked. A file's worker is given the file and the
+local modules it imports (its folder may hold other students' files);
+``--whole-folder``: the file's folder is the submission's own, given whole.
 
 Exit status: 0 every property holds; 1 a property fails or errors, or the
 submission's integrity check fails; 2 the implementation cannot be imported or
@@ -86,7 +88,7 @@ def _bad_options(args: argparse.Namespace) -> str | None:
     if bad:
         return bad
     try:
-        args.scoring = _weights(args.weights)
+        args.scoring = _weights(args.weights, _submission_folders(args))
     except ValueError as exc:
         return str(exc)
     from reference.compare.sandbox.view import refuse_key
@@ -129,8 +131,23 @@ def _many(args: argparse.Namespace) -> bool:
     return bool(args.autograder) or _a_class(args)
 
 
-def _weights(path: str | None):
-    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None."""
+def _submission_folders(args: argparse.Namespace) -> list[str]:
+    """The folders that hold what is graded: the folder of an ``--impl`` file, the ``--submissions`` folder."""
+    folders = []
+    impl = str(args.impl or "")
+    if impl.endswith((".py", ".ipynb")) or os.sep in impl or "/" in impl:
+        folders.append(os.path.dirname(os.path.abspath(impl)))
+    if args.submissions:
+        folders.append(os.path.abspath(args.submissions))
+    return folders
+
+
+def _weights(path: str | None, submitted: list[str] = ()):
+    """The Weights of ``--weights FILE``, or of ./pyproject.toml's [tool.handgrad], or None.
+
+    ./pyproject.toml is not read when the working folder is, or lies under, a folder in ``submitted`` (a
+    submission's folder, a class's): a file there may be a student's, and would set the student's credit.
+    """
     from reference.compare.reports.scoring import Weights
 
     if path:
@@ -138,6 +155,13 @@ def _weights(path: str | None):
     if os.path.isfile("pyproject.toml"):
         import tomllib
 
+        here = os.path.realpath(os.getcwd())
+        for folder in map(os.path.realpath, submitted):
+            if here == folder or here.startswith(folder.rstrip(os.sep) + os.sep):
+                print(f"handgrad-compare: ./pyproject.toml not read: the working folder {here} lies in the "
+                      f"submission's folder {folder}, where a student's file would set the credit; name the "
+                      f"points with --weights FILE.toml", file=sys.stderr)
+                return None
         try:
             with open("pyproject.toml", "rb") as f:
                 table = tomllib.load(f).get("tool", {}).get("handgrad")
@@ -158,7 +182,8 @@ def _settings(args: argparse.Namespace):
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
                     allow_packages=None if args.allow_package is None else tuple(args.allow_package),
-                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells)
+                    properties=tuple(args.properties or ()), adapter=args.adapter, run_all_cells=args.run_all_cells,
+                    whole_folder=args.whole_folder)
 
 
 def _start_early(args: argparse.Namespace):

@@ -43,6 +43,7 @@ class Settings:
     hide: tuple[str, ...] = field(default=())  # folders the worker must not see
     adapter: str | None = None         # a TOML file or a bundled template's name
     run_all_cells: bool = False        # a notebook's top-level work too, not only its definitions
+    whole_folder: bool = False         # the file's folder is the submission's own: its worker gets all of it
     trusted: bool = False              # installed code the caller vouches for: its worker sees the whole disk
 
     def view_packages(self) -> tuple[str, ...]:
@@ -67,7 +68,7 @@ class Settings:
         words = ["handgrad-compare", "--impl", spec, "--seed", str(self.seed), "--examples", str(examples),
                  "--sweep", str(sweep), "--property", prop_id]
         words += (["--adapter", self.adapter] if self.adapter else []) + (
-            ["--run-all-cells"] if self.run_all_cells else [])
+            ["--run-all-cells"] if self.run_all_cells else []) + (["--whole-folder"] if self.whole_folder else [])
         if self.convention != "seed":
             words += ["--convention", self.convention]
         return " ".join(shlex.quote(w) for w in words)
@@ -89,7 +90,7 @@ def start_sandboxed(spec: str, settings: Settings, deadline: float | None = None
                               limits=Limits(memory=settings.memory_limit), hide=settings.hide,
                               adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True,
                               wait=False, allow_packages=settings.view_packages(),
-                              trusted=settings.trusted)
+                              trusted=settings.trusted, whole_folder=settings.whole_folder)
     except LoadError as exc:
         return exc
 
@@ -109,7 +110,8 @@ def ready(impl):
     functions = set(PART_A) | set(PART_B)
     if functions <= set(impl.missing):  # what loads is graded; with nothing to call, there is nothing to grade
         impl.close()
-        return LoadError(f"{spec}: none of the API's functions is there ({', '.join(sorted(functions)[:4])}…)")
+        return LoadError(f"{spec}: none of the API's functions is there ({', '.join(sorted(functions)[:4])}…)"
+                         + getattr(impl, "left_out_note", str)())
     return impl
 
 

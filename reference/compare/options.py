@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-all-cells", action="store_true",
                    help="a notebook runs every top-level statement (training loops, plots...), not only the "
                         "imports, definitions and simple assignments")
+    p.add_argument("--whole-folder", action="store_true",
+                   help="the --impl file's folder is the submission's own (Gradescope's submission folder): its "
+                        "worker is given every file of it, not only the file and the local modules it imports")
     p.add_argument("--examples", type=int, default=None, metavar="N",
                    help=f"Hypothesis examples per property (default {DEFAULT_EXAMPLES}, or the profile's)")
     p.add_argument("--sweep", type=int, default=None, metavar="N",
@@ -74,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", metavar="FILE.toml",
                    help="points per question, credit per status, visibility (Gradescope); default: "
-                        "[tool.handgrad] of ./pyproject.toml if present, else 1 point a question")
+                        "[tool.handgrad] of ./pyproject.toml if present (not read in a submission's folder), else 1 "
+                        "point a question")
     p.add_argument("--format", choices=FORMATS, action="append", dest="formats",
                    help="the report's format (default text); repeatable, each with its --output "
                         "(with --submissions: each written for every submission; default json)")

@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from handgrad.types import API, PART_A, PART_B, TYPES
 from reference.compare.sandbox import InProcessImpl, LoadError
-from reference.compare.sandbox.staging import copy_file
+from reference.compare.sandbox.staging import copy_file, local_imports
 
 __all__ = ["Target", "target_of", "stage", "NamespaceImpl", "namespace_of", "api_names", "missing", "LOADER",
            "temporary_folder"]
@@ -164,9 +164,12 @@ def stage(target: Target, adapter, folder: str) -> str:
     home = pathlib.Path(folder)
     module, names = None, {}
     if target.kind in ("file", "notebook"):
-        source = pathlib.Path(target.spec)
-        for sibling in source.parent.glob("*.py"):  # links are not followed: the caller's own files only
-            copy_file(sibling, home / sibling.name)
+        source = pathlib.Path(target.spec).absolute()
+        named = tuple({call.module for call in adapter.calls.values() if call.module}) if adapter else ()
+        for file in ([source] if target.kind == "file" else []) + local_imports(source, named):
+            copy = home / file.relative_to(source.parent)  # not the other files beside it: a classmate's?
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy_file(file, copy)
         if target.kind == "notebook":
             from reference.compare.submissions.notebook import notebook_source
 

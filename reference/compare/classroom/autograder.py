@@ -9,7 +9,8 @@ Writes into DIR what Gradescope's autograder zip holds (zip DIR's contents):
 - ``run_autograder``: run for each submission: checks the one ``.py`` or
   ``.ipynb`` file in ``$AUTOGRADER_ROOT/submission/`` (default ``/autograder``;
   with several, ``submission.py``, ``solution.py``, ``submission.ipynb`` or
-  ``solution.ipynb``) with ``handgrad-compare --format gradescope`` and writes
+  ``solution.ipynb``; its folder, the student's, goes with it: ``--whole-folder``) with
+  ``handgrad-compare --format gradescope`` and writes
   ``$AUTOGRADER_ROOT/results/results.json``, always: when the grader cannot run,
   a results.json with score 0 that says so;
 - ``handgrad-autograder.conf``: the run's options, one argument a line (read

@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = ["Batch", "setup", "grade_job", "relabel", "tidy", "main", "REFREEZE"]
@@ -80,8 +80,8 @@ def _grade(job: dict, batch: Batch) -> tuple[Any, int]:
     if job.get("error"):
         return load_error_report(job["entry"], s.convention, s.seed, job["error"], 0.0), 2
     target = pathlib.Path(job["target"])
-    if job["target"] != job["entry"]:  # a file in a folder: graded there (the worker copies that folder only)
-        return grade(str(target), s, catalog=batch.catalog)
+    if job["target"] != job["entry"]:  # a file in a folder of its own: graded there (its worker gets that folder)
+        return grade(str(target), replace(s, whole_folder=True), catalog=batch.catalog)
     from reference.compare.sandbox.staging import copy_file
 
     staged = batch.stage / "submissions" / job["id"] / target.name  # a file of the folder: graded alone

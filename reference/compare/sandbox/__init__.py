@@ -8,7 +8,7 @@ is the grader's side of the child process (``SubprocessImpl``), with
 answers calls, over :mod:`.wire` (data only; :mod:`.unshare`); :mod:`.call_memo`
 answers a call the implementation already answered from its reply. The child is
 contained by :mod:`.isolation` (namespaces, limits, :mod:`.cgroup`,
-:mod:`.no_network`) and sees the files :mod:`.view` lists and the copies
+:mod:`.syscall_filter`) and sees the files :mod:`.view` lists and the copies
 :mod:`.staging` makes of the submission and its adapter file. What the worker
 does with a submission (a notebook, an adapter, a load error) lives in
 :mod:`reference.compare.submissions`.

@@ -85,13 +85,15 @@ class SubprocessImpl(Impl):
                  limits: isolation.Limits | None = None, hide: tuple[str, ...] = (),
                  adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
                  allow_missing: bool = False, wait: bool = True,
-                 allow_packages: tuple[str, ...] = view.DEFAULT_PACKAGES, trusted: bool = False) -> None:
+                 allow_packages: tuple[str, ...] = view.DEFAULT_PACKAGES, trusted: bool = False,
+                 whole_folder: bool = False) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise ValueError(f"timeout must be a finite number of seconds > 0; got {timeout!r}")
         self.adapter, self.declared = read_adapter(adapter) if adapter is not None else (None, None)
         self.spec, self.timeout, self.deadline = spec, float(timeout), deadline
         self.limits, self.hide = limits or isolation.Limits(), tuple(hide)
         self.run_all_cells, self.allow_missing = bool(run_all_cells), bool(allow_missing)
+        self.whole_folder = bool(whole_folder)
         self.isolation = isolation.probe()
         # what the worker sees: the allow-list for a submission file, the whole file system for installed code
         self.view: tuple[str, ...] | None = None
@@ -115,7 +117,7 @@ class SubprocessImpl(Impl):
             os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
         try:
             self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
-                                 exclude=_grader_folders(), seen_as=self._seen)
+                                 exclude=_grader_folders(), seen_as=self._seen, whole_folder=self.whole_folder)
             self._spawn()
             if wait:
                 self._greet()
@@ -131,6 +133,14 @@ class SubprocessImpl(Impl):
     def _shown_text(self, text: str) -> str:
         """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""
         return self._staged.shown(text)
+
+    def left_out_note(self) -> str:
+        """What a load error adds when .py files beside a submission file were not given to its worker (a helper
+        imported by a computed name is not found): how many, not their names (a classmate's?), or ""."""
+        n = len(self._staged.left_out)
+        return (f" (its worker had this file and the local modules it imports, not the {n} other .py "
+                f"file{'s' if n > 1 else ''} beside it; a folder that is the submission's own: --whole-folder)"
+                if n else "")
 
     def ready(self) -> None:
         """Wait for the worker's import (``wait=False`` started it without waiting); LoadError if it did not load.
@@ -171,9 +181,11 @@ class SubprocessImpl(Impl):
             self.missing = loaded(hello, self.spec, limit, self.allow_missing, self._shown_text)
         except (ImplProblem, LoadError) as exc:
             self._kill()
-            if isinstance(exc, LoadError):
+            text = (str(exc) if isinstance(exc, LoadError) else self._shown_text(f"{self.spec}: {exc}")) \
+                + self.left_out_note()
+            if isinstance(exc, LoadError) and text == str(exc):
                 raise
-            raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
+            raise LoadError(text) from None
         self.modules |= child.watched(hello)
         self.output.heard(None)  # what it printed at import is no property's
         self._greeted = True

@@ -27,8 +27,10 @@ Three modes, chosen once per run by :func:`probe`:
   the limits below; it can read what the grader's user can. Reports say which
   mode ran and what it protects (:func:`protection`).
 
-In every mode the worker opens no socket of its own (:mod:`.no_network`, a
-seccomp filter set before the submission's first line).
+In every mode the worker opens no socket of its own and makes no System V IPC
+call (shared memory, messages, semaphores: :mod:`.syscall_filter`, a seccomp
+filter set before the submission's first line), so a worker sharing the host's
+IPC namespace neither reads the host's segments nor leaves its own behind.
 
 Limits: address space (``memory`` bytes), file size, CPU seconds, open files and
 no core dumps per process (util-linux's ``prlimit``, or ``resource.setrlimit``);
@@ -51,7 +53,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from reference.compare.sandbox import cgroup, no_network, view
+from reference.compare.sandbox import cgroup, syscall_filter, view
 from reference.compare.sandbox.child import BOOT
 
 __all__ = ["Limits", "probe", "protection", "command", "view_of", "environment", "preexec", "MODES"]
@@ -239,7 +241,8 @@ def protection(mode: str, *, trusted: bool, tree: bool) -> str:
             "only Python, NumPy, the allowed packages and its own folder")
     who = "a host user of its own" if _is_root() and not trusted else "the grader's user (in a user namespace)"
     limits = "memory and processes per submission" if tree else "memory per process"
-    net = "no sockets of its own" if no_network.supported() else "shares the network"
+    net = ("no sockets of its own, no System V IPC" if syscall_filter.supported()
+           else "shares the network and the System V IPC")
     return {"namespace": f"sees {seen}; runs as {who}; {limits}",
             "unprivileged": (f"sees only Python, NumPy, the allowed packages and its own folder (a chroot jail); runs "
                              f"as a host user of its own; {net}; {limits}" if not trusted and jailed()

@@ -1,8 +1,14 @@
-"""What the worker is given: copies of the submission's folder and of its adapter file, in its own folder.
+"""What the worker is given: copies of the submission and of its adapter file, in its own folder.
 
 The worker runs contained, with its own folder as the one place it reads the
-submission from: the submission file (a .py file or a notebook) comes with the
-other regular files of its folder and sub-folders, at most :data:`MAX_FILES`
+submission from. A submission file (a .py file or a notebook) comes with the
+local modules it imports (:func:`local_imports`: found in its source with
+``ast``, transitively, in its folder and that folder's packages; and the modules
+an adapter names), nothing else of its folder: a folder of several students'
+files, graded one file at a time, gives none of them the others' work. A
+submission that is a folder of its own (``whole_folder``: a folder of a class,
+Gradescope's submission folder) comes whole: the other regular files of its
+folder and sub-folders. Either way at most :data:`MAX_FILES`
 files and :data:`MAX_BYTES` bytes. Left behind: hidden files and folders,
 symbolic links (one could name the grader's files: they are not followed),
 anything that is not a regular file (a FIFO, a device), and compiled code
@@ -19,6 +25,7 @@ again as the user did.
 
 from __future__ import annotations
 
+import ast
 import os
 import pathlib
 import shutil
@@ -27,7 +34,8 @@ from dataclasses import dataclass, field
 
 from reference.compare.sandbox.worker_side import is_path
 
-__all__ = ["Staged", "stage", "copy_folder", "copy_file", "MAX_FILES", "MAX_BYTES", "MAX_DEPTH", "COMPILED"]
+__all__ = ["Staged", "stage", "copy_folder", "copy_file", "local_imports", "MAX_FILES", "MAX_BYTES", "MAX_DEPTH",
+           "COMPILED"]
 
 #: What a submission's folder may hold, copied: files, bytes in all, and folders within folders.
 MAX_FILES, MAX_BYTES, MAX_DEPTH = 2000, 256 << 20, 32
@@ -81,6 +89,79 @@ def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTE
         return info.st_size
 
 
+def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
+    """The modules ``path``'s source imports: (dotted name, level of a relative import). A name computed when it
+    runs is not seen; a source that does not parse imports nothing (its worker says why it does not load)."""
+    try:
+        if path.suffix == ".ipynb":
+            from reference.compare.submissions.notebook import notebook_source
+
+            text = notebook_source(path, run_all_cells=True)[0]
+        else:
+            text = path.read_bytes()
+        tree = ast.parse(text)
+    except (OSError, ValueError, SyntaxError, RecursionError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(alias.name, 0) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names.append((module, node.level))
+            names += [(f"{module}.{alias.name}" if module else alias.name, node.level) for alias in node.names]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and (
+                    (isinstance(node.func, ast.Name) and node.func.id in ("__import__", "import_module"))
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")):
+            name = node.args[0].value  # importlib.import_module("helpers"), __import__("helpers"): a constant
+            names.append((name.lstrip("."), len(name) - len(name.lstrip("."))))
+    return names
+
+
+def _files_of(root: pathlib.Path, importer: pathlib.Path, name: str, level: int) -> list[pathlib.Path]:
+    """The files under ``root`` that importing ``name`` (``level`` dots) from ``importer`` runs."""
+    base = root if level == 0 else importer.parent
+    for _ in range(max(level - 1, 0)):
+        base = base.parent
+    if base != root and root not in base.parents:
+        return []
+    files = [base / "__init__.py"] if level else []
+    for part in (name.split(".") if name else []):
+        if not part.isidentifier():
+            break
+        files += [base / part / "__init__.py", base / f"{part}.py"]
+        base = base / part
+    return [f for f in files if os.path.isfile(f) and not os.path.islink(f)]
+
+
+def local_imports(source: pathlib.Path, also: tuple[str, ...] = ()) -> list[pathlib.Path]:
+    """The local modules ``source`` imports, and those they import: files of its folder and of that folder's
+    packages, found in their sources (``import helpers``, ``from .util import f``, a constant given to
+    ``importlib.import_module``); ``also``: more module names to import (an adapter's). Paths under the folder."""
+    root, found, todo = source.parent, {}, [(source, name, 0) for name in also]
+    todo += [(source, name, level) for name, level in _imported(source)]
+    while todo:
+        importer, name, level = todo.pop()
+        for file in _files_of(root, importer, name, level):
+            if file not in found and file != source:
+                found[file] = None
+                todo += [(file, n, lv) for n, lv in _imported(file)]
+    return sorted(found)
+
+
+def _adapter_modules(adapter: pathlib.Path | None) -> tuple[str, ...]:
+    """The modules an adapter file names (``"module:function"``), or none."""
+    if adapter is None:
+        return ()
+    from reference.compare.submissions.adapter import read_adapter
+
+    try:
+        return tuple({call.module for call in read_adapter(adapter)[1].calls.values() if call.module})
+    except ValueError:
+        return ()  # the worker says what is wrong with it
+
+
 @dataclass
 class Staged:
     """What the worker loads, with which options, and where each copy came from."""
@@ -91,6 +172,8 @@ class Staged:
     options: list[str] = field(default_factory=list)
     #: (a path in the worker's folder, the path the user gave), longest copy first.
     copies: list[tuple[str, str]] = field(default_factory=list)
+    #: The .py files beside a submission file that it does not import, not given to the worker (their names).
+    left_out: list[str] = field(default_factory=list)
 
     def shown(self, text: str) -> str:
         """``text`` with the worker's copies named as the user named them."""
@@ -99,16 +182,43 @@ class Staged:
         return text
 
 
+def _copy_with_imports(path: pathlib.Path, home: pathlib.Path, adapter: pathlib.Path | None,
+                       exclude: tuple[str, ...]) -> list[str]:
+    """Copy the file ``path`` and its local imports into ``home``; the names of the .py files beside it left out."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = path.absolute()
+    left = tuple(os.path.realpath(p) + os.sep for p in exclude)
+    files = [path, *(f for f in local_imports(path, _adapter_modules(adapter))
+                     if not os.path.realpath(f).startswith(left))]
+    if len(files) > MAX_FILES:
+        raise ValueError(f"it imports more than {MAX_FILES} files: give it a folder of its own")
+    size = 0
+    for file in files:
+        dest = home / file.relative_to(path.parent)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        size += copy_file(file, dest, limit=MAX_BYTES - size) or 0
+    taken = {f.name for f in files if f.parent == path.parent}
+    try:
+        beside = sorted(e.name for e in os.scandir(path.parent) if e.name.endswith(".py") and e.name not in taken)
+    except OSError:
+        beside = []
+    return beside
+
+
 def stage(workdir: str, spec: str, *, adapter: pathlib.Path | None = None, run_all_cells: bool = False,
-          exclude: tuple[str, ...] = (), seen_as: str | None = None) -> Staged:
+          exclude: tuple[str, ...] = (), seen_as: str | None = None, whole_folder: bool = False) -> Staged:
     """Copy the submission (when ``spec`` is a file) and the adapter file into ``workdir``; ``exclude``: folders
-    never copied (:func:`copy_folder`); ``seen_as``: the path the worker knows ``workdir`` by (in a jail)."""
+    never copied (:func:`copy_folder`); ``seen_as``: the path the worker knows ``workdir`` by (in a jail);
+    ``whole_folder``: the file's folder is the submission's own, copied whole, else the file and its imports."""
     seen = pathlib.Path(seen_as or workdir)
     staged = Staged(spec, ["--run-all-cells"] if run_all_cells else [])
     path = pathlib.Path(spec)
     if is_path(spec) and path.is_file():  # else: a module name, or a file the worker says does not exist
         home = pathlib.Path(workdir, "submission")
-        copy_folder(path.parent, home, exclude=exclude)
+        if whole_folder:
+            copy_folder(path.parent, home, exclude=exclude)
+        else:
+            staged.left_out = _copy_with_imports(path, home, adapter, exclude)
         staged.target = str(seen / "submission" / path.name)
         staged.copies.append((str(seen / "submission"), str(path.parent.resolve())))
     if adapter is not None:

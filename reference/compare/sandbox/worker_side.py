@@ -41,7 +41,7 @@ import warnings
 import numpy as np
 
 from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
-from reference.compare.sandbox import no_network, wire
+from reference.compare.sandbox import syscall_filter, wire
 from reference.compare.submissions.adapter import Adapter, adapted
 from reference.compare.submissions.load_errors import AdapterMismatch, describe_load_error, raised_at
 from reference.compare.submissions.notebook import load_notebook
@@ -329,7 +329,7 @@ def options_of(argv: list[str]) -> dict:
 
 def main(fd: int, spec: str, options: dict | None = None) -> None:
     sock = socket.socket(fileno=fd)
-    no_network.refuse_sockets()  # before the submission's first line: no socket of its own, ever
+    syscall_filter.refuse_calls()  # before the submission's first line: no socket, no System V IPC of its own, ever
     # The implementation's prints must not reach the grader's output: stdout goes to stderr.
     sys.stdout = sys.stderr
     try:
