@@ -44,8 +44,9 @@ def test_the_sum_over_the_batch_from_the_bug_fixture(bug):
     (2.0, 5, "a lost factor 2 (2 times the reference)"),
     (0.5, 5, "a lost factor 2 (1/2 of the reference)"),
     (2.0, None, "a lost factor 2 (2 times the reference)"),
-    (2.0, 2, "summed over the batch instead of averaged, or a lost factor 2 (n = 2 times the reference)"),
-    (0.5, 2, "averaged twice, or a lost factor 2 (1/n = 1/2 of the reference)"),
+    (2.0, 2, "×n or ×2: summed over the batch instead of averaged, or a lost factor 2 "
+             "(2 times the reference at n = 2)"),
+    (0.5, 2, "×1/n or ×1/2: averaged twice, or a lost factor 2 (1/2 of the reference at n = 2)"),
     (-1.0, 5, "the sign is flipped (-1 times the reference)"),
     (3.7, 5, "a constant multiple 3.7 of the reference"),
     (0.0, 5, "zero where the reference is not (0 times the reference: a term left out?)"),
@@ -117,7 +118,8 @@ def test_the_l1_gradient_at_a_zero_weight():
     sign_at_0_is_1 = np.where(W >= 0, 1.0, -1.0)  # sign(0) = 1, as 2·1{x≥0} − 1
     got = want - 0.3 * np.sign(W) + 0.3 * sign_at_0_is_1
     assert diagnose(got, want, W=W, lam=0.3, kinks=W == 0) == \
-        f"the L1 term's gradient at a zero weight should be 0 (sign(0) = 0): off by ±λ at {(W == 0).sum()} zero weights"
+        f"abs'(0) taken as 1 in the L1 term, the course's is 0 (sign(0) = 0): off by λ at {(W == 0).sum()} " \
+        f"of {(W == 0).sum()} zero weights"
     # without W and λ, the generic kink pattern
     assert diagnose(got, want, kinks=W == 0).startswith("differs only at the kinks")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference.compare.exercise.catalog.check import Context, compare, compare_exact, expect_array
+from reference.compare.exercise.diagnose import explaining
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
 __all__ = ["KINKS", "a1_identity", "a1_values", "a2_identity", "a2_values", "a3", "a4", "a5", "a6", "a7",
@@ -98,7 +99,8 @@ def _kinked(ctx: Context, label: str, name: str, x, lo: float, hi: float):
         at0 = x == 0
         inside = at0 & (got >= lo) & (got <= hi)
         want = np.where(inside, got, want)  # a valid subgradient at 0 is accepted as it is
-    compare_exact(ctx, label, got, want)
+    with explaining((got, want, 0.0), kinks=x == 0, at_kinks=name):
+        compare_exact(ctx, label, got, want)
 
 
 def a6(ctx: Context, x):
