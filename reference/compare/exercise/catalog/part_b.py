@@ -30,7 +30,7 @@ from reference.compare.exercise.catalog.check import (
     value,
 )
 from reference.compare.exercise.catalog.work import expect_work
-from reference.compare.exercise.diagnose import explaining, gradient_failure, labels_from_1
+from reference.compare.exercise.diagnose import explaining, gradient_failure, labels
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
@@ -146,7 +146,7 @@ def ordinary(ctx: Context, p: Problem) -> None:
 def b4(ctx: Context, p: Problem) -> None:
     ev = ctx.ref(p)
     got = ctx.network("loss", p)
-    with explaining((got, ev.L, accepted(ev.L_bound)), alternatives=lambda: labels_from_1(ctx.ref, p, lambda e: e.L)):
+    with explaining((got, ev.L, accepted(ev.L_bound)), **labels(ctx, p, "loss")):
         compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
 
 
