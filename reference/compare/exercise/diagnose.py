@@ -208,14 +208,15 @@ def _other_shape(c: _Case) -> str | None:
     """``got`` has another shape than want's and its size: transposed or reshaped, possibly with a second mistake."""
     got, want = c.got, c.want
     shapes = f"shape {got.shape} for {want.shape}"
-    if want.ndim == 2 and got.shape == want.T.shape:
-        back, what = got.T, "transposed"
-    else:
-        back, what = got.reshape(want.shape), "reshaped"
-    if _close(back, want, c.allowed).all():
-        return f"the reference {what} ({shapes})"
-    if want.ndim == 2 and _close(got.reshape(want.T.shape).T, want, c.allowed).all():
-        return f"the reference transposed and reshaped ({shapes})"
+    readings = [(got.reshape(want.shape), "reshaped")]
+    if want.ndim == 2:
+        readings.append((got.reshape(want.T.shape).T, "transposed and reshaped"))
+        if got.shape == want.T.shape:
+            readings.insert(0, (got.T, "transposed"))
+    for back, what in readings:
+        if _close(back, want, c.allowed).all():
+            return f"the reference {what} ({shapes})"
+    back, what = readings[0]
     inner = diagnose(back, want, allowed=c.allowed, n=c.n, kinks=c.kinks, W=c.W, lam=c.lam, lam2=c.lam2,
                      at_kinks=c.at_kinks, upstream=c.upstream, alternatives=c.alternatives, logits=c.logits)
     return None if inner is None else f"{what} ({shapes}), and then {inner}"
