@@ -253,7 +253,7 @@ def test_the_l1_term_left_out():
     (-1, "labels from 1: y − 1 used as the class index (class 0 read as the last)"),
 ])
 def test_labels_from_1_among_the_alternatives(shift, expected):
-    from reference.compare.exercise.diagnose import labels_from_1
+    from reference.compare.exercise.explain import labels_from_1
 
     p = problem_from_seed(4, 3, 3, 3, seed=8)
     ref = lambda q: handgrad.backprop(*q.arguments("backprop"))  # noqa: E731
@@ -273,7 +273,7 @@ def test_an_overflowing_exp_named_at_large_logits():
 
 def test_when_nothing_fits_the_patterns_tried_are_said():
     from reference.compare.exercise.catalog.check import PropertyFailure
-    from reference.compare.exercise.diagnose import explain
+    from reference.compare.exercise.explain import explain
 
     want = np.array([1.0, -2.0, 3.0])
     got = want + np.array([0.0, 0.1, 0.0])

@@ -23,7 +23,8 @@ from reference.compare.exercise.catalog.check import (
 )
 from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients
 from reference.compare.exercise.catalog.work import expect_work
-from reference.compare.exercise.diagnose import diagnosed, overflow
+from reference.compare.exercise.diagnose import overflow
+from reference.compare.exercise.explain import diagnosed
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
 from reference.compare.sandbox import ImplProblem

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference.compare.exercise.catalog.check import Context, compare, compare_exact, expect_array
-from reference.compare.exercise.diagnose import explaining
+from reference.compare.exercise.explain import explaining
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
 __all__ = ["KINKS", "a1_identity", "a1_values", "a2_identity", "a2_values", "a3", "a4", "a5", "a6", "a7",

@@ -30,7 +30,7 @@ from reference.compare.exercise.catalog.check import (
     value,
 )
 from reference.compare.exercise.catalog.work import expect_work
-from reference.compare.exercise.diagnose import explaining, gradient_failure, labels
+from reference.compare.exercise.explain import explaining, gradient_failure, labels
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
