@@ -315,6 +315,7 @@ def _run_one(name, prop_id, examples=10):
     ("bug_transposed_w2", "B9", "the reference transposed (shape"),
     ("bug_l1_constant", "B18-l11", "the L1 gradient written as the constant λ instead of λ·sign(W)"),
     ("bug_l2_half", "B18-l12", "a lost factor 2 in the L2 term: its gradient written λ·W instead of 2λ·W"),
+    ("bug_l2_half", "A8", "a lost factor 2 (1/2 of the reference)"),
     ("bug_labels_from_1", "B4", "labels from 1: y − 1 used as the class index (class 0 read as the last)"),
     ("bug_labels_from_1", "B7", "labels from 1: y − 1 used as the class index (class 0 read as the last)"),
     ("bug_naive_softmax", "X4", "exp overflows at |oa| up to"),
