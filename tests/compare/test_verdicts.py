@@ -20,6 +20,11 @@ BAD = {
     "bug_mutates_input": ({"X2"}, set()),
     "bug_float32": ({"X3"}, {"X5"}),
     "bug_abs_quotient": ({"A6", "A9"}, set()),
+    "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
+    "bug_l2_half": ({"A8", "B18"}, set()),
+    "bug_labels_from_1": ({"B4", "B7", "B8"}, {"X4"}),
+    "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
+    "bug_mean_twice": ({"B15", "B16", "X1"}, set()),
 }
 #: What a failing question may show elsewhere: only "inherited" (right on its own inputs).
 EQUIVALENT = ["equivalent_einsum", "equivalent_logaddexp", "equivalent_seed_003_fixed"]

@@ -7,6 +7,7 @@ an inherited one; :mod:`.problems` is a network problem as plain data,
 :mod:`.strategies` how Hypothesis draws one, :mod:`.bulk_problems` how the bulk
 sweep makes and evaluates them by the batch; :mod:`.tolerance` is how much of the
 reference's error bound a comparison accepts, :mod:`.reference_memo` asks the
-reference each question once, and :mod:`.diagnose` names the classic mistake a
-wrong array matches. Importing this package loads nothing else.
+reference each question once, :mod:`.diagnose` names the classic mistake a
+wrong array matches and :mod:`.explain` puts that line on a failing check.
+Importing this package loads nothing else.
 """

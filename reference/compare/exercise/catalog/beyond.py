@@ -23,6 +23,8 @@ from reference.compare.exercise.catalog.check import (
 )
 from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients
 from reference.compare.exercise.catalog.work import expect_work
+from reference.compare.exercise.diagnose import overflow
+from reference.compare.exercise.explain import diagnosed
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
 from reference.compare.sandbox import ImplProblem
@@ -204,8 +206,8 @@ def x4_stable(ctx: Context, p: Problem) -> None:
             if not finite:
                 field_ = c.value._fields[i] if hasattr(c.value, "_fields") else ""
                 said = f"; {_warned(ctx, name, p, c.warnings[0])}" if c.warnings else ""
-                raise PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at large logits"
-                                      + said, array=name)
+                raise diagnosed(PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at "
+                                                f"large logits" + said, array=name), overflow(ctx.ref(p).acts.oa))
     forward_check("oa", "os")(ctx, p)
     b4(ctx, p)
     gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's

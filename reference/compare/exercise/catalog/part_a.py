@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference.compare.exercise.catalog.check import Context, compare, compare_exact, expect_array
+from reference.compare.exercise.explain import explaining
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
 __all__ = ["KINKS", "a1_identity", "a1_values", "a2_identity", "a2_values", "a3", "a4", "a5", "a6", "a7",
@@ -98,7 +99,8 @@ def _kinked(ctx: Context, label: str, name: str, x, lo: float, hi: float):
         at0 = x == 0
         inside = at0 & (got >= lo) & (got <= hi)
         want = np.where(inside, got, want)  # a valid subgradient at 0 is accepted as it is
-    compare_exact(ctx, label, got, want)
+    with explaining((got, want, 0.0), kinks=x == 0, at_kinks=name):
+        compare_exact(ctx, label, got, want)
 
 
 def a6(ctx: Context, x):
@@ -112,8 +114,9 @@ def a7(ctx: Context, x):
 
 
 def a8(ctx: Context, x):
-    want = ctx.reference("grad_l2_squared", x)
-    compare(ctx, "grad_l2_squared(x) vs jax.grad(sum x^2)", ctx.call("grad_l2_squared", x), want, relative(want, 2))
+    want, got = ctx.reference("grad_l2_squared", x), ctx.call("grad_l2_squared", x)
+    with explaining((got, want, relative(want, 2))):
+        compare(ctx, "grad_l2_squared(x) vs jax.grad(sum x^2)", got, want, relative(want, 2))
 
 
 def a9(ctx: Context, x):

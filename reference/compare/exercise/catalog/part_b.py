@@ -30,7 +30,7 @@ from reference.compare.exercise.catalog.check import (
     value,
 )
 from reference.compare.exercise.catalog.work import expect_work
-from reference.compare.exercise.diagnose import diagnose
+from reference.compare.exercise.explain import explaining, gradient_failure, labels
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
@@ -77,27 +77,8 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str =
         try:
             compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
         except PropertyFailure as failure:
-            failure = _diagnosed(failure, p, getattr(g, f), want, allowed, f)
+            failure = gradient_failure(ctx, p, failure, getattr(g, f), want, allowed, f)
             raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
-
-
-def _diagnosed(failure: PropertyFailure, p: Problem, got, want: np.ndarray, allowed, f: str) -> PropertyFailure:
-    """The failure with a one-line diagnosis of the whole array, when a pattern fits."""
-    if not isinstance(got, np.ndarray) or got.dtype.kind != "f" or got.shape not in (want.shape, want.T.shape):
-        return failure
-    W, lam, kinks = None, None, None
-    if f in ("W1", "W2"):
-        W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
-        kinks = W == 0
-    try:
-        said = diagnose(got.astype(np.float64), want, allowed=np.broadcast_to(allowed, want.shape),
-                        n=p.X.shape[0], kinks=kinks, W=W, lam=lam or None)
-    except ValueError:
-        return failure
-    if said:
-        failure.message += f" — {said}"
-        failure.diagnosis = said
-    return failure
 
 
 def slack(ctx: Context, p: Problem, f: str):
@@ -165,7 +146,8 @@ def ordinary(ctx: Context, p: Problem) -> None:
 def b4(ctx: Context, p: Problem) -> None:
     ev = ctx.ref(p)
     got = ctx.network("loss", p)
-    compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
+    with explaining((got, ev.L, accepted(ev.L_bound)), **labels(ctx, p, "loss")):
+        compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
 
 
 def b4_formula(ctx: Context, p: Problem) -> None:
