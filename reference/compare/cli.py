@@ -11,6 +11,7 @@
                      [--progress | --no-progress] [--no-cache] [--version]
     handgrad-compare --submissions DIR --output-dir OUT [--jobs N] [--resume] [--format F ...] [options above]
     handgrad-compare --autograder DIR [options above]
+    handgrad-compare --cache-info | --cache-clear
 
 ``--format``/``--output`` come in pairs, in order: ``--format json --output
 r.json --format html --output r.html``; one ``--format`` more than ``--output``
