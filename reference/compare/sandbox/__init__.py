@@ -18,7 +18,7 @@ import importlib
 
 __all__ = [
     "Call", "Impl", "ImplProblem", "ImplRaised", "WrongReply", "ImplExited", "ImplCrashed", "ImplTimeout",
-    "LoadError", "Refused",
+    "LoadError", "StartFailed", "Refused",
     "InProcessImpl", "SubprocessImpl", "asking",
 ]
 

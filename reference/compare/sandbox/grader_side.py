@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,14 +37,22 @@ from reference.compare.sandbox.interface import (
     ImplTimeout,
     LoadError,
     Replay,
+    StartFailed,
     as_calls,
     asking,
     check_sweep,
+    escape,
 )
 from reference.compare.sandbox.staging import stage
 from reference.compare.submissions.adapter import read_adapter
 
 __all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail", "WATCH_EVERY"]
+
+#: What the tools that start a worker print, first, when the grader's user cannot have one more process or the
+#: memory for it (bubblewrap's "Can't fork for pid 1: Resource temporarily unavailable"): before any of the
+#: submission's code ran, the grader's failure.
+_STARTER_FAILED = re.compile(r"(bwrap|setpriv|prlimit|chroot|env): [^\n]*(Resource temporarily unavailable|"
+                             r"Cannot allocate memory|Can't fork|fork failed)")
 
 #: Seconds between two measures of a worker's folder on the grader's disk (at least: twice a measure's own time).
 WATCH_EVERY = 0.2
@@ -102,7 +111,8 @@ class SubprocessImpl(Impl):
             view.refuse_key(tuple(allow_packages))  # ValueError names a package that must stay out of view
             self.view = tuple(allow_packages)
         self.group = cgroup.open_tree_limits(self.limits.memory, self.limits.processes)
-        self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None)
+        self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None,
+                                               processes=self.limits.processes)
         self.timeouts: collections.Counter[str] = collections.Counter()
         self.memo = CallMemo()  # a call already answered is not sent again
         self.modules: set[str] = set()  # watched modules the submission's process imported
@@ -117,6 +127,7 @@ class SubprocessImpl(Impl):
         # a submission's folder on the grader's disk (not a sized tmpfs): measured while it runs, Limits.disk
         self._watched = self.view is not None and self.isolation != "namespace"
         self._over_disk = ""  # why the watcher stopped the worker (its folder past Limits.disk), once it did
+        self._tail = ""  # what the worker printed before it last died
         try:
             self._stage()
             self._spawn()
@@ -181,17 +192,22 @@ class SubprocessImpl(Impl):
         self._greet()
 
     def _spawn(self) -> None:
-        self._greeted, self._spawned = False, time.monotonic()
+        self._greeted, self._spawned, self._tail = False, time.monotonic(), ""
         self._ooms = self.group.oom_kills() if self.group is not None else 0
         self._refusals = self.group.process_refusals() if self.group is not None else 0
         parent, theirs = socket.socketpair()
         tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
         line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           allowed=self.view, group=self.group, hide=self.hide, uid=self.uid)
-        self._proc = subprocess.Popen(
-            line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._seen),
-            start_new_session=True, preexec_fn=preexec)
+        try:
+            self._proc = subprocess.Popen(
+                line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._seen),
+                start_new_session=True, preexec_fn=preexec)
+        except OSError as exc:  # the grader's own fork or exec failed (EAGAIN, ENOMEM...): nothing of theirs ran
+            parent.close()
+            theirs.close()
+            raise StartFailed(f"the grader could not start a worker for {self.spec}: {exc}") from None
         theirs.close()
         self._sock = parent
         self.output = OutputTail(self._proc.stdout, self.said)
@@ -210,6 +226,9 @@ class SubprocessImpl(Impl):
             self._kill()
             if isinstance(exc, LoadError):
                 raise
+            if _STARTER_FAILED.match(self._tail):
+                raise StartFailed(f"the grader could not start a worker for {self.spec}: "
+                                  f"{escape(self._tail.splitlines()[0], 300)}") from None
             raise LoadError(self._shown_text(f"{self.spec}: {exc}")) from None
         self.modules |= child.watched(hello)
         self.output.heard(None)  # what it printed at import is no property's
@@ -241,7 +260,7 @@ class SubprocessImpl(Impl):
                           f"({self.limits.memory / (1 << 30):g} GiB, --memory-limit)")
             self._kill()
             self.output.settle()  # what it wrote before it died, read to the end
-            tail = self.output.since(mark)
+            tail = self._tail = self.output.since(mark)
             raise ImplCrashed(self._shown_text(f"{what}: {detail}" + (f"; output: {tail}" if tail else ""))) from None
 
     def _kill(self) -> None:

@@ -30,7 +30,8 @@ from reference.compare.submissions.layouts import inexpressible
 
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "WrongReply", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
-    "LoadError", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
+    "LoadError", "StartFailed", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call",
+    "check_sweep", "escape", "wrong_reply", "NAMED_REPLIES",
 ]
 
 
@@ -98,6 +99,12 @@ class Refused(ImplProblem):
 
 class LoadError(Exception):
     """The implementation cannot be loaded, or lacks API names (exit status 2)."""
+
+
+class StartFailed(Exception):
+    """The grader could not start a worker (no process left to its user, no memory: ``EAGAIN``, ``ENOMEM``),
+    before any of the submission's code ran: the grader's own failure ("internal", graded again by
+    ``--resume``), never the submission's load error."""
 
 
 def escape(text: Any, limit: int = 500) -> str:
