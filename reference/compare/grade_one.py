@@ -82,7 +82,7 @@ def open_sandboxed(spec: str, settings: Settings, deadline: float):
 def start_sandboxed(spec: str, settings: Settings, deadline: float | None = None):
     """:func:`open_sandboxed`'s first half: the contained process started, its import not waited for (or a
     LoadError); :func:`ready` is the second half. The submission imports while the caller goes on."""
-    from reference.compare.sandbox import LoadError, SubprocessImpl
+    from reference.compare.sandbox import LoadError, StartFailed, SubprocessImpl
     from reference.compare.sandbox.isolation import Limits
 
     try:
@@ -91,19 +91,20 @@ def start_sandboxed(spec: str, settings: Settings, deadline: float | None = None
                               adapter=settings.adapter, run_all_cells=settings.run_all_cells, allow_missing=True,
                               wait=False, allow_packages=settings.view_packages(),
                               trusted=settings.trusted, whole_folder=settings.whole_folder)
-    except LoadError as exc:
+    except (LoadError, StartFailed) as exc:
         return exc
 
 
 def ready(impl):
-    """A started implementation once imported, or the LoadError that says why not (the process then closed)."""
-    from reference.compare.sandbox import LoadError
+    """A started implementation once imported, or the LoadError that says why not (the process then closed), or
+    the StartFailed that says the grader could not start it."""
+    from reference.compare.sandbox import LoadError, StartFailed
 
     if isinstance(impl, Exception):
         return impl
     try:
         impl.ready()
-    except LoadError as exc:
+    except (LoadError, StartFailed) as exc:
         impl.close()
         return exc
     spec = impl.spec
@@ -151,12 +152,17 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
     from reference.compare.exercise.catalog import Context, select
     from reference.compare.reports.formats import Report, load_error_report
     from reference.compare.running.runner import PropertyResult, run_catalog
+    from reference.compare.sandbox import StartFailed
 
     start = time.perf_counter()
     props = select(list(settings.properties) or None)
     examples, sweep, target = settings.resolved()
     deadline = time.monotonic() + settings.total_timeout
     impl = (opener or open_sandboxed)(spec, settings, deadline)
+    if isinstance(impl, StartFailed):  # the grader's own failure, not the submission's: internal, graded again
+        report = Report(spec, settings.convention, settings.seed, None, 0, [], time.perf_counter() - start,
+                        internal_error=str(impl))
+        return report, 3
     if isinstance(impl, Exception):
         report = load_error_report(spec, settings.convention, settings.seed, str(impl), time.perf_counter() - start)
         report.integrity, report.internal_error = _integrity(spec, set(), settings)  # what its source shows

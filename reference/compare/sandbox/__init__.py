@@ -17,7 +17,8 @@ does with a submission (a notebook, an adapter, a load error) lives in
 import importlib
 
 __all__ = [
-    "Call", "Impl", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "LoadError", "Refused",
+    "Call", "Impl", "ImplProblem", "ImplRaised", "WrongReply", "ImplExited", "ImplCrashed", "ImplTimeout",
+    "LoadError", "StartFailed", "Refused",
     "InProcessImpl", "SubprocessImpl", "asking",
 ]
 

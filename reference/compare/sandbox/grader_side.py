@@ -18,14 +18,15 @@ from __future__ import annotations
 import collections
 import math
 import os
-import shutil
+import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from typing import Any, Callable, Sequence
 
-from reference.compare.sandbox import cgroup, child, isolation, view, wire, worker_side
+from reference.compare.sandbox import cgroup, child, folders, isolation, view, wire, worker_side
 from reference.compare.sandbox.call_memo import CallMemo
 from reference.compare.sandbox.child import OutputTail, loaded
 from reference.compare.sandbox.interface import (
@@ -36,14 +37,25 @@ from reference.compare.sandbox.interface import (
     ImplTimeout,
     LoadError,
     Replay,
+    StartFailed,
     as_calls,
     asking,
     check_sweep,
+    escape,
 )
 from reference.compare.sandbox.staging import stage
 from reference.compare.submissions.adapter import read_adapter
 
-__all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail"]
+__all__ = ["SubprocessImpl", "DeadlineReached", "OutputTail", "WATCH_EVERY"]
+
+#: What the tools that start a worker print, first, when the grader's user cannot have one more process or the
+#: memory for it (bubblewrap's "Can't fork for pid 1: Resource temporarily unavailable"): before any of the
+#: submission's code ran, the grader's failure.
+_STARTER_FAILED = re.compile(r"(bwrap|setpriv|prlimit|chroot|env): [^\n]*(Resource temporarily unavailable|"
+                             r"Cannot allocate memory|Can't fork|fork failed)")
+
+#: Seconds between two measures of a worker's folder on the grader's disk (at least: twice a measure's own time).
+WATCH_EVERY = 0.2
 
 def _grader_folders() -> tuple[str, ...]:
     """The grader's caches (the reference's answers among them): never staged, wherever they lie."""
@@ -101,7 +113,8 @@ class SubprocessImpl(Impl):
             view.refuse_key(tuple(allow_packages))  # ValueError names a package that must stay out of view
             self.view = tuple(allow_packages)
         self.group = cgroup.open_tree_limits(self.limits.memory, self.limits.processes)
-        self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None)
+        self.protection = isolation.protection(self.isolation, trusted=self.view is None, tree=self.group is not None,
+                                               processes=self.limits.processes)
         self.timeouts: collections.Counter[str] = collections.Counter()
         self.memo = CallMemo()  # a call already answered is not sent again
         self.modules: set[str] = set()  # watched modules the submission's process imported
@@ -113,16 +126,17 @@ class SubprocessImpl(Impl):
         self._workdir = isolation.new_workdir(self.isolation, self.view)
         self._seen = isolation.seen_as(self._workdir, isolation.jail_of(self.isolation, self.view))
         self.uid = isolation.fresh_uid()  # a root grader's workers: a host user each, none another's folder
-        if os.geteuid() == 0 and (self.view is not None or self.isolation == "unprivileged"):
-            os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
+        # a submission's folder on the grader's disk (not a sized tmpfs): measured while it runs, Limits.disk
+        self._watched = self.view is not None and self.isolation != "namespace"
+        self._over_disk = ""  # why the watcher stopped the worker (its folder past Limits.disk), once it did
+        self._tail = ""  # what the worker printed before it last died
         try:
-            self._staged = stage(self._workdir, spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
-                                 exclude=_grader_folders(), seen_as=self._seen, whole_folder=self.whole_folder)
+            self._stage()
             self._spawn()
             if wait:
                 self._greet()
         except BaseException as exc:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            folders.remove(self._workdir)
             if self.group is not None:
                 self.group.close()
             if isinstance(exc, (ValueError, OSError)) and not isinstance(exc, LoadError):
@@ -130,6 +144,38 @@ class SubprocessImpl(Impl):
             raise
 
     # -- process management ------------------------------------------------
+    def _stage(self) -> None:
+        """The worker's folder (0700, its own user's when the grader is root) with the submission copied in."""
+        if os.geteuid() == 0 and (self.view is not None or self.isolation == "unprivileged"):
+            os.chown(self._workdir, self.uid, self.uid)  # its own folder, 0700: no other worker enters it
+        self._staged = stage(self._workdir, self.spec, adapter=self.adapter, run_all_cells=self.run_all_cells,
+                             exclude=_grader_folders(), seen_as=self._seen, whole_folder=self.whole_folder)
+
+    def _watch(self, proc: subprocess.Popen) -> None:
+        """While ``proc`` runs: its folder measured; past ``Limits.disk`` (or nested past what is measured), the
+        worker is stopped, the reason kept for the call that was waiting (:meth:`_receive`)."""
+        limit = self.limits.disk
+        while proc.poll() is None:
+            start = time.monotonic()
+            try:
+                used = folders.usage(self._workdir, stop_at=limit)
+                over = f"its folder reached the disk limit ({limit / (1 << 20):g} MiB)" if used > limit else ""
+            except folders.TooDeep as exc:
+                over = f"its folder has {exc} (the disk limit is measured to that depth)"
+            except OSError:
+                over = ""
+            if over:
+                self._over_disk = over
+                if proc.poll() is None:
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        proc.kill()
+                if self.group is not None:
+                    self.group.kill()
+                return
+            time.sleep(max(WATCH_EVERY, 2 * (time.monotonic() - start)))
+
     def _shown_text(self, text: str) -> str:
         """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""
         return self._staged.shown(text)
@@ -156,20 +202,27 @@ class SubprocessImpl(Impl):
         self._greet()
 
     def _spawn(self) -> None:
-        self._greeted, self._spawned = False, time.monotonic()
+        self._greeted, self._spawned, self._tail = False, time.monotonic(), ""
         self._ooms = self.group.oom_kills() if self.group is not None else 0
         self._refusals = self.group.process_refusals() if self.group is not None else 0
         parent, theirs = socket.socketpair()
         tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
         line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           allowed=self.view, group=self.group, hide=self.hide, uid=self.uid)
-        self._proc = subprocess.Popen(
-            line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._seen),
-            start_new_session=True, preexec_fn=preexec)
+        try:
+            self._proc = subprocess.Popen(
+                line, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, cwd=self._workdir, env=isolation.environment(self._seen),
+                start_new_session=True, preexec_fn=preexec)
+        except OSError as exc:  # the grader's own fork or exec failed (EAGAIN, ENOMEM...): nothing of theirs ran
+            parent.close()
+            theirs.close()
+            raise StartFailed(f"the grader could not start a worker for {self.spec}: {exc}") from None
         theirs.close()
         self._sock = parent
         self.output = OutputTail(self._proc.stdout, self.said)
+        if self._watched:
+            threading.Thread(target=self._watch, args=(self._proc,), name="handgrad-disk-watch", daemon=True).start()
 
     def _greet(self) -> None:
         """The worker's hello: the submission imported (within a call's time limit of its start, IMPORT_FLOOR
@@ -185,6 +238,9 @@ class SubprocessImpl(Impl):
                 + self.left_out_note()
             if isinstance(exc, LoadError) and text == str(exc):
                 raise
+            if _STARTER_FAILED.match(self._tail):
+                raise StartFailed(f"the grader could not start a worker for {self.spec}: "
+                                  f"{escape(self._tail.splitlines()[0], 300)}") from None
             raise LoadError(text) from None
         self.modules |= child.watched(hello)
         self.output.heard(None)  # what it printed at import is no property's
@@ -209,12 +265,14 @@ class SubprocessImpl(Impl):
             return None
         except (EOFError, OSError, wire.WireError) as exc:
             detail = child.broken(self._proc, exc)
-            if self.group is not None and self.group.oom_kills() > self._ooms:
+            if self._over_disk:
+                detail = f"the process was killed: {self._over_disk}"
+            elif self.group is not None and self.group.oom_kills() > self._ooms:
                 detail = (f"the process was killed: its processes together reached the memory limit "
                           f"({self.limits.memory / (1 << 30):g} GiB, --memory-limit)")
             self._kill()
             self.output.settle()  # what it wrote before it died, read to the end
-            tail = self.output.since(mark)
+            tail = self._tail = self.output.since(mark)
             raise ImplCrashed(self._shown_text(f"{what}: {detail}" + (f"; output: {tail}" if tail else ""))) from None
 
     def _kill(self) -> None:
@@ -229,6 +287,14 @@ class SubprocessImpl(Impl):
         if self._sock is not None:
             self._sock.close()
         self._proc = self._sock = None
+        if self._over_disk:  # what filled its folder goes; the next worker starts from the submission's copy
+            self._over_disk = ""
+            try:
+                if folders.remove(self._workdir):
+                    os.mkdir(self._workdir, 0o700)
+                    self._stage()
+            except (OSError, ValueError):  # the next start fails to load: "could not be restarted"
+                pass
 
     def _ensure(self) -> None:
         if self._proc is None or self._proc.poll() is not None:
@@ -414,4 +480,4 @@ class SubprocessImpl(Impl):
         self._kill()
         if self.group is not None:
             self.group.close()
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        folders.remove(self._workdir)  # any depth (a folder nested past the recursion limit); never raises

@@ -23,14 +23,15 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from handgrad.types import DIMS, Lambdas
+from handgrad.types import DIMS, Activations, Gradients, Lambdas, Params
 from reference.compare.sandbox import wire, worker_side
 from reference.compare.submissions.adapter import read_adapter
 from reference.compare.submissions.layouts import inexpressible
 
 __all__ = [
-    "Call", "ImplProblem", "ImplRaised", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
-    "LoadError", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call", "check_sweep", "escape",
+    "Call", "ImplProblem", "ImplRaised", "WrongReply", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
+    "LoadError", "StartFailed", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call",
+    "check_sweep", "escape", "wrong_reply", "NAMED_REPLIES",
 ]
 
 
@@ -70,6 +71,15 @@ class ImplRaised(ImplProblem):
         self.type_name = type_name
 
 
+class WrongReply(ImplRaised):
+    """The implementation returned, but a value the API's function never returns: not the named tuple it
+    returns (None, a list, an array...), or a number no float64 holds. The submission's mistake at the
+    property that called it, told where the reply comes in (:func:`as_call`), before any check reads it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "")
+
+
 class ImplExited(ImplProblem):
     pass
 
@@ -89,6 +99,12 @@ class Refused(ImplProblem):
 
 class LoadError(Exception):
     """The implementation cannot be loaded, or lacks API names (exit status 2)."""
+
+
+class StartFailed(Exception):
+    """The grader could not start a worker (no process left to its user, no memory: ``EAGAIN``, ``ENOMEM``),
+    before any of the submission's code ran: the grader's own failure ("internal", graded again by
+    ``--resume``), never the submission's load error."""
 
 
 def escape(text: Any, limit: int = 500) -> str:
@@ -111,6 +127,63 @@ def as_calls(replies: Any, names: Sequence[str]) -> list:
     return out
 
 
+#: The functions whose value is one of the API's named tuples: its name and fields.
+NAMED_REPLIES = {"forward": ("Activations", Activations._fields), "backprop": ("Gradients", Gradients._fields),
+                 "gradient_descent": ("Params", Params._fields)}
+
+
+def _what(value: Any) -> str:
+    """How a message names a value the submission returned: its type, and a short form of small values."""
+    kind = type(value).__name__
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        return f"an int of {len(str(abs(value)))} digits" if abs(value) >= 10**20 else f"the int {value}"
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, wire.Opaque):
+        return f"an object of type {escape(value.typename, 100)}"
+    if isinstance(value, (tuple, list, dict)):
+        return f"a {kind} of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return f"a value of type {escape(kind, 100)}"
+
+
+def _unrepresentable(value: Any, depth: int = 0) -> int | None:
+    """A Python int in ``value`` (its items looked into) too large for any float64, or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if abs(value) > 1.7976931348623157e308 else None
+    if isinstance(value, (tuple, list)) and depth < 16:
+        for v in value:
+            bad = _unrepresentable(v, depth + 1)
+            if bad is not None:
+                return bad
+    if isinstance(value, dict) and depth < 16:
+        return _unrepresentable(list(value.values()), depth + 1)
+    return None
+
+
+def wrong_reply(name: str, value: Any) -> WrongReply | None:
+    """Why ``value``, returned by ``name``, is not a value of the API's form (:class:`WrongReply`), or None.
+
+    Checked once, where every reply comes in: a named tuple must carry its fields (a field may be None: not
+    implemented, told by the property), and no number may be one no float64 holds.
+
+    >>> wrong_reply("gradient_descent", None)
+    WrongReply('gradient_descent returned None; it must return a Params, a named tuple with fields W1, b1, W2, b2')
+    >>> wrong_reply("sigmoid", 10**400) is not None
+    True
+    """
+    named = NAMED_REPLIES.get(name)
+    if named is not None and not (isinstance(value, tuple) and all(hasattr(value, f) for f in named[1])):
+        article = "an" if named[0][0] in "AEIOU" else "a"
+        return WrongReply(f"{name} returned {_what(value)}; it must return {article} {named[0]}, a named tuple "
+                          f"with fields {', '.join(named[1])}")
+    big = _unrepresentable(value)
+    if big is not None:
+        return WrongReply(f"{name} returned {_what(big)}, a number no float64 holds")
+    return None
+
+
 def as_call(reply: Any, name: str) -> Call:
     """A worker's reply to one call (decoded data, checked here) as a Call, or its problem raised."""
     status = reply.get("status") if isinstance(reply, dict) else None
@@ -118,6 +191,9 @@ def as_call(reply: Any, name: str) -> Call:
         mutated, warned = reply.get("mutated"), reply.get("warnings")
         if not isinstance(mutated, list) or not isinstance(warned, list):
             raise ImplCrashed(f"{name}: a reply of the wrong form")
+        wrong = wrong_reply(name, reply["value"])
+        if wrong is not None:
+            raise wrong
         return Call(reply["value"], [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
     if status == "raised":
         where, kind = escape(reply.get("where", ""), 300), escape(reply.get("type"), 100)

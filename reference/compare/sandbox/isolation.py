@@ -235,12 +235,14 @@ def probe() -> str:
     return "same-user"
 
 
-def protection(mode: str, *, trusted: bool, tree: bool) -> str:
+def protection(mode: str, *, trusted: bool, tree: bool, processes: int = Limits.processes) -> str:
     """What the worker is kept from in ``mode`` (the report's header), in a few words."""
     seen = ("the whole file system, read-only (an installed module: trusted)" if trusted else
             "only Python, NumPy, the allowed packages and its own folder")
     who = "a host user of its own" if _is_root() and not trusted else "the grader's user (in a user namespace)"
     limits = "memory and processes per submission" if tree else "memory per process"
+    if not tree and mode in ("namespace", "same-user") and not _is_root() and user_tasks() is not None:
+        limits += f"; processes: its user's count at its start plus {processes} at most"
     net = ("no sockets of its own, no System V IPC" if syscall_filter.supported()
            else "shares the network and the System V IPC")
     return {"namespace": f"sees {seen}; runs as {who}; {limits}",
@@ -250,14 +252,47 @@ def protection(mode: str, *, trusted: bool, tree: bool) -> str:
             "same-user": f"runs as the grader's user and sees what it can; {net}; {limits}"}.get(mode, "")
 
 
-def _limiter(limits: Limits, nproc: bool) -> list[str] | None:
+def user_tasks(uid: int | None = None) -> int | None:
+    """Processes and threads of the user ``uid`` (the grader's real user) now, what ``RLIMIT_NPROC`` counts; None
+    when /proc cannot tell."""
+    uid = os.getuid() if uid is None else uid
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    count = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status", "rb") as f:
+                fields = dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields[b"Threads"])
+        except (OSError, KeyError, ValueError, IndexError):  # gone meanwhile, or not this form
+            continue
+    return count or None
+
+
+def _nproc(limits: Limits, mode: str, own_user: bool) -> int | None:
+    """The worker's ``RLIMIT_NPROC`` without a control group: ``Limits.processes`` for a host user of its own;
+    for a worker counted with the grader's user (a grader that is not root: namespace or same-user), that
+    user's processes and threads now plus ``Limits.processes`` (the limit counts every task of the user: a
+    fork bomb stops there, the grader's user keeps the rest of its own limit for the next workers)."""
+    if own_user:
+        return limits.processes
+    if mode in ("namespace", "same-user") and not _is_root():
+        now = user_tasks()
+        return None if now is None else now + limits.processes
+    return None
+
+
+def _limiter(limits: Limits, nproc: int | None) -> list[str] | None:
     """util-linux's setpriv and prlimit as a prefix that sets the limits and death with the grader, or None."""
     setpriv, prlimit = shutil.which("setpriv"), shutil.which("prlimit")
     if not (setpriv and prlimit):
         return None
     return [setpriv, "--pdeathsig", "KILL", prlimit, f"--as={limits.memory}", f"--fsize={limits.file_size}",
             f"--cpu={limits.cpu_seconds}", f"--nofile={limits.open_files}", "--core=0",
-            *([f"--nproc={limits.processes}"] if nproc else []), "--"]
+            *([f"--nproc={nproc}"] if nproc is not None else []), "--"]
 
 
 def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed: tuple[str, ...] | None = None,
@@ -284,7 +319,7 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
         dropped = mode == "unprivileged" and (allowed is not None or nobody_reads())
         contained = ((_drop(uid) or []) if dropped else []) + argv
     own_user = mode == "unprivileged" or (mode == "namespace" and _is_root())
-    nproc = group is None and own_user
+    nproc = _nproc(limits, mode, own_user) if group is None else None
     prefix = _limiter(limits, nproc)
     start = group.prefix() if group is not None else []
     if prefix:
@@ -360,13 +395,13 @@ def environment(workdir: str) -> dict[str, str]:
     return env
 
 
-def preexec(limits: Limits, nproc: bool = False):
+def preexec(limits: Limits, nproc: int | None = None):
     """The function the child runs before it starts: limits, and death with the grader."""
     def limit() -> None:
         for what, value in ((resource.RLIMIT_AS, limits.memory), (resource.RLIMIT_FSIZE, limits.file_size),
                             (resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_NOFILE, limits.open_files),
                             (resource.RLIMIT_CORE, 0),
-                            *([(resource.RLIMIT_NPROC, limits.processes)] if nproc else [])):
+                            *([(resource.RLIMIT_NPROC, nproc)] if nproc is not None else [])):
             soft, hard = resource.getrlimit(what)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(what, (value, value))

@@ -231,6 +231,11 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
     batched): :class:`Uninformed` when that step holds on them but they carry no information. A penalty term
     right on its own λ = 0 gradient (B18) passes the blame to the data term, unless that gradient carries none.
     """
+    got, want = getattr(g, f, None), getattr(ctx.ref(p).grads, f)
+    if not isinstance(got, np.ndarray) or got.shape != np.shape(want):
+        # None (not implemented), another type or another shape: nothing of it is right on any inputs, the
+        # failure is this property's own (an array of the right shape is needed to inherit a mistake)
+        return failure
     lam = p.lambdas
     why = None
     if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):

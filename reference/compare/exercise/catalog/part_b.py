@@ -228,6 +228,7 @@ def b6(ctx: Context, case) -> None:
         prev = got
     if steps == 0:
         got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
+        expect_fields("gradient_descent(steps=0)", got, PARAMS)
         for f in PARAMS:
             compare_exact(ctx, f"gradient_descent(steps=0).{f}", getattr(got, f), getattr(p.params, f))
 

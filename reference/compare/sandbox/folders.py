@@ -1,0 +1,192 @@
+"""A worker's folder on the grader's disk, measured and removed without recursion, whatever its depth.
+
+In the modes where a worker's folder is not a sized tmpfs (``unprivileged``,
+``same-user``) it is a folder of the grader's disk: the grader measures it
+while the worker runs (:func:`usage`, the watcher that enforces
+``Limits.disk``) and removes it afterwards (:func:`remove`). The submission
+shapes that tree: a folder nested thousands deep (past Python's recursion
+limit and ``PATH_MAX``), folders without permissions, symbolic links, files by
+the thousand. Both walk it with a bounded stack of open folders, entries named
+relative to their folder's descriptor (``dir_fd``), links never followed.
+
+>>> import os, tempfile
+>>> top = tempfile.mkdtemp()
+>>> fd = os.open(top, os.O_RDONLY)
+>>> for _ in range(3000):  # 6000 characters of path: past PATH_MAX and Python's recursion limit
+...     os.mkdir("d", dir_fd=fd)
+...     fd, up = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+...     os.close(up)
+>>> os.close(fd)
+>>> usage(top, depth=10)
+Traceback (most recent call last):
+...
+reference.compare.sandbox.folders.TooDeep: folders nested more than 10 deep
+>>> remove(top), os.path.exists(top)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import stat
+
+__all__ = ["TooDeep", "usage", "remove", "DEPTH", "ENTRY"]
+
+#: Folders open at once while walking (each holds two descriptors: the folder and its listing).
+DEPTH = 64
+#: Bytes counted for every entry at least, an empty file or folder included: its inode and its entry.
+ENTRY = 4096
+_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_names = itertools.count()
+
+
+class TooDeep(Exception):
+    """The folder nests deeper than the walk measures (:data:`DEPTH`): no legitimate work does that."""
+
+
+def usage(path: str, *, stop_at: int | None = None, depth: int = DEPTH) -> int:
+    """Bytes the folder ``path`` takes on disk (its entries' blocks, :data:`ENTRY` at least each); 0 if it is
+    gone. Stops counting past ``stop_at``; raises :class:`TooDeep` past ``depth`` nested folders.
+
+    The worker may be changing the tree meanwhile: what vanishes is not counted.
+    """
+    try:
+        top = os.open(path, _FLAGS)
+    except OSError:
+        return 0
+    stack = [(top, os.scandir(top))]
+    total = 0
+    try:
+        while stack:
+            fd, listing = stack[-1]
+            entry = next(listing, None)
+            if entry is None:
+                listing.close()
+                os.close(fd)
+                stack.pop()
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            total += max(st.st_blocks * 512, ENTRY)
+            if stop_at is not None and total > stop_at:
+                return total
+            if stat.S_ISDIR(st.st_mode):
+                if len(stack) > depth:
+                    raise TooDeep(f"folders nested more than {depth} deep")
+                try:
+                    inner = os.open(entry.name, _FLAGS, dir_fd=fd)
+                except OSError:
+                    continue
+                try:
+                    stack.append((inner, os.scandir(inner)))
+                except OSError:
+                    os.close(inner)
+    finally:
+        for fd, listing in stack:
+            listing.close()
+            os.close(fd)
+    return total
+
+
+def remove(path: str, *, passes: int = 3) -> bool:
+    """Remove the folder ``path`` and everything in it; True when it is gone. Never raises.
+
+    Folders nested past :data:`DEPTH` are moved up to ``path`` itself and removed from there; a folder
+    without permissions is given its owner's; what cannot be removed in one pass is tried again.
+    """
+    for _ in range(passes):
+        try:
+            _remove_once(path)
+        except (OSError, ValueError):
+            pass
+        if not os.path.lexists(path):
+            return True
+    return False
+
+
+def _remove_once(path: str) -> None:
+    try:
+        top = os.open(path, _FLAGS)
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        os.unlink(path)
+        return
+    try:
+        while _descend(top):  # folders moved up to the top: a pass over them
+            pass
+    finally:
+        os.close(top)
+    os.rmdir(path)
+
+
+def _descend(top: int) -> bool:
+    """Empty the folder ``top`` down to :data:`DEPTH`, moving deeper folders up into it; True if some were."""
+    moved = False
+    stack: list[tuple[int, str, list[str]]] = [(top, "", _emptied(top))]  # (folder, its name, folders left in it)
+    try:
+        while stack:
+            fd, name, inner = stack[-1]
+            if inner:
+                sub_name = inner.pop()
+                if len(stack) > DEPTH:  # moved up to the top, removed from there: no deeper stack
+                    moved |= _quiet(os.rename, sub_name, f".deep-{os.getpid()}-{next(_names)}", src_dir_fd=fd,
+                                    dst_dir_fd=top)
+                    continue
+                sub = _open_inner(sub_name, fd)
+                if sub is not None:
+                    stack.append((sub, sub_name, _emptied(sub)))
+                continue
+            stack.pop()
+            if stack:
+                os.close(fd)
+                _quiet(os.rmdir, name, dir_fd=stack[-1][0])
+    finally:
+        for fd, _, _ in stack[1:]:
+            _quiet(os.close, fd)
+    return moved
+
+
+def _open_inner(name: str, fd: int) -> int | None:
+    """The folder ``name`` in ``fd``, opened; given its owner's permissions if it had none for the grader."""
+    try:
+        return os.open(name, _FLAGS, dir_fd=fd)
+    except PermissionError:
+        if not _quiet(os.chmod, name, 0o700, dir_fd=fd, follow_symlinks=False) \
+                and not _quiet(os.chmod, name, 0o700, dir_fd=fd):
+            return None
+    except OSError:
+        return None
+    try:
+        return os.open(name, _FLAGS, dir_fd=fd)
+    except OSError:
+        return None
+
+
+def _emptied(fd: int) -> list[str]:
+    """Remove every entry of the folder ``fd`` but its folders (and empty ones among them); the names of the
+    folders left."""
+    inner: list[str] = []
+    try:
+        with os.scandir(fd) as listing:
+            entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in listing]
+    except OSError:
+        return inner
+    for name, is_folder in entries:
+        if not is_folder:
+            _quiet(os.unlink, name, dir_fd=fd)
+        elif not _quiet(os.rmdir, name, dir_fd=fd):
+            inner.append(name)
+    return inner
+
+
+def _quiet(call, *args, **kwargs) -> bool:
+    """``call(*args, **kwargs)``; False if it raised OSError (what the walk can do without)."""
+    try:
+        call(*args, **kwargs)
+    except (OSError, NotImplementedError):
+        return False
+    return True

@@ -1,0 +1,135 @@
+"""A worker's folder on the grader's disk (the unprivileged mode's jail): capped in size while the worker runs
+(``Limits.disk``, measured by the grader), removed afterwards whatever its depth, and never the cause of a lost
+report. Forced here with HANDGRAD_ISOLATION=unprivileged; the disk fill is bounded (64 MiB, against a limit of
+8 MiB), never the real disk's size."""
+
+import csv
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from support import CLI, HONEST, ROOT, attack
+
+ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
+
+
+def _run(code: str, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _mode_here() -> str:
+    return _run("from reference.compare.sandbox import isolation; print(isolation.probe())").strip()
+
+
+def _jail_tmp() -> pathlib.Path:
+    """Where the jail keeps its workers' folders."""
+    return pathlib.Path(_run("import os\nfrom reference.compare.sandbox import isolation, view\n"
+                             "print(os.path.join(isolation.jail_of('unprivileged', view.DEFAULT_PACKAGES), 'tmp'))"
+                             ).strip())
+
+
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                       reason="the unprivileged mode is the mode of a grader running as root, with util-linux's "
+                              "setpriv"),
+    pytest.mark.skipif("_mode_here() != 'unprivileged'",
+                       reason="nobody cannot read this Python installation: the grader falls back to same-user"),
+]
+
+#: sigmoid leaves a folder nested 5000 deep (past Python's recursion limit and PATH_MAX) in its own folder.
+DEEP = HONEST + '''
+import os
+
+def sigmoid(x):
+    home = os.open(".", os.O_RDONLY)
+    for _ in range(5000):
+        os.mkdir("d")
+        os.chdir("d")
+    os.fchdir(home)
+    return _h.sigmoid(x)
+'''
+
+#: sigmoid writes 1 MiB files (64 at most: bounded) then waits: past a disk limit of 8 MiB it is stopped.
+FILL = HONEST + '''
+import time
+
+def sigmoid(x):
+    block = bytes(1 << 20)
+    for i in range(64):
+        try:
+            with open(f"fill{i}", "wb") as f:
+                f.write(block)
+        except OSError:
+            break
+    time.sleep(20)
+    return _h.sigmoid(x)
+'''
+
+
+def _workers(tmp: pathlib.Path) -> set[str]:
+    return {p.name for p in tmp.glob("handgrad-worker-*")}
+
+
+def test_a_folder_nested_5000_deep_is_the_submissions_and_removed(tmp_path):
+    tmp = _jail_tmp()
+    before = _workers(tmp)
+    done, text = attack(tmp_path, DEEP, "--property", "A1-values", "--examples", "3", "--sweep", "0", "--no-cache",
+                        env=ENV)
+    assert done.returncode in (0, 1) and "RecursionError" not in done.stderr, done.stderr[-2000:]
+    # its own error at the property whose call nested them (the watcher's depth), never the grader's
+    assert '"status": "error"' in text and "sigmoid: the process was killed: its folder has folders nested more " \
+        "than 64 deep" in text, text[:3000]
+    assert _workers(tmp) <= before  # its folder, 5000 deep, is gone
+
+
+def test_a_class_keeps_its_reports_when_one_nests_5000_deep(tmp_path):
+    tmp = _jail_tmp()
+    before = _workers(tmp)
+    subs = tmp_path / "class"
+    subs.mkdir()
+    (subs / "a_deep.py").write_text(DEEP)
+    (subs / "b_honest.py").write_text(HONEST)
+    out = tmp_path / "out"
+    done = subprocess.run(CLI + ["--submissions", str(subs), "--output-dir", str(out), "--jobs", "1",
+                                 "--property", "A1-values", "--property", "A5", "--examples", "3", "--sweep", "0",
+                                 "--no-cache"], env=ENV, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode in (0, 1), (done.stdout[-2000:], done.stderr[-2000:])
+    rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}
+    # its own failure at A1 (sigmoid's folder), no internal row; the classmate's grade is there
+    assert (rows["a_deep"]["status"], rows["b_honest"]["status"], rows["b_honest"]["total"]) == ("failed", "ok", "2")
+    assert (out / "reports" / "a_deep").is_dir() and any((out / "reports" / "a_deep").iterdir())
+    assert _workers(tmp) <= before
+
+
+def test_a_worker_past_its_disk_limit_is_stopped_and_its_files_removed(tmp_path):
+    code = '''
+import os, sys
+import numpy as np
+from reference.compare.sandbox import SubprocessImpl, isolation, folders
+path = sys.argv[1]
+with SubprocessImpl(path, timeout=60, limits=isolation.Limits(disk=8 << 20, file_size=1 << 20)) as impl:
+    try:
+        impl.call("sigmoid", np.zeros(2))
+        print("returned")
+    except Exception as exc:
+        print("problem:", exc)
+    print("left:", folders.usage(impl._workdir) >> 20, "MiB")
+    print("then:", impl.call("d_rect", np.ones(2)).value.tolist())
+    where = impl._workdir
+print("gone:", not os.path.exists(where))
+'''
+    sub = tmp_path / "fill.py"
+    sub.write_text(FILL)
+    out = _run(code, str(sub))
+    lines = out.splitlines()
+    assert lines[0].startswith("problem: sigmoid: the process was killed: its folder reached the disk limit (8 MiB)"), \
+        out
+    assert int(lines[1].split()[1]) < 8, out  # what it wrote is gone: the next worker starts from the copy
+    assert lines[2:] == ["then: [1.0, 1.0]", "gone: True"], out
