@@ -95,7 +95,7 @@ def test_unshared_copies_what_it_does_not_walk_and_keeps_container_types():
     import collections
     import types
 
-    from reference.compare.sandbox.unshare import unshared
+    from reference.compare.sandbox.wire import unshared
 
     x = np.zeros(2)
     a, b = unshared([types.SimpleNamespace(x=x), types.SimpleNamespace(x=x)])

@@ -5,7 +5,7 @@
 is the grader's side of the child process (``SubprocessImpl``), with
 :mod:`.child` reading the child's first lines, hello and output;
 :mod:`.worker_side` is the child's side, which imports the implementation and
-answers calls, over :mod:`.wire` (data only; :mod:`.unshare`); :mod:`.call_memo`
+answers calls, over :mod:`.wire` (data only); :mod:`.call_memo`
 answers a call the implementation already answered from its reply. The child is
 contained by :mod:`.isolation` (namespaces, limits, :mod:`.cgroup`,
 :mod:`.syscall_filter`) and sees the files :mod:`.view` lists and the copies

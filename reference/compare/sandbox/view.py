@@ -51,7 +51,7 @@ _KEY = frozenset({"handgrad", "reference"})
 #: The worker's own modules, relative to the tree that holds ``handgrad`` and ``reference``.
 WORKER_FILES = (
     "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
-    *(f"reference/compare/sandbox/{m}.py" for m in ("__init__", "wire", "worker_side", "unshare", "syscall_filter")),
+    *(f"reference/compare/sandbox/{m}.py" for m in ("__init__", "wire", "worker_side", "syscall_filter")),
     *(f"reference/compare/submissions/{m}.py" for m in (
         "__init__", "adapter", "declaration", "layouts", "load_errors", "notebook", "self_checks")),
     "reference/compare/submissions/templates/*.toml",

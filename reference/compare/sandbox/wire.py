@@ -31,6 +31,7 @@ array([0., 1., 2.])
 from __future__ import annotations
 
 import collections
+import copy
 import functools
 import json
 import keyword
@@ -43,10 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from reference.compare.sandbox.unshare import unshared
-
 __all__ = ["WireError", "Opaque", "encode", "decode", "send", "receive", "send_pickled", "receive_request", "PICKLED",
-           "DTYPES", "HEADER_LIMIT"]
+           "DTYPES", "HEADER_LIMIT", "unshared"]
 
 #: The dtypes that may cross (little-endian); anything else is described, not sent.
 DTYPES = frozenset({"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4", "<u2", "|u1", "|b1"})
@@ -314,7 +313,7 @@ def _pickled(value: Any) -> bytes | None:
 
     With pickle's memo (4× faster than without it for calls on small arrays: a
     dtype or a class met again is a reference), an object met twice arrives as
-    one: :func:`receive_request` copies what the memo shared (:func:`~reference.compare.sandbox.unshare.unshared`).
+    one: :func:`receive_request` copies what the memo shared (:func:`unshared`).
     """
     try:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -350,3 +349,54 @@ def _receive(sock: socket.socket, head: bytes, *, deadline: float, limit: int, t
         raise WireError(f"a reply of {blen} bytes of arrays, more than the {limit} its calls can need")
     body = _read(sock, blen, deadline)
     return decode(head + header + body, types=types)
+
+
+# What pickle's memo shared, copied apart: no two calls of a request share an input. Pickling with the memo
+# sends an object met twice once, so the worker would unpickle one array for two arguments; a submission that
+# modified one would change the other. unshared() copies every array, list and dict met before, as if each had
+# been sent on its own.
+def unshared(value: Any) -> Any:
+    """``value`` (lists and dicts refilled in place) with no array, list or dict in it twice.
+
+    >>> x = np.zeros(2)
+    >>> a, b = unshared([x, x])
+    >>> a is x, b is x, np.array_equal(a, b)
+    (True, False, True)
+    """
+    return _apart(value, set())
+
+
+#: Values nothing can modify: passed as they are.
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _apart(value: Any, seen: set) -> Any:
+    """``value`` with every array, list and dict met before (its id in ``seen``) copied.
+
+    Pickle's memo sends an object met twice once; copied here, no two calls (nor
+    two arguments of one call) share an input, as when each was sent on its own.
+    An object of another kind (none of the grader's requests holds one) is copied
+    deep every time.
+    """
+    if isinstance(value, _IMMUTABLE) or (isinstance(value, np.generic) and not value.dtype.hasobject):
+        return value
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
+        if id(value) in seen:
+            return value.copy()
+        seen.add(id(value))
+        return value
+    if isinstance(value, tuple):
+        items = [_apart(v, seen) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, (list, dict)):
+        met = id(value) in seen
+        seen.add(id(value))
+        container = copy.copy(value) if met else value  # a subclass keeps its type
+        if isinstance(value, list):
+            container[:] = [_apart(v, seen) for v in value]
+        else:
+            container.update({k: _apart(v, seen) for k, v in value.items()})
+        return container
+    return copy.deepcopy(value)
