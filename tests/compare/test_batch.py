@@ -64,8 +64,9 @@ def _comparable(report: dict) -> dict:
                                        ("dave", "dave/seed_000_literal.py"), ("erin", "erin.py")])
 def test_each_report_of_a_batch_is_that_of_the_submission_alone(graded, sub, path):
     folder, out, _ = graded
-    alone = compare("--impl", str(folder / path), *FAST, "--format", "json", "--no-cache")
-    batch = json.loads((out / "reports" / sub / "report.json").read_text())
+    batch = json.loads((out / "reports" / sub / "report.json").read_text())  # graded with the class's seed, drawn
+    alone = compare("--impl", str(folder / path), *FAST, "--seed", str(batch["seed"]), "--format", "json",
+                    "--no-cache")
     assert batch["implementation"] == str(folder / path)
     assert _comparable(batch) == _comparable(json.loads(alone.stdout))
 
