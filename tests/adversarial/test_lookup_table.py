@@ -199,4 +199,38 @@ def test_the_gradescope_autograder_draws_a_seed_on_every_run(table, tmp_path):
     run = subprocess.run([str(ag / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
     results = strict_json((root / "results" / "results.json").read_text())
     assert results["score"] == 0, results
-    assert "seed " in run.stderr  # the seed drawn, for the staff to replay the run
+    seed = int(run.stderr.split("handgrad-compare: seed ")[1].split(",")[0])  # drawn for this run
+    assert f"seed {seed} (--seed {seed} replays this run)" in results["output"]  # for the staff to replay it
+
+
+def test_a_seed_pinned_in_the_autograder_is_written_with_a_warning(tmp_path):
+    done = compare("--autograder", str(tmp_path / "ag"), *SMALL, "--seed", "7")
+    conf = [w for w in (tmp_path / "ag" / "handgrad-autograder.conf").read_text().splitlines()
+            if not w.startswith("#")]
+    assert done.returncode == 0 and conf[conf.index("--seed") + 1] == "7"
+    assert "warning: --seed 7 is the seed of every run" in done.stderr
+
+
+def test_the_seed_of_a_class_is_kept_for_resume(tmp_path):
+    from reference.compare.classroom.grade_class import batch_seed, seed_path
+    from reference.compare.cli import build_parser
+
+    out = tmp_path / "out"
+
+    def seed(*args):
+        return batch_seed(build_parser().parse_args(["--submissions", "x", "--output-dir", str(out), *args]))
+    seed_path(out).parent.mkdir(parents=True)
+    seed_path(out).write_text("123456\n")
+    assert seed("--resume") == 123456 and seed("--resume", "--seed", "5") == 5 and seed("--seed", "0") == 0
+    assert len({seed() for _ in range(3)} | {123456}) == 4  # drawn afresh (32 bits: a repeat is a 1e-9 chance)
+    seed_path(out).write_text("not a seed")
+    assert seed("--resume") != 123456
+
+
+def test_a_single_run_draws_its_seed_when_asked_and_refuses_a_word_it_does_not_know(tmp_path):
+    done = compare("--impl", "handgrad", "--property", "A5", "--examples", "2", "--sweep", "0", "--seed", "fresh",
+                   "--format", "json")
+    seed = json.loads(done.stdout)["seed"]
+    assert done.returncode == 0 and f"seed {seed}, drawn for this run (replay it with --seed {seed})" in done.stderr
+    bad = compare("--impl", "handgrad", "--seed", "secret")
+    assert bad.returncode == 2 and "not a seed: 'secret'" in bad.stderr and "Traceback" not in bad.stderr
