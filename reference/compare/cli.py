@@ -279,7 +279,8 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
 
     set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
     without_explain()
-    settings, catalog = for_run(_settings(args), enabled=not args.no_cache)  # the examples kept for this seed
+    # the examples kept for this seed; a seed drawn for this run is never met again: its examples are not kept
+    settings, catalog = for_run(_settings(args), enabled=not (args.no_cache or getattr(args, "seed_drawn", False)))
     def opener(spec, settings_, deadline):
         if early is None:
             return open_sandboxed(spec, settings_, deadline)
