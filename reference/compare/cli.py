@@ -1,7 +1,7 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
     handgrad-compare [--impl MODULE_OR_FILE] [--adapter ADAPTER] [--run-all-cells]
-                     [--examples N] [--seed S]
+                     [--examples N] [--seed S|fresh]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--allow-package NAME ...]
