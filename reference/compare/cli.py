@@ -1,7 +1,7 @@
 """handgrad-compare: check an implementation of the API against the reference, claim by claim.
 
     handgrad-compare [--impl MODULE_OR_FILE [--whole-folder]] [--adapter ADAPTER] [--run-all-cells]
-                     [--examples N] [--seed S]
+                     [--examples N] [--seed S|fresh]
                      [--convention seed|any-subgradient] [--timeout SECONDS]
                      [--total-timeout SECONDS] [--memory-limit SIZE] [--allow-import NAME ...]
                      [--allow-package NAME ...]
@@ -45,7 +45,16 @@ import warnings
 
 __all__ = ["main", "build_parser", "parse_size"]
 
-from reference.compare.options import FORMATS, build_parser, parse_size  # noqa: F401 - FORMATS: the tests'
+from reference.compare.options import (  # noqa: F401 - FORMATS: the tests'
+    FORMATS,
+    FRESH,
+    build_parser,
+    draw_seed,
+    front_end,
+    grades_a_class,
+    parse_size,
+    seed_for,
+)
 
 
 def _destinations(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -72,7 +81,8 @@ def _write(text: str, output: str | None) -> None:
 
 def _bad_numbers(args: argparse.Namespace) -> str | None:
     """What is wrong with the numbers among the options, or None (a quick look: nothing heavy is imported)."""
-    for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0), ("--seed", args.seed, 0)):
+    seed = args.seed if isinstance(args.seed, int) else None  # or FRESH
+    for name, value, lo in (("--examples", args.examples, 1), ("--sweep", args.sweep, 0), ("--seed", seed, 0)):
         if value is not None and value < lo:
             return f"{name} must be >= {lo}; got {value}"
     for name, value in (("--timeout", args.timeout), ("--total-timeout", args.total_timeout)):
@@ -124,7 +134,7 @@ def _bad_options(args: argparse.Namespace) -> str | None:
 
 def _a_class(args: argparse.Namespace) -> bool:
     """Whether the command grades a folder of submissions (an option of batch grading is given)."""
-    return bool(args.submissions or args.output_dir or args.resume or args.jobs is not None)
+    return grades_a_class(args)
 
 
 def _many(args: argparse.Namespace) -> bool:
@@ -176,10 +186,15 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt  # the report of what was done is still written
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, seed: int | None = None):
+    """The run's Settings; ``seed`` (else ``--seed``'s, once :func:`run` has drawn it) must be a number: a front end
+    that has not chosen its seed yet never falls back to a known one (options.DEFAULT_SEEDS)."""
     from reference.compare.grade_one import Settings
 
-    return Settings(convention=args.convention, seed=args.seed, examples=args.examples, sweep=args.sweep,
+    seed = args.seed if seed is None else seed
+    if not isinstance(seed, int):
+        raise TypeError(f"the seed is not drawn yet ({seed!r}): the front end chooses it first")
+    return Settings(convention=args.convention, seed=seed, examples=args.examples, sweep=args.sweep,
                     profile=args.profile, timeout=args.timeout, total_timeout=args.total_timeout,
                     memory_limit=args.memory_limit, allow_import=tuple(args.allow_import),
                     allow_packages=None if args.allow_package is None else tuple(args.allow_package),
@@ -212,6 +227,10 @@ def _start_early(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """The command: check ``args.impl`` and write the report; returns the exit status."""
+    args.seed_drawn = False
+    if front_end(args) == "impl":  # a single run draws its seed now (only if asked: its default is 0)
+        args.seed_drawn = seed_for(args) == FRESH
+        args.seed = draw_seed() if args.seed_drawn else seed_for(args)
     early = _start_early(args)
     try:
         return _run(args, early)
@@ -257,14 +276,17 @@ def _run(args: argparse.Namespace, early) -> int:
         print("handgrad-compare: --autograder writes an autograder; --submissions grades a folder: one or the other",
               file=sys.stderr)
         return 2
-    if args.autograder:
+    if args.autograder:  # the seed is the conf's: pinned, or drawn by each run of run_autograder
         from reference.compare.classroom.autograder import autograder_main
 
-        return autograder_main(args, _settings(args))
-    if _many(args):
-        from reference.compare.classroom.grade_class import batch_main
+        return autograder_main(args, _settings(args, seed=0), seed_for(args))  # (settings.seed: not read)
+    if _many(args):  # the seed is the class's: drawn once for the batch (or the interrupted batch's)
+        from reference.compare.classroom.grade_class import batch_main, batch_seed
 
-        return batch_main(args, _settings(args))
+        return batch_main(args, _settings(args, seed=batch_seed(args)))
+    if args.seed_drawn:
+        print(f"handgrad-compare: seed {args.seed}, drawn for this run (replay it with --seed {args.seed})",
+              file=sys.stderr)
     enable_jax_cache()
     report, status = _grade(args, len(select(args.properties)), early)
     _write_all(report, _destinations(args), weights=args.scoring)
@@ -283,7 +305,8 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
 
     set_hypothesis_home_dir(hypothesis_dir())  # never .hypothesis/ in the working folder
     without_explain()
-    settings, catalog = for_run(_settings(args), enabled=not args.no_cache)  # the examples kept for this seed
+    # the examples kept for this seed; a seed drawn for this run is never met again: its examples are not kept
+    settings, catalog = for_run(_settings(args), enabled=not (args.no_cache or getattr(args, "seed_drawn", False)))
     def opener(spec, settings_, deadline):
         if early is None:
             return open_sandboxed(spec, settings_, deadline)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 
 from reference.compare.grade_one import DEFAULT_EXAMPLES, DEFAULT_SWEEP, DEFAULT_TOTAL_TIMEOUT
 
-__all__ = ["FORMATS", "build_parser", "parse_size"]
+__all__ = ["FORMATS", "build_parser", "parse_size", "FRESH", "DEFAULT_SEEDS", "seed_word", "draw_seed", "front_end",
+           "grades_a_class", "seed_for"]
 
 # reports.formats.FORMATS, kept light here
 FORMATS = ("text", "markdown", "json", "gradescope", "prairielearn", "html")
@@ -23,6 +25,50 @@ def parse_size(text: str) -> int:
     if not m:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4G, 512M)")
     return int(float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " "))
+
+
+#: ``--seed fresh``: a seed drawn for the run from the operating system's randomness (:func:`draw_seed`).
+FRESH = "fresh"
+#: The seed each front end grades with when ``--seed`` is not given: the one place that says which draws a
+#: secret seed. Checking one's own code replays (seed 0, as the docs say); a class and the Gradescope autograder
+#: grade with a seed the students cannot know, since the calls a known seed makes can be answered from a table
+#: recorded beforehand with the public package (docs/security.md, "Seeds").
+DEFAULT_SEEDS = {"impl": 0, "submissions": FRESH, "autograder": FRESH}
+
+
+def seed_word(text: str) -> int | str:
+    """``--seed``'s value: a whole number (checked ``>= 0`` with the other numbers), or :data:`FRESH`.
+
+    >>> seed_word("7"), seed_word("fresh")
+    (7, 'fresh')
+    """
+    if text.strip().lower() == FRESH:
+        return FRESH
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a seed: {text!r} (a whole number >= 0, or {FRESH})") from None
+
+
+def draw_seed() -> int:
+    """A seed nobody can know beforehand: 32 bits of the operating system's randomness (:mod:`secrets`)."""
+    return secrets.randbits(32)
+
+
+def grades_a_class(args: argparse.Namespace) -> bool:
+    """Whether the command grades a folder of submissions (an option of batch grading is given)."""
+    return bool(args.submissions or args.output_dir or args.resume or args.jobs is not None)
+
+
+def front_end(args: argparse.Namespace) -> str:
+    """The command's front end, a key of :data:`DEFAULT_SEEDS`: autograder, submissions or impl."""
+    return "autograder" if args.autograder else "submissions" if grades_a_class(args) else "impl"
+
+
+def seed_for(args: argparse.Namespace) -> int | str:
+    """The seed the command grades with: ``--seed``'s, else its front end's default; :data:`FRESH`: to be drawn
+    (by the single run, once for a class, or on every run of the autograder)."""
+    return DEFAULT_SEEDS[front_end(args)] if args.seed is None else args.seed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"problems in the bulk random sweep (default {DEFAULT_SWEEP}, or the profile's; 0: none)")
     p.add_argument("--profile", choices=("dev", "ci", "thorough"), default=None,
                    help="a settings profile: sets --examples and --sweep (thorough: 10× ci)")
-    p.add_argument("--seed", type=int, default=0, help="random seed >= 0: the same seed gives the same report "
-                                                      "(default 0)")
+    p.add_argument("--seed", type=seed_word, default=None, metavar="S",
+                   help="random seed >= 0: the same seed gives the same report; fresh: one drawn from the system's "
+                        "randomness, shown in the report. Default 0 with --impl; with --submissions one fresh seed "
+                        "for the class (--resume keeps it); with --autograder fresh on every run (docs/security.md)")
     p.add_argument("--convention", choices=("seed", "any-subgradient"), default="seed",
                    help="at kinks demand the course's values (seed) or accept any valid subgradient")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",

@@ -14,7 +14,10 @@ Writes into DIR what Gradescope's autograder zip holds (zip DIR's contents):
   ``$AUTOGRADER_ROOT/results/results.json``, always: when the grader cannot run,
   a results.json with score 0 that says so;
 - ``handgrad-autograder.conf``: the run's options, one argument a line (read
-  by ``run_autograder``; edit it to change them), the adapter file copied
+  by ``run_autograder``; edit it to change them): ``--seed fresh`` unless
+  ``--seed`` was given, so that each run draws a seed of its own, which the
+  student cannot know (a pinned seed can be answered from a table of the
+  grader's calls: docs/security.md); the adapter file copied
   beside it, and ``weights.toml``: the points of ``--weights`` (or of
   ./pyproject.toml's ``[tool.handgrad]``).
 
@@ -37,19 +40,28 @@ import sys
 import tarfile
 from typing import Any
 
+from reference.compare.options import FRESH
+
 __all__ = ["autograder_main", "write_autograder", "run_options", "weights_toml", "source_archive", "installed_wheel",
            "GRADESCOPE_TOTAL_TIMEOUT"]
 
 GRADESCOPE_TOTAL_TIMEOUT = 480.0
+#: The configuration's first lines.
+CONF_HEADING = (
+    "# handgrad-compare's options for run_autograder: one argument a line (lines starting with # are skipped).\n"
+    "# --seed fresh: every run draws a seed of its own, shown in its report; a seed written here instead is the same\n"
+    "# for every student, and the grader's calls for a known seed can be answered from a table (docs/security.md).\n")
 _HERE = pathlib.Path(__file__).parent
 
 
-def run_options(settings: Any) -> list[str]:
-    """A run's settings as the command line's words (what ``handgrad-autograder.conf`` holds)."""
+def run_options(settings: Any, seed: int | str = FRESH) -> list[str]:
+    """A run's settings as the command line's words (what ``handgrad-autograder.conf`` holds), with ``seed``: a
+    pinned number, or :data:`~reference.compare.options.FRESH` (each run draws its own); ``settings.seed`` is not
+    read."""
     from reference.compare.grade_one import DEFAULT_TOTAL_TIMEOUT
 
     total = GRADESCOPE_TOTAL_TIMEOUT if settings.total_timeout == DEFAULT_TOTAL_TIMEOUT else settings.total_timeout
-    words = ["--seed", str(settings.seed), "--convention", settings.convention, "--timeout", f"{settings.timeout:g}",
+    words = ["--seed", str(seed), "--convention", settings.convention, "--timeout", f"{settings.timeout:g}",
              "--total-timeout", f"{total:g}", "--memory-limit", str(settings.memory_limit)]
     for flag, value in (("--examples", settings.examples), ("--sweep", settings.sweep),
                         ("--profile", settings.profile)):
@@ -158,9 +170,7 @@ def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str,
     scripts = _HERE / "gradescope"
     _executable(dest / "setup.sh", (scripts / "setup.sh").read_text().replace("@VERSION@", handgrad.__version__))
     _executable(dest / "run_autograder", (scripts / "run_autograder").read_text())
-    (dest / "handgrad-autograder.conf").write_text(
-        "# handgrad-compare's options for run_autograder: one argument a line (lines starting with # are skipped).\n"
-        + "".join(f"{w}\n" for w in options))
+    (dest / "handgrad-autograder.conf").write_text(CONF_HEADING + "".join(f"{w}\n" for w in options))
     written = ["setup.sh", "run_autograder", "handgrad-autograder.conf"]
     built = (source_archive(dest) or installed_wheel(dest)) if archive else None
     return written + [p.name for p in (built,) if p] + copied
@@ -187,11 +197,12 @@ def weights_toml(weights: Any) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def autograder_main(args: argparse.Namespace, settings: Any) -> int:
+def autograder_main(args: argparse.Namespace, settings: Any, seed: int | str = FRESH) -> int:
     """``handgrad-compare --autograder DIR``: write the autograder; exit status 0, or 2 for bad options.
 
     The points are those of ``--weights`` (or of ./pyproject.toml's ``[tool.handgrad]``), written to
-    ``weights.toml`` beside the scripts; an adapter file is copied there too.
+    ``weights.toml`` beside the scripts; an adapter file is copied there too. ``seed``: :data:`FRESH` (each run of
+    run_autograder draws one), or a number pinned for every run, with a warning.
     """
     dest = pathlib.Path(args.autograder)
     files = {"--adapter": args.adapter} if args.adapter and os.path.isfile(args.adapter) else {}
@@ -204,7 +215,7 @@ def autograder_main(args: argparse.Namespace, settings: Any) -> int:
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
     try:
-        written = write_autograder(dest, run_options(settings), files=files)
+        written = write_autograder(dest, run_options(settings, seed), files=files)
         if not any(name.endswith((".whl", ".tar.gz")) for name in written):
             print("handgrad-compare: --autograder: handgrad is neither installed as a distribution (pip install) nor "
                   "run from its source tree: there is no package for setup.sh to install", file=sys.stderr)
@@ -218,6 +229,10 @@ def autograder_main(args: argparse.Namespace, settings: Any) -> int:
     except OSError as exc:
         print(f"handgrad-compare: --autograder: cannot write in {dest}: {exc.strerror}", file=sys.stderr)
         return 2
+    if seed != FRESH:
+        print(f"handgrad-compare: --autograder: warning: --seed {seed} is the seed of every run, and of every "
+              f"student: the grader's calls for a known seed can be answered from a table recorded with the public "
+              f"package (docs/security.md, Seeds); without --seed each run draws its own", file=sys.stderr)
     print(f"handgrad-compare: autograder written to {dest} ({', '.join(written)}); upload {zipped} to "
           f"Gradescope", file=sys.stderr)
     return 0

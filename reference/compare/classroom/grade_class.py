@@ -24,6 +24,12 @@ same tool, code, settings, points and file contents (a fingerprint beside them,
 :func:`~reference.compare.classroom.roster.content_hash`). The grading processes'
 logs go to ``OUT/.batch/``.
 
+The class is graded with one seed, drawn for the batch unless ``--seed`` gives it
+(:data:`reference.compare.options.DEFAULT_SEEDS`): students who cannot know it cannot
+answer the grader's calls from a table recorded beforehand. It is in the summary's
+heading, each report and the last line on stderr, and kept in ``OUT/.batch/seed``:
+``--resume`` without ``--seed`` goes on with it.
+
 Exit status: 0 every submission graded (whatever its verdicts: see grades.csv);
 2 bad options (before any work); 3 the grader failed on a submission (its row
 says ``internal``), or on the batch; 130 interrupted (what was graded is kept:
@@ -45,8 +51,9 @@ import time
 from typing import Any
 
 from reference.compare.classroom.roster import Submission, content_hash, find_submissions, source_keys, utf8
+from reference.compare.options import FRESH, draw_seed, seed_for
 
-__all__ = ["report_path", "state_path", "fingerprint", "batch_main", "weights_to_json",
+__all__ = ["report_path", "state_path", "seed_path", "batch_seed", "fingerprint", "batch_main", "weights_to_json",
            "EXTENSIONS", "settings_to_json", "settings_from_json"]
 
 #: A report's file extension by format.
@@ -62,6 +69,35 @@ def report_path(out: pathlib.Path, sub_id: str, fmt: str) -> pathlib.Path:
 def state_path(out: pathlib.Path, sub_id: str) -> pathlib.Path:
     """Where a graded submission's fingerprint and row are kept (for ``--resume``)."""
     return out / "reports" / sub_id / "graded.json"
+
+
+def seed_path(out: pathlib.Path) -> pathlib.Path:
+    """Where the batch's seed is kept (for ``--resume``)."""
+    return out / ".batch" / "seed"
+
+
+def _kept_seed(out: pathlib.Path) -> int | None:
+    """The seed of the batch graded last into ``out``, or None (none kept, or unreadable)."""
+    try:
+        seed = int(seed_path(out).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return seed if seed >= 0 else None
+
+
+def batch_seed(args: argparse.Namespace) -> int:
+    """The class's seed: ``--seed``'s; else, with ``--resume``, the one kept in ``OUT/.batch/seed`` by the batch
+    it goes on with; else one drawn now (:func:`reference.compare.options.draw_seed`)."""
+    choice = seed_for(args)
+    if choice != FRESH:
+        return choice
+    if args.resume and args.seed is None and args.output_dir:
+        kept = _kept_seed(pathlib.Path(args.output_dir))
+        if kept is not None:
+            return kept
+        print(f"handgrad-compare: --resume: no seed kept in {seed_path(pathlib.Path(args.output_dir))}: a fresh one, "
+              f"every submission is graded again", file=sys.stderr)
+    return draw_seed()
 
 
 def weights_to_json(weights: Any) -> dict | None:
@@ -227,6 +263,10 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     enable_jax_cache()
     without_explain()
     out, formats = pathlib.Path(args.output_dir), list(dict.fromkeys(getattr(args, "formats", None) or ["json"]))
+    from reference.compare.reports.output import write_atomic
+
+    seed_path(out).parent.mkdir(exist_ok=True)
+    write_atomic(f"{settings.seed}\n", str(seed_path(out)))  # before any work: an interrupted batch goes on with it
     subs = find_submissions(pathlib.Path(args.submissions), exclude=(out,))
     props = list(select(list(settings.properties) or None))
     weights = getattr(args, "scoring", None)
@@ -246,5 +286,5 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     counts = {k: sum(r["status"] == k for r in rows) for k in ("ok", "failed", "cannot-load", "integrity", "internal")}
     print(f"handgrad-compare: {len(rows)} of {len(subs)} submissions graded ({len(resumed)} up to date) in "
           f"{time.perf_counter() - start:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v)
-          + f"; grades in {out / 'grades.csv'}", file=sys.stderr)
+          + f"; seed {settings.seed}; grades in {out / 'grades.csv'}", file=sys.stderr)
     return status or (3 if counts["internal"] else 0)

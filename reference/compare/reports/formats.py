@@ -271,8 +271,8 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
         notes.append("The score is 0: the submission's integrity check failed (see above).")
     if report.error:
         notes.append(f"The submission could not be checked: {_one_line(report.error)}")
-    if notes:
-        out["output"] = "\n".join(notes)
+    notes.append(f"seed {report.seed} (--seed {report.seed} replays this run)")  # a drawn seed, for the staff
+    out["output"] = "\n".join(notes)
     return finite_json(out)
 
 

@@ -50,8 +50,9 @@ PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet --disable-pip-versi
   || echo "setup.sh: pip could not be upgraded; going on with $("$ROOT/handgrad-venv/bin/python" -m pip --version)" >&2
 "${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed from ${PACKAGE[*]}" >&2; exit 1; }
 
-# One run on handgrad itself with the configured options fills the caches (JAX's compiled programs, the
-# examples and reference evaluations of the configured seed): each submission's run then replays them.
+# One run on handgrad itself with the configured options fills the caches (JAX's compiled programs; with a
+# seed pinned in the configuration, its examples and reference evaluations too): each submission's run then
+# replays them. With --seed fresh (the default) every run draws its own examples.
 CONF="$(pwd)/handgrad-autograder.conf"
 OPTIONS=()
 if [ -f "$CONF" ]; then
