@@ -34,7 +34,7 @@ CONVENTIONS: dict[str, tuple] = {
     "bias": ("flat", "column", "row"),
     "weights": ("out_in", "in_out"),
     "labels": (0, 1, "onehot"),
-    "lambdas": ("four", "list", "matrix", "tied"),
+    "lambdas": ("four", "list", "matrix", "tied", "none"),
 }
 
 #: The fields of each part-B function's result.
@@ -137,6 +137,8 @@ class Adapter:
         out = []
         if self.lambdas == "tied":
             out.append("λ tied (one l1, l2 for both layers): a problem with λ11 ≠ λ21 or λ12 ≠ λ22 is not applicable")
+        if self.lambdas == "none":
+            out.append("no regularization: a problem with a λ ≠ 0 is not applicable")
         loss = self.calls.get("loss")
         if loss is not None and loss.reduction != "per_example":
             out.append(f"loss returns the batch {loss.reduction}: the per-example loss is its value on each example "
