@@ -36,7 +36,8 @@ The helpers here, each a one-line conversion with a short example:
 :func:`submission`, :func:`columns`, :func:`rows`, :func:`column`, :func:`flat`,
 :func:`from_1`, :func:`onehot`, :func:`tied`, :func:`no_lambdas`,
 :func:`with_locals`, :func:`put_params`, :func:`get_params`,
-:func:`step_gradient`, :func:`sequence`. This module runs in the worker: the
+:func:`step_gradient`, :func:`sequence`; for old code's imports, :func:`stub` and
+:func:`as_package`. This module runs in the worker: the
 standard library, NumPy and :mod:`handgrad.types` only.
 """
 
@@ -58,7 +59,8 @@ from reference.compare.submissions.declaration import NotApplicable
 
 #: What ``from reference.compare.submissions.adapting import *`` gives an adapter: the helpers and the API's types.
 __all__ = ["submission", "columns", "rows", "column", "flat", "from_1", "onehot", "tied", "no_lambdas",
-           "with_locals", "put_params", "get_params", "step_gradient", "sequence", "STEP", "NotApplicable",
+           "with_locals", "put_params", "get_params", "step_gradient", "sequence", "stub", "as_package", "STEP",
+           "NotApplicable",
            "Params", "Lambdas", "Activations", "Gradients"]
 
 #: A learning rate for :func:`step_gradient`: a large power of two, so that the gradient read back from
@@ -298,6 +300,44 @@ def sequence(obj, *steps) -> list:
     return out
 
 
+def stub(*names: str) -> None:
+    """Empty modules for imports the graded code never uses (``from sklearn import datasets`` in a file whose
+    network is plain NumPy), so that the file loads where they are not installed. Call it before
+    :func:`submission`. A name already importable is left alone; using a stub's content raises
+    AttributeError in the student's code, at its line.
+
+    >>> stub("no_such_package_here.datasets")
+    >>> import no_such_package_here.datasets
+    """
+    for name in names:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            full = ".".join(parts[:i])
+            if full in sys.modules:
+                continue
+            try:
+                if importlib.util.find_spec(full) is not None:
+                    continue
+            except (ImportError, ValueError):
+                pass
+            module = types.ModuleType(full)
+            module.__path__ = []  # a package: its stubs may have stubs below them
+            sys.modules[full] = module
+            if i > 1:
+                setattr(sys.modules[".".join(parts[:i - 1])], parts[i - 1], module)
+
+
+def as_package(name: str, folder: str = ".") -> None:
+    """Make ``folder`` (relative to the submission's folder) importable as the package ``name``, for code that
+    imports its own files through it (``from code.mlp_helpers import fprop``, even where ``code`` is also a
+    module of the standard library). Call it before :func:`submission`.
+    """
+    home = sys.path[0] if _state.get("home") is None else _state["home"]
+    package = types.ModuleType(name)
+    package.__path__ = [os.path.normpath(os.path.join(home, folder))]
+    sys.modules[name] = package
+
+
 # -- the grader's reading of an adapter (its text only) and the worker's loading of it -------------------------
 def declared_lambdas(path) -> str:
     """The adapter's ``LAMBDAS`` declaration, read from its text (nothing runs); ValueError naming the file and line.
@@ -340,7 +380,7 @@ def load_adapter(path, load_submission: Callable[[], Any], home: str | None = No
     adapter defines under an API name (only those of its ``__all__`` when it has one) is
     taken; the API's types are added.
     """
-    _state.update(load=load_submission, module=None)
+    _state.update(load=load_submission, module=None, home=home)
     if home and home not in sys.path:
         sys.path.insert(0, home)
     path = pathlib.Path(path)
