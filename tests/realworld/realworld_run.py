@@ -2,7 +2,7 @@
 
     python tests/realworld/realworld_run.py [--sources DIR] [--examples N] [KEY ...]
 
-A copy is looked for in DIR/<key>/ (default: tests/realworld/sources/, or $HANDGRAD_REALWORLD);
+A copy is looked for in DIR/<owner>+<name>/ (default: tests/realworld/sources/, or $HANDGRAD_REALWORLD);
 one that is not there is skipped with the reason. Prints, per implementation, the questions whose
 verdict differs from the manifest's, and the table of docs/adapters.md (adapter lines, mistakes found,
 false alarms); exit 1 when a verdict differs.
@@ -25,19 +25,28 @@ SOURCES = pathlib.Path(os.environ.get("HANDGRAD_REALWORLD") or HERE / "sources")
 
 
 def adapter_lines(path: pathlib.Path) -> int:
-    """Lines of Python in an adapter: not blank, not a comment, not its docstring."""
+    """Lines of Python in an adapter: not blank, not a comment, not its docstring, not an import (the same two
+    lines in every adapter)."""
     import ast
 
     text = path.read_text(encoding="utf-8")
-    doc = ast.parse(text).body[0]
-    skip = set(range(doc.lineno, doc.end_lineno + 1)) if isinstance(doc, ast.Expr) else set()
+    skip = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or (
+                isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node.lineno == 1):
+            skip |= set(range(node.lineno, node.end_lineno + 1))
     return sum(1 for i, line in enumerate(text.splitlines(), 1)
                if i not in skip and line.strip() and not line.strip().startswith("#"))
 
 
+def folder_of(key: str, sources: pathlib.Path = SOURCES) -> pathlib.Path:
+    """Where the copy of ``key`` goes: ``sources/<owner>+<name>/``."""
+    return sources / MANIFEST[key]["repository"].replace("/", "+")
+
+
 def copy_of(key: str, sources: pathlib.Path = SOURCES) -> pathlib.Path | None:
     """The fetched copy's submission file, or None."""
-    path = sources / key / MANIFEST[key]["impl"]
+    path = folder_of(key, sources) / MANIFEST[key]["impl"]
     return path if path.is_file() else None
 
 
@@ -71,7 +80,7 @@ def main(argv=None) -> int:
     for key in args.keys:
         entry = MANIFEST[key]
         if copy_of(key, args.sources) is None:
-            print(f"| {entry['repository']} | skipped: no copy at {args.sources / key} | | |")
+            print(f"| {entry['repository']} | skipped: no copy at {folder_of(key, args.sources)} | | |")
             continue
         got = verdicts(key, args.sources, args.examples)
         off = differences(key, got)

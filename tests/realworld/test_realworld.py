@@ -3,7 +3,7 @@ and the questions they get right pass (manifest.toml). Their code is not committ
 skips, saying where to put the copy, when it is not there (README.md)."""
 
 import pytest
-from realworld_run import HERE, MANIFEST, SOURCES, adapter_lines, copy_of, differences, verdicts
+from realworld_run import HERE, MANIFEST, adapter_lines, copy_of, differences, folder_of, verdicts
 
 
 @pytest.mark.parametrize("key", list(MANIFEST))
@@ -15,6 +15,6 @@ def test_adapter_is_short(key):
 def test_real_mistakes_found_at_their_questions(key):
     if copy_of(key) is None:
         entry = MANIFEST[key]
-        pytest.skip(f"no copy of {entry['repository']} at {SOURCES / key} (fetch commit {entry['commit']}: "
+        pytest.skip(f"no copy of {entry['repository']} at {folder_of(key)} (fetch commit {entry['commit']}: "
                     "tests/realworld/README.md)")
     assert differences(key, verdicts(key)) == {}

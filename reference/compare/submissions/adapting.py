@@ -33,7 +33,7 @@ express is refused before the call is sent, as with a TOML adapter.
         return Activations(*(rows(net.cache[k]) for k in ("ha", "hs", "oa", "os")))
 
 The helpers here, each a one-line conversion with a short example:
-:func:`submission`, :func:`columns`, :func:`rows`, :func:`column`, :func:`flat`,
+:func:`submission`, :func:`columns`, :func:`rows`, :func:`column`, :func:`row`, :func:`flat`, :func:`read`,
 :func:`from_1`, :func:`onehot`, :func:`tied`, :func:`no_lambdas`,
 :func:`with_locals`, :func:`put_params`, :func:`get_params`,
 :func:`step_gradient`, :func:`sequence`; for old code's imports, :func:`stub` and
@@ -58,7 +58,7 @@ from reference.compare.submissions.adapter import LocalsReader
 from reference.compare.submissions.declaration import NotApplicable
 
 #: What ``from reference.compare.submissions.adapting import *`` gives an adapter: the helpers and the API's types.
-__all__ = ["submission", "columns", "rows", "column", "flat", "from_1", "onehot", "tied", "no_lambdas",
+__all__ = ["submission", "columns", "rows", "column", "row", "flat", "read", "from_1", "onehot", "tied", "no_lambdas",
            "with_locals", "put_params", "get_params", "step_gradient", "sequence", "stub", "as_package", "STEP",
            "NotApplicable",
            "Params", "Lambdas", "Activations", "Gradients"]
@@ -125,6 +125,28 @@ def column(b) -> np.ndarray:
     (3, 1)
     """
     return np.asarray(b).reshape(-1, 1)
+
+
+def row(b) -> np.ndarray:
+    """A flat bias (k,) as a row (1, k) (a view).
+
+    >>> row(np.zeros(3)).shape
+    (1, 3)
+    """
+    return np.asarray(b).reshape(1, -1)
+
+
+def read(source, names, convert: Callable | None = None) -> tuple:
+    """The values under ``names`` (a list or a space-separated string) in ``source``: keys of a mapping, else
+    attributes; each through ``convert`` when given (``rows``, ``flat``). For results kept in a dict or on an
+    object (``Activations(*read(net.cache, "ha hs oa os", rows))``).
+
+    >>> read({"a": 1, "b": 2}, "b a")
+    (2, 1)
+    """
+    names = names.split() if isinstance(names, str) else list(names)
+    values = [source[k] if isinstance(source, Mapping) else getattr(source, k) for k in names]
+    return tuple(convert(v) if convert is not None else v for v in values)
 
 
 def flat(b) -> np.ndarray:
