@@ -111,8 +111,8 @@ def rows(a) -> np.ndarray:
     A ``numpy.matrix`` is seen as the plain array it holds; anything else not 2-D comes
     back as it is (the grader then sees the wrong shape).
 
-    >>> rows(np.matrix([[1.0, 2.0, 3.0]])).shape
-    (3, 1)
+    >>> rows(np.zeros((2, 5))).shape
+    (5, 2)
     """
     a = np.asarray(a)
     return a.T if a.ndim == 2 else a
