@@ -86,11 +86,11 @@ def main(argv=None) -> int:
         off = differences(key, got)
         status |= bool(off)
         failing = sorted(q for q, v in entry["expected"].items() if v == "fail")
-        alarms = sorted(q for q, v in entry["expected"].items() if v == "pass" and got.get(q) == "fail")
+        alarms = sorted(q for q, v in got.items() if v in ("fail", "error") and entry["expected"].get(q) != "fail")
         found = sum(1 for q in failing if got.get(q) == "fail")
         print(f"| {entry['repository']} @ {entry['commit'][:7]} | {adapter_lines(HERE / 'adapters' / entry['adapter'])}"
               f" | {len(entry['mistakes'])} mistakes, at {', '.join(failing)} ({found}/{len(failing)} failing) "
-              f"| {len(alarms)} |" + (f"  DIFFERS: {off}" if off else ""))
+              f"| {len(alarms)}{': ' + ', '.join(alarms) if alarms else ''} |" + (f"  DIFFERS: {off}" if off else ""))
     return status
 
 
