@@ -115,7 +115,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from handgrad.types import PARAMS, PART_A, PART_B, Activations, Gradients, Lambdas, Params
-from reference.compare.submissions.declaration import FIELDS, Adapter, Call, NotApplicable
+from reference.compare.submissions.declaration import FIELDS, Adapter, Call, NotApplicable, declared_lambdas
 from reference.compare.submissions.layouts import Inputs, scalar, to_api
 
 __all__ = ["Adapter", "NotApplicable", "TEMPLATES", "build_api", "adapted", "LocalsReader", "adapter_file",
@@ -154,8 +154,6 @@ def read_adapter(name) -> tuple[pathlib.Path, Adapter]:
     path = adapter_file(name)
     try:
         if path.suffix == ".py":
-            from reference.compare.submissions.adapting import declared_lambdas
-
             return path, Adapter(lambdas=declared_lambdas(path), calls={}, source=str(path))
         return path, Adapter.from_toml(path)
     except OSError as exc:

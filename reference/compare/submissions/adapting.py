@@ -43,7 +43,6 @@ standard library, NumPy and :mod:`handgrad.types` only.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import os
 import pathlib
@@ -66,8 +65,6 @@ __all__ = ["submission", "columns", "rows", "column", "row", "flat", "read", "fr
 #: A learning rate for :func:`step_gradient`: a large power of two, so that the gradient read back from
 #: W - lr·g loses at most a few units in the last place of g (below, ``|W|/lr`` would dominate the error).
 STEP = 2.0 ** 20
-#: What an adapter's module-level ``LAMBDAS`` may say (the grader reads it from the text).
-LAMBDAS_DECLARED = ("four", "tied", "none")
 
 
 class SubmissionNotLoaded(Exception):
@@ -360,40 +357,7 @@ def as_package(name: str, folder: str = ".") -> None:
     sys.modules[name] = package
 
 
-# -- the grader's reading of an adapter (its text only) and the worker's loading of it -------------------------
-def declared_lambdas(path) -> str:
-    """The adapter's ``LAMBDAS`` declaration, read from its text (nothing runs); ValueError naming the file and line.
-
-    >>> import tempfile
-    >>> f = pathlib.Path(tempfile.mkdtemp(), "a.py"); _ = f.write_text('LAMBDAS = "tied"\\n')
-    >>> declared_lambdas(f)
-    'tied'
-    """
-    path = pathlib.Path(path)
-    try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-    except SyntaxError as exc:
-        raise ValueError(f"{path}: syntax error at line {exc.lineno}: {exc.msg}") from None
-    found, used = "four", set()
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LAMBDAS" for t in node.targets):
-            if not (isinstance(node.value, ast.Constant) and node.value.value in LAMBDAS_DECLARED):
-                raise ValueError(f"{path}:{node.lineno}: LAMBDAS must be one of "
-                                 f"{', '.join(repr(v) for v in LAMBDAS_DECLARED)} (a string, read without running)")
-            found = node.value.value
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name in ("tied", "no_lambdas"):
-                used.add((name, node.lineno))
-    for name, line in sorted(used, key=lambda u: u[1]):
-        want = {"tied": "tied", "no_lambdas": "none"}[name]
-        if found != want:
-            raise ValueError(f"{path}:{line}: {name}() needs the declaration LAMBDAS = \"{want}\" at the top level "
-                             "(the grader reads it to know which problems to send)")
-    return found
-
-
+# -- the worker's loading of an adapter (the grader's reading of it: declaration.declared_lambdas) -------------
 def load_adapter(path, load_submission: Callable[[], Any], home: str | None = None) -> types.SimpleNamespace:
     """Run the adapter file ``path`` in this process (the worker) and return the API it defines.
 
