@@ -22,7 +22,8 @@ SLOW = ("adversarial", "compare/test_batch.py", "compare/test_replay.py", "compa
         "compare/test_autograder_install.py", "compare/test_api.py", "compare/test_cli.py",
         "compare/test_cli_options.py", "compare/test_example_notebook.py", "compare/test_pytest_plugin.py",
         "compare/test_self_checks.py", "compare/test_prairielearn.py", "compare/test_sandbox.py",
-        "compare/test_wiring.py", "compare/test_adapters.py", "compare/test_report.py")
+        "compare/test_wiring.py", "compare/test_adapters.py", "compare/test_report.py",
+        "compare/test_python_adapters.py", "realworld")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -113,6 +113,9 @@ def _adapter(adapter):
             if not os.path.isfile(path):
                 names = ", ".join(sorted(p.stem for p in TEMPLATES.glob("*.toml")))
                 raise ValueError(f"no such file or template: {adapter!r} (templates: {names})")
+            if path.endswith(".py"):
+                raise ValueError(f"{path}: a Python adapter is run by handgrad-compare (--adapter {path}); "
+                                 "here, a TOML file, a template name, a mapping or an Adapter")
             return Adapter.from_toml(path)
     except ValueError as exc:
         raise ValueError(f"adapter: {exc}") from None

@@ -20,8 +20,10 @@ goes to standard output. ``--property`` adds up: an id (B18-l11), a question
 
 ``--impl`` takes a module name, a .py file or a Jupyter notebook (.ipynb: its
 definitions; every statement with ``--run-all-cells``). ``--adapter`` declares
-how a submission differs from the API (docs/adapters.md): a TOML file, or a
-bundled template by name (mlp_class, column_functions, row_functions). What
+how a submission differs from the API (docs/adapters.md): a TOML file, a
+bundled template by name (mlp_class, column_functions, row_functions), or a
+Python file run in the worker that exposes the API by calling the student's
+code (reference.compare.submissions.adapting). What
 loads is graded: a property that needs a function the submission lacks is
 "missing", the others are checked. A file's worker is given the file and the
 local modules it imports (its folder may hold other students' files);

@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="importable module name, or path to a .py file or a Jupyter notebook (.ipynb) "
                         "(default: handgrad)")
     p.add_argument("--adapter", metavar="ADAPTER",
-                   help="how the submission differs from the API: a TOML adapter file, or a bundled template by "
+                   help="how the submission differs from the API: a TOML adapter file, a Python adapter (.py, run "
+                        "beside the submission), or a bundled template by "
                         "name: " + ", ".join(_templates()) + " (see docs/adapters.md); checked before anything "
                         "runs. The API names it does not give are absent: their properties are errors")
     p.add_argument("--run-all-cells", action="store_true",

@@ -392,9 +392,14 @@ class InProcessImpl(Impl):
     def __init__(self, spec: str, *, adapter: str | os.PathLike | None = None, run_all_cells: bool = False,
                  allow_missing: bool = False) -> None:
         self.spec = spec
-        declared = self.declared = read_adapter(adapter)[1] if adapter is not None else None
+        path, declared = read_adapter(adapter) if adapter is not None else (None, None)
+        self.declared = declared
+        python = path if path is not None and path.suffix == ".py" else None
         try:
-            self.module = worker_side.open_submission(spec, adapter=declared, run_all_cells=run_all_cells)
+            self.module = worker_side.open_submission(spec, adapter=None if python else declared,
+                                                      run_all_cells=run_all_cells, python_adapter=python)
+        except (worker_side.SubmissionNotLoaded, worker_side.PythonAdapterError) as exc:
+            raise LoadError(str(exc)) from None
         except BaseException as exc:  # noqa: BLE001
             raise LoadError(worker_side.describe_load_error(spec, exc)) from None
         missing = worker_side.missing_names(self.module)

@@ -53,7 +53,7 @@ WORKER_FILES = (
     "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
     *(f"reference/compare/sandbox/{m}.py" for m in ("__init__", "wire", "worker_side", "syscall_filter")),
     *(f"reference/compare/submissions/{m}.py" for m in (
-        "__init__", "adapter", "declaration", "layouts", "load_errors", "notebook", "self_checks")),
+        "__init__", "adapter", "adapting", "declaration", "layouts", "load_errors", "notebook", "self_checks")),
     "reference/compare/submissions/templates/*.toml",
 )
 #: Programs the worker's start needs in view: setpriv drops it to a host user of its own (as root), env

@@ -43,10 +43,12 @@ import numpy as np
 from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
 from reference.compare.sandbox import syscall_filter, wire
 from reference.compare.submissions.adapter import Adapter, adapted
+from reference.compare.submissions.adapting import SubmissionNotLoaded, load_adapter
 from reference.compare.submissions.load_errors import AdapterMismatch, describe_load_error, raised_at
 from reference.compare.submissions.notebook import load_notebook
 
-__all__ = ["is_path", "load", "open_submission", "missing_names", "describe_load_error", "AdapterMismatch",
+__all__ = ["is_path", "load", "open_submission", "open_python_adapted", "PythonAdapterError", "SubmissionNotLoaded",
+           "missing_names", "describe_load_error", "AdapterMismatch",
            "call_checked", "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "options_of", "main",
            "WATCHED"]
 
@@ -88,11 +90,15 @@ def load(spec: str, *, run_all_cells: bool = False):
     return importlib.import_module(spec)
 
 
-def open_submission(spec: str, *, adapter: Adapter | None = None, run_all_cells: bool = False):
-    """The submission as the API sees it: :func:`load`-ed, then through ``adapter`` if one is given.
+def open_submission(spec: str, *, adapter: Adapter | None = None, run_all_cells: bool = False,
+                    python_adapter: str | os.PathLike | None = None):
+    """The submission as the API sees it: :func:`load`-ed, then through ``adapter`` if one is given;
+    or, with ``python_adapter`` (a .py file), the API that adapter defines over it (:mod:`.adapting`).
 
-    Raises what loading raised, or :class:`AdapterMismatch`.
+    Raises what loading raised, :class:`AdapterMismatch`, or (a Python adapter) :class:`PythonAdapterError`.
     """
+    if python_adapter is not None:
+        return open_python_adapted(spec, python_adapter, run_all_cells=run_all_cells)
     module = load(spec, run_all_cells=run_all_cells)
     if adapter is None:
         return module
@@ -102,6 +108,34 @@ def open_submission(spec: str, *, adapter: Adapter | None = None, run_all_cells:
         if str(exc).startswith(f"{adapter.source}: "):
             raise AdapterMismatch(f"does not fit its adapter: {exc}") from None
         raise
+
+
+class PythonAdapterError(Exception):
+    """A Python adapter failed as it ran (the message: one line, at the adapter's file and line)."""
+
+
+def open_python_adapted(spec: str, path, *, run_all_cells: bool = False):
+    """The API a Python adapter (``path``) defines over the submission ``spec``, which it imports when it asks.
+
+    The submission's own load errors are described as without an adapter
+    (:func:`describe_load_error`); an error of the adapter's, at the adapter's line.
+    """
+    def submission():
+        try:
+            return load(spec, run_all_cells=run_all_cells)
+        except BaseException as exc:  # noqa: BLE001 - the submission's: described in one line
+            raise SubmissionNotLoaded(describe_load_error(spec, exc)) from None
+
+    home = str(pathlib.Path(spec).parent.resolve()) if is_path(spec) else None
+    try:
+        return load_adapter(path, submission, home)
+    except SubmissionNotLoaded:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the adapter's own error, at its line
+        where = raised_at(exc)
+        text = " ".join(str(exc).split())[:300]
+        raise PythonAdapterError(f"{spec}: its adapter {path} raised {type(exc).__name__}: {text}"
+                                 + (f" (at {where})" if where else "")) from None
 
 
 def missing_names(module) -> list[str]:
@@ -288,9 +322,15 @@ def _send(sock: socket.socket, reply: dict) -> None:
 def _handshake(sock: socket.socket, spec: str, options: dict):
     """Import the implementation (through its adapter) and say so; None if it could not be imported."""
     try:
-        adapter = Adapter.from_toml(options["adapter"]) if options.get("adapter") else None
-        module = open_submission(spec, adapter=adapter, run_all_cells=options.get("run_all_cells", False))
+        given = options.get("adapter")
+        python = given if given and given.endswith(".py") else None
+        adapter = Adapter.from_toml(given) if given and python is None else None
+        module = open_submission(spec, adapter=adapter, run_all_cells=options.get("run_all_cells", False),
+                                 python_adapter=python)
         missing = missing_names(module)
+    except (SubmissionNotLoaded, PythonAdapterError) as exc:
+        _send(sock, {"load_error": str(exc)})
+        return None
     except BaseException as exc:  # noqa: BLE001
         _send(sock, {"load_error": describe_load_error(spec, exc)})
         return None

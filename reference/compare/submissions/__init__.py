@@ -3,7 +3,8 @@
 :mod:`.notebook` reads a notebook's code cells, without :mod:`.self_checks`;
 :mod:`.adapter` checks a submission that does not follow the API through a
 declared layout (:mod:`.declaration`: the TOML file parsed; :mod:`.layouts`: the
-data moved between layouts; ``templates/``: ready declarations);
+data moved between layouts; ``templates/``: ready declarations), or through a
+short Python file and the helpers of :mod:`.adapting`;
 :mod:`.load_errors` says in one line why a submission does not load;
 :mod:`.integrity` finds the answer key or an autodiff library handed in as one's
 own. The worker imports all but ``integrity``

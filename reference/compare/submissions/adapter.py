@@ -115,7 +115,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from handgrad.types import PARAMS, PART_A, PART_B, Activations, Gradients, Lambdas, Params
-from reference.compare.submissions.declaration import FIELDS, Adapter, Call, NotApplicable
+from reference.compare.submissions.declaration import FIELDS, Adapter, Call, NotApplicable, declared_lambdas
 from reference.compare.submissions.layouts import Inputs, scalar, to_api
 
 __all__ = ["Adapter", "NotApplicable", "TEMPLATES", "build_api", "adapted", "LocalsReader", "adapter_file",
@@ -132,12 +132,12 @@ def adapter_file(name) -> pathlib.Path:
     True
     """
     name = str(name)
-    if "/" not in name and "\\" not in name and not name.endswith(".toml"):
+    if "/" not in name and "\\" not in name and not name.endswith((".toml", ".py")):
         path = TEMPLATES / f"{name}.toml"
         if not path.is_file():
             known = ", ".join(sorted(p.stem for p in TEMPLATES.glob("*.toml")))
             raise ValueError(f"{name}: no such adapter template (the templates: {known}; "
-                             "or the path of a .toml file)")
+                             "or the path of a .toml or .py file)")
         return path
     path = pathlib.Path(name)
     if not path.is_file():
@@ -146,14 +146,20 @@ def adapter_file(name) -> pathlib.Path:
 
 
 def read_adapter(name) -> tuple[pathlib.Path, Adapter]:
-    """:func:`adapter_file` and the adapter it holds, validated; every problem a one-line ``ValueError``."""
+    """:func:`adapter_file` and the adapter it holds, validated; every problem a one-line ``ValueError``.
+
+    A Python adapter (``.py``, :mod:`.adapting`) is read, never run, here: what the grader
+    needs of it is its ``LAMBDAS`` declaration (an :class:`Adapter` with no calls).
+    """
     path = adapter_file(name)
     try:
+        if path.suffix == ".py":
+            return path, Adapter(lambdas=declared_lambdas(path), calls={}, source=str(path))
         return path, Adapter.from_toml(path)
     except OSError as exc:
         raise ValueError(f"{path}: cannot read the adapter file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a text file (an adapter is TOML, UTF-8)") from None
+        raise ValueError(f"{path}: not a text file (an adapter is TOML or Python, UTF-8)") from None
 
 
 def _lookup(space, name: str, where: str, adapter: Adapter):

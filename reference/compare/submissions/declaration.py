@@ -14,6 +14,7 @@ ValueError: mine.toml: examples: must be one of "rows", "columns"; got "cols"
 
 from __future__ import annotations
 
+import ast
 import pathlib
 import tomllib
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from typing import Any, Mapping
 
 from handgrad.types import PARAMS, PART_A, PART_B, Activations, Gradients
 
-__all__ = ["Adapter", "Call", "Literal", "NotApplicable", "CONVENTIONS", "FIELDS", "QUANTITIES", "LAMBDA_QUANTITIES"]
+__all__ = ["Adapter", "Call", "Literal", "NotApplicable", "CONVENTIONS", "FIELDS", "QUANTITIES", "LAMBDA_QUANTITIES",
+           "LAMBDAS_DECLARED", "declared_lambdas"]
 
 
 class NotApplicable(Exception):
@@ -34,7 +36,7 @@ CONVENTIONS: dict[str, tuple] = {
     "bias": ("flat", "column", "row"),
     "weights": ("out_in", "in_out"),
     "labels": (0, 1, "onehot"),
-    "lambdas": ("four", "list", "matrix", "tied"),
+    "lambdas": ("four", "list", "matrix", "tied", "none"),
 }
 
 #: The fields of each part-B function's result.
@@ -137,6 +139,8 @@ class Adapter:
         out = []
         if self.lambdas == "tied":
             out.append("λ tied (one l1, l2 for both layers): a problem with λ11 ≠ λ21 or λ12 ≠ λ22 is not applicable")
+        if self.lambdas == "none":
+            out.append("no regularization: a problem with a λ ≠ 0 is not applicable")
         loss = self.calls.get("loss")
         if loss is not None and loss.reduction != "per_example":
             out.append(f"loss returns the batch {loss.reduction}: the per-example loss is its value on each example "
@@ -302,3 +306,41 @@ class _Parser:
                 self.fail(f"{name}.reduction", "only loss and backprop declare one")
             return None
         return self.choice(f"{name}.reduction", spec.get("reduction", REDUCTIONS[name][0]), REDUCTIONS[name])
+
+
+#: What a Python adapter's module-level ``LAMBDAS`` may say (the grader reads it from the text).
+LAMBDAS_DECLARED = ("four", "tied", "none")
+
+
+def declared_lambdas(path) -> str:
+    """A Python adapter's ``LAMBDAS`` declaration (:mod:`.adapting`), read from its text: nothing runs, in the
+    grader's process. ValueError naming the file and line.
+
+    >>> import tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp(), "a.py"); _ = f.write_text('LAMBDAS = "tied"\\n')
+    >>> declared_lambdas(f)
+    'tied'
+    """
+    path = pathlib.Path(path)
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except SyntaxError as exc:
+        raise ValueError(f"{path}: syntax error at line {exc.lineno}: {exc.msg}") from None
+    found, used = "four", set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "LAMBDAS" for t in node.targets):
+            if not (isinstance(node.value, ast.Constant) and node.value.value in LAMBDAS_DECLARED):
+                raise ValueError(f"{path}:{node.lineno}: LAMBDAS must be one of "
+                                 f"{', '.join(repr(v) for v in LAMBDAS_DECLARED)} (a string, read without running)")
+            found = node.value.value
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in ("tied", "no_lambdas"):
+                used.add((name, node.lineno))
+    for name, line in sorted(used, key=lambda u: u[1]):
+        want = {"tied": "tied", "no_lambdas": "none"}[name]
+        if found != want:
+            raise ValueError(f"{path}:{line}: {name}() needs the declaration LAMBDAS = \"{want}\" at the top level "
+                             "(the grader reads it to know which problems to send)")
+    return found

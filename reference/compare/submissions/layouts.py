@@ -53,9 +53,14 @@ def inexpressible(adapter: Adapter, lambdas) -> str | None:
     The grader asks this before it sends a call: a refusal is the grader's
     decision, from the adapter it read, never the submission's word.
     """
-    if adapter.lambdas != "tied":
+    if adapter.lambdas not in ("tied", "none"):
         return None
     lam = Lambdas(*(float(v) for v in lambdas))
+    if adapter.lambdas == "none":
+        if not any(lam):
+            return None
+        return (f"λ11 = {lam.l11!r}, λ12 = {lam.l12!r}, λ21 = {lam.l21!r}, λ22 = {lam.l22!r}: "
+                "the submission has no regularization (lambdas = \"none\")")
     if lam.l11 == lam.l21 and lam.l12 == lam.l22:
         return None
     return (f"λ11 = {lam.l11!r}, λ12 = {lam.l12!r}, λ21 = {lam.l21!r}, λ22 = {lam.l22!r}: "
@@ -72,6 +77,11 @@ def lambda_values(adapter: Adapter, lambdas) -> dict[str, Any]:
         if reason:
             raise NotApplicable(reason)
         out.update(l1=lam.l11, l2=lam.l12, lambdas=(lam.l11, lam.l12))
+    elif adapter.lambdas == "none":
+        reason = inexpressible(adapter, lam)
+        if reason:
+            raise NotApplicable(reason)
+        out["lambdas"] = None
     elif adapter.lambdas == "four":
         out["lambdas"] = lam
     elif adapter.lambdas == "list":
