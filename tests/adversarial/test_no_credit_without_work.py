@@ -185,10 +185,12 @@ tanh = softplus = sigmoid
         for prop in ("A1-identity", "A2-identity"):
             assert props[prop]["status"] == "fail", props[prop]
             assert "does no work" in props[prop]["message"], props[prop]["message"]
-    done = compare("--impl", str(IMPLEMENTATIONS / "zeros.py"), "--examples", "10", "--sweep", "0", "--seed", "0",
-                   "--property", "X5", "--format", "json", "--output", str(tmp_path / "x5.json"))
-    assert (tmp_path / "x5.json").exists(), done.stderr
-    x5 = strict_json((tmp_path / "x5.json").read_text())["properties"][0]
+    # the correct functions, backprop all zeros, gradient_descent the parameters unchanged
+    (tmp_path / "x5").mkdir()
+    done, report = attack(tmp_path / "x5", FORWARD_ONLY.replace("N = PLANT", "N = 0.0"), "--examples", "10",
+                          "--sweep", "0", "--seed", "0", "--property", "X5")
+    assert report, done.stderr
+    x5 = strict_json(report)["properties"][0]
     assert x5["status"] == "fail" and "does no work" in x5["message"], x5
 
 
@@ -206,5 +208,9 @@ def softplus(x):
 '''
     done, report = attack(tmp_path, source, "--examples", "10", "--sweep", "0", "--seed", "0", "--property", "A1",
                           "--property", "A2")
-    props = {p["id"]: p["status"] for p in strict_json(report)["properties"]}
-    assert props == {"A1-identity": "pass", "A1-values": "fail", "A2-identity": "pass", "A2-values": "fail"}, props
+    props = {p["id"]: p for p in strict_json(report)["properties"]}
+    assert {k: p["status"] for k, p in props.items() if k != "A2-identity"} == {
+        "A1-identity": "pass", "A1-values": "fail", "A2-values": "fail"}, props
+    # but where its softplus is below 1e-8 of the true one (x ≈ -2e9: 21.5 for 2.1e9), it is scant
+    a2 = props["A2-identity"]
+    assert a2["status"] == "pass" or "softplus(-x) does no work: it has 0 entries of meaningful size" in a2["message"]

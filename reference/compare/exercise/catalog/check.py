@@ -368,7 +368,8 @@ def scant(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
     as computed; a stub that hides one subnormal, one nan or one planted value among zeros has at most one
     entry of meaningful size where the reference has one per example. Entries not finite count for nothing
     (a nan carries no magnitude; requiring finite everywhere instead would silence a whole array for the few
-    rows of an unshifted softmax that overflow, and charge X4's mistake again below it).
+    rows of an unshifted softmax that overflow, and charge X4's mistake again below it); where the reference
+    has no entry of meaningful size, an array not finite somewhere where it is finite needs one of its own.
 
     >>> scant(np.array([5e-324, 0.0, 0.0]), np.array([1.0, -2.0, 0.5]))
     'has 0 entries of meaningful size (above 2e-08) where the reference has 3'
@@ -376,6 +377,9 @@ def scant(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
     'has 1 entry of meaningful size (above 4e-08) where the reference has 4'
     >>> scant(np.array([2.0, -4.0, 1.0, 0.0]), np.array([1.0, -2.0, 0.5, 4.0])) is None  # wrong, but computed
     True
+    >>> scant(np.array([np.nan, 0.0]), np.array([1e-320, 0.0]))
+    "has 1 entry not finite where the reference's are finite, and none of meaningful size"
+
     """
     try:
         g = np.asarray(got, dtype=np.float64)
@@ -390,9 +394,13 @@ def scant(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
     with np.errstate(invalid="ignore"):
         need = int(np.count_nonzero(finite & (np.abs(w) > 2 * floor + np.where(np.isnan(a), np.inf, a))))
         have = int(np.count_nonzero(np.isfinite(g) & (np.abs(g) > floor)))
-    if need == 0 or 2 * have >= need and have >= 1:
+    lost = int(np.count_nonzero(finite & ~np.isfinite(g)))
+    if have >= 1 and 2 * have >= need or need == 0 and lost == 0:
         return None
     entries = "entry" if have == 1 else "entries"
+    if need == 0:  # nan among zeros where the reference is about zero: a nan carried is nothing computed
+        return (f"has {lost} entr{'y' if lost == 1 else 'ies'} not finite where the reference's are finite, and none "
+                "of meaningful size")
     return f"has {have} {entries} of meaningful size (above {floor:.3g}) where the reference has {need}"
 
 
