@@ -97,3 +97,120 @@ def test_hypothesis_replays_a_call_that_raised_as_it_was_no_flaky(tmp_path):
         result = run_property(by_id("X3"), Context(impl), max_examples=10, seed=0, watch=journal)
     assert result.status == "error" and "d_rect raised ValueError: not yet" in result.message
     assert journal.clean  # the run ended with its last example's error, not Hypothesis's Flaky
+
+
+# -- round 3: zeros with one subnormal (or one nan) planted in them are no more work than zeros ------------
+#: The attacker's stubs (attack round 3, `nan/`): every array zeros but for PLANT in its first row (per-example
+#: arrays) or where a per-example value would spread (parameter gradients); the descent returns the parameters.
+#: The planted backward pass and a descent that returns the parameters.
+PLANTED_BACKWARD = '''
+import numpy as np
+from handgrad import Params, Lambdas, Activations, Gradients
+N = PLANT
+def _rows(n, c):
+    a = np.zeros((n, c)); a[0, :] = N; return a
+def backprop(p, X, y, l=Lambdas(), *, input_gradient=True):
+    n = X.shape[0]; dh, d = p.W1.shape; m = p.W2.shape[0]
+    oa = np.zeros((n, m)); oa[0, 0] = N
+    hs = _rows(n, dh); ha = _rows(n, dh); x = _rows(n, d)
+    W2 = np.zeros((m, dh)); W2[0, :] = N
+    b2 = np.zeros(m); b2[0] = N
+    return Gradients(oa, hs, ha, x if input_gradient else None, _rows(dh, d), np.where(np.arange(dh) == 0, N, 0.0),
+                     W2, b2)
+def gradient_descent(p, X, y, l, *, learning_rate, steps):
+    return Params(*(np.array(a, dtype=float) for a in p))
+'''
+#: No work at all: part A, the forward pass and the loss planted the same way.
+PLANTED = PLANTED_BACKWARD + '''
+def _z(x):
+    a = np.zeros(np.shape(x))
+    if a.size: a.reshape(-1)[0] = N
+    return a
+sigmoid = tanh = softplus = sign = abs = rect = d_sigmoid = d_tanh = d_abs = d_rect = grad_l2_squared = grad_l1 = _z
+softmax = _z
+def forward(p, X):
+    n = X.shape[0]; dh = p.W1.shape[0]; m = p.W2.shape[0]
+    return Activations(_rows(n, dh), _rows(n, dh), _rows(n, m), _rows(n, m))
+def loss(p, X, y):
+    l = np.zeros(X.shape[0]); l[0] = N; return l
+def risk(p, X, y, l): return float(np.sum(X)) + 0.5
+'''
+#: A student who wrote part A and the forward pass but no derivative: the correct functions, the planted backprop.
+FORWARD_ONLY = HONEST + PLANTED_BACKWARD
+#: The questions the planted stubs earned (forward only: 28.6 of 32 with 5e-324, 15.1 with plain zeros).
+FORGED = ("B5", "B6", "B9", "B10", "B11", "B12", "B13", "B14", "B15", "B16", "B17", "X1", "X2", "X3", "X5")
+
+
+def _score(folder, source, *questions):
+    folder.mkdir()
+    done, report = attack(folder, source, "--examples", "5", "--sweep", "0", "--seed", "0",
+                          *(a for q in questions for a in ("--property", q)), fmt="gradescope")
+    assert report, done.stderr
+    return strict_json(report)["score"]
+
+
+def test_a_planted_subnormal_or_nan_earns_nothing_over_plain_zeros(tmp_path):
+    # each step was "right on its own inputs" (zeros with one 5e-324: the recomputed step underflows to zero), and
+    # X1-X3 took such arrays as work
+    zeros_stub = (IMPLEMENTATIONS / "zeros.py").read_text()
+    scores = {}
+    for name, source in [("zeros", zeros_stub), ("forward_zeros", FORWARD_ONLY.replace("N = PLANT", "N = 0.0"))] + [
+            (f"{kind}_{plant}", src.replace("N = PLANT", f"N = {plant}"))
+            for kind, src in (("stub", PLANTED), ("forward", FORWARD_ONLY))
+            for plant in ("5e-324", "float('nan')", "1e-300")]:
+        scores[name] = _score(tmp_path / name.replace("'", "").replace("(", "").replace(")", ""), source, *FORGED)
+    for plant in ("5e-324", "float('nan')", "1e-300"):
+        assert scores[f"stub_{plant}"] <= scores["zeros"], scores
+        assert scores[f"forward_{plant}"] <= scores["forward_zeros"], scores
+
+
+def test_constant_or_nan_functions_do_not_pass_the_identities_and_descent_on_zeros_shows_nothing(tmp_path):
+    # sigmoid = 0.5, tanh = 0, softplus = log 2 satisfy both identities; all-nan ones "agreed" (nan allowed error);
+    # gradient_descent returning the parameters along an all-zero gradient passed X5
+    constants = HONEST + '''
+def sigmoid(x): return np.full(np.shape(x), 0.5)
+def tanh(x): return np.zeros(np.shape(x))
+def softplus(x): return np.full(np.shape(x), np.log(2.0))
+'''
+    nans = HONEST + '''
+def sigmoid(x): return np.full(np.shape(x), np.nan)
+tanh = softplus = sigmoid
+'''
+    for name, source in (("constants", constants), ("nans", nans)):
+        (tmp_path / name).mkdir()
+        done, report = attack(tmp_path / name, source, "--examples", "10", "--sweep", "0", "--seed", "0",
+                              "--property", "A1-identity", "--property", "A2-identity")
+        assert report, done.stderr
+        props = {p["id"]: p for p in strict_json(report)["properties"]}
+        for prop in ("A1-identity", "A2-identity"):
+            assert props[prop]["status"] == "fail", props[prop]
+            assert "does no work" in props[prop]["message"], props[prop]["message"]
+    # the correct functions, backprop all zeros, gradient_descent the parameters unchanged
+    (tmp_path / "x5").mkdir()
+    done, report = attack(tmp_path / "x5", FORWARD_ONLY.replace("N = PLANT", "N = 0.0"), "--examples", "10",
+                          "--sweep", "0", "--seed", "0", "--property", "X5")
+    assert report, done.stderr
+    x5 = strict_json(report)["properties"][0]
+    assert x5["status"] == "fail" and "does no work" in x5["message"], x5
+
+
+def test_a_wrong_tanh_with_the_others_derived_through_the_identities_still_passes_them(tmp_path):
+    # the documented limit: the identities ask for work, not for the values (A1-values, A2-values do)
+    source = HONEST + '''
+def tanh(x):
+    x = np.asarray(x, float); return x / (1.0 + np.abs(x))
+def sigmoid(x):
+    return (tanh(np.asarray(x, float) / 2) + 1) / 2
+def softplus(x):
+    x = np.asarray(x, float)
+    with np.errstate(all="ignore"):
+        return -np.log(sigmoid(-x))
+'''
+    done, report = attack(tmp_path, source, "--examples", "10", "--sweep", "0", "--seed", "0", "--property", "A1",
+                          "--property", "A2")
+    props = {p["id"]: p for p in strict_json(report)["properties"]}
+    assert {k: p["status"] for k, p in props.items() if k != "A2-identity"} == {
+        "A1-identity": "pass", "A1-values": "fail", "A2-values": "fail"}, props
+    # but where its softplus is below 1e-8 of the true one (x ≈ -2e9: 21.5 for 2.1e9), it is scant
+    a2 = props["A2-identity"]
+    assert a2["status"] == "pass" or "softplus(-x) does no work: it has 0 entries of meaningful size" in a2["message"]

@@ -19,6 +19,7 @@ from reference.compare.exercise.catalog.check import (
     compare,
     expect_array,
     expect_fields,
+    shows_nothing,
     value,
 )
 from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients
@@ -26,7 +27,7 @@ from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.diagnose import overflow
 from reference.compare.exercise.explain import diagnosed
 from reference.compare.exercise.problems import Problem
-from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
+from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
 
 __all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_own_gradient"]
@@ -34,6 +35,26 @@ __all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_
 
 def x5_cases() -> st.SearchStrategy:
     return st.tuples(S.small_problems(max_side=5), st.floats(1e-3, 0.5), st.integers(1, 3))
+
+
+def _descends_on_work(ctx: Context, p: Problem, prev, g, ev, t: int) -> None:
+    """No credit without work: steps along an own gradient every array of which shows nothing (all zero,
+    constant, not finite or scant where the reference's is not: :func:`~.check.shows_nothing`) show nothing
+    either: returning the parameters unchanged would pass."""
+    hows = []
+    for f in PARAMS:
+        bound = accepted(getattr(ev.grads_bound, f))
+        if f in ("W1", "W2"):  # any-subgradient: the L1 term's slack at zero weights
+            lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
+            bound = bound + l1_slack(getattr(prev, f), lam, ctx.kinks[0], ctx.convention)
+        gw = expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
+        how = shows_nothing(gw, getattr(ev.grads, f), bound)
+        if how is None:
+            return
+        hows.append(f"backprop(...).{f} {how}")
+    raise PropertyFailure(f"gradient_descent(steps={t}) steps along the implementation's own gradient, which does "
+                          f"no work: {hows[0]}, and so does each of {', '.join(PARAMS)}; stepping along it shows "
+                          "nothing", array="backprop(...)")
 
 
 def x5_own_gradient(ctx: Context, case) -> None:
@@ -50,6 +71,7 @@ def x5_own_gradient(ctx: Context, case) -> None:
         got, g = iterates[t - 1], grads[t - 1]
         expect_fields("backprop(...)", g, Gradients._fields)
         ev = ctx.ref(p._replace(params=type(p.params)(*prev)))
+        _descends_on_work(ctx, p, prev, g, ev, t)
         for f in PARAMS:
             w, gw = getattr(prev, f), expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
             allowed = (2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw))

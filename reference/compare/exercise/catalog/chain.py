@@ -15,7 +15,8 @@ Steps and their questions: os → ∂L/∂oa (B7) → ∂L/∂W2, ∂L/∂b2 (B9
 their own λ = 0 gradient; the risk (B5) on its own losses (B4).
 
 No credit without work: a step right on own inputs that carry no information
-(all zero, or constant: every entry equal; :func:`~.check.flat`, :func:`silent`)
+(all zero, or constant: every entry equal; or scant: far fewer entries of meaningful size than the
+reference's, such as zeros with one subnormal or one nan planted in them; :func:`~.check.empty`, :func:`silent`)
 shows nothing. Such an example is :class:`Uninformed`: the step's own failure,
 not an inherited one. A property is inherited when an example shows the step
 right on informative own inputs, and fails when its failures are all uninformed
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from handgrad.types import Lambdas
-from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, flat, measure
+from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, empty, measure
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
@@ -157,7 +158,7 @@ def _holds(ctx: Context, p: Problem, g: Any, f: str) -> bool | None:
         return False
     try:
         m = measure(f, got, want, SAFETY * allowed + FLOOR)
-    except WrongDtype:  # right on its own inputs to its dtype's precision: the dtype is X3's question
+    except WrongDtype:  # right on its own inputs in another dtype: the dtype is X3's question
         return True
     return not (m.bad & ~(np.isnan(m.got) & np.isnan(m.want))).any()  # nan from nan: the step carried it
 
@@ -181,7 +182,7 @@ def _without_penalty(ctx: Context, p: Problem, g: Any, f: str):
     pen, allowed = _penalty(ctx, W, l1, l2)
     try:
         right = not measure(f, got, base + pen, SAFETY * (allowed + 4 * U64 * np.abs(base)) + FLOOR).bad.any()
-    except WrongDtype:  # right to its dtype's precision: the dtype is X3's question
+    except WrongDtype:  # right in another dtype: the dtype is X3's question
         right = True
     return (p0, g0) if right else None
 
@@ -194,13 +195,14 @@ def ordinary_logits(ctx: Context, p: Problem) -> bool:
 def silent(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
     """Which of the submission's own inputs to the step of ``f`` carries no information, and how
     (``"∂L/∂oa is all zero"``: :func:`~.check.flat`); None when each does."""
-    up = UP[f]
-    own = [] if up == "os" else [(NAMES[up], getattr(g, up, None))]
+    up, ev = UP[f], ctx.ref(p)
+    own = [] if up == "os" else [(NAMES[up], getattr(g, up, None), getattr(ev.grads, up), getattr(ev.grads_bound, up))]
     forward = own_forward(ctx, p) if f in _FORWARD else None  # None: the step was judged on the reference's
     if forward is not None:
-        own += [(f"forward(...).{a}", getattr(forward, a)) for a in _FORWARD[f]]
-    for label, values in own:
-        how = flat(values)
+        own += [(f"forward(...).{a}", getattr(forward, a), getattr(ev.acts, a), getattr(ev.acts_bound, a))
+                for a in _FORWARD[f]]
+    for label, values, want, bound in own:
+        how = empty(values, want, accepted(bound))
         if how is not None:
             return f"{label} is {how}"
     return None
@@ -242,7 +244,10 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         at_zero = _without_penalty(ctx, p, g, f)
         # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
         # else the penalty term is wrong: B18's own
-        how = flat(getattr(at_zero[1], f)) if at_zero is not None else None
+        how = None
+        if at_zero is not None:
+            ev0 = ctx.ref(at_zero[0])
+            how = empty(getattr(at_zero[1], f), getattr(ev0.grads, f), accepted(getattr(ev0.grads_bound, f)))
         if at_zero is None:
             root = "B18"
         elif how is not None:

@@ -28,7 +28,7 @@ __all__ = [
     "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
     "Context", "Measure",
     "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
-    "RATIO_MAP_SIDE", "flat", "idle",
+    "RATIO_MAP_SIDE", "flat", "idle", "scant", "MEANINGFUL", "shows_nothing", "empty",
 ]
 
 
@@ -67,7 +67,8 @@ def keep_only(condition: bool) -> None:
 
 
 class WrongDtype(PropertyFailure):
-    """Right values in the wrong dtype (float32, an integer type): X3's mistake, inherited elsewhere."""
+    """Values right to float64's precision in another dtype (float32 holding exact values, an integer type): X3's
+    mistake, inherited elsewhere. Right only to float32's precision is wrong (:func:`measure`)."""
 
     status = "inherited"
 
@@ -117,7 +118,7 @@ class Property:
 
 
 def _dtype_last(check: Callable[["Context", Any], None]) -> Callable[["Context", Any], None]:
-    """``check``, telling a value right only to its dtype's precision (:class:`WrongDtype`, kept by
+    """``check``, telling a value right in another dtype than float64 (:class:`WrongDtype`, kept by
     :func:`compare`) once nothing else is wrong with the example: every front end calls it so."""
     if getattr(check, "dtype_last", False):
         return check
@@ -178,6 +179,8 @@ class Measure(NamedTuple):
     diff: np.ndarray
     ratio: np.ndarray
     bad: np.ndarray
+    #: Said after the numbers when it fails (a float32 answer right only to float32's precision).
+    note: str = ""
 
     @property
     def worst_index(self) -> tuple[int, ...] | None:
@@ -193,7 +196,8 @@ class Measure(NamedTuple):
         return PropertyFailure(
             f"{self.label}{fmt_index(idx)} = {float(self.got[idx])!r}, reference {float(self.want[idx])!r} "
             f"(|difference| {self.diff[idx]:.3g} > allowed {self.allowed[idx]:.3g}; "
-            f"{int(self.bad.sum())} of {self.bad.size} entries off)" + (f"; {upstream}" if upstream else ""),
+            f"{int(self.bad.sum())} of {self.bad.size} entries off)" + (f"; {self.note}" if self.note else "")
+            + (f"; {upstream}" if upstream else ""),
             array=self.label, index=idx, got=float(self.got[idx]), want=float(self.want[idx]),
             allowed=float(self.allowed[idx]), upstream=upstream, ratio_map=ratio_map(self.ratio))
 
@@ -220,28 +224,28 @@ _LOW_PRECISION = 2.0 ** 29
 def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float) -> Measure:
     """Compare ``got`` with ``want`` entry by entry, after the shape check (which raises).
 
-    A real array of another dtype than float64 is compared at its own precision
-    (float32: the bound scaled by u32/u64); right there, it raises
-    :class:`WrongDtype` (the dtype is X3's question), else the values are wrong.
+    A real array of another dtype than float64 is compared at float64's precision all the same: right
+    there (exact values, such as small integers), it raises :class:`WrongDtype` (the dtype is X3's question),
+    else its values are wrong at this question too. A deliberate exception to "each mistake charged once": an
+    answer right only to float32's precision cannot be told from a float64 one wrong in its eighth digit (a
+    finite-difference estimate, a perturbed answer) and then cast, so it cannot show the question's answer
+    right; the failure says so (``right to float32's precision, not float64's: return float64``).
     """
     want = np.asarray(want, dtype=np.float64)
     got = expect_array(label, got, want.shape)
     if got.dtype != np.float64:
-        low = got.dtype.kind == "f" and got.dtype.itemsize < 8
-        cast, scaled = got.astype(np.float64), np.asarray(allowed) * (_LOW_PRECISION if low else 1.0)
-        seen = want  # the reference as the dtype can hold it
-        if low:  # its range too: tiny values flushed or subnormal, huge ones infinite, as the dtype must
-            info = np.finfo(got.dtype)
-            scaled = scaled + 2 * float(info.tiny)
-            seen = np.where(np.abs(want) <= 2 * float(info.tiny), 0.0, want)
-            with np.errstate(invalid="ignore"):
-                cast = np.where((np.abs(want) > float(info.max)) & (cast == np.sign(want) * np.inf), want, cast)
-        m = measure(label, cast, want, scaled)
-        # right shows something only where its values and the reference's both vary (zeros of another dtype
-        # are no cast of a right answer)
-        if not m.bad.any() and flat(seen) is None and flat(cast) is None:
-            raise WrongDtype(f"{label} has dtype {got.dtype}; expected float64 (float64 in, float64 out); "
-                             f"its values are right to {got.dtype}'s precision: inherited from X3", array=label)
+        cast = got.astype(np.float64)
+        m = measure(label, cast, want, allowed)
+        if not m.bad.any():
+            # right shows something only where its values and the reference's both vary (zeros of another dtype
+            # are no cast of a right answer)
+            if flat(want) is None and flat(cast) is None:
+                raise WrongDtype(f"{label} has dtype {got.dtype}; expected float64 (float64 in, float64 out); "
+                                 f"its values are right to float64's precision: inherited from X3", array=label)
+            return m
+        if got.dtype.kind == "f" and got.dtype.itemsize < 8 and _right_at_low_precision(cast, want, allowed, got.dtype):
+            m = m._replace(note=f"{label} has dtype {got.dtype}: right to {got.dtype}'s precision, not float64's: "
+                                "return float64")
         return m
     allowed = np.asarray(allowed, dtype=np.float64)
     if allowed.shape != want.shape:
@@ -255,11 +259,23 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
     return Measure(label, got, want, allowed, diff, ratio, diff > allowed)
 
 
+def _right_at_low_precision(cast: np.ndarray, want: np.ndarray, allowed, dtype: np.dtype) -> bool:
+    """Is ``cast`` (values of ``dtype``, float32, in float64) within ``allowed`` scaled to that dtype's precision
+    and range (tiny values flushed or subnormal, huge ones infinite, as the dtype must)? Only to name the dtype
+    in a failure: it earns nothing."""
+    info = np.finfo(dtype)
+    scaled = np.asarray(allowed, dtype=np.float64) * _LOW_PRECISION + 2 * float(info.tiny)
+    with np.errstate(invalid="ignore"):
+        cast = np.where((np.abs(want) > float(info.max)) & (cast == np.sign(want) * np.inf), want, cast)
+        diff = np.abs(cast - want)
+    return bool(np.all((diff <= scaled) | (np.isnan(cast) & np.isnan(want))))
+
+
 def compare(ctx: Context, label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float, *,
             upstream: Callable[[], str] | None = None) -> None:
     """|got − want| ≤ allowed entry by entry, after the shape and dtype check; raises PropertyFailure.
 
-    Values right only to their own dtype's precision (float32) are kept on ``ctx.wrong_dtype`` and the check
+    Values right in another dtype than float64 are kept on ``ctx.wrong_dtype`` and the check
     goes on: another comparison may find the example wrong in its values (the runner raises it at the end).
     """
     try:
@@ -329,6 +345,81 @@ def idle(got: Any, want: Any, allowed: Any) -> str | None:
     if how.startswith("constant"):
         return how if float(np.max(w - a)) > float(np.min(w + a)) else None
     return how  # not finite anywhere, where the reference is finite
+
+
+#: An entry is of meaningful size when it is above this fraction of the reference's largest magnitude (and
+#: above float64's smallest normal number). 1e-8 is far above the error of any float64 computation of a
+#: gradient (a few u · the magnitudes summed, ~1e-13 relative at the sizes drawn) and far below what an
+#: honest wrong formula does to an entry (a missing 1/n, a transpose, rect'(0) = 1, a sign: factors of order
+#: one): a computed array has about as many entries of meaningful size as the reference, a stub that plants one
+#: subnormal (5e-324) or one value of 1e-300 in zeros has none, and one that plants a single entry has far fewer.
+MEANINGFUL = 1e-8
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def scant(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
+    """How ``got`` carries far less information than the reference's ``want``: fewer entries of meaningful size
+    (finite, above ``max(tiny, MEANINGFUL · max|want|)``) than half as many as ``want`` has, or none at all; else
+    None (and None when either is not an array of numbers, or their shapes differ).
+
+    The reference's entries counted are those above ``2·floor + allowed``: an answer within ``allowed`` of
+    ``want`` has each of them above the floor, so a correct answer is never scant. Half, not all: an honest
+    wrong formula can shrink some entries (a missing factor, a kink taken the wrong way) and must still count
+    as computed; a stub that hides one subnormal, one nan or one planted value among zeros has at most one
+    entry of meaningful size where the reference has one per example. Entries not finite count for nothing
+    (a nan carries no magnitude; requiring finite everywhere instead would silence a whole array for the few
+    rows of an unshifted softmax that overflow, and charge X4's mistake again below it); where the reference
+    has no entry of meaningful size, an array not finite somewhere where it is finite needs one of its own.
+
+    >>> scant(np.array([5e-324, 0.0, 0.0]), np.array([1.0, -2.0, 0.5]))
+    'has 0 entries of meaningful size (above 2e-08) where the reference has 3'
+    >>> scant(np.array([3.0, 0.0, 0.0, 0.0]), np.array([1.0, -2.0, 0.5, 4.0]))
+    'has 1 entry of meaningful size (above 4e-08) where the reference has 4'
+    >>> scant(np.array([2.0, -4.0, 1.0, 0.0]), np.array([1.0, -2.0, 0.5, 4.0])) is None  # wrong, but computed
+    True
+    >>> scant(np.array([np.nan, 0.0]), np.array([1e-320, 0.0]))
+    "has 1 entry not finite where the reference's are finite, and none of meaningful size"
+
+    """
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        w = np.asarray(want, dtype=np.float64)
+        a = np.broadcast_to(np.asarray(allowed, dtype=np.float64), w.shape)
+    except (TypeError, ValueError):
+        return None
+    if g.shape != w.shape or w.size == 0:
+        return None
+    finite = np.isfinite(w)
+    floor = max(_TINY, MEANINGFUL * float(np.max(np.abs(w[finite]), initial=0.0)))
+    with np.errstate(invalid="ignore"):
+        need = int(np.count_nonzero(finite & (np.abs(w) > 2 * floor + np.where(np.isnan(a), np.inf, a))))
+        have = int(np.count_nonzero(np.isfinite(g) & (np.abs(g) > floor)))
+    lost = int(np.count_nonzero(finite & ~np.isfinite(g)))
+    if have >= 1 and 2 * have >= need or need == 0 and lost == 0:
+        return None
+    entries = "entry" if have == 1 else "entries"
+    if need == 0:  # nan among zeros where the reference is about zero: a nan carried is nothing computed
+        return (f"has {lost} entr{'y' if lost == 1 else 'ies'} not finite where the reference's are finite, and none "
+                "of meaningful size")
+    return f"has {have} {entries} of meaningful size (above {floor:.3g}) where the reference has {need}"
+
+
+def shows_nothing(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
+    """How ``got`` shows no work where the reference's ``want`` does, as words to follow its label:
+    :func:`idle` (flat where the reference is not within ``allowed``) or :func:`scant`; None when it does (a
+    correct answer always does).
+
+    >>> shows_nothing(np.full(3, 0.5), np.array([0.25, 0.5, 0.75]))
+    "is constant (every entry 0.5) where the reference's is not"
+    """
+    how = idle(got, want, allowed)
+    return f"is {how} where the reference's is not" if how is not None else scant(got, want, allowed)
+
+
+def empty(got: Any, want: Any, allowed: Any = 0.0) -> str | None:
+    """How ``got``, an input a step was judged on, carries no information: :func:`flat` (whatever the reference's
+    ``want``) or :func:`scant` against ``want``; None when it carries some."""
+    return flat(got) or scant(got, want, allowed)
 
 
 def value(result: Any) -> Any:

@@ -75,7 +75,7 @@ class Context:
     example_ratio: float = 0.0
     #: the reference's answers this example used, by :func:`reference_memo.key`
     answers: dict = field(default_factory=dict, repr=False)
-    #: the example's first value right only to its own dtype's precision (check.WrongDtype): X3's question,
+    #: the example's first value right in another dtype than float64 (check.WrongDtype): X3's question,
     #: told once the rest of the check has found nothing of its own
     wrong_dtype: Any = None
     _results: dict = field(default_factory=dict, repr=False)

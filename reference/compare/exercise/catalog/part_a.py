@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference.compare.exercise.catalog.check import Context, compare, compare_exact, expect_array
+from reference.compare.exercise.catalog.check import (
+    Context,
+    PropertyFailure,
+    compare,
+    compare_exact,
+    expect_array,
+    shows_nothing,
+)
 from reference.compare.exercise.explain import explaining
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
@@ -34,9 +41,25 @@ KINKS = (np.array([0.0, -0.0, 1.0, -1.0]),)
 _PROBABILITY = 1.0
 
 
+def _working(ctx: Context, label: str, got: np.ndarray, want: np.ndarray, allowed) -> None:
+    """No credit without work: an identity holding between functions that do none (constant, all zero, not
+    finite, or scant where the reference's values are not: :func:`~.check.shows_nothing`) shows nothing.
+
+    Only the work is asked, not the values (A1/A2's values properties ask those): a wrong tanh with sigmoid
+    and softplus derived from it through the identities still satisfies them, and passes."""
+    how = shows_nothing(got, want, allowed)
+    if how is not None:
+        raise PropertyFailure(f"{label} does no work: it {how}; the identity holding on it shows nothing",
+                              array=label)
+
+
 def a1_identity(ctx: Context, x):
     s = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
     t = expect_array("tanh(x/2)", ctx.call("tanh", x / 2), x.shape)
+    want = ctx.reference("sigmoid", x)
+    _working(ctx, "sigmoid(x)", s, want, relative(want, floor_scale=_PROBABILITY))
+    want = ctx.reference("tanh", x / 2)
+    _working(ctx, "tanh(x/2)", t, want, relative(want))
     compare(ctx, "sigmoid(x) vs (tanh(x/2) + 1)/2", s, (t + 1) / 2, relative(s, floor_scale=_PROBABILITY))
 
 
@@ -56,6 +79,10 @@ def a2_identity(ctx: Context, x):
     """
     s = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
     sp = expect_array("softplus(-x)", ctx.call("softplus", -x), x.shape)
+    want = ctx.reference("sigmoid", x)
+    _working(ctx, "sigmoid(x)", s, want, relative(want, floor_scale=_PROBABILITY))
+    want = ctx.reference("softplus", -x)
+    _working(ctx, "softplus(-x)", sp, want, relative(want, floor_scale=1.0))
     with np.errstate(over="ignore"):
         rhs = np.exp(-sp)
     compare(ctx, "sigmoid(x) vs exp(-softplus(-x))", s, rhs,

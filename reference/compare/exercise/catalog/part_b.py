@@ -21,9 +21,9 @@ from reference.compare.exercise.catalog.check import (
     PropertyFailure,
     compare,
     compare_exact,
+    empty,
     expect_array,
     expect_fields,
-    flat,
     fmt_index,
     keep_only,
     measure,
@@ -171,7 +171,7 @@ def risk_check(label: str):
         except PropertyFailure as failure:
             if not _own_risk(ctx, p, got):
                 raise
-            how = flat(ctx.network("loss", p))
+            how = empty(ctx.network("loss", p), ev.L, accepted(ev.L_bound))
             if how is not None:  # right on losses that carry no information
                 raise chain.Uninformed(failure, f"loss(...) is {how}") from None
             raise chain.Inherited(failure, "B4") from None
@@ -246,7 +246,8 @@ def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: Pro
     allowed = 2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw)) + FLOOR
     if measure(f, step, w - eta * gw, allowed).bad.any():
         return failure
-    how = flat(gw)
+    ev = ctx.ref(here)
+    how = empty(gw, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f)))
     if how is not None:  # a step along a gradient that carries no information
         return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}")
     judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made

@@ -3,8 +3,10 @@
 X1 (loop versus matrix), X3 (types and shapes) and B5's count of gradient
 entries vouch for a function's arrays without comparing their values. A stub
 returning zeros of the right shapes would pass them. :func:`expect_work` fails
-a function whose every array is :func:`~.check.flat` and one
-:func:`~.check.idle` (flat where the reference's is not), on the example and on
+a function whose every array is :func:`~.check.flat` or :func:`~.check.scant`
+(far fewer entries of meaningful size than the reference's: zeros with one
+subnormal or one nan planted in them) and one :func:`~.check.idle` (flat where
+the reference's is not) or scant, on the example and on
 :data:`PROBE`, a fixed problem where every reference output varies: an honest
 mistake can be flat on one input, a stub is flat on all.
 """
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from handgrad.types import PARAMS, PART_A, Gradients, Lambdas, Params
-from reference.compare.exercise.catalog.check import Context, PropertyFailure, flat, idle
+from reference.compare.exercise.catalog.check import Context, PropertyFailure, flat, idle, scant
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack, relative
 
@@ -70,14 +72,20 @@ def _outputs(ctx: Context, name: str, arg: Any, got: Any, fields: tuple[str, ...
 
 
 def _no_work(outputs: list) -> str | None:
-    """How these arrays of one function show no work: every one flat, one idle (:mod:`.check`); else None."""
-    if any(flat(got) is None for _, got, _ in outputs):
-        return None  # it varies somewhere: it does some work
+    """How these arrays of one function show no work: every one flat or scant, one idle or scant
+    (:mod:`.check`: zeros with one subnormal or one nan planted in them are no more work than zeros); else None."""
+    why = None
     for label, got, reference in outputs:
-        how = idle(got, *reference())
-        if how is not None:
-            return f"{label} is {how}"
-    return None
+        want, allowed = reference()
+        sparse = scant(got, want, allowed)
+        if flat(got) is None and sparse is None:
+            return None  # it varies somewhere, about as much as the reference: it does some work
+        how = idle(got, want, allowed)
+        if why is None and how is not None:
+            why = f"{label} is {how} where the reference's is not"
+        elif why is None and sparse is not None:
+            why = f"{label} {sparse}"
+    return why
 
 
 def expect_work(ctx: Context, name: str, arg: Any, got: Any, shows: str, fields: tuple[str, ...] | None = None) -> None:
@@ -99,5 +107,5 @@ def expect_work(ctx: Context, name: str, arg: Any, got: Any, shows: str, fields:
     else:
         probe, again = PROBE, ctx.network(name, PROBE)
     if _no_work(_outputs(ctx, name, probe, again, fields)) is not None:
-        raise PropertyFailure(f"{name}(...) does no work: every array it returns is constant, and {why} where the "
-                              f"reference's is not, here and on a fixed problem where it varies: {shows}", array=name)
+        raise PropertyFailure(f"{name}(...) does no work: every array it returns is constant or scant, and {why}, "
+                              f"here and on a fixed problem where it varies: {shows}", array=name)
