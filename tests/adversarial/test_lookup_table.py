@@ -157,9 +157,10 @@ def _passed(report: dict) -> int:
 
 def test_the_table_has_full_marks_at_the_seed_it_was_recorded_for(table, tmp_path):
     # the attack is real: --impl keeps seed 0 by default (a student replays their own report), and a known
-    # seed is answered from the table; the integrity check sees nothing (it reads code, not data)
+    # seed is answered from the table; the integrity check sees nothing (it reads code, not data). The table's
+    # folder is the submission's own (--whole-folder: its data file goes with it, as a Gradescope run's would)
     out = tmp_path / "r.json"
-    done = compare("--impl", str(table / "submission.py"), "--seed", "0", *SMALL, "--format", "json",
+    done = compare("--impl", str(table / "submission.py"), "--whole-folder", "--seed", "0", *SMALL, "--format", "json",
                    "--output", str(out))
     report = strict_json(out.read_text())
     assert done.returncode == 0 and _passed(report) == len(report["properties"]) == 2, done.stderr

@@ -89,10 +89,17 @@ def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTE
         return info.st_size
 
 
+#: A source larger than this is not parsed for its imports (a submission's files are a few kB).
+_MOST_PARSED = 4 << 20
+
+
 def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
     """The modules ``path``'s source imports: (dotted name, level of a relative import). A name computed when it
-    runs is not seen; a source that does not parse imports nothing (its worker says why it does not load)."""
+    runs is not seen; a source that does not parse, or that is too large or too deep for the parser (a bomb
+    against the grader, which reads it), imports nothing: its worker says why it does not load."""
     try:
+        if path.stat().st_size > _MOST_PARSED:
+            return []
         if path.suffix == ".ipynb":
             from reference.compare.submissions.notebook import notebook_source
 
@@ -100,7 +107,7 @@ def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
         else:
             text = path.read_bytes()
         tree = ast.parse(text)
-    except (OSError, ValueError, SyntaxError, RecursionError):
+    except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
         return []
     names = []
     for node in ast.walk(tree):
