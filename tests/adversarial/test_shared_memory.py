@@ -1,6 +1,7 @@
-"""System V IPC: a worker without an IPC namespace of its own (the ``unprivileged`` jail) shared the host's, where it
-could read the host's shared memory segments and leave its own behind, filled, after the run (round 3, attacks 10
-and 11). The worker's seccomp filter refuses every System V IPC call, in every mode."""
+"""IPC: a worker without an IPC namespace of its own (the ``unprivileged`` jail) shared the host's, where it could
+read the host's shared memory segments and leave its own behind, filled, after the run (round 3, attacks 10 and
+11), and read and leave POSIX message queues, which need no file (round 4, attack 14). The worker's seccomp filter
+refuses every System V IPC call, the message queues' and the keyrings', in every mode."""
 
 import ctypes
 import json
@@ -29,6 +30,12 @@ def reached():
         found.append("made a message queue")
     if libc.semget(KEY, 1, 0o1000 | 0o600) >= 0:
         found.append("made a semaphore set")
+    queue = libc.mq_open(b"/handgrad-probe", 0o100 | 0o2, 0o600, None)  # O_CREAT | O_RDWR: needs no file
+    if queue >= 0:
+        found.append("made a POSIX message queue")
+        libc.mq_unlink(b"/handgrad-probe")
+    if os.uname().machine == "x86_64" and libc.syscall(248, b"user", b"handgrad-probe", b"x", 1, -2) >= 0:
+        found.append("added a key to a keyring")  # add_key into the process keyring (KEY_SPEC_PROCESS_KEYRING)
     buf = ctypes.create_string_buffer(256)
     for index in range(256):
         host = libc.shmctl(index, 13, buf)  # SHM_STAT: lists every segment, needs no permission

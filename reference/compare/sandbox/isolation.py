@@ -27,7 +27,7 @@ Three modes, chosen once per run by :func:`probe`:
   the limits below; it can read what the grader's user can. Reports say which
   mode ran and what it protects (:func:`protection`).
 
-In every mode the worker opens no socket of its own and makes no System V IPC
+In every mode the worker opens no socket of its own and makes no System V IPC, message queue or key
 call (shared memory, messages, semaphores: :mod:`.syscall_filter`, a seccomp
 filter set before the submission's first line), so a worker sharing the host's
 IPC namespace neither reads the host's segments nor leaves its own behind.

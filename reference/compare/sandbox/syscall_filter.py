@@ -14,7 +14,11 @@ refuse it (and every process it starts, for ever):
 - System V IPC: ``shmget``, ``shmat``, ``shmdt``, ``shmctl``, ``msgget``,
   ``msgsnd``, ``msgrcv``, ``msgctl``, ``semget``, ``semop``, ``semtimedop``,
   ``semctl`` (POSIX shared memory, ``/dev/shm``, is a file: not in the
-  jail, and in the worker's own tmpfs in the namespace mode).
+  jail, and in the worker's own tmpfs in the namespace mode);
+- POSIX message queues, which need no file: ``mq_open``, ``mq_unlink``,
+  ``mq_timedsend``, ``mq_timedreceive``, ``mq_notify``, ``mq_getsetattr``;
+- the kernel's keyrings, shared by a user's processes: ``add_key``,
+  ``request_key``, ``keyctl``.
 
 They are refused in every mode (EPERM). The filter cannot be lifted, by the
 submission or by root. A 32-bit entry into the kernel (the ``ipc``
@@ -35,12 +39,15 @@ __all__ = ["refuse_calls", "supported", "REFUSED"]
 
 #: The calls refused, by name (the numbers per architecture are in ``_CALLS``).
 REFUSED = ("socket", "io_uring_setup", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
-           "semget", "semop", "semtimedop", "semctl")
+           "semget", "semop", "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+           "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl")
 #: Per architecture: the kernel's audit value, and the numbers of the calls in ``REFUSED``, in that order
 #: (x86_64: arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic/unistd.h).
 _CALLS = {
-    "x86_64": (0xC000003E, (41, 425, 29, 30, 67, 31, 68, 69, 70, 71, 64, 65, 220, 66)),
-    "aarch64": (0xC00000B7, (198, 425, 194, 196, 197, 195, 186, 189, 188, 187, 190, 193, 192, 191)),
+    "x86_64": (0xC000003E, (41, 425, 29, 30, 67, 31, 68, 69, 70, 71, 64, 65, 220, 66,
+                            240, 241, 242, 243, 244, 245, 248, 249, 250)),
+    "aarch64": (0xC00000B7, (198, 425, 194, 196, 197, 195, 186, 189, 188, 187, 190, 193, 192, 191,
+                             180, 181, 182, 183, 184, 185, 217, 218, 219)),
 }
 _X32 = 0x40000000  # x86_64's x32 system calls: refused whole
 _LOAD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
