@@ -247,6 +247,15 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _told(r: PropertyResult, weights: Weights, shown: str) -> str:
+    """A property's message in a test shown as ``shown``: an inherited failure's message names its root's
+    mistake, so where the root's question is shown otherwise (hidden, or after the due date) it is not repeated."""
+    root = (r.details or {}).get("root")
+    if r.status == "inherited" and root and weights.shown(str(root)) != shown:
+        return f"inherited from {root}, whose feedback is {weights.shown(str(root)).replace('_', ' ')}"
+    return r.message
+
+
 def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
     """Gradescope's results.json: one test per question (``number``), its properties sharing its points."""
     weights = weights or Weights()
@@ -254,7 +263,8 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
     tests = []
     for q, (score, top) in scores.items():
         props = [r for r in report.results if r.question == q]
-        lines = [f"{r.id}: {r.status}" + (f" — {_one_line(r.message)}" if r.status != "pass" else "") for r in props]
+        lines = [f"{r.id}: {r.status}" + (f" — {_one_line(_told(r, weights, weights.shown(q)))}"
+                                          if r.status != "pass" else "") for r in props]
         first = next((r for r in props if r.status in ("fail", "error") and r.counterexample), None)
         if first:
             lines += ["counterexample:", *counterexample_lines(first.counterexample, "  ")]
