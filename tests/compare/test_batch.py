@@ -208,6 +208,7 @@ def test_resume_skips_what_is_up_to_date_and_regrades_a_changed_file(tmp_path):
     (folder / "bob.py").write_text(standalone_submission(RECT_GE))
     changed = _batch(folder, out, "--resume")
     assert "(1 up to date)" in changed.stderr
+    assert "grade late or changed work in a new --output-dir" in changed.stderr  # its seed is in handed-back reports
     assert (out / "reports" / "alice" / "report.json").stat().st_mtime_ns == first["alice"]
     assert _rows(out)["bob"]["A7"] == "0" and _rows(out)["alice"]["A7"] == "1"
     other = _batch(folder, out, "--resume", "--seed", "1")  # other settings: everything again

@@ -273,6 +273,11 @@ def batch_main(args: argparse.Namespace, settings: Any) -> int:
     prints = {s.id: fingerprint(s, settings, formats, code_digest(), weights) for s in subs}
     resumed = _resumed(subs, out, prints, formats) if args.resume else {}
     rows, status = list(resumed.values()), 0
+    if resumed and len(resumed) < len(subs) and args.seed is None:
+        print(f"handgrad-compare: --resume grades {len(subs) - len(resumed)} new or changed submission(s) with the "
+              f"batch's seed {settings.seed}, which its reports show: if they have been handed back, grade late or "
+              f"changed work in a new --output-dir (a seed of its own; see Seeds in docs/security.md)",
+              file=sys.stderr)
     examples, sweep, _ = settings.resolved()
     try:
         _grade_all(args, settings, [s for s in subs if s.id not in resumed], prints, formats, props, rows)
