@@ -27,16 +27,16 @@ def ratio_text(r: PropertyResult) -> str:
     return "-" if r.status in _UNCOMPARED else number_text(r.worst_ratio)
 
 
-def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str]]]:
+def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str], list[PropertyResult]]]:
     """The questions failing on their own, in the chain's order: (question, its failing properties,
-    the questions that inherit from it)."""
+    the questions that inherit from it, their inherited properties)."""
     own = [r for r in report.results if r.status in ("fail", "error")]
     claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
     out = []
     for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
         members = {q for q, k in claim.items() if k == c} | {c}
-        heirs = sorted({r.question for r in report.results if r.status == "inherited"
-                        and r.details.get("root") in members and r.question not in members})
+        inherited = [r for r in report.results if r.status == "inherited"
+                     and r.details.get("root") in members and r.question not in members]
         out.append(("/".join(sorted({r.question for r in own if r.question in members})),
-                    [r for r in own if r.question in members], heirs))
+                    [r for r in own if r.question in members], sorted({r.question for r in inherited}), inherited))
     return out

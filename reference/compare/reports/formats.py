@@ -172,7 +172,7 @@ def _one_line(text: str) -> str:
 
 def _cause_lines(report: Report) -> list[str]:
     lines = []
-    for q, props, heirs in root_causes(report):
+    for q, props, heirs, _ in root_causes(report):
         lines += ["", f"{q}: {props[0].title}" + (f" (inherited by {', '.join(heirs)})" if heirs else "")]
         for r in props:
             lines.append(f"  {r.id} {r.status.upper()}: {_one_line(r.message)}")

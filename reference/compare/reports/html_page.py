@@ -15,7 +15,6 @@ import collections
 import html
 import re
 
-from reference.compare.exercise.catalog.chain import SAME_CLAIM
 from reference.compare.reports.causes import ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.heatmap import heatmap_svg, legend_svg
@@ -196,7 +195,7 @@ def _figure(r) -> str:
     return figure
 
 
-def _cause(report, question: str, props: list, heirs: list[str]) -> str:
+def _cause(question: str, props: list, heirs: list[str], folded: list) -> str:
     """A root cause's card: each of its failing properties' message and picture, its smallest counterexample
     and replay once, and the failures it explains folded under it."""
     shown = next((r for r in props if r.counterexample), None)
@@ -210,9 +209,6 @@ def _cause(report, question: str, props: list, heirs: list[str]) -> str:
             parts.append(f'<div class="hg-row">{figure}{example}</div>')
     if shown is not None and shown.replay:
         parts.append(f"<div>replay: <code>{_e(shown.replay)}</code></div>")
-    members = {r.question for r in props}
-    folded = [r for r in report.results if r.status == "inherited" and r.question in heirs
-              and (r.details or {}).get("root") in members | set(_same_claim(members))]
     if folded:
         parts.append(f"<details><summary>inherited by {_e(', '.join(heirs))}: not charged again</summary><ul>"
                      + "".join(f"<li><code>{_e(r.id)}</code> {_e(r.message)}</li>" for r in folded)
@@ -220,10 +216,6 @@ def _cause(report, question: str, props: list, heirs: list[str]) -> str:
     heading = f"{_e(question)}: {_e(props[0].title)}"
     return (f'<div class="hg-card" style="--c:{_colour(props[0].status)}"><h3>{heading}</h3>'
             + "".join(parts) + "</div>")
-
-
-def _same_claim(members: set[str]) -> set[str]:
-    return {q for group in SAME_CLAIM.values() if members & set(group) for q in group}
 
 
 def _others(report) -> str:
@@ -245,7 +237,7 @@ def html_fragment(report) -> str:
         if causes:
             body += ["<h2>Root causes</h2><p>Each mistake once, in the chain's order, with its smallest "
                      "counterexample; what it explains further down is folded under it.</p>", legend_svg(),
-                     *(_cause(report, *c) for c in causes)]
+                     *(_cause(*c) for c in causes)]
         body += [_grid(report), _chain(report), _others(report), _table(report)]
     return f'<div class="hg"><style>{_CSS}</style>{"".join(body)}</div>'
 
