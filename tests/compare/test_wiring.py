@@ -138,14 +138,14 @@ def test_a_worked_example_through_its_template(template, name, properties, faili
     assert f"--adapter {template}" in next(iter(props.values()))["replay"]
 
 
-def test_without_part_a_its_properties_are_missing_and_untied_lambda_is_not_applicable():
+def test_without_part_a_its_properties_are_missing_and_lambda_alone_is_drawn_tied():
     path = TEMPLATES / "mlp_class.toml"  # a template by its path, too
     done, props, _ = run("--impl", str(implementation("mlp_class")), "--adapter", str(path),
                          "--property", "A5", "--property", "A7", "--property", "B18-l11", "--property", "B8")
     assert done.returncode == 1 and props["B8"]["status"] == "pass"
     for pid in ("A5", "A7"):  # A7 calls rect and d_rect: not checked, and not a cascade of errors
         assert props[pid]["status"] == "missing" and "the submission has no" in props[pid]["message"]
-    assert props["B18-l11"]["status"] == "not-applicable" and "adapter" in props["B18-l11"]["message"]
+    assert props["B18-l11"]["status"] == "pass"  # λ11 alone is put to one l1 for both layers: λ11 = λ21
 
 
 @pytest.mark.parametrize("text, words", [
@@ -338,7 +338,7 @@ def test_a_local_package_named_code_shadows_the_standard_library_and_the_worker_
     done, props, _ = run("--impl", str(tmp_path / "work.py"), "--adapter", "mlp_class", "--property", "B8",
                          "--property", "B14", "--property", "B18-l11", "--property", "A5")
     statuses = {i: p["status"] for i, p in props.items()}
-    assert statuses == {"B8": "pass", "B14": "pass", "B18-l11": "not-applicable", "A5": "missing"}, done.stderr
+    assert statuses == {"B8": "pass", "B14": "pass", "B18-l11": "pass", "A5": "missing"}, done.stderr
 
 
 def test_the_integrity_check_reads_a_notebooks_cells(tmp_path):

@@ -10,6 +10,10 @@ Exact zeros go where they matter: weights (L1 kinks), whole hidden units whose
 pre-activation is exactly 0 while the weights downstream are not (rect kinks),
 part-A inputs at 0. Each λ is in [0, 1) and often exactly 0 on its own.
 
+λ are drawn as the submission takes them (:data:`LAMBDA_FORMS`): four of them,
+or tied (one l1, l2 pair for both layers: "λ11 alone" is drawn as λ11 = λ21),
+or none at all (code without regularization is put only λ = 0 problems).
+
 >>> from hypothesis import given
 >>> @given(problems(lambdas_mode="zero"))
 ... def test(problem):
@@ -30,7 +34,7 @@ from handgrad.types import Lambdas
 from reference.compare.exercise.problems import VALUE_FAMILIES, Problem, problem_from_seed
 
 __all__ = [
-    "LambdaMode", "LAMBDA_MODES", "finite_floats", "elementwise_inputs", "lambdas",
+    "LambdaMode", "LAMBDA_MODES", "LAMBDA_FORMS", "lambdas_form", "finite_floats", "elementwise_inputs", "lambdas",
     "small_problems", "large_problems", "problems", "large_logit_problems",
     "problem_from_seed", "VALUE_FAMILIES",
 ]
@@ -39,6 +43,18 @@ LambdaMode = Literal["zero", "l11", "l12", "l21", "l22", "any"]
 #: ``zero``: the data term alone; ``l11``…``l22``: that penalty alone (the
 #: others 0); ``any``: each λ in [0, 1), each exactly 0 on its own often.
 LAMBDA_MODES: tuple[str, ...] = ("zero", "l11", "l12", "l21", "l22", "any")
+#: How a submission takes λ: ``four`` (the API's), ``tied`` (one l1, l2 pair for both layers), ``none``.
+LAMBDA_FORMS: tuple[str, ...] = ("four", "tied", "none")
+
+
+def lambdas_form(declared) -> str:
+    """The λ form of a submission declared so by its adapter (None: it follows the API).
+
+    >>> lambdas_form(None)
+    'four'
+    """
+    form = getattr(declared, "lambdas", None)
+    return form if form in ("tied", "none") else "four"
 
 SMALL = 8  # largest side of an entry-by-entry problem
 LARGE = 64  # largest side of a seeded problem (d may also be 784)
@@ -64,17 +80,33 @@ def elementwise_inputs(*, magnitude: float = 1e300, max_side: int = 6) -> st.Sea
 
 
 @functools.lru_cache(maxsize=None)
-def lambdas(mode: LambdaMode = "any") -> st.SearchStrategy[Lambdas]:
-    """λ for a mode of :data:`LAMBDA_MODES`."""
+def lambdas(mode: LambdaMode = "any", form: str = "four") -> st.SearchStrategy[Lambdas]:
+    """λ for a mode of :data:`LAMBDA_MODES`, drawn in a form of :data:`LAMBDA_FORMS`.
+
+    Tied, a penalty alone is drawn on both layers (``l11`` and ``l21`` alike: λ11 = λ21);
+    ``none`` has only the data term (the properties that need λ ≠ 0 are not drawn for it).
+
+    >>> from hypothesis import find
+    >>> lam = find(lambdas("l21", "tied"), lambda lam: True)
+    >>> lam.l11 == lam.l21 > 0 and lam.l12 == lam.l22 == 0
+    True
+    """
     if mode not in LAMBDA_MODES:
         raise ValueError(f"mode must be one of {LAMBDA_MODES}; got {mode!r}")
+    if form not in LAMBDA_FORMS:
+        raise ValueError(f"form must be one of {LAMBDA_FORMS}; got {form!r}")
     unit = st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False)
     positive = st.floats(1e-3, 1.0, exclude_max=True)
-    if mode == "zero":
+    if mode == "zero" or form == "none":
         return st.just(Lambdas())
     if mode == "any":
         each = st.one_of(st.just(0.0), unit)
+        if form == "tied":
+            return st.builds(lambda l1, l2: Lambdas(l1, l2, l1, l2), each, each)
         return st.builds(Lambdas, each, each, each, each)
+    if form == "tied":
+        kind = "l11" if mode in ("l11", "l21") else "l12"
+        return positive.map(lambda v: Lambdas(**{kind: v, "l2" + kind[2]: v}))
     return positive.map(lambda v: Lambdas(**{mode: v}))
 
 
@@ -109,7 +141,7 @@ _LARGE_ZEROS = st.sampled_from([0.0, 0.1, 0.5])
 
 @st.composite
 def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SMALL,
-                   magnitude: float = 100.0) -> Problem:
+                   magnitude: float = 100.0, lambdas_form: str = "four") -> Problem:
     """A problem with every side ≤ ``max_side``: a seeded base, some entries drawn by Hypothesis.
 
     The drawn entries (a sparse patch, exact 0 up-weighted, up to ±``magnitude``)
@@ -125,11 +157,12 @@ def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SM
     total = dh * d + dh + m * dh + m + n * d
     patch = draw(_patches(total, magnitude))
     return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
-                             lambdas=draw(lambdas(lambdas_mode)), patch=patch)
+                             lambdas=draw(lambdas(lambdas_mode, lambdas_form)), patch=patch)
 
 
 @st.composite
-def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE) -> Problem:
+def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE,
+                   lambdas_form: str = "four") -> Problem:
     """A problem of shape up to ``max_side``, or one time in eight MNIST-like (d = 784, n ≤ 16,
     dh ≤ 32, m ≤ 16), arrays from a drawn seed."""
     side = _ints(1, max_side)
@@ -141,15 +174,15 @@ def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LA
     family = draw(_FAMILIES)
     zeros = draw(_LARGE_ZEROS)
     return problem_from_seed(n, d, dh, m, seed, family=family, zeros=zeros,
-                             lambdas=draw(lambdas(lambdas_mode)))
+                             lambdas=draw(lambdas(lambdas_mode, lambdas_form)))
 
 
 @st.composite
-def problems(draw, *, lambdas_mode: LambdaMode = "any", large_share: int = 16) -> Problem:
+def problems(draw, *, lambdas_mode: LambdaMode = "any", large_share: int = 16, lambdas_form: str = "four") -> Problem:
     """Mostly :func:`small_problems`, one in ``large_share`` a :func:`large_problems` (shrinks to small)."""
     if large_share and draw(_ints(0, large_share - 1)) == large_share - 1:
-        return draw(large_problems(lambdas_mode=lambdas_mode))
-    return draw(small_problems(lambdas_mode=lambdas_mode))
+        return draw(large_problems(lambdas_mode=lambdas_mode, lambdas_form=lambdas_form))
+    return draw(small_problems(lambdas_mode=lambdas_mode, lambdas_form=lambdas_form))
 
 
 @functools.lru_cache(maxsize=None)
@@ -158,9 +191,9 @@ def _exponents(m: int) -> st.SearchStrategy[np.ndarray]:
 
 
 @st.composite
-def large_logit_problems(draw, *, lambdas_mode: LambdaMode = "any") -> Problem:
+def large_logit_problems(draw, *, lambdas_mode: LambdaMode = "any", lambdas_form: str = "four") -> Problem:
     """A small problem whose output biases put |oa| between 1e3 and 1e300 (softmax and loss stability)."""
-    p = draw(small_problems(lambdas_mode=lambdas_mode, magnitude=10.0))
+    p = draw(small_problems(lambdas_mode=lambdas_mode, magnitude=10.0, lambdas_form=lambdas_form))
     m = p.params.b2.shape[0]
     exponents = draw(_exponents(m))
     bits = draw(_ints(0, 2**m - 1))  # one draw for all the signs

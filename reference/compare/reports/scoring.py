@@ -28,7 +28,7 @@ from typing import Any
 __all__ = ["Weights", "CREDIT", "VISIBILITY", "question_scores"]
 
 #: What each status is worth by default, as a fraction of a property's share of the points.
-CREDIT = {"pass": 1.0, "inherited": 1.0, "not-applicable": 1.0, "missing": 0.0, "not-implemented": 0.0,
+CREDIT = {"pass": 1.0, "inherited": 1.0, "not-applicable": 0.0, "missing": 0.0, "not-implemented": 0.0,
           "fail": 0.0, "error": 0.0, "not-run": 0.0, "internal": 0.0}
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
 

@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 
 from reference.compare.exercise.bulk_problems import Batch, evaluate_batch, sweep_shapes
 from reference.compare.exercise.catalog import CATALOG, Context, Property
+from reference.compare.exercise.strategies import lambdas_form
 from reference.compare.reuse.journal import KEPT, Journal, follow
 from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.reuse.seeded_draws import import_all
@@ -50,9 +51,10 @@ from reference.compare.sandbox import asking
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
 
-def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool) -> str:
-    """What a record is filed under: the property and the settings its examples depend on."""
-    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink")
+def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool, form: str = "four") -> str:
+    """What a record is filed under: the property and the settings its examples depend on (λ's form too:
+    :func:`~reference.compare.exercise.strategies.lambdas_form`)."""
+    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink") + ("" if form == "four" else f".{form}")
 
 
 class SweepShare:
@@ -170,7 +172,8 @@ class SharedCatalog:
         results: dict[str, PropertyResult] = {}
         replayer = Replayer(ctx, fetch=self.fetch)
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
-        name = lambda p: record_name(p.id, max_examples, seed, shrink)  # noqa: E731
+        form = lambdas_form(getattr(ctx.impl, "declared", None))
+        name = lambda p: record_name(p.id, max_examples, seed, shrink, form)  # noqa: E731
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):

@@ -146,10 +146,15 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     if absent:
         result.status, result.message = "missing", f"not checked: the submission has no {', '.join(absent)}"
         return result
+    declared = getattr(ctx.impl, "declared", None)
+    undrawn = prop.not_drawn(declared)
+    if undrawn:
+        result.status, result.message = "not-applicable", undrawn
+        return result
     ctx.stats = type(ctx.stats)()
     outcome = _Outcome()
     body = _body(prop, ctx, result, outcome, target)
-    test = _settings(prop, watch.wrap(body, ctx) if watch is not None else body,
+    test = _settings(prop, watch.wrap(body, ctx) if watch is not None else body, declared=declared,
                      max_examples=max_examples, seed=seed, derandomize=derandomize, shrink=shrink)
     start = time.perf_counter()
     try:
@@ -275,8 +280,9 @@ def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcom
     return test
 
 
-def _settings(prop: Property, test, *, max_examples, seed, derandomize, shrink):
-    """``test`` under Hypothesis with the run's settings, the property's explicit examples first."""
+def _settings(prop: Property, test, *, declared, max_examples, seed, derandomize, shrink):
+    """``test`` under Hypothesis with the run's settings, the property's explicit examples first, λ drawn as
+    the submission (its adapter: ``declared``) takes them."""
     kwargs: dict[str, Any] = {"deadline": None, "database": None, "report_multiple_bugs": False,
                               "suppress_health_check": list(HealthCheck)}
     if max_examples is not None:
@@ -287,7 +293,7 @@ def _settings(prop: Property, test, *, max_examples, seed, derandomize, shrink):
         kwargs["derandomize"] = False
     if not shrink:  # a verdict without the smallest counterexample, faster when many properties fail
         kwargs["phases"] = [hypothesis.Phase.explicit, hypothesis.Phase.reuse, hypothesis.Phase.generate]
-    wrapped = hypothesis.given(prop.strategy())(test)
+    wrapped = hypothesis.given(prop.draws(declared))(test)
     for ex in prop.examples:
         wrapped = hypothesis.example(ex)(wrapped)
     wrapped = settings(settings.default, **kwargs)(wrapped)

@@ -44,13 +44,18 @@ def _net(id: str, title: str, check, mode: str = "any", sweep: tuple[str, ...] |
         small=functools.partial(S.small_problems, lambdas_mode=mode),
         sweep=Sweep(function, mode, sweep, ordinary=function in ("loss", "risk") or "forward.os" in sweep)
         if sweep else None,
-        calls=calls or (function,))
+        calls=calls or (function,), needs_lambdas=id.startswith("B18"))
+
+
+def _elementwise(*, lambdas_form: str = "four"):
+    """Part A's inputs (no λ in them, whatever the form)."""
+    return S.elementwise_inputs()
 
 
 def _a(id: str, title: str, check, calls: tuple[str, ...]) -> Property:
     """A part-A property on elementwise inputs, the kinks tried first."""
     return Property(id=id, question=id.split("-")[0], title=title, check=check,
-                    strategy=S.elementwise_inputs, examples=part_a.KINKS, calls=calls)
+                    strategy=_elementwise, examples=part_a.KINKS, calls=calls)
 
 
 def _x(id: str, title: str, check, strategy, calls: tuple[str, ...]) -> Property:

@@ -33,8 +33,8 @@ from reference.compare.sandbox import ImplProblem
 __all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_own_gradient"]
 
 
-def x5_cases() -> st.SearchStrategy:
-    return st.tuples(S.small_problems(max_side=5), st.floats(1e-3, 0.5), st.integers(1, 3))
+def x5_cases(*, lambdas_form: str = "four") -> st.SearchStrategy:
+    return st.tuples(S.small_problems(max_side=5, lambdas_form=lambdas_form), st.floats(1e-3, 0.5), st.integers(1, 3))
 
 
 def _descends_on_work(ctx: Context, p: Problem, prev, g, ev, t: int) -> None:

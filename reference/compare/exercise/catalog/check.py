@@ -21,6 +21,7 @@ import hypothesis.strategies as st
 import numpy as np
 
 from reference.compare.exercise.catalog.context import Context, Stats
+from reference.compare.exercise.strategies import lambdas_form
 from reference.compare.exercise.tolerance import FLOOR
 from reference.compare.sandbox import ImplProblem
 
@@ -101,7 +102,9 @@ class Property:
     id: str
     question: str
     title: str
-    strategy: Callable[[], st.SearchStrategy]
+    #: Called with ``lambdas_form=`` (:data:`~reference.compare.exercise.strategies.LAMBDA_FORMS`) for a
+    #: submission that takes λ otherwise than the API does: λ are drawn as it takes them (:meth:`draws`).
+    strategy: Callable[..., st.SearchStrategy]
     check: Callable[["Context", Any], None]
     #: For network properties the bulk sweep also checks; None for properties it skips.
     sweep: Sweep | None = None
@@ -112,9 +115,24 @@ class Property:
     small: Callable[[], st.SearchStrategy] | None = None
     #: The API functions the check calls: a submission without one of them is "missing" here.
     calls: tuple[str, ...] = ()
+    #: The claim is about the penalties: it needs a λ ≠ 0, and is not checked (no credit by default) for code
+    #: that takes none.
+    needs_lambdas: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "check", _dtype_last(self.check))
+
+    def draws(self, declared: Any = None) -> st.SearchStrategy:
+        """The examples for a submission whose adapter declares ``declared`` (None: the API): λ in its form."""
+        form = lambdas_form(declared)
+        return self.strategy() if form == "four" else self.strategy(lambdas_form=form)
+
+    def not_drawn(self, declared: Any = None) -> str | None:
+        """Why no example of this property can be put to a submission declared so (None: they can)."""
+        if self.needs_lambdas and lambdas_form(declared) == "none":
+            return ("not checked: its adapter declares no regularization (LAMBDAS = \"none\"), and this claim "
+                    "needs a λ ≠ 0")
+        return None
 
 
 def _dtype_last(check: Callable[["Context", Any], None]) -> Callable[["Context", Any], None]:

@@ -261,7 +261,7 @@ def descents(ctx: Context, p: Problem, eta: float, steps: int) -> list:
     return [value(r) for r in ctx.impl.call_each(calls)]
 
 
-def b6_cases() -> st.SearchStrategy:
+def b6_cases(*, lambdas_form: str = "four") -> st.SearchStrategy:
     # λ = 0: B6 is the descent loop; the regularized gradients are B18's, and X5
     # checks that the loop uses them
     return st.tuples(S.small_problems(max_side=5, lambdas_mode="zero"), st.floats(1e-3, 0.5), st.integers(0, 3))
