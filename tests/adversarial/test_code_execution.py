@@ -15,7 +15,7 @@ class E(np.ndarray):
 def sigmoid(x):
     return _h.sigmoid(x).view(E)
 '''
-    done, report = attack(tmp_path, source, "--property", "A1-values", "--examples", "5", "--sweep", "0")
+    done, report = attack(tmp_path, source, "--property", "A1-sigmoid", "--examples", "5", "--sweep", "0")
     assert not marker.exists()
     prop = strict_json(report)["properties"][0]
     assert prop["status"] == "pass", prop  # its values are right: a plain array of them is what was read

@@ -13,10 +13,10 @@ def sigmoid(x):
 def d_rect(x):
     return np.ma.array(np.zeros(np.shape(x)), mask=True)
 '''
-    done, report = attack(tmp_path, source, "--property", "A1-values", "--property", "A7", "--examples", "5",
+    done, report = attack(tmp_path, source, "--property", "A1-sigmoid", "--property", "A7", "--examples", "5",
                           "--sweep", "0")
     props = {p["id"]: p["status"] for p in strict_json(report)["properties"]}
-    assert props == {"A1-values": "fail", "A7": "fail"}
+    assert props == {"A1-sigmoid": "fail", "A7": "fail"}
     assert done.returncode == 1
 
 

@@ -21,7 +21,7 @@ def softplus(x):
 
 @pytest.mark.parametrize("fmt", ["json", "gradescope", "prairielearn", "text", "markdown"])
 def test_nan_and_inf_details_in_every_format(tmp_path, fmt):
-    done, report = attack(tmp_path, NAN_SIGMOID, "--property", "A1-values", "--property", "A2-values",
+    done, report = attack(tmp_path, NAN_SIGMOID, "--property", "A1-sigmoid", "--property", "A2-values",
                           "--examples", "5", "--sweep", "0", fmt=fmt)
     assert done.returncode == 1, done.stderr
     assert report
@@ -29,7 +29,7 @@ def test_nan_and_inf_details_in_every_format(tmp_path, fmt):
         data = strict_json(report)
         jsonschema.validate(data, JSON_SCHEMA)
         props = {p["id"]: p for p in data["properties"]}
-        assert props["A1-values"]["details"]["got"] == "nan"
+        assert props["A1-sigmoid"]["details"]["got"] == "nan"
         assert props["A2-values"]["status"] == "fail"
     elif fmt == "gradescope":
         assert all(t["status"] == "failed" for t in strict_json(report)["tests"])
@@ -37,7 +37,7 @@ def test_nan_and_inf_details_in_every_format(tmp_path, fmt):
         data = strict_json(report)
         assert data["score"] == 0.0 and all(t["points"] == 0 for t in data["tests"]) and "nan" in report
     else:
-        assert "A1-values" in report and "nan" in report
+        assert "A1-sigmoid" in report and "nan" in report
 
 
 def test_the_naive_softmax_fixture_reports_in_json(tmp_path):
@@ -54,6 +54,6 @@ def test_the_naive_softmax_fixture_reports_in_json(tmp_path):
 
 
 def test_the_grader_prints_no_warning_of_its_own(tmp_path):
-    done, _ = attack(tmp_path, NAN_SIGMOID, "--property", "A1-values", "--property", "A2-values", "--examples", "5",
+    done, _ = attack(tmp_path, NAN_SIGMOID, "--property", "A1-sigmoid", "--property", "A2-values", "--examples", "5",
                      "--sweep", "0")
     assert "Warning" not in done.stderr, done.stderr

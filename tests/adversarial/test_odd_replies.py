@@ -65,7 +65,7 @@ def test_a_gradient_descent_of_the_wrong_type_is_the_submissions_error(tmp_path,
 
 
 def test_an_int_no_float64_holds_is_the_submissions_error(tmp_path):
-    results = _run(tmp_path, HUGE_INT, ("A1-values", "B4", "B5-risk", "B9"))
+    results = _run(tmp_path, HUGE_INT, ("A1-sigmoid", "B4", "B5-risk", "B9"))
     for r in results.values():
         assert r.status == "error", (r.id, r.status, r.message)
         assert "an int of 400 digits, a number no float64 holds" in r.message, r.message

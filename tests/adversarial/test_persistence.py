@@ -34,7 +34,7 @@ def sigmoid(x):
     return _h.sigmoid(x)
 '''
     (tmp_path / "first").mkdir()
-    attack(tmp_path / "first", source, "--property", "A1-values", "--examples", "2", "--sweep", "0")
+    attack(tmp_path / "first", source, "--property", "A1-sigmoid", "--examples", "2", "--sweep", "0")
     assert not any(p.exists() for p in planted)
     (tmp_path / "second").mkdir()
     done, report = attack(tmp_path / "second", "import sys\nsys.exit(3)\n", "--examples", "2", "--sweep", "0")

@@ -81,7 +81,7 @@ def _workers(tmp: pathlib.Path) -> set[str]:
 def test_a_folder_nested_5000_deep_is_the_submissions_and_removed(tmp_path):
     tmp = _jail_tmp()
     before = _workers(tmp)
-    done, text = attack(tmp_path, DEEP, "--property", "A1-values", "--examples", "3", "--sweep", "0", "--no-cache",
+    done, text = attack(tmp_path, DEEP, "--property", "A1-sigmoid", "--examples", "3", "--sweep", "0", "--no-cache",
                         env=ENV)
     assert done.returncode in (0, 1) and "RecursionError" not in done.stderr, done.stderr[-2000:]
     # its own error at the property whose call nested them, never the grader's: the watcher stops the worker
@@ -102,7 +102,7 @@ def test_a_class_keeps_its_reports_when_one_nests_5000_deep(tmp_path):
     (subs / "b_honest.py").write_text(HONEST)
     out = tmp_path / "out"
     done = subprocess.run(CLI + ["--submissions", str(subs), "--output-dir", str(out), "--jobs", "1",
-                                 "--property", "A1-values", "--property", "A5", "--examples", "3", "--sweep", "0",
+                                 "--property", "A1-sigmoid", "--property", "A5", "--examples", "3", "--sweep", "0",
                                  "--no-cache"], env=ENV, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert done.returncode in (0, 1), (done.stdout[-2000:], done.stderr[-2000:])
     rows = {r["id"]: r for r in csv.DictReader((out / "grades.csv").open())}

@@ -75,7 +75,7 @@ def test_a_submission_missing_names_is_graded_on_what_it_has(tmp_path):
     props = {p["id"]: p for p in json.loads(out.read_text())["properties"]}
     assert done.returncode == 1, done.stderr
     assert {p["status"] for p in props.values()} == {"missing"}
-    assert "backprop" in props["B7"]["message"] and "tanh" in props["A1-values"]["message"]
+    assert "backprop" in props["B7"]["message"] and "tanh" in props["A1-tanh"]["message"]
 
 
 def test_requests_go_pickled_each_argument_its_own_and_replies_stay_data():

@@ -339,13 +339,22 @@ class Impl:
 class StandIn:
     """Stands for ``self.impl``: what it does not define is ``impl``'s, and so is who asks (:func:`asking`).
 
-    A stand-in that is also an :class:`Impl` has Impl's own attributes (``missing``, ``close``…) first.
+    A stand-in that is also an :class:`Impl` has Impl's own methods (``close``…) first, but the
+    implementation's ``missing`` and ``declared``: what the submission lacks and how its adapter reads.
     """
 
     impl: Any
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.impl, name)
+
+    @property
+    def missing(self) -> frozenset[str]:
+        return self.impl.missing
+
+    @property
+    def declared(self) -> Any:
+        return self.impl.declared
 
     @property
     def asker(self) -> str | None:

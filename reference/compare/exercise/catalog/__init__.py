@@ -58,8 +58,9 @@ def _a(id: str, title: str, check, calls: tuple[str, ...]) -> Property:
                     strategy=_elementwise, examples=part_a.KINKS, calls=calls)
 
 
-def _x(id: str, title: str, check, strategy, calls: tuple[str, ...]) -> Property:
-    return Property(id=id, question=id.split("-")[0], title=title, check=check, strategy=strategy, calls=calls)
+def _x(id: str, title: str, check, strategy, calls: tuple[str, ...], *, partial: bool = False) -> Property:
+    return Property(id=id, question=id.split("-")[0], title=title, check=check, strategy=strategy, calls=calls,
+                    partial=partial)
 
 
 _PARAM_GRADS = tuple(f"backprop.{f}" for f in PARAMS)
@@ -68,14 +69,19 @@ _ALL_GRADS = tuple(f"backprop.{f}" for f in Gradients._fields)
 
 CATALOG: tuple[Property, ...] = (
     _a("A1-identity", "sigmoid(x) = (tanh(x/2) + 1)/2", part_a.a1_identity, ("sigmoid", "tanh")),
-    _a("A1-values", "sigmoid and tanh match jax.nn.sigmoid and jnp.tanh", part_a.a1_values, ("sigmoid", "tanh")),
+    _a("A1-sigmoid", "sigmoid matches jax.nn.sigmoid", part_a.a1_sigmoid, ("sigmoid",)),
+    _a("A1-tanh", "tanh matches jnp.tanh", part_a.a1_tanh, ("tanh",)),
     _a("A2-identity", "ln sigmoid(x) = -softplus(-x)", part_a.a2_identity, ("sigmoid", "softplus")),
     _a("A2-values", "softplus matches jax.nn.softplus (stable at ±1e300)", part_a.a2_values, ("softplus",)),
-    _a("A3", "sigmoid'(x) = sigmoid(x)(1 - sigmoid(x)), against jax.grad", part_a.a3, ("d_sigmoid", "sigmoid")),
-    _a("A4", "tanh'(x) = 1 - tanh²(x), against jax.grad", part_a.a4, ("d_tanh", "tanh")),
+    _a("A3", "d_sigmoid matches jax.grad(sigmoid)", part_a.a3, ("d_sigmoid",)),
+    _a("A3-identity", "sigmoid'(x) = sigmoid(x)(1 - sigmoid(x))", part_a.a3_identity, ("d_sigmoid", "sigmoid")),
+    _a("A4", "d_tanh matches jax.grad(tanh)", part_a.a4, ("d_tanh",)),
+    _a("A4-identity", "tanh'(x) = 1 - tanh²(x)", part_a.a4_identity, ("d_tanh", "tanh")),
     _a("A5", "sign(x) = 1{x>0} - 1{x<0}", part_a.a5, ("sign",)),
-    _a("A6", "abs'(x) = sign(x), abs'(0) = 0, against jax.grad", part_a.a6, ("abs", "d_abs")),
-    _a("A7", "rect'(x) = 1{x>0}, rect'(0) = 0, against jax.grad", part_a.a7, ("rect", "d_rect")),
+    _a("A6-abs", "abs matches jnp.abs", part_a.a6_abs, ("abs",)),
+    _a("A6", "abs'(x) = sign(x), abs'(0) = 0, against jax.grad", part_a.a6, ("d_abs",)),
+    _a("A7-rect", "rect matches max(x, 0)", part_a.a7_rect, ("rect",)),
+    _a("A7", "rect'(x) = 1{x>0}, rect'(0) = 0, against jax.grad", part_a.a7, ("d_rect",)),
     _a("A8", "∂‖x‖₂²/∂x = 2x, against jax.grad", part_a.a8, ("grad_l2_squared",)),
     _a("A9", "∂‖x‖₁/∂x = sign(x), 0 at 0, against jax.grad", part_a.a9, ("grad_l1",)),
     _net("B1", "ha = W1 x + b1 (ha: n × dh), hs = rect(ha)", part_b.forward_check("ha", "hs"),
@@ -140,11 +146,12 @@ CATALOG: tuple[Property, ...] = (
     _x("X1", "a batch equals the mean of its examples one at a time (loop vs matrix)", beyond.x1_batch,
        functools.partial(S.small_problems, max_side=6), ("backprop",)),
     _x("X2", "inputs unchanged after every call", beyond.x2_unchanged, functools.partial(S.small_problems, max_side=4),
-       PART_A + PART_B),
+       PART_A + PART_B, partial=True),
     _x("X3", "outputs are float64 arrays of the documented shapes", beyond.x3_types,
-       functools.partial(S.small_problems, max_side=5), PART_A + PART_B),
+       functools.partial(S.small_problems, max_side=5), PART_A + PART_B, partial=True),
     _x("X4", "stable at large logits (|oa| from 1e3 to 1e300): finite, right values", beyond.x4_stable,
-       functools.partial(S.large_logit_problems, lambdas_mode="zero"), ("forward", "loss", "risk", "backprop")),
+       functools.partial(S.large_logit_problems, lambdas_mode="zero"), ("forward", "loss", "risk", "backprop"),
+       partial=True),
     _x("X5", "gradient descent steps with the implementation's own regularized gradient", beyond.x5_own_gradient,
        beyond.x5_cases, ("gradient_descent", "backprop")),
 )

@@ -109,10 +109,12 @@ def x1_batch(ctx: Context, p: Problem) -> None:
                 2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
 
 
-def _x2_calls(p: Problem) -> list[tuple[str, tuple, dict]]:
+def _x2_calls(ctx: Context, p: Problem) -> list[tuple[str, tuple, dict]]:
+    """One call of each API function the submission has (X2, X3 ask their claim of each)."""
     calls = [(name, p.arguments(name), {}) for name in ("forward", "loss", "risk", "backprop")]
     calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
-    return calls + [(name, (p.X,), {}) for name in PART_A]
+    calls += [(name, (p.X,), {}) for name in PART_A]
+    return [c for c in calls if c[0] in ctx.present(c[0] for c in calls)]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -145,7 +147,7 @@ def x2_unchanged(ctx: Context, p: Problem) -> None:
     its inputs changes what the next call on them returns. Nothing the submission's process says about itself
     counts (its own report of which inputs changed is not read); a function that does no work earns nothing
     (:func:`~.work.expect_work`)."""
-    calls = _x2_calls(p)
+    calls = _x2_calls(ctx, p)
     fresh = ctx.impl.call_each(calls)
     for (name, args, _), c in zip(calls, fresh):
         expect_work(ctx, name, args[0] if name in PART_A else p, value(c), "its inputs left unchanged show nothing")
@@ -172,29 +174,34 @@ def x3_types(ctx: Context, p: Problem) -> None:
     """Float64 arrays of the documented shapes; a function that does no work earns nothing (its arrays all
     constant where the reference's are not: :func:`~.work.expect_work`)."""
     n, d, dh, m = p.dims
-    calls = _x2_calls(p)
-    a, loss_, r, g, q, *elementwise = (value(c) for c in ctx.impl.call_each(calls))
-    expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
-    for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
-        expect_array(f"forward(...).{f}", getattr(a, f), shape, strict=True)
-    expect_array("loss(...)", loss_, (n,), strict=True)
+    calls = _x2_calls(ctx, p)
+    got = {name: value(c) for (name, _, _), c in zip(calls, ctx.impl.call_each(calls))}
+    if "forward" in got:
+        expect_fields("forward(...)", got["forward"], ("ha", "hs", "oa", "os"))
+        for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
+            expect_array(f"forward(...).{f}", getattr(got["forward"], f), shape, strict=True)
+    if "loss" in got:
+        expect_array("loss(...)", got["loss"], (n,), strict=True)
+    r = got.get("risk", np.float64(0.0))
     if not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64:
         raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
-    expect_fields("backprop(...)", g, Gradients._fields)
-    shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
-              "W2": (m, dh), "b2": (m,)}
-    for f, shape in shapes.items():
-        expect_array(f"backprop(...).{f}", getattr(g, f), shape, strict=True)
-    expect_fields("gradient_descent(...)", q, PARAMS)
-    for f in PARAMS:
-        expect_array(f"gradient_descent(...).{f}", getattr(q, f), getattr(p.params, f).shape, strict=True)
-    for name, v in zip(PART_A, elementwise):
-        expect_array(f"{name}(X)", v, p.X.shape, strict=True)
+    if "backprop" in got:
+        expect_fields("backprop(...)", got["backprop"], Gradients._fields)
+        shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
+                  "W2": (m, dh), "b2": (m,)}
+        for f, shape in shapes.items():
+            expect_array(f"backprop(...).{f}", getattr(got["backprop"], f), shape, strict=True)
+    if "gradient_descent" in got:
+        expect_fields("gradient_descent(...)", got["gradient_descent"], PARAMS)
+        for f in PARAMS:
+            expect_array(f"gradient_descent(...).{f}", getattr(got["gradient_descent"], f),
+                         getattr(p.params, f).shape, strict=True)
+    for name in PART_A:
+        if name in got:
+            expect_array(f"{name}(X)", got[name], p.X.shape, strict=True)
     shows = "its types and shapes earn nothing"
-    for name, v in zip(("forward", "loss", "risk", "backprop", "gradient_descent"), (a, loss_, r, g, q)):
-        expect_work(ctx, name, p, v, shows)
-    for name, v in zip(PART_A, elementwise):
-        expect_work(ctx, name, p.X, v, shows)
+    for name, v in got.items():
+        expect_work(ctx, name, p.X if name in PART_A else p, v, shows)
 
 
 def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
@@ -214,7 +221,7 @@ def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
 def x4_stable(ctx: Context, p: Problem) -> None:
     """Logits up to ±1e300: finite values, and still the reference's values. What the submission's process
     says it warned is shown with a failure, never judged (that process can silence it)."""
-    names = ("forward", "loss", "risk", "backprop")
+    names = ctx.present(("forward", "loss", "risk", "backprop"))
     for name, c in zip(names, ctx.impl.call_each([(name, p.arguments(name), {}) for name in names])):
         if isinstance(c, ImplProblem):
             raise c
@@ -230,6 +237,9 @@ def x4_stable(ctx: Context, p: Problem) -> None:
                 said = f"; {_warned(ctx, name, p, c.warnings[0])}" if c.warnings else ""
                 raise diagnosed(PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at "
                                                 f"large logits" + said, array=name), overflow(ctx.ref(p).acts.oa))
-    forward_check("oa", "os")(ctx, p)
-    b4(ctx, p)
-    gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's
+    if "forward" in names:
+        forward_check("oa", "os")(ctx, p)
+    if "loss" in names:
+        b4(ctx, p)
+    if "backprop" in names:
+        gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's

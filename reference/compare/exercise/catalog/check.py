@@ -113,8 +113,12 @@ class Property:
     #: Small problems only: tried when the counterexample found is large, since
     #: Hypothesis cannot shrink a seeded large problem into an entry-by-entry one.
     small: Callable[[], st.SearchStrategy] | None = None
-    #: The API functions the check calls: a submission without one of them is "missing" here.
+    #: The API functions the check calls: a submission without one of them is "missing" here (unless
+    #: ``partial``).
     calls: tuple[str, ...] = ()
+    #: The check asks its claim of each function of ``calls`` the submission has (X2–X4): a mistake in one
+    #: fails it whatever else is absent; right on those it has, it is "missing" while any is absent.
+    partial: bool = False
     #: The claim is about the penalties: it needs a λ ≠ 0, and is not checked (no credit by default) for code
     #: that takes none.
     needs_lambdas: bool = False

@@ -95,6 +95,11 @@ class Context:
         return v if lo <= v <= hi else 0.0
 
     # -- calls ---------------------------------------------------------------
+    def present(self, names) -> tuple[str, ...]:
+        """Those of ``names`` the submission has (a partial property asks its claim of each of them)."""
+        missing = set(getattr(self.impl, "missing", ()))
+        return tuple(n for n in names if n not in missing)
+
     def call(self, name: str, *args, **kwargs):
         """``impl.<name>(*args, **kwargs)``'s value, or the implementation's problem raised."""
         return self.impl.call(name, *args, **kwargs).value

@@ -28,8 +28,8 @@ from reference.compare.exercise.catalog.check import (
 from reference.compare.exercise.explain import explaining
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64, relative
 
-__all__ = ["KINKS", "a1_identity", "a1_values", "a2_identity", "a2_values", "a3", "a4", "a5", "a6", "a7",
-           "a8", "a9"]
+__all__ = ["KINKS", "a1_identity", "a1_sigmoid", "a1_tanh", "a2_identity", "a2_values", "a3", "a3_identity", "a4",
+           "a4_identity", "a5", "a6_abs", "a6", "a7_rect", "a7", "a8", "a9"]
 
 
 #: Always tried, first: the kinks and ±1.
@@ -63,9 +63,12 @@ def a1_identity(ctx: Context, x):
     compare(ctx, "sigmoid(x) vs (tanh(x/2) + 1)/2", s, (t + 1) / 2, relative(s, floor_scale=_PROBABILITY))
 
 
-def a1_values(ctx: Context, x):
+def a1_sigmoid(ctx: Context, x):
     want = ctx.reference("sigmoid", x)
     compare(ctx, "sigmoid(x)", ctx.call("sigmoid", x), want, relative(want, floor_scale=_PROBABILITY))
+
+
+def a1_tanh(ctx: Context, x):
     want = ctx.reference("tanh", x)
     compare(ctx, "tanh(x)", ctx.call("tanh", x), want, relative(want))
 
@@ -95,20 +98,44 @@ def a2_values(ctx: Context, x):
     compare(ctx, "softplus(x)", ctx.call("softplus", x), want, relative(want, floor_scale=1.0))
 
 
+#: sigmoid' is a probability's slope in [0, 1/4]: judged absolutely, as sigmoid is.
+_D_SIGMOID_ALLOWED = SAFETY * K_TRANSCENDENTAL * U64 * _PROBABILITY + FLOOR
+
+
+def _d_tanh_allowed(ctx: Context, x):
+    t = ctx.reference("tanh", x)
+    return SAFETY * K_TRANSCENDENTAL * U64 * (1 + t * t) + FLOOR
+
+
 def a3(ctx: Context, x):
-    allowed = SAFETY * K_TRANSCENDENTAL * U64 * _PROBABILITY + FLOOR  # as for sigmoid: absolute
-    got = ctx.call("d_sigmoid", x)
-    compare(ctx, "d_sigmoid(x) vs jax.grad(sigmoid)", got, ctx.reference("d_sigmoid", x), allowed)
+    compare(ctx, "d_sigmoid(x) vs jax.grad(sigmoid)", ctx.call("d_sigmoid", x), ctx.reference("d_sigmoid", x),
+            _D_SIGMOID_ALLOWED)
+
+
+def a3_identity(ctx: Context, x):
+    """The derivative through the submission's own sigmoid; both do work (an identity between constants
+    shows nothing)."""
+    got = expect_array("d_sigmoid(x)", ctx.call("d_sigmoid", x), x.shape)
     own = expect_array("sigmoid(x)", ctx.call("sigmoid", x), x.shape)
-    compare(ctx, "d_sigmoid(x) vs sigmoid(x)(1 - sigmoid(x))", got, own * (1 - own), allowed)
+    want = ctx.reference("sigmoid", x)
+    _working(ctx, "sigmoid(x)", own, want, relative(want, floor_scale=_PROBABILITY))
+    _working(ctx, "d_sigmoid(x)", got, ctx.reference("d_sigmoid", x), _D_SIGMOID_ALLOWED)
+    compare(ctx, "d_sigmoid(x) vs sigmoid(x)(1 - sigmoid(x))", got, own * (1 - own), _D_SIGMOID_ALLOWED)
 
 
 def a4(ctx: Context, x):
-    t = ctx.reference("tanh", x)
-    allowed = SAFETY * K_TRANSCENDENTAL * U64 * (1 + t * t) + FLOOR
-    got = ctx.call("d_tanh", x)
-    compare(ctx, "d_tanh(x) vs jax.grad(tanh)", got, ctx.reference("d_tanh", x), allowed)
+    compare(ctx, "d_tanh(x) vs jax.grad(tanh)", ctx.call("d_tanh", x), ctx.reference("d_tanh", x),
+            _d_tanh_allowed(ctx, x))
+
+
+def a4_identity(ctx: Context, x):
+    """The derivative through the submission's own tanh; both do work."""
+    allowed = _d_tanh_allowed(ctx, x)
+    got = expect_array("d_tanh(x)", ctx.call("d_tanh", x), x.shape)
     own = expect_array("tanh(x)", ctx.call("tanh", x), x.shape)
+    want = ctx.reference("tanh", x)
+    _working(ctx, "tanh(x)", own, want, relative(want))
+    _working(ctx, "d_tanh(x)", got, ctx.reference("d_tanh", x), allowed)
     compare(ctx, "d_tanh(x) vs 1 - tanh(x)^2", got, 1 - own * own, allowed)
 
 
@@ -130,13 +157,19 @@ def _kinked(ctx: Context, label: str, name: str, x, lo: float, hi: float):
         compare_exact(ctx, label, got, want)
 
 
-def a6(ctx: Context, x):
+def a6_abs(ctx: Context, x):
     compare_exact(ctx, "abs(x)", ctx.call("abs", x), ctx.reference("abs", x))
+
+
+def a6(ctx: Context, x):
     _kinked(ctx, "d_abs(x) vs jax.grad(abs) (abs'(0) = 0)", "d_abs", x, -1.0, 1.0)
 
 
-def a7(ctx: Context, x):
+def a7_rect(ctx: Context, x):
     compare_exact(ctx, "rect(x)", ctx.call("rect", x), ctx.reference("rect", x))
+
+
+def a7(ctx: Context, x):
     _kinked(ctx, "d_rect(x) vs jax.grad(rect) (rect'(0) = 0)", "d_rect", x, 0.0, 1.0)
 
 
