@@ -31,7 +31,7 @@ import itertools
 import os
 import stat
 
-__all__ = ["TooDeep", "usage", "remove", "DEPTH", "ENTRY"]
+__all__ = ["TooDeep", "usage", "held", "Hidden", "remove", "DEPTH", "ENTRY"]
 
 #: Folders open at once while walking (each holds two descriptors: the folder and its listing).
 DEPTH = 64
@@ -89,6 +89,81 @@ def usage(path: str, *, stop_at: int | None = None, depth: int = DEPTH) -> int:
             listing.close()
             os.close(fd)
     return total
+
+
+class Hidden(Exception):
+    """A worker's task whose open files the grader may not read (``/proc/TID/fd``): its id in ``args[0]``."""
+
+
+def held(path: str, tasks: list[int], *, unknown: int, seen: dict[tuple[int, int], int] | None = None) -> int:
+    """Bytes of files once in the folder ``path``, now unlinked, that the tasks ``tasks`` (thread ids) keep
+    alive: open (``/proc/TID/fd``) or mapped (``/proc/PID/maps``); each file once, its blocks
+    (``st_blocks * 512``: a sparse file counts what it holds). A deleted mapping the grader may not stat
+    (``/proc/PID/map_files`` needs a capability a container lacks) counts ``unknown`` bytes (the most one file
+    can hold). Raises :class:`Hidden` for a task whose descriptors the grader may not list; a task gone
+    meanwhile counts nothing. ``seen`` (file, bytes), filled, counts each file once over several calls.
+
+    The folder's own walk (:func:`usage`) does not see these files: they have no name any more.
+    """
+    try:
+        device = os.stat(path).st_dev
+    except OSError:
+        return 0
+    inside = os.path.join(path, "")
+    seen = {} if seen is None else seen
+    for tid in tasks:
+        where = f"/proc/{tid}/fd"
+        try:
+            fds = os.listdir(where)
+        except PermissionError:
+            raise Hidden(tid) from None
+        except OSError:  # gone
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"{where}/{fd}")
+                if not stat.S_ISREG(st.st_mode) or st.st_nlink or (st.st_dev, st.st_ino) in seen:
+                    continue
+                if st.st_dev != device and not os.readlink(f"{where}/{fd}").startswith(inside):
+                    continue
+            except OSError:  # closed meanwhile
+                continue
+            seen[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+        _mapped(tid, inside, seen, unknown)
+    return sum(seen.values())
+
+
+def _mapped(tid: int, inside: str, seen: dict[tuple[int, int], int], unknown: int) -> None:
+    """Add to ``seen`` the deleted files of the folder ``inside`` that the task ``tid`` maps (its descriptors
+    closed): their blocks where ``/proc/TID/map_files`` lets the grader stat them, else ``unknown`` bytes."""
+    try:
+        with open(f"/proc/{tid}/maps", "rb") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    marker, start = b" (deleted)", inside.encode()
+    for line in lines:
+        if not line.endswith(marker):
+            continue
+        parts = line.split(None, 5)
+        if len(parts) < 6 or not parts[5].startswith(start):
+            continue
+        try:
+            major, minor = (int(x, 16) for x in parts[3].split(b":"))
+            key = (os.makedev(major, minor), int(parts[4]))
+        except ValueError:
+            continue
+        if key in seen:
+            continue
+        try:
+            st = os.stat(f"/proc/{tid}/map_files/{parts[0].decode()}")
+            seen[(st.st_dev, st.st_ino)] = seen[key] = st.st_blocks * 512
+            if (st.st_dev, st.st_ino) != key:  # one file, counted once
+                seen[key] = 0
+        except FileNotFoundError:  # unmapped meanwhile
+            continue
+        except OSError:
+            seen[key] = unknown
 
 
 def remove(path: str, *, passes: int = 3) -> bool:

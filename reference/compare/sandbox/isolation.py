@@ -41,6 +41,7 @@ killed if the grader dies (``PR_SET_PDEATHSIG``, by ``setpriv``).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import itertools
@@ -270,6 +271,50 @@ def user_tasks(uid: int | None = None) -> int | None:
         except (OSError, KeyError, ValueError, IndexError):  # gone meanwhile, or not this form
             continue
     return count or None
+
+
+def tasks_of(uid: int) -> list[int]:
+    """The thread ids of every process whose real user is ``uid`` (a worker's own host user), from /proc."""
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return []
+    out: list[int] = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status", "rb") as f:
+                head = f.read(1024)
+            line = head[head.index(b"\nUid:") + 5:].split(b"\n", 1)[0]
+            if int(line.split()[0]) == uid:
+                out += [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except (OSError, ValueError, IndexError):  # gone meanwhile, or not this form
+            continue
+    return out
+
+
+def kill_user(uid: int) -> None:
+    """Kill every process of the user ``uid`` (a worker's own host user: its processes, whatever their session)."""
+    for tid in tasks_of(uid):
+        try:
+            os.kill(tid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@contextlib.contextmanager
+def file_user(uid: int):
+    """This thread reads the file system (``/proc`` included) as ``uid`` (its file-system user and group; Linux's
+    ``setfsuid``, per thread), then as before: a root grader without ``CAP_SYS_PTRACE`` (a container's default)
+    may then list its worker's descriptors, as their owner may."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    before_uid, before_gid = libc.setfsuid(-1), libc.setfsgid(-1)  # -1: no change, the current one returned
+    libc.setfsgid(uid)
+    libc.setfsuid(uid)
+    try:
+        yield
+    finally:
+        libc.setfsuid(before_uid)
+        libc.setfsgid(before_gid)
 
 
 def _nproc(limits: Limits, mode: str, own_user: bool) -> int | None:
