@@ -95,20 +95,23 @@ class Hidden(Exception):
     """A worker's task whose open files the grader may not read (``/proc/TID/fd``): its id in ``args[0]``."""
 
 
-def held(path: str, tasks: list[int], *, unknown: int, seen: dict[tuple[int, int], int] | None = None) -> int:
+def held(path: str, tasks: list[int], *, unknown: int, seen: dict[tuple[int, int], int] | None = None,
+         device: int | None = None) -> int:
     """Bytes of files once in the folder ``path``, now unlinked, that the tasks ``tasks`` (thread ids) keep
     alive: open (``/proc/TID/fd``) or mapped (``/proc/PID/maps``); each file once, its blocks
     (``st_blocks * 512``: a sparse file counts what it holds). A deleted mapping the grader may not stat
     (``/proc/PID/map_files`` needs a capability a container lacks) counts ``unknown`` bytes (the most one file
-    can hold). Raises :class:`Hidden` for a task whose descriptors the grader may not list; a task gone
-    meanwhile counts nothing. ``seen`` (file, bytes), filled, counts each file once over several calls.
+    can hold). Raises :class:`Hidden` for a task whose descriptors or mappings the grader may not read; a task gone
+    meanwhile counts nothing. ``seen`` (file, bytes), filled, counts each file once over several calls;
+    ``device``: the folder's file system (``st_dev``), when the caller may not stat the folder itself.
 
     The folder's own walk (:func:`usage`) does not see these files: they have no name any more.
     """
-    try:
-        device = os.stat(path).st_dev
-    except OSError:
-        return 0
+    if device is None:
+        try:
+            device = os.stat(path).st_dev
+        except OSError:
+            return 0
     inside = os.path.join(path, "")
     seen = {} if seen is None else seen
     for tid in tasks:
@@ -126,6 +129,8 @@ def held(path: str, tasks: list[int], *, unknown: int, seen: dict[tuple[int, int
                     continue
                 if st.st_dev != device and not os.readlink(f"{where}/{fd}").startswith(inside):
                     continue
+            except PermissionError:
+                raise Hidden(tid) from None
             except OSError:  # closed meanwhile
                 continue
             seen[(st.st_dev, st.st_ino)] = st.st_blocks * 512
@@ -139,6 +144,8 @@ def _mapped(tid: int, inside: str, seen: dict[tuple[int, int], int], unknown: in
     try:
         with open(f"/proc/{tid}/maps", "rb") as f:
             lines = f.read().splitlines()
+    except PermissionError:
+        raise Hidden(tid) from None
     except OSError:
         return
     marker, start = b" (deleted)", inside.encode()

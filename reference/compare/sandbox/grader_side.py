@@ -199,15 +199,16 @@ class SubprocessImpl(Impl):
         if tasks is None:
             tasks = isolation.tasks_of(self.uid)
         left, seen, now = list(tasks), {}, set()
+        device = os.stat(self._workdir).st_dev  # as root: the worker's user may not pass the folders above
         while left:
             try:
-                folders.held(self._workdir, left, unknown=self.limits.file_size, seen=seen)
+                folders.held(self._workdir, left, unknown=self.limits.file_size, seen=seen, device=device)
                 break
             except folders.Hidden as exc:
                 tid = exc.args[0]
                 try:  # as the worker's own user (a root grader without CAP_SYS_PTRACE)
                     with isolation.file_user(self.uid):
-                        folders.held(self._workdir, [tid], unknown=self.limits.file_size, seen=seen)
+                        folders.held(self._workdir, [tid], unknown=self.limits.file_size, seen=seen, device=device)
                 except folders.Hidden:
                     now.add(tid)
                 left = left[left.index(tid) + 1:]
