@@ -44,6 +44,9 @@ import mmap, os, time
 _kept = []
 
 def sigmoid(x):
+    if HOW == "hidden":  # not dumpable: a root grader without CAP_SYS_PTRACE may not read its /proc/PID/fd
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
     block = bytes(1 << 20)
     for i in range(COUNT):
         f = open(f"held{i}", "w+b")
@@ -89,6 +92,16 @@ def test_unlinked_files_a_worker_keeps_count_in_its_disk_limit(tmp_path, how):
                                "processes keep open"), lines
     assert "reached the disk limit (8 MiB)" in lines[0], lines
     assert lines[1:] == ["then: [1.0, 1.0]"], lines  # the grader goes on: a fresh worker answers
+
+
+def test_a_worker_hiding_its_open_files_is_stopped(tmp_path):
+    # with CAP_SYS_PTRACE the grader reads them all the same and counts them; without, it stops the worker for
+    # hiding them (two checks in a row)
+    lines = _hold(tmp_path, "hidden", 3, 4)
+    assert lines[0].startswith("problem: sigmoid: the process was killed: "), lines
+    assert ("deleted files its processes keep open" in lines[0]
+            or "hid its open files from the grader" in lines[0]), lines
+    assert lines[1:] == ["then: [1.0, 1.0]"], lines
 
 
 def test_unlinked_files_under_the_limit_are_the_workers_to_keep(tmp_path):
