@@ -34,6 +34,10 @@ pytestmark = [
                               "setpriv"),
     pytest.mark.skipif("_mode_here() != 'unprivileged'",
                        reason="nobody cannot read this Python installation: the grader falls back to same-user"),
+    pytest.mark.skipif("_run('from reference.compare.sandbox import isolation; print(isolation.reads_fds())')"
+                       ".strip() != 'True'",
+                       reason="this grader may not read another user's /proc/PID/fd: its workers' folders alone "
+                              "are measured"),
 ]
 
 #: sigmoid makes ``COUNT`` files of ``SIZE`` MiB in its folder (``HOW``: kept open, or mapped with the descriptor

@@ -157,7 +157,8 @@ class SubprocessImpl(Impl):
         hidden from the grader), the worker is stopped, the reason kept for the call that was waiting
         (:meth:`_receive`)."""
         limit = self.limits.disk
-        own = self.isolation == "unprivileged" and os.geteuid() == 0 and self.uid != isolation.NOBODY
+        own = self.isolation == "unprivileged" and os.geteuid() == 0 and self.uid != isolation.NOBODY \
+            and isolation.reads_fds()  # else its folder alone (the grader cannot see what its processes hold)
         hidden: set[int] = set()
         while proc.poll() is None:
             start = time.monotonic()

@@ -52,6 +52,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 
 from reference.compare.sandbox import cgroup, syscall_filter, view
@@ -315,6 +316,41 @@ def file_user(uid: int):
     finally:
         libc.setfsuid(before_uid)
         libc.setfsgid(before_gid)
+
+
+@functools.lru_cache(maxsize=None)
+def reads_fds() -> bool:
+    """Whether this root grader can read the open files of a process of another user (``/proc/PID/fd``, as root
+    or as that user: :func:`file_user`), as the disk watcher needs; probed once on a process of ``NOBODY``."""
+    cat = shutil.which("cat")
+    if not _is_root() or cat is None or _drop() is None:
+        return False
+    try:
+        proc = subprocess.Popen([*_setpriv_drop(NOBODY), cat], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd="/")
+    except OSError:
+        return False
+    try:
+        for _ in range(500):  # its start: setpriv's change of user, then cat's own program
+            try:
+                with open(f"/proc/{proc.pid}/comm", "rb") as f:
+                    if f.read().strip() == os.path.basename(cat).encode()[:15]:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.002)
+        for user in (None, NOBODY):
+            try:
+                with file_user(user) if user is not None else contextlib.nullcontext():
+                    os.stat(f"/proc/{proc.pid}/fd/0")
+                    open(f"/proc/{proc.pid}/maps", "rb").close()
+                return True
+            except OSError:
+                continue
+        return False
+    finally:
+        proc.stdin.close()  # cat ends at the end of its input (a grader without CAP_KILL may not signal it)
+        proc.wait()
 
 
 def _nproc(limits: Limits, mode: str, own_user: bool) -> int | None:
