@@ -216,6 +216,7 @@ class SubprocessImpl(Impl):
         if now & hidden:
             return -1, now
         return sum(seen.values()), now
+
     def _shown_text(self, text: str) -> str:
         """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""
         return self._staged.shown(text)
