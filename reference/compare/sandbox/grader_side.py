@@ -172,7 +172,8 @@ class SubprocessImpl(Impl):
                                 "in the disk limit")
                     elif used + kept > limit:
                         over = (f"its folder and the deleted files its processes keep open "
-                                f"({kept / (1 << 20):.0f} MiB) reached the disk limit ({limit / (1 << 20):g} MiB)")
+                                f"({(used + kept) / (1 << 20):.1f} MiB together, {kept / (1 << 20):.1f} deleted) "
+                                f"reached the disk limit ({limit / (1 << 20):g} MiB)")
             except folders.TooDeep as exc:
                 over = f"its folder has {exc} (the disk limit is measured to that depth)"
             except OSError:
