@@ -34,7 +34,7 @@ pytestmark = [
                               "setpriv"),
     pytest.mark.skipif("_mode_here() != 'unprivileged'",
                        reason="nobody cannot read this Python installation: the grader falls back to same-user"),
-    pytest.mark.skipif("_run('from reference.compare.sandbox import isolation; print(isolation.reads_fds())')"
+    pytest.mark.skipif("_run('from reference.compare.sandbox import folders; print(folders.reads_fds())')"
                        ".strip() != 'True'",
                        reason="this grader may not read another user's /proc/PID/fd: its workers' folders alone "
                               "are measured"),

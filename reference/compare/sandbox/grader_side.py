@@ -153,12 +153,12 @@ class SubprocessImpl(Impl):
 
     def _watch(self, proc: subprocess.Popen) -> None:
         """While ``proc`` runs: its folder measured, with the files it unlinked but keeps open (a worker of its
-        own host user: :meth:`_held`); past ``Limits.disk`` (or nested past what is measured, or its open files
-        hidden from the grader), the worker is stopped, the reason kept for the call that was waiting
-        (:meth:`_receive`)."""
+        own host user: :func:`.folders.unlinked`); past ``Limits.disk`` (or nested past what is measured, or
+        its open files hidden from the grader), the worker is stopped, the reason kept for the call that was
+        waiting (:meth:`_receive`)."""
         limit = self.limits.disk
         own = self.isolation == "unprivileged" and os.geteuid() == 0 and self.uid != isolation.NOBODY \
-            and isolation.reads_fds()  # else its folder alone (the grader cannot see what its processes hold)
+            and folders.reads_fds()  # else its folder alone (the grader cannot see what its processes hold)
         hidden: set[int] = set()
         while proc.poll() is None:
             start = time.monotonic()
@@ -166,7 +166,8 @@ class SubprocessImpl(Impl):
                 used = folders.usage(self._workdir, stop_at=limit)
                 over = f"its folder reached the disk limit ({limit / (1 << 20):g} MiB)" if used > limit else ""
                 if own and not over:
-                    kept, hidden = self._held(hidden)
+                    tasks = self.group.tasks() if self.group is not None else None
+                    kept, hidden = folders.unlinked(self._workdir, self.uid, tasks, self.limits.file_size, hidden)
                     if kept < 0:
                         over = ("one of its processes hid its open files from the grader, which counts them "
                                 "in the disk limit")
@@ -188,35 +189,9 @@ class SubprocessImpl(Impl):
                 if self.group is not None:
                     self.group.kill()
                 elif own:  # its processes that left its session
-                    isolation.kill_user(self.uid)
+                    folders.kill_user(self.uid)
                 return
             time.sleep(max(WATCH_EVERY, 2 * (time.monotonic() - start)))
-
-    def _held(self, hidden: set[int]) -> tuple[int, set[int]]:
-        """Bytes of the files the worker's processes unlinked from its folder but keep open or mapped (the
-        folder's walk does not see them), and the tasks whose descriptors the grader could not list; -1 for the
-        bytes when a task stayed hidden from one check to the next (a process made not dumpable: only the
-        moment between a user's change and its program's start is legitimately so)."""
-        tasks = self.group.tasks() if self.group is not None else None
-        if tasks is None:
-            tasks = isolation.tasks_of(self.uid)
-        left, seen, now = list(tasks), {}, set()
-        device = os.stat(self._workdir).st_dev  # as root: the worker's user may not pass the folders above
-        while left:
-            try:
-                folders.held(self._workdir, left, unknown=self.limits.file_size, seen=seen, device=device)
-                break
-            except folders.Hidden as exc:
-                tid = exc.args[0]
-                try:  # as the worker's own user (a root grader without CAP_SYS_PTRACE)
-                    with isolation.file_user(self.uid):
-                        folders.held(self._workdir, [tid], unknown=self.limits.file_size, seen=seen, device=device)
-                except folders.Hidden:
-                    now.add(tid)
-                left = left[left.index(tid) + 1:]
-        if now & hidden:
-            return -1, now
-        return sum(seen.values()), now
 
     def _shown_text(self, text: str) -> str:
         """A message with the worker's copies (the submission's folder, the adapter) named as the user named them."""

@@ -21,7 +21,7 @@ Three modes, chosen once per run by :func:`probe`:
   host), as a host user of its own without groups or capabilities; it shares
   the host's network namespace, where it may open no socket. Its folder is on
   disk, measured by the grader with the files its processes unlinked but keep
-  open (``Limits.disk``: :mod:`.folders`, :func:`tasks_of`, :func:`file_user`). Without chroot it sees the file system's
+  open (``Limits.disk``: :mod:`.folders`). Without chroot it sees the file system's
   world-readable parts and the process table.
 - ``same-user`` (no bubblewrap): the worker runs as the grader's user: a fresh
   folder, a scrubbed environment, Python in isolated mode, its own session,
@@ -42,7 +42,6 @@ killed if the grader dies (``PR_SET_PDEATHSIG``, by ``setpriv``).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import functools
 import itertools
@@ -53,7 +52,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 
 from reference.compare.sandbox import cgroup, syscall_filter, view
@@ -273,85 +271,6 @@ def user_tasks(uid: int | None = None) -> int | None:
         except (OSError, KeyError, ValueError, IndexError):  # gone meanwhile, or not this form
             continue
     return count or None
-
-
-def tasks_of(uid: int) -> list[int]:
-    """The thread ids of every process whose real user is ``uid`` (a worker's own host user), from /proc."""
-    try:
-        pids = [p for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:
-        return []
-    out: list[int] = []
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status", "rb") as f:
-                head = f.read(1024)
-            line = head[head.index(b"\nUid:") + 5:].split(b"\n", 1)[0]
-            if int(line.split()[0]) == uid:
-                out += [int(t) for t in os.listdir(f"/proc/{pid}/task")]
-        except (OSError, ValueError, IndexError):  # gone meanwhile, or not this form
-            continue
-    return out
-
-
-def kill_user(uid: int) -> None:
-    """Kill every process of the user ``uid`` (a worker's own host user: its processes, whatever their session)."""
-    for tid in tasks_of(uid):
-        try:
-            os.kill(tid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-@contextlib.contextmanager
-def file_user(uid: int):
-    """This thread reads the file system (``/proc`` included) as ``uid`` (its file-system user and group; Linux's
-    ``setfsuid``, per thread), then as before: a root grader without ``CAP_SYS_PTRACE`` (a container's default)
-    may then list its worker's descriptors, as their owner may."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    before_uid, before_gid = libc.setfsuid(-1), libc.setfsgid(-1)  # -1: no change, the current one returned
-    libc.setfsgid(uid)
-    libc.setfsuid(uid)
-    try:
-        yield
-    finally:
-        libc.setfsuid(before_uid)
-        libc.setfsgid(before_gid)
-
-
-@functools.lru_cache(maxsize=None)
-def reads_fds() -> bool:
-    """Whether this root grader can read the open files of a process of another user (``/proc/PID/fd``, as root
-    or as that user: :func:`file_user`), as the disk watcher needs; probed once on a process of ``NOBODY``."""
-    cat = shutil.which("cat")
-    if not _is_root() or cat is None or _drop() is None:
-        return False
-    try:
-        proc = subprocess.Popen([*_setpriv_drop(NOBODY), cat], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, cwd="/")
-    except OSError:
-        return False
-    try:
-        for _ in range(500):  # its start: setpriv's change of user, then cat's own program
-            try:
-                with open(f"/proc/{proc.pid}/comm", "rb") as f:
-                    if f.read().strip() == os.path.basename(cat).encode()[:15]:
-                        break
-            except OSError:
-                pass
-            time.sleep(0.002)
-        for user in (None, NOBODY):
-            try:
-                with file_user(user) if user is not None else contextlib.nullcontext():
-                    os.stat(f"/proc/{proc.pid}/fd/0")
-                    open(f"/proc/{proc.pid}/maps", "rb").close()
-                return True
-            except OSError:
-                continue
-        return False
-    finally:
-        proc.stdin.close()  # cat ends at the end of its input (a grader without CAP_KILL may not signal it)
-        proc.wait()
 
 
 def _nproc(limits: Limits, mode: str, own_user: bool) -> int | None:
