@@ -53,7 +53,7 @@ from reference.compare.sandbox import isolation
 from reference.compare.sandbox.isolation import NOBODY
 
 __all__ = ["TooDeep", "usage", "remove", "DEPTH", "ENTRY", "Hidden", "held", "unlinked", "tasks_of", "kill_user",
-           "file_user", "reads_fds"]
+           "file_user", "reads_fds", "past_limit"]
 
 #: Folders open at once while walking (each holds two descriptors: the folder and its listing).
 DEPTH = 64
@@ -400,3 +400,19 @@ def unlinked(workdir: str, uid: int, tasks: list[int] | None, file_size: int,
     if now & hidden:
         return -1, now
     return sum(seen.values()), now
+
+
+def past_limit(workdir: str, uid: int, group, limits: isolation.Limits, used: int,
+               hidden: set[int]) -> tuple[str, set[int]]:
+    """Why the worker of host user ``uid`` is past ``limits.disk`` with its folder (``used`` bytes) and the
+    files it unlinked but keeps (:func:`unlinked`), or ""; and the tasks hidden at this check (``hidden``: at
+    the previous one). ``group``: its control group (a :class:`.cgroup.TreeLimits`), or None."""
+    tasks = group.tasks() if group is not None else None
+    kept, hidden = unlinked(workdir, uid, tasks, limits.file_size, hidden)
+    if kept < 0:
+        return "one of its processes hid its open files from the grader, which counts them in the disk limit", hidden
+    if used + kept <= limits.disk:
+        return "", hidden
+    return (f"its folder and the deleted files its processes keep open ({(used + kept) / (1 << 20):.1f} MiB "
+            f"together, {kept / (1 << 20):.1f} deleted) reached the disk limit ({limits.disk / (1 << 20):g} MiB)",
+            hidden)

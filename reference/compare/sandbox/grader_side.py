@@ -166,15 +166,7 @@ class SubprocessImpl(Impl):
                 used = folders.usage(self._workdir, stop_at=limit)
                 over = f"its folder reached the disk limit ({limit / (1 << 20):g} MiB)" if used > limit else ""
                 if own and not over:
-                    tasks = self.group.tasks() if self.group is not None else None
-                    kept, hidden = folders.unlinked(self._workdir, self.uid, tasks, self.limits.file_size, hidden)
-                    if kept < 0:
-                        over = ("one of its processes hid its open files from the grader, which counts them "
-                                "in the disk limit")
-                    elif used + kept > limit:
-                        over = (f"its folder and the deleted files its processes keep open "
-                                f"({(used + kept) / (1 << 20):.1f} MiB together, {kept / (1 << 20):.1f} deleted) "
-                                f"reached the disk limit ({limit / (1 << 20):g} MiB)")
+                    over, hidden = folders.past_limit(self._workdir, self.uid, self.group, self.limits, used, hidden)
             except folders.TooDeep as exc:
                 over = f"its folder has {exc} (the disk limit is measured to that depth)"
             except OSError:
