@@ -80,6 +80,17 @@ class TreeLimits:
                         return int(count)
         return 0
 
+    def tasks(self) -> list[int] | None:
+        """The ids of the group's threads now (every task: a thread may hold a descriptor table of its own), or
+        None when the group cannot be read."""
+        for folder in self.folders.values():
+            for name in ("cgroup.threads", "tasks"):
+                try:
+                    return [int(t) for t in (folder / name).read_text().split()]
+                except (OSError, ValueError):
+                    continue
+        return None
+
     def kill(self) -> None:
         """Kill every process still in the group."""
         for folder in self.folders.values():

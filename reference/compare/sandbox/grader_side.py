@@ -152,14 +152,21 @@ class SubprocessImpl(Impl):
                              exclude=_grader_folders(), seen_as=self._seen, whole_folder=self.whole_folder)
 
     def _watch(self, proc: subprocess.Popen) -> None:
-        """While ``proc`` runs: its folder measured; past ``Limits.disk`` (or nested past what is measured), the
-        worker is stopped, the reason kept for the call that was waiting (:meth:`_receive`)."""
+        """While ``proc`` runs: its folder measured, with the files it unlinked but keeps open (a worker of its
+        own host user: :func:`.folders.unlinked`); past ``Limits.disk`` (or nested past what is measured, or
+        its open files hidden from the grader), the worker is stopped, the reason kept for the call that was
+        waiting (:meth:`_receive`)."""
         limit = self.limits.disk
+        own = self.isolation == "unprivileged" and os.geteuid() == 0 and self.uid != isolation.NOBODY \
+            and folders.reads_fds()  # else its folder alone (the grader cannot see what its processes hold)
+        hidden: set[int] = set()
         while proc.poll() is None:
             start = time.monotonic()
             try:
                 used = folders.usage(self._workdir, stop_at=limit)
                 over = f"its folder reached the disk limit ({limit / (1 << 20):g} MiB)" if used > limit else ""
+                if own and not over:
+                    over, hidden = folders.past_limit(self._workdir, self.uid, self.group, self.limits, used, hidden)
             except folders.TooDeep as exc:
                 over = f"its folder has {exc} (the disk limit is measured to that depth)"
             except OSError:
@@ -173,6 +180,8 @@ class SubprocessImpl(Impl):
                         proc.kill()
                 if self.group is not None:
                     self.group.kill()
+                elif own:  # its processes that left its session
+                    folders.kill_user(self.uid)
                 return
             time.sleep(max(WATCH_EVERY, 2 * (time.monotonic() - start)))
 

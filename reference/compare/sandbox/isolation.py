@@ -20,7 +20,8 @@ Three modes, chosen once per run by :func:`probe`:
   a folder of its own (:func:`.view.jail`: no ``/proc``, no other file of the
   host), as a host user of its own without groups or capabilities; it shares
   the host's network namespace, where it may open no socket. Its folder is on
-  disk (``Limits.disk`` is not enforced, only ``file_size`` per file). Without chroot it sees the file system's
+  disk, measured by the grader with the files its processes unlinked but keep
+  open (``Limits.disk``: :mod:`.folders`). Without chroot it sees the file system's
   world-readable parts and the process table.
 - ``same-user`` (no bubblewrap): the worker runs as the grader's user: a fresh
   folder, a scrubbed environment, Python in isolated mode, its own session,
