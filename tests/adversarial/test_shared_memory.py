@@ -36,6 +36,14 @@ def reached():
         libc.mq_unlink(b"/handgrad-probe")
     if os.uname().machine == "x86_64" and libc.syscall(248, b"user", b"handgrad-probe", b"x", 1, -2) >= 0:
         found.append("added a key to a keyring")  # add_key into the process keyring (KEY_SPEC_PROCESS_KEYRING)
+    import socket, tempfile
+    a, b = socket.socketpair()
+    with tempfile.TemporaryFile() as held:
+        try:  # a descriptor in flight on a socket is in no process's /proc: it escaped the disk measure
+            socket.send_fds(a, [b"x"], [held.fileno()])
+            found.append("sent a file descriptor on a socket")
+        except PermissionError:
+            pass
     buf = ctypes.create_string_buffer(256)
     for index in range(256):
         host = libc.shmctl(index, 13, buf)  # SHM_STAT: lists every segment, needs no permission

@@ -116,7 +116,7 @@ def test_unlinked_files_under_the_limit_are_the_workers_to_keep(tmp_path):
 def test_a_grade_run_stops_a_submission_holding_320_mib_unlinked(tmp_path):
     # the default limits: 64 MiB per file (RLIMIT_FSIZE), 256 MiB for the folder; 5 files held: 320 MiB
     source = HOLD.replace("COUNT", "5").replace("SIZE", "64").replace("HOW", "'open'").replace("WAIT", "60")
-    done, text = attack(tmp_path, source, "--property", "A1-values", "--examples", "3", "--sweep", "0",
+    done, text = attack(tmp_path, source, "--property", "A1-sigmoid", "--examples", "3", "--sweep", "0",
                         "--no-cache", env=ENV)
     assert done.returncode in (0, 1), done.stderr[-2000:]
     report = json.loads(text)
