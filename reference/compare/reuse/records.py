@@ -16,7 +16,7 @@ from reference.compare.exercise.catalog import Context, Property, Rejected
 from reference.compare.exercise.catalog.chain import Inherited, Uninformed
 from reference.compare.exercise.catalog.check import WrongDtype
 from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead, submit_ahead
-from reference.compare.running.runner import PropertyResult, outcome_signature
+from reference.compare.running.body import PropertyResult, outcome_signature
 from reference.compare.running.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout, Refused, asking
 
