@@ -56,7 +56,7 @@ class Journal:
         return None
 
     def wrap(self, body: Callable, ctx: Context) -> Callable:
-        """``body`` (the runner's test), each call kept."""
+        """``body`` (the test body, :class:`~reference.compare.running.body.PropertyTest`), each call kept."""
         def test(example: Any) -> None:
             calls: list = []
             real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)
