@@ -5,7 +5,7 @@ returned, was rejected, or raised, and then only on the exception's type, where
 it was raised and its context (its "interesting origin"). So the calls of a run
 that fails, shrinking included, are the same for every implementation whose
 calls end the same way. :class:`Journal` keeps, per call of the test, the
-example, how the call ended (:func:`~reference.compare.running.runner.outcome_signature`),
+example, how the call ended (:func:`~reference.compare.running.body.outcome_signature`),
 the calls made to the implementation and the reference's answers. :func:`follow`
 calls the test again on those examples, in order, with the next submission (its
 calls fetched ahead in one round trip, the answers not asked of JAX again), and
@@ -27,7 +27,8 @@ import hypothesis.errors
 from reference.compare.exercise import reference_memo
 from reference.compare.exercise.catalog import Context, Property
 from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead
-from reference.compare.running.runner import PropertyResult, follow_property, outcome_signature
+from reference.compare.running.body import PropertyResult, outcome_signature
+from reference.compare.running.runner import follow_property
 
 __all__ = ["Journal", "follow", "KEPT"]
 
@@ -55,7 +56,7 @@ class Journal:
         return None
 
     def wrap(self, body: Callable, ctx: Context) -> Callable:
-        """``body`` (the runner's test), each call kept."""
+        """``body`` (the test body, :class:`~reference.compare.running.body.PropertyTest`), each call kept."""
         def test(example: Any) -> None:
             calls: list = []
             real, ctx.impl = ctx.impl, Tap(ctx.impl, calls)

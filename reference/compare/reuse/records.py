@@ -12,20 +12,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reference.compare.exercise.catalog import Context, Property, Rejected
-from reference.compare.exercise.catalog.chain import Inherited, Uninformed
-from reference.compare.exercise.catalog.check import WrongDtype
-from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead, submit_ahead
-from reference.compare.running.runner import PropertyResult, outcome_signature
-from reference.compare.running.shrink import counterexample, seeded, shrink_failure
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplTimeout, Refused, asking
+from hypothesis.errors import UnsatisfiedAssumption
 
-__all__ = ["Recording", "recording", "Replayer", "replay_property", "DEFAULT_KINKS", "ABORTING"]
+from reference.compare.exercise.catalog import Context, Property
+from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead, submit_ahead
+from reference.compare.running.body import (
+    ABORTING,
+    PropertyResult,
+    PropertyTest,
+    lacking,
+    outcome_signature,
+    reject_outside,
+)
+from reference.compare.sandbox import Refused, asking
+
+__all__ = ["Recording", "recording", "Replayer", "replay_property", "DEFAULT_KINKS"]
 
 #: The reference's slopes at 0 under the course's convention; evaluations at other kinks are not shared.
 DEFAULT_KINKS = (0.0, 0.0)
-#: What ends a run at once, without shrinking (as in the runner).
-ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
 
 
 @dataclass
@@ -84,7 +88,7 @@ class Replayer:
         """``rec``'s calls sent now (the worker computes them while this process checks the property before), with
         the time they were sent; None when they should not be."""
         if not (self.fetch and self.ahead and rec is not None and rec.examples and len(rec.calls) == len(rec.examples)
-                and not set(prop.calls) & set(getattr(self.ctx.impl, "missing", ()))):
+                and not lacking(prop, self.ctx.impl)):
             return None
         with asking(self.ctx.impl, prop.id):  # what they print is the property's they are for
             return submit_ahead(self.ctx.impl, rec.calls), time.perf_counter()
@@ -109,62 +113,42 @@ class Replayer:
             sent: tuple | None = None, then: Callable[[], None] = lambda: None) -> PropertyResult | None:
         """The result a run of ``prop`` gives on ``rec``'s examples; None when one fails (run it under Hypothesis).
 
-        Mirrors the runner's test body (per example the counter, ``example_ratio``, the calls kept are reset).
-        An inherited (else uninformed) failure does not stop a run: the first is the result unless one of its own
-        comes, shrunk as the runner shrinks it. The calls are fetched ahead: after the first example, or all
-        while the property before was checked (``sent``); ``then()`` may then send the next property's.
+        The runner's test body (:class:`~reference.compare.running.body.PropertyTest`) is called on each example,
+        with the reference's answers the record keeps, and ends the run as it ends the runner's: an inherited
+        (else uninformed) failure does not stop it, and a hang, crash or exit ends it at that example, unshrunk.
+        At any other failure, a refusal or a NotImplementedError it gives up: the runner decides (and shrinks).
+        The calls are fetched ahead: after the first example, or all while the property before was checked
+        (``sent``); ``then()`` may then send the next property's.
         """
         ctx, self.failure = self.ctx, None
-        if set(prop.calls) & set(getattr(ctx.impl, "missing", ())):
+        if lacking(prop, ctx.impl):
             return None  # "missing": the runner says so without an example
-        result, ctx.stats = PropertyResult(prop.id, prop.question, prop.title, replay=replay), type(ctx.stats)()
-        preload, served, kept = tuple(ctx.kinks) == tuple(rec.kinks), [], {}  # by: is it inherited?
-        start = time.perf_counter()
+        test = PropertyTest(prop, ctx, replay=replay, reject=reject_outside)
+        preload, served, aborted = tuple(ctx.kinks) == tuple(rec.kinks), [], None
         if sent is not None:
             served = self._fetched(sent)
             then()
         for i, (example, evaluation) in enumerate(zip(rec.examples, rec.evaluations)):
             if i == 1 and sent is None:
-                served = self._the_others(rec, start, then)
-            result.examples += 1
-            ctx.example_ratio = 0.0
-            ctx.forget()
-            if preload and evaluation is not None:
-                ctx.answers.update(evaluation)
-            real = ctx.impl
+                served = self._the_others(rec, test.start, then)
+            real, refused = ctx.impl, test.not_applicable
             if served and served[i]:
                 ctx.impl = Serving(real, served[i])
             try:
-                prop.check(ctx, example)
-            except Rejected:  # the runner draws another: the record holds it next
-                pass
-            except (Inherited, WrongDtype, Uninformed) as exc:
-                kept.setdefault(not isinstance(exc, Uninformed), (exc, example))
+                test(example, evaluation if preload else None)
             except ABORTING as exc:  # the runner stops at once on these, with this example, unshrunk
-                result.status, result.message, result.counterexample = "error", str(exc), counterexample(example)
+                aborted = exc
                 break
-            except Exception as exc:  # noqa: BLE001 - a failure, an inherited one, a refusal: the runner decides
+            except Exception as exc:  # noqa: BLE001 - a failure, a refusal, a rejection, our error: see below
+                if isinstance(exc, UnsatisfiedAssumption) and test.not_applicable == refused:
+                    continue  # rejected: the runner draws another, and the record holds it next
                 self.failure = (i, outcome_signature(exc))
                 return None
             finally:
                 ctx.impl = real
                 if preload and evaluation is None:  # asked here: kept for the next implementation
                     rec.evaluations[i] = dict(ctx.answers)
-        if result.status == "pass" and kept:
-            _inherited(result, prop, ctx, kept.get(True) or kept[False], shrink)
-        result.seconds = time.perf_counter() - start
-        result.take_stats(ctx.stats)
-        return result
-
-
-def _inherited(result: PropertyResult, prop: Property, ctx: Context, inherited: tuple, shrink: bool) -> None:
-    """The result of a run whose first inherited (else uninformed) failure is ``inherited`` (failure, example), as
-    the runner ends."""
-    failure, example = inherited
-    result.status, result.message, result.details = failure.status, failure.message, failure.details()
-    result.counterexample = counterexample(example)
-    if shrink and seeded(example):
-        shrink_failure(result, prop, ctx, example)
+        return test.end(aborted, shrink=shrink)
 
 
 def replay_property(prop: Property, rec: Recording, ctx: Context, *, replay: str = "",

@@ -12,9 +12,10 @@ property in ``tests/compare/test_batch.py``). So:
   of a run that passed stands for every implementation;
 - :func:`replay_property` runs a property's check on a record's examples, in
   order, the reference's evaluations taken from it. While every example passes,
-  the result is the one a run would give. A hang, crash or exit ends a run at once
-  without shrinking (:mod:`reference.compare.running.runner`), so that result is written
-  from the example directly. At the first example that *fails*, it gives up: the
+  the result is the one a run would give: the run's test body is called on each
+  example and ends the replay (:mod:`reference.compare.running.body`). A hang, crash
+  or exit ends a run at once without shrinking, so a replay ends there too. At the
+  first example that *fails*, it gives up: the
   property is then run under Hypothesis as usual, which draws the same examples up
   to that one and shrinks, so the verdict and counterexample are a single run's
   (or that run is followed: an earlier submission's journal, :mod:`reference.compare.reuse.journal`,

@@ -17,29 +17,28 @@ compile takes longer than Hypothesis's default 200 ms deadline.
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable
 
 import hypothesis
-import hypothesis.errors
-import numpy as np
 from hypothesis import HealthCheck, settings
 
-from reference.compare.exercise.catalog import CATALOG, Context, Property, PropertyFailure, Rejected
-from reference.compare.exercise.catalog.chain import Inherited, Uninformed
-from reference.compare.exercise.catalog.check import WrongDtype
-from reference.compare.running.shrink import counterexample, seeded, shrink_failure
+from reference.compare.exercise.catalog import CATALOG, Context, Property
+from reference.compare.running.body import (
+    STATUSES,
+    PropertyResult,
+    PropertyTest,
+    finite_json,
+    lacking,
+    outcome_signature,
+    reject_outside,
+)
 from reference.compare.running.sweep import run_sweep
-from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused, asking
+from reference.compare.sandbox import asking
 
+#: STATUSES, PropertyResult and finite_json live in running.body, named here too for those who import them here
 __all__ = ["PROFILES", "STATUSES", "register_profiles", "PropertyResult", "run_property", "follow_property",
-           "outcome_signature", "run_catalog", "finite_json"]
-
-#: A property's statuses, from best to worst for a question's verdict.
-STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
-            "internal")
+           "run_catalog", "finite_json"]
 
 #: name → examples per property, problems in the bulk sweep, derandomize, and
 #: whether to steer Hypothesis toward large errors with ``hypothesis.target``
@@ -64,67 +63,6 @@ def register_profiles() -> None:
 register_profiles()
 
 
-@dataclass
-class PropertyResult:
-    """What the report says about one property."""
-
-    id: str
-    question: str
-    title: str
-    #: pass; fail (a claim does not hold, or holds only on own inputs that carry no information, or a
-    #: structural check of a function that does no work); inherited (right on its own inputs, wrong because of
-    #: an earlier question); missing, not-implemented, not-applicable (not checked, and why); error (the
-    #: implementation raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the
-    #: grader's own fault, never the submission's)
-    status: str = "pass"
-    examples: int = 0
-    sweep_examples: int = 0
-    seconds: float = 0.0
-    max_abs_error: float = 0.0
-    max_rel_error: float = 0.0
-    message: str = ""
-    counterexample: dict | None = None
-    replay: str = ""
-    details: dict = field(default_factory=dict)
-    #: The worst |got − want| / allowed seen (≤ 1 passes), and |got − want| at that entry.
-    worst_ratio: float = 0.0
-    abs_error_at_worst: float = 0.0
-
-    def take_stats(self, stats: Any) -> None:
-        """The error figures of a run's ``Context.stats``."""
-        self.max_abs_error, self.max_rel_error = stats.max_abs_error, stats.max_rel_error
-        self.worst_ratio, self.abs_error_at_worst = stats.worst_ratio, stats.abs_error_at_worst
-
-    def to_dict(self) -> dict:
-        """As JSON data: non-finite numbers anywhere become the strings "nan", "inf", "-inf"."""
-        return finite_json(asdict(self))
-
-
-def finite_json(value: Any) -> Any:
-    """``value`` with every non-finite float (and NumPy number) as a string: valid strict JSON.
-
-    >>> finite_json({"got": float("nan"), "index": (1, 2), "want": [float("-inf"), 0.5]})
-    {'got': 'nan', 'index': [1, 2], 'want': ['-inf', 0.5]}
-    """
-    if isinstance(value, dict):
-        return {str(k): finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-_ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
-
-
 def run_property(prop: Property, ctx: Context, *, max_examples: int | None = None, seed: int | None = None,
                  derandomize: bool | None = None, target: bool = False, shrink: bool = True,
                  replay: str = "", watch: Any = None) -> PropertyResult:
@@ -138,11 +76,12 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     one whose every example its adapter cannot express is "not-applicable". A
     failure that is right on the submission's own inputs is "inherited", unless
     another example shows a mistake of the property's own; right on own inputs that
-    carry no information (``chain.Uninformed``), "fail" unless another is inherited. ``watch``
+    carry no information (``chain.Uninformed``), "fail" unless another is inherited
+    (the test body, :class:`~reference.compare.running.body.PropertyTest`, says how). ``watch``
     (:class:`reference.compare.reuse.journal.Journal`) keeps each call of the test.
     """
-    result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
-    absent = sorted(set(prop.calls) & set(getattr(ctx.impl, "missing", ())))
+    result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)  # when it is not tested
+    absent = lacking(prop, ctx.impl)
     if absent and not (prop.partial and len(absent) < len(set(prop.calls))):
         result.status, result.message = "missing", f"not checked: the submission has no {', '.join(absent)}"
         return result
@@ -151,49 +90,34 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     if undrawn:
         result.status, result.message = "not-applicable", undrawn
         return result
-    ctx.stats = type(ctx.stats)()
-    outcome = _Outcome()
-    body = _body(prop, ctx, result, outcome, target)
-    test = _settings(prop, watch.wrap(body, ctx) if watch is not None else body, declared=declared,
-                     max_examples=max_examples, seed=seed, derandomize=derandomize, shrink=shrink)
-    start = time.perf_counter()
+    test = PropertyTest(prop, ctx, replay=replay, target=target)
+    hypothesis_test = _settings(prop, watch.wrap(test, ctx) if watch is not None else _one_argument(test),
+                                declared=declared, max_examples=max_examples, seed=seed, derandomize=derandomize,
+                                shrink=shrink)
+    raised = None
     try:
-        test()
+        hypothesis_test()
     except Exception as exc:  # noqa: BLE001 - a Hypothesis error or a bug of ours: report, never crash
-        _verdict(result, outcome, exc)
+        raised = exc
         if watch is not None:
             watch.end(exc)
-    return _incomplete(_end(result, outcome, prop, ctx, shrink, start), prop, absent)
-
-
-def _incomplete(result: PropertyResult, prop: Property, absent: list[str]) -> PropertyResult:
-    """A partial property (X2–X4) right on the functions the submission has is still "missing" while one is
-    absent: its claim is of every function. A mistake found in one it has stays what it is."""
-    if absent and result.status in ("pass", "inherited"):
-        checked = [f for f in prop.calls if f not in absent]
-        result.status = "missing"
-        result.message = (f"right on {', '.join(checked)}; not checked on {', '.join(absent)}: the submission "
-                          f"has no such function")
-    return result
+    return test.end(raised, shrink=shrink)
 
 
 def follow_property(prop: Property, ctx: Context, steps: list, impls: list, *, shrink: bool = True,
                     replay: str = "") -> PropertyResult | None:
     """:func:`run_property`'s result when Hypothesis calls its test on ``steps``' examples, in order, each call
-    ending as its step says (None: it returned; else the :func:`outcome_signature` of what it raised), the last
-    one raising; None as soon as a call does not end so. ``impls[i]`` (or None) stands for the implementation
-    during call i (calls fetched ahead). The same test body is called, so the result is the run's.
+    ending as its step says (None: it returned; else the
+    :func:`~reference.compare.running.body.outcome_signature` of what it raised), the last one raising; None as
+    soon as a call does not end so. ``impls[i]`` (or None) stands for the implementation during call i (calls
+    fetched ahead). The same test body is called, so the result is the run's.
     """
-    result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
-    ctx.stats = type(ctx.stats)()
-    outcome = _Outcome()
-    body = _body(prop, ctx, result, outcome, False, reject=_reject)
-    start, last = time.perf_counter(), None
+    test, last = PropertyTest(prop, ctx, replay=replay, reject=reject_outside), None
     for (example, ended), impl in zip(steps, impls):
         real = ctx.impl
         ctx.impl = impl or real
         try:
-            body(example)
+            test(example)
             last = None
         except Exception as exc:  # noqa: BLE001 - compared with how the run's call ended
             last = exc
@@ -203,92 +127,14 @@ def follow_property(prop: Property, ctx: Context, steps: list, impls: list, *, s
             return None
     if last is None:
         return None
-    _verdict(result, outcome, last)
-    return _end(result, outcome, prop, ctx, shrink, start)
+    return test.end(last, shrink=shrink)
 
 
-def outcome_signature(exc: BaseException, depth: int = 0) -> tuple:
-    """How a call of a test ended, as Hypothesis tells failures apart (its "interesting origin"): the
-    exception's type, the file and line it was raised at, and the same of the exception it was raised in.
-    A rejected example is only that, wherever it was rejected: Hypothesis tells rejections not apart."""
-    if isinstance(exc, hypothesis.errors.UnsatisfiedAssumption):
-        return (hypothesis.errors.UnsatisfiedAssumption,)
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else (None, None)
-    context = exc.__context__
-    inner = outcome_signature(context, depth + 1) if context is not None and context is not exc and depth < 8 else ()
-    return (type(exc), *where, inner)
-
-
-def _end(result: PropertyResult, outcome: _Outcome, prop: Property, ctx: Context, shrink: bool,
-         start: float) -> PropertyResult:
-    """The result of a run whose test Hypothesis has finished calling, as the runner ends it."""
-    kept = outcome.inherited or outcome.uninformed  # right on informative own inputs somewhere: inherited
-    if result.status == "pass" and kept is not None:
-        failure, outcome.example = kept
-        result.status, result.message, result.details = failure.status, failure.message, failure.details()
-        result.counterexample = counterexample(outcome.example)
-    if shrink and result.status in ("fail", "inherited") and seeded(outcome.example):
-        shrink_failure(result, prop, ctx, outcome.example)
-    result.seconds = time.perf_counter() - start
-    result.take_stats(ctx.stats)
-    return result
-
-
-@dataclass
-class _Outcome:
-    """What the test body saw: the last failure or problem and its example, the first inherited and uninformed."""
-
-    problem: Exception | None = None
-    example: Any = None
-    aborted: bool = False
-    inherited: tuple | None = None
-    uninformed: tuple | None = None
-    not_applicable: int = 0
-
-
-def _raised(exc: Exception, type_name: str) -> bool:
-    return isinstance(exc, ImplRaised) and exc.type_name == type_name
-
-
-def _reject() -> None:
-    """What ``hypothesis.reject()`` raises, for a test called outside Hypothesis (where it must not be called)."""
-    raise hypothesis.errors.UnsatisfiedAssumption("rejected")
-
-
-def _body(prop: Property, ctx: Context, result: PropertyResult, outcome: _Outcome, target: bool, *,
-          reject: Callable[[], None] = hypothesis.reject):
-    """The test Hypothesis runs: one check on one example, the statistics kept, aborts remembered."""
-    def test(example):
-        if outcome.aborted:
-            raise outcome.problem  # no more calls: Hypothesis replays quickly and stops
-        result.examples += 1
-        ctx.example_ratio = 0.0
-        ctx.forget()
-        try:
-            prop.check(ctx, example)
-        except Rejected:
-            reject()
-        except (Inherited, WrongDtype) as exc:  # not this step's mistake: keep looking for one of its own
-            outcome.inherited = outcome.inherited or (exc, example)
-        except Uninformed as exc:  # this example shows nothing either way: keep looking
-            outcome.uninformed = outcome.uninformed or (exc, example)
-        except Refused:  # not sent: its adapter, as the grader read it, cannot express this problem
-            outcome.not_applicable += 1
-            reject()
-        except ImplRaised as exc:
-            outcome.problem, outcome.example = exc, example
-            outcome.aborted = _raised(exc, "NotImplementedError")
-            raise
-        except (PropertyFailure, ImplProblem) as exc:
-            outcome.problem, outcome.example, outcome.aborted = exc, example, isinstance(exc, _ABORTING)
-            raise
-        finally:
-            if target and math.isfinite(ctx.example_ratio):
-                hypothesis.target(min(ctx.example_ratio, 1e300), label="error / allowed")
-    return test
+def _one_argument(test: PropertyTest) -> Callable[[Any], None]:
+    """``test`` as the function of one example that ``hypothesis.given`` takes."""
+    def example_test(example: Any) -> None:
+        test(example)
+    return example_test
 
 
 def _settings(prop: Property, test, *, declared, max_examples, seed, derandomize, shrink):
@@ -309,32 +155,6 @@ def _settings(prop: Property, test, *, declared, max_examples, seed, derandomize
         wrapped = hypothesis.example(ex)(wrapped)
     wrapped = settings(settings.default, **kwargs)(wrapped)
     return hypothesis.seed(seed)(wrapped) if seed is not None else wrapped
-
-
-def _verdict(result: PropertyResult, outcome: _Outcome, exc: Exception) -> None:
-    """Fill in the result of a run that raised: a failure, the implementation's problem, or our own error."""
-    problem = outcome.problem
-    if isinstance(exc, hypothesis.errors.Unsatisfiable) and outcome.not_applicable:
-        result.status = "not-applicable"
-        result.message = f"not checked: its adapter cannot express the problems drawn ({outcome.not_applicable} tried)"
-        return
-    ours = (PropertyFailure, ImplProblem)
-    if problem is None or not (isinstance(exc, ours) or _flaky_of(exc, ours)):
-        # the grader's own error, or Hypothesis's about the grader's strategies: never the submission's
-        result.status, result.message = "internal", f"internal error of the grader: {type(exc).__name__}: {exc}"
-        return
-    result.counterexample = counterexample(outcome.example)
-    if isinstance(problem, PropertyFailure):
-        result.status, result.message, result.details = problem.status, problem.message, problem.details()
-    else:
-        result.status = "not-implemented" if _raised(problem, "NotImplementedError") else "error"
-        result.message = str(problem)
-
-
-def _flaky_of(exc: Exception, kinds: tuple) -> bool:
-    """A Hypothesis Flaky error about the implementation: it failed, then did not, on the same example."""
-    return isinstance(exc, hypothesis.errors.Flaky) and any(
-        isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
 
 
 def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_examples: int | None = None,

@@ -60,7 +60,7 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     Every problem is checked through ``backprop`` (all eight gradient arrays) and
     through one of ``forward``, ``loss``, ``risk`` in turn. Feeds each swept
     property's error statistics (``results`` maps property ids to their
-    :class:`~reference.compare.running.runner.PropertyResult`); the first failing problem
+    :class:`~reference.compare.running.body.PropertyResult`); the first failing problem
     fails a property that passed under Hypothesis, with the message of its own
     check. Returns the figures: problems checked, seconds, problems per second.
     At ``deadline`` (``time.monotonic()``) it stops; a batch cut short is not judged.

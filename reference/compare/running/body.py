@@ -1,0 +1,241 @@
+"""One property's run on one implementation: the test body, called once per example, and the result it ends in.
+
+:class:`PropertyTest` is the only test body: the runner calls it under Hypothesis
+(:func:`~reference.compare.running.runner.run_property`), the follower on the examples of a journal
+(:func:`~reference.compare.running.runner.follow_property`), the replayer on those of a record
+(:class:`reference.compare.reuse.records.Replayer`). Each example is judged, and each run ends
+(:meth:`PropertyTest.end`), in one place, so the three give the same :class:`PropertyResult`.
+:func:`outcome_signature` is how a call of the test ended, as Hypothesis tells calls apart.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import hypothesis
+import hypothesis.errors
+import numpy as np
+
+from reference.compare.exercise.catalog import Context, Property, PropertyFailure, Rejected
+from reference.compare.exercise.catalog.chain import Inherited, Uninformed
+from reference.compare.exercise.catalog.check import WrongDtype
+from reference.compare.running.shrink import counterexample, seeded, shrink_failure
+from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused
+
+__all__ = ["STATUSES", "PropertyResult", "finite_json", "outcome_signature", "PropertyTest", "ABORTING", "lacking",
+           "reject_outside"]
+
+#: A property's statuses, from best to worst for a question's verdict.
+STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
+            "internal")
+
+
+@dataclass
+class PropertyResult:
+    """What the report says about one property."""
+
+    id: str
+    question: str
+    title: str
+    #: pass; fail (a claim does not hold, or holds only on own inputs that carry no information, or a
+    #: structural check of a function that does no work); inherited (right on its own inputs, wrong because of
+    #: an earlier question); missing, not-implemented, not-applicable (not checked, and why); error (the
+    #: implementation raised, exited, crashed or hung); not-run (the overall deadline came first); internal (the
+    #: grader's own fault, never the submission's)
+    status: str = "pass"
+    examples: int = 0
+    sweep_examples: int = 0
+    seconds: float = 0.0
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    message: str = ""
+    counterexample: dict | None = None
+    replay: str = ""
+    details: dict = field(default_factory=dict)
+    #: The worst |got − want| / allowed seen (≤ 1 passes), and |got − want| at that entry.
+    worst_ratio: float = 0.0
+    abs_error_at_worst: float = 0.0
+
+    def take_stats(self, stats: Any) -> None:
+        """The error figures of a run's ``Context.stats``."""
+        self.max_abs_error, self.max_rel_error = stats.max_abs_error, stats.max_rel_error
+        self.worst_ratio, self.abs_error_at_worst = stats.worst_ratio, stats.abs_error_at_worst
+
+    def to_dict(self) -> dict:
+        """As JSON data: non-finite numbers anywhere become the strings "nan", "inf", "-inf"."""
+        return finite_json(asdict(self))
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every non-finite float (and NumPy number) as a string: valid strict JSON.
+
+    >>> finite_json({"got": float("nan"), "index": (1, 2), "want": [float("-inf"), 0.5]})
+    {'got': 'nan', 'index': [1, 2], 'want': ['-inf', 0.5]}
+    """
+    if isinstance(value, dict):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def outcome_signature(exc: BaseException, depth: int = 0) -> tuple:
+    """How a call of a test ended, as Hypothesis tells failures apart (its "interesting origin"): the
+    exception's type, the file and line it was raised at, and the same of the exception it was raised in.
+    A rejected example is only that, wherever it was rejected: Hypothesis tells rejections not apart."""
+    if isinstance(exc, hypothesis.errors.UnsatisfiedAssumption):
+        return (hypothesis.errors.UnsatisfiedAssumption,)
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else (None, None)
+    context = exc.__context__
+    inner = outcome_signature(context, depth + 1) if context is not None and context is not exc and depth < 8 else ()
+    return (type(exc), *where, inner)
+
+
+#: What ends a run at once, without shrinking (each retry would cost a time-out or a restart): a hang, a crash,
+#: an exit.
+ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
+
+
+def lacking(prop: Property, impl: Any) -> list[str]:
+    """The functions ``prop`` calls that the submission does not have: then it is "missing", never tested,
+    unless it is partial (X2–X4) and has one of them: then it is tested on those, and "missing" if right."""
+    return sorted(set(prop.calls) & set(getattr(impl, "missing", ())))
+
+
+def reject_outside() -> None:
+    """What ``hypothesis.reject()`` raises, for a test called outside Hypothesis (where it must not be called)."""
+    raise hypothesis.errors.UnsatisfiedAssumption("rejected")
+
+
+class PropertyTest:
+    """``prop``'s test on ``ctx``'s implementation: called once per example (the test body), then :meth:`end`.
+
+    ``reject``: what a rejected example calls (``hypothesis.reject``; :func:`reject_outside` out of
+    Hypothesis). ``target``: steer Hypothesis toward large errors (``hypothesis.target``).
+    """
+
+    def __init__(self, prop: Property, ctx: Context, *, replay: str = "", target: bool = False,
+                 reject: Callable[[], None] = hypothesis.reject) -> None:
+        self.prop, self.ctx, self.target, self.reject = prop, ctx, target, reject
+        self.result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)
+        #: the last failure or problem raised, its example, and whether it ends the run (no more calls)
+        self.problem: Exception | None = None
+        self.example: Any = None
+        self.aborted = False
+        #: the first (failure, example) right on the example's own inputs, and on own inputs that carry nothing
+        self.inherited: tuple | None = None
+        self.uninformed: tuple | None = None
+        #: examples not sent: their adapter cannot express them
+        self.not_applicable = 0
+        ctx.stats = type(ctx.stats)()
+        self.start = time.perf_counter()
+
+    def __call__(self, example: Any, answers: dict | None = None) -> None:
+        """One example: the check, its statistics kept, and how it ended sorted out.
+
+        Rejected: not an example of the property (``reject``). Inherited (or a value right in another dtype):
+        not this step's mistake, kept and the run goes on looking for one of its own; Uninformed (own inputs that
+        carry no information) likewise. Refused (its adapter cannot express the problem): counted and rejected.
+        A failure, or the implementation's problem, is kept with its example and raised; a hang, crash, exit or
+        NotImplementedError ends the run: every later call raises it again at once. ``answers``: the reference's
+        answers a record kept for this example.
+        """
+        if self.aborted:
+            raise self.problem  # no more calls: Hypothesis replays quickly and stops
+        ctx = self.ctx
+        self.result.examples += 1
+        ctx.example_ratio = 0.0
+        ctx.forget()
+        if answers is not None:
+            ctx.answers.update(answers)
+        try:
+            self.prop.check(ctx, example)
+        except Rejected:
+            self.reject()
+        except (Inherited, WrongDtype) as exc:  # not this step's mistake: keep looking for one of its own
+            self.inherited = self.inherited or (exc, example)
+        except Uninformed as exc:  # this example shows nothing either way: keep looking
+            self.uninformed = self.uninformed or (exc, example)
+        except Refused:  # not sent: its adapter, as the grader read it, cannot express this problem
+            self.not_applicable += 1
+            self.reject()
+        except ImplRaised as exc:
+            self.problem, self.example, self.aborted = exc, example, _raised(exc, "NotImplementedError")
+            raise
+        except (PropertyFailure, ImplProblem) as exc:
+            self.problem, self.example, self.aborted = exc, example, isinstance(exc, ABORTING)
+            raise
+        finally:
+            if self.target and math.isfinite(ctx.example_ratio):
+                hypothesis.target(min(ctx.example_ratio, 1e300), label="error / allowed")
+
+    def end(self, raised: Exception | None = None, *, shrink: bool = True) -> PropertyResult:
+        """The result, the test called no more; ``raised``: what the run raised in the end (None: nothing).
+
+        A run that raised ends as :meth:`_verdict` says. One that did not, with a failure right on its own inputs
+        kept, is that failure (the first inherited one, else the first uninformed). A fail or an inherited
+        failure of a seeded example is shrunk (``shrink``); a hang, crash or exit never is.
+        """
+        if raised is not None:
+            self._verdict(raised)
+        result = self.result
+        kept = self.inherited or self.uninformed  # right on informative own inputs somewhere: inherited
+        if result.status == "pass" and kept is not None:
+            failure, self.example = kept
+            result.status, result.message, result.details = failure.status, failure.message, failure.details()
+            result.counterexample = counterexample(self.example)
+        if shrink and result.status in ("fail", "inherited") and seeded(self.example):
+            shrink_failure(result, self.prop, self.ctx, self.example)
+        absent = lacking(self.prop, self.ctx.impl)
+        if absent and result.status in ("pass", "inherited"):  # a partial property (X2–X4): its claim is of all
+            checked = [f for f in self.prop.calls if f not in absent]
+            result.status = "missing"
+            result.message = (f"right on {', '.join(checked)}; not checked on {', '.join(absent)}: the submission "
+                              f"has no such function")
+        result.seconds = time.perf_counter() - self.start
+        result.take_stats(self.ctx.stats)
+        return result
+
+    def _verdict(self, exc: Exception) -> None:
+        """The result of a run that raised: not applicable, a failure, the implementation's problem, or our error."""
+        result, problem = self.result, self.problem
+        if isinstance(exc, hypothesis.errors.Unsatisfiable) and self.not_applicable:
+            result.status = "not-applicable"
+            result.message = f"not checked: its adapter cannot express the problems drawn ({self.not_applicable} tried)"
+            return
+        ours = (PropertyFailure, ImplProblem)
+        if problem is None or not (isinstance(exc, ours) or _flaky_of(exc, ours)):
+            # the grader's own error, or Hypothesis's about the grader's strategies: never the submission's
+            result.status, result.message = "internal", f"internal error of the grader: {type(exc).__name__}: {exc}"
+            return
+        result.counterexample = counterexample(self.example)
+        if isinstance(problem, PropertyFailure):
+            result.status, result.message, result.details = problem.status, problem.message, problem.details()
+        else:
+            result.status = "not-implemented" if _raised(problem, "NotImplementedError") else "error"
+            result.message = str(problem)
+
+
+def _raised(exc: Exception, type_name: str) -> bool:
+    return isinstance(exc, ImplRaised) and exc.type_name == type_name
+
+
+def _flaky_of(exc: Exception, kinds: tuple) -> bool:
+    """A Hypothesis Flaky error about the implementation: it failed, then did not, on the same example."""
+    return isinstance(exc, hypothesis.errors.Flaky) and any(
+        isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
