@@ -179,7 +179,11 @@ def _present(report, target, seed: int, profile: str) -> None:
     elif target.kind == "notebook":
         from reference.compare.submissions.notebook import notebook_source
 
-        found = [f"{os.path.basename(target.spec)}: {w}" for w in findings_in_source(notebook_source(target.spec)[0])]
+        try:
+            code = notebook_source(target.spec)[0]
+        except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):  # its load said why
+            code = ""
+        found = [f"{os.path.basename(target.spec)}: {w}" for w in findings_in_source(code)]
     if report.integrity and found:
         staged = f"{pathlib.Path(target.spec).stem}_notebook.py: "  # the notebook's code, as the worker ran it
         old = [f for f in report.integrity.get("findings", []) if not f.startswith(staged)]

@@ -89,8 +89,6 @@ def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTE
         return info.st_size
 
 
-#: A source larger than this is not parsed for its imports (a submission's files are a few kB).
-_MOST_PARSED = 4 << 20
 
 
 def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
@@ -98,7 +96,9 @@ def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
     runs is not seen; a source that does not parse, or that is too large or too deep for the parser (a bomb
     against the grader, which reads it), imports nothing: its worker says why it does not load."""
     try:
-        if path.stat().st_size > _MOST_PARSED:
+        from reference.compare.submissions.notebook import MOST_CODE
+
+        if path.stat().st_size > MOST_CODE and path.suffix != ".ipynb":  # a notebook's code is capped in it
             return []
         if path.suffix == ".ipynb":
             from reference.compare.submissions.notebook import notebook_source

@@ -21,7 +21,7 @@ import ast
 import pathlib
 
 from handgrad.types import PART_A, PART_B
-from reference.compare.submissions.notebook import dropped_self_checks, notebook_source
+from reference.compare.submissions.notebook import MOST_CODE, dropped_self_checks, notebook_source
 
 __all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "self_checks_dropped", "integrity",
            "dropped_note", "TRUSTED"]
@@ -71,10 +71,18 @@ def findings_in_source(source: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+class TooLarge(OSError):
+    """A source the grader does not parse (:data:`~.notebook.MOST_CODE`): its integrity cannot be vouched for."""
+
+
 def _source(path: pathlib.Path) -> str:
     """A file's Python: the text of a .py file; every statement of a notebook's code cells (magics and
-    self-checks dropped, as the worker drops them)."""
+    self-checks dropped, as the worker drops them). Past :data:`~.notebook.MOST_CODE`, :class:`TooLarge`."""
     if path.suffix != ".ipynb":
+        size = path.stat().st_size
+        if size > MOST_CODE:
+            raise TooLarge(f"{size / 2**20:.1f} MiB of code is too much to check (at most {MOST_CODE >> 20} MiB "
+                           f"is read)")
         return path.read_text(errors="replace")
     try:
         return notebook_source(path, run_all_cells=True)[0]
@@ -91,6 +99,9 @@ def findings_in_files(spec: str) -> list[str]:
     for f in files:
         try:
             text = _source(f)
+        except TooLarge as exc:
+            found.append(f"{f.name}: {exc}")
+            continue
         except OSError:
             continue
         found += [f"{f.name}: {w}" for w in findings_in_source(text)]

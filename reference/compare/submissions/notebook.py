@@ -68,7 +68,15 @@ from dataclasses import dataclass
 from reference.compare.submissions import self_checks
 from reference.compare.submissions.self_checks import first_line
 
-__all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook", "dropped_self_checks"]
+__all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook", "dropped_self_checks", "MOST_CODE",
+           "MOST_NOTEBOOK"]
+
+#: The most Python the grader parses in one source file (or a notebook's code cells together), in bytes. A
+#: homework is a few kB; parsing costs the parsing process ~0.7 GB a MB of short statements, and the grader
+#: parses a submission's source for its imports (round 5: a 10 MB file took a grader to 6.5 GB).
+MOST_CODE = 1 << 20
+#: The largest notebook file read (its outputs, plots included, count: a notebook is JSON read whole).
+MOST_NOTEBOOK = 64 << 20
 
 #: A line magic, a shell escape, their assigned forms, or help: not Python.
 _NOT_PYTHON = re.compile(r"^\s*(?:[%!]|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
@@ -82,6 +90,9 @@ _SYNTAX = (ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.expr_context)
 def code_cells(path) -> list[tuple[int, str]]:
     """(number, source) of each code cell; every cell counts toward the numbers, from 1."""
     path = pathlib.Path(path)
+    size = path.stat().st_size
+    if size > MOST_NOTEBOOK:
+        raise ValueError(f"{path}: the notebook is {size / 2**20:.1f} MiB; at most {MOST_NOTEBOOK >> 20} MiB is read")
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -104,6 +115,10 @@ def code_cells(path) -> list[tuple[int, str]]:
             if not isinstance(text, str):
                 raise ValueError(f"{path}: not a Jupyter notebook (cell {number}'s source is not text)")
             out.append((number, text.replace("\r\n", "\n")))
+    code = sum(len(text.encode("utf-8", "replace")) for _, text in out)
+    if code > MOST_CODE:
+        raise ValueError(f"{path}: its code cells hold {code / 2**20:.1f} MiB of code; at most "
+                         f"{MOST_CODE >> 20} MiB is read")
     return out
 
 

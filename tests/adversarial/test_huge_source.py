@@ -1,0 +1,41 @@
+"""A large source file is not parsed by the grader (round 5, attack 18: a 10 MB file of ``a=b`` lines took the
+grading process, outside the worker's limits, to 6.5 GB; 60 MB past 16 GB). The grader parses at most
+``MOST_CODE`` (1 MiB) of a submission's Python; a larger file cannot be vouched for: an integrity finding,
+no points, and the grader stays small."""
+
+import json
+import resource
+import subprocess
+
+from support import CLI, HONEST, ROOT, strict_json
+
+#: A right submission, padded past 1 MiB with comments (cheap for Python to import, and for the grader to read).
+PADDED = HONEST + "# padding\n" * 120_000
+
+
+def test_a_source_past_the_parsed_limit_is_not_vouched_for(tmp_path):
+    sub = tmp_path / "padded.py"
+    sub.write_text(PADDED)
+    assert sub.stat().st_size > 1 << 20
+    out = tmp_path / "report.json"
+    done = subprocess.run(CLI + ["--impl", str(sub), "--property", "A5", "--examples", "3", "--sweep", "0",
+                                 "--format", "json", "--output", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    report = strict_json(out.read_text())
+    assert report["integrity"]["status"] == "fail", report["integrity"]
+    assert any("too much to check" in f for f in report["integrity"]["findings"]), report["integrity"]
+    assert done.returncode == 1, done.stderr
+
+
+def test_a_notebook_with_too_much_code_does_not_load_and_says_why(tmp_path):
+    nb = tmp_path / "big.ipynb"
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": HONEST + "a = 1\n" * 200_000}
+    nb.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(CLI + ["--impl", str(nb), "--property", "A5", "--examples", "3", "--sweep", "0"],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 2, done.stderr
+    assert "MiB of code; at most 1 MiB is read" in done.stderr, done.stderr
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
+    assert peak < max(before, 1_500_000), peak  # 1.2 MB of `a = 1` parsed whole would take the grader ~1 GB
