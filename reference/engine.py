@@ -46,6 +46,7 @@ BUCKETS: tuple[tuple[int, int, int, int], ...] = (
     (8, 8, 8, 8),
     (64, 64, 64, 64),
     (16, 784, 32, 16),  # MNIST-like: d = 784, m ≤ 16
+    (256, 784, 128, 16),  # the course's own size (n = 256, d = 784, dh = 100, m = 10) and past 64 examples
 )
 
 

@@ -26,10 +26,13 @@ __all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_b
 #: Sweep shapes: (share, bucket, largest sides (n, d, dh, m)); most problems small.
 #: Buckets fit their problems closely: padding is work the reference does for nothing.
 SHAPES = (
-    (118 / 128, (8, 8, 8, 8), (8, 8, 8, 8)),
+    (116 / 128, (8, 8, 8, 8), (8, 8, 8, 8)),
     (6 / 128, (32, 32, 32, 32), (32, 32, 32, 32)),
     (2 / 128, (64, 64, 64, 64), (64, 64, 64, 64)),
     (2 / 128, (16, 784, 32, 16), (16, MNIST_D, 32, 16)),
+    # the course's size: batches past 64 examples, past 64 hidden units (round 5: gradients averaged over
+    # the first 64 examples alone passed every check)
+    (2 / 128, (256, 784, 128, 16), (256, MNIST_D, 128, 16)),
 )
 
 

@@ -163,11 +163,15 @@ def small_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = SM
 @st.composite
 def large_problems(draw, *, lambdas_mode: LambdaMode = "any", max_side: int = LARGE,
                    lambdas_form: str = "four") -> Problem:
-    """A problem of shape up to ``max_side``, or one time in eight MNIST-like (d = 784, n ≤ 16,
-    dh ≤ 32, m ≤ 16), arrays from a drawn seed."""
+    """A problem of shape up to ``max_side``; one time in eight MNIST-like (d = 784, n ≤ 16, dh ≤ 32,
+    m ≤ 16), one in eight the course's size (d = 784, 65 to 256 examples, 65 to 128 hidden units); arrays
+    from a drawn seed."""
     side = _ints(1, max_side)
-    if draw(_ints(0, 7)) == 7:  # MNIST-like: d = 784, up to 16 examples, 32 hidden units, 16 classes
+    kind = draw(_ints(0, 7))
+    if kind == 7:  # MNIST-like: d = 784, up to 16 examples, 32 hidden units, 16 classes
         n, d, dh, m = draw(_ints(1, 16)), MNIST_D, draw(_ints(1, 32)), draw(_ints(2, 16))
+    elif kind == 6:  # the course's size: past 64 examples and 64 hidden units (d = 784, n = 256, dh = 100)
+        n, d, dh, m = draw(_ints(LARGE + 1, 256)), MNIST_D, draw(_ints(LARGE + 1, 128)), draw(_ints(2, 16))
     else:
         n, d, dh, m = draw(side), draw(side), draw(side), draw(_ints(2, max_side))
     seed = draw(_SEEDS)
