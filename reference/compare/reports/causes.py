@@ -23,8 +23,9 @@ def number_text(x: float | None) -> str:
 
 
 def ratio_text(r: PropertyResult) -> str:
-    """The ERR/ALLOWED cell: the worst entry's |got − want| over what was allowed there, or "-"."""
-    return "-" if r.status in _UNCOMPARED else number_text(r.worst_ratio)
+    """The ERR/ALLOWED cell: the worst entry's |got − want| over what was allowed there (a failure's: at the
+    entry its message names), or "-" where nothing was compared (a failure that names no entry: nan)."""
+    return "-" if r.status in _UNCOMPARED or math.isnan(r.worst_ratio) else number_text(r.worst_ratio)
 
 
 def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str], list[PropertyResult]]]:
