@@ -327,6 +327,28 @@ def test_a_local_that_is_not_there_is_an_error_naming_it():
         build_api({"bp": lambda: None}, adapter)["backprop"](*P.arguments("backprop"))
 
 
+class Kept:
+    """A class that keeps its intermediates as attributes, as homework does (``self.ha``), and returns a dict."""
+
+    def fprop(self, X):
+        self.ha = X
+        return {"os": X}
+
+
+def test_an_attribute_or_key_the_call_did_not_leave_is_the_adapters_error_naming_it():
+    # was: AttributeError: 'Kept' object has no attribute 'h_a', as if the submission had raised it
+    attribute = Adapter.from_mapping({"forward": {"call": "Kept.fprop", "args": ["X"], "returns": {"os": "os"},
+                                                  "attributes": {"h_a": "ha"}}}, source="mine.toml")
+    with pytest.raises(ValueError, match=r"^Kept.fprop returned with no attribute\(s\) h_a on its object, that "
+                                         r"mine.toml reads$"):
+        build_api({"Kept": Kept}, attribute)["forward"](P.params, P.X)
+    key = Adapter.from_mapping({"forward": {"call": "Kept.fprop", "args": ["X"], "returns": {"o_s": "os"}}},
+                               source="mine.toml")
+    with pytest.raises(ValueError, match=r"^Kept.fprop returned a dict without the key\(s\) o_s that mine.toml "
+                                         r"reads$"):
+        build_api({"Kept": Kept}, key)["forward"](P.params, P.X)
+
+
 def test_a_tuple_of_the_wrong_length_is_an_error():
     adapter = Adapter.from_mapping({"forward": {"call": "f", "args": []}})
     with pytest.raises(ValueError, match="f returned 2 values; the adapter reads 4"):
