@@ -483,6 +483,18 @@ def test_a_name_the_submission_lacks_fails_when_the_api_is_built():
         build_api({}, Adapter.from_mapping({"backprop": "MLP.bprop"}, source="hw.toml"))
 
 
+def test_a_module_the_submission_lacks_is_the_adapters_mismatch_and_an_import_inside_it_the_submissions(tmp_path,
+                                                                                                     monkeypatch):
+    # was: "no module named 'code.helpers'" as the submission's own load error, without the adapter's key
+    with pytest.raises(ValueError, match=r"^hw.toml: backprop: the submission has no module 'nowhere_27\.helpers' "
+                                         r"\(No module named 'nowhere_27'\)$"):
+        build_api({}, Adapter.from_mapping({"backprop": "nowhere_27.helpers:MLP.bprop"}, source="hw.toml"))
+    (tmp_path / "own_27.py").write_text("import sklearn_not_here_27\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="sklearn_not_here_27"):  # its own import: the submission's
+        build_api({}, Adapter.from_mapping({"backprop": "own_27:MLP.bprop"}, source="hw.toml"))
+
+
 def test_the_adapter_loads_neither_jax_nor_hypothesis():
     code = textwrap.dedent("""
         import sys

@@ -169,9 +169,21 @@ def _lookup(space, name: str, where: str, adapter: Adapter):
     return found
 
 
+def _module(call: Call, adapter: Adapter):
+    """The module ``call`` names. One that is not there is the adapter's mismatch, named with its key; an import
+    error inside the module (its own imports) stays the submission's, at its line."""
+    try:
+        return importlib.import_module(call.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (call.module == exc.name or call.module.startswith(exc.name + ".")):
+            raise ValueError(f"{adapter.source}: {call.api}: the submission has no module {call.module!r} "
+                             f"({exc})") from None
+        raise
+
+
 def _resolve(target, call: Call, adapter: Adapter) -> tuple[type | None, Callable]:
     """(the class, or None for a function; the function) that ``call`` names."""
-    space = importlib.import_module(call.module) if call.module else target
+    space = _module(call, adapter) if call.module else target
     first = _lookup(space, call.path[0], call.api, adapter)
     if len(call.path) == 1:
         return None, first
