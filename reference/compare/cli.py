@@ -332,9 +332,7 @@ def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=No
         print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
     files = [output for fmt, output in destinations if output]
     if files and not report.error and any(fmt != "text" for fmt, _ in destinations):
-        c = report.counts
-        print(f"handgrad-compare: {c['pass']} passed, {c['fail']} failed, {c['error']} errors; "
-              f"report written to {', '.join(files)}", file=sys.stderr)
+        print(f"handgrad-compare: {report.tally()}; report written to {', '.join(files)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -327,6 +327,28 @@ def test_a_local_that_is_not_there_is_an_error_naming_it():
         build_api({"bp": lambda: None}, adapter)["backprop"](*P.arguments("backprop"))
 
 
+class Kept:
+    """A class that keeps its intermediates as attributes, as homework does (``self.ha``), and returns a dict."""
+
+    def fprop(self, X):
+        self.ha = X
+        return {"os": X}
+
+
+def test_an_attribute_or_key_the_call_did_not_leave_is_the_adapters_error_naming_it():
+    # was: AttributeError: 'Kept' object has no attribute 'h_a', as if the submission had raised it
+    attribute = Adapter.from_mapping({"forward": {"call": "Kept.fprop", "args": ["X"], "returns": {"os": "os"},
+                                                  "attributes": {"h_a": "ha"}}}, source="mine.toml")
+    with pytest.raises(ValueError, match=r"^Kept.fprop returned with no attribute\(s\) h_a on its object, that "
+                                         r"mine.toml reads$"):
+        build_api({"Kept": Kept}, attribute)["forward"](P.params, P.X)
+    key = Adapter.from_mapping({"forward": {"call": "Kept.fprop", "args": ["X"], "returns": {"o_s": "os"}}},
+                               source="mine.toml")
+    with pytest.raises(ValueError, match=r"^Kept.fprop returned a dict without the key\(s\) o_s that mine.toml "
+                                         r"reads$"):
+        build_api({"Kept": Kept}, key)["forward"](P.params, P.X)
+
+
 def test_a_tuple_of_the_wrong_length_is_an_error():
     adapter = Adapter.from_mapping({"forward": {"call": "f", "args": []}})
     with pytest.raises(ValueError, match="f returned 2 values; the adapter reads 4"):
@@ -459,6 +481,18 @@ def test_a_toml_file_errors_name_the_file(tmp_path):
 def test_a_name_the_submission_lacks_fails_when_the_api_is_built():
     with pytest.raises(ValueError, match="hw.toml: backprop: the submission has no 'MLP'"):
         build_api({}, Adapter.from_mapping({"backprop": "MLP.bprop"}, source="hw.toml"))
+
+
+def test_a_module_the_submission_lacks_is_the_adapters_mismatch_and_an_import_inside_it_the_submissions(tmp_path,
+                                                                                                     monkeypatch):
+    # was: "no module named 'code.helpers'" as the submission's own load error, without the adapter's key
+    with pytest.raises(ValueError, match=r"^hw.toml: backprop: the submission has no module 'nowhere_27\.helpers' "
+                                         r"\(No module named 'nowhere_27'\)$"):
+        build_api({}, Adapter.from_mapping({"backprop": "nowhere_27.helpers:MLP.bprop"}, source="hw.toml"))
+    (tmp_path / "own_27.py").write_text("import sklearn_not_here_27\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError, match="sklearn_not_here_27"):  # its own import: the submission's
+        build_api({}, Adapter.from_mapping({"backprop": "own_27:MLP.bprop"}, source="hw.toml"))
 
 
 def test_the_adapter_loads_neither_jax_nor_hypothesis():

@@ -12,6 +12,7 @@ import handgrad
 from handgrad.types import Lambdas, Params
 from reference.compare.sandbox import InProcessImpl, LoadError
 from reference.compare.submissions.adapter import read_adapter
+from reference.compare.submissions.adapting import MissingLocal, with_locals
 from reference.compare.submissions.layouts import inexpressible
 from support import IMPLEMENTATIONS, compare
 
@@ -90,6 +91,25 @@ def test_adapter_load_error_is_at_the_adapters_line(tmp_path):
         InProcessImpl(str(tmp_path / "hw.py"), adapter=adapter)
 
 
+def test_a_local_the_adapter_reads_and_the_function_did_not_set_is_named_as_the_adapters():
+    # was: KeyError: 'grad_ha', as if the student's code had raised it
+    def bprop(x, early):
+        grad_oa = x - 1
+        if early:
+            return grad_oa
+        grad_ha = 2 * grad_oa
+        return grad_ha
+    value, seen = with_locals(bprop, "grad_oa grad_ha", 5, True)
+    assert value == 4 and seen == {"grad_oa": 4} and seen.get("grad_ha") is None
+    with pytest.raises(MissingLocal) as info:
+        seen["grad_ha"]
+    assert str(info.value) == ("the adapter reads a local variable 'grad_ha' of test_a_local_the_adapter_reads_and_"
+                               "the_function_did_not_set_is_named_as_the_adapters.<locals>.bprop, which it did not set")
+    with pytest.raises(MissingLocal, match=r"'grad_hs' .*not one of those with_locals was asked for \(grad_oa "
+                                           r"grad_ha\)$"):
+        seen["grad_hs"]
+
+
 # -- the command: the adapter runs in the worker, its errors at its line ---------------------------------------
 def test_cli_error_inside_adapter_at_adapters_line(tmp_path):
     shutil.copy(ADAPTED / "mlp_class.py", tmp_path / "mlp_class.py")
@@ -100,7 +120,8 @@ def test_cli_error_inside_adapter_at_adapters_line(tmp_path):
     done = compare("--impl", str(tmp_path / "mlp_class.py"), "--adapter", str(adapter), "--format", "text",
                    "--property", "B9", "--examples", "3", "--sweep", "20")
     assert done.returncode == 1, done.stderr
-    assert f"backprop raised KeyError: 'grad_0a' (at {adapter}:{line})" in done.stdout
+    assert (f"backprop raised MissingLocal: the adapter reads a local variable 'grad_0a' of MLP.bprop, not one of "
+            f"those with_locals was asked for (grad_oa grad_hs grad_ha) (at {adapter}:{line})") in done.stdout
 
 
 def test_cli_refuses_a_bad_declaration(tmp_path):

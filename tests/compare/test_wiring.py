@@ -8,6 +8,7 @@ a local package named like the standard library's.
 """
 
 import importlib.util
+import json
 
 import numpy as np
 import pytest
@@ -146,6 +147,24 @@ def test_without_part_a_its_properties_are_missing_and_lambda_alone_is_drawn_tie
     for pid in ("A5", "A7"):  # A7 calls rect and d_rect: not checked, and not a cascade of errors
         assert props[pid]["status"] == "missing" and "the submission has no" in props[pid]["message"]
     assert props["B18-l11"]["status"] == "pass"  # λ11 alone is put to one l1 for both layers: λ11 = λ21
+
+
+def test_a_function_the_adapter_does_not_map_is_the_adapters_and_the_last_line_counts_it(tmp_path):
+    # was: "not checked: the submission has no forward" (the class has fprop) and a last line
+    # "1 passed, 0 failed, 0 errors" with exit status 1
+    template = (TEMPLATES / "mlp_class.toml").read_text(encoding="utf-8")
+    adapter = tmp_path / "noforward.toml"
+    adapter.write_text("\n".join(line for line in template.splitlines() if not line.startswith("forward")),
+                       encoding="utf-8")
+    done, _, _ = run("--impl", str(implementation("mlp_class")), "--adapter", str(adapter), "--property", "B1",
+                     "--property", "B8", "--output", str(tmp_path / "r.json"))
+    props = {p["id"]: p for p in json.loads((tmp_path / "r.json").read_text())["properties"]}
+    assert props["B1"]["status"] == "missing" and props["B8"]["status"] == "pass"
+    assert props["B1"]["message"] == ("not checked: its adapter (noforward.toml) maps no forward (the submission is "
+                                      "called only through it)")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (f"handgrad-compare: 1 passed, 0 failed, 0 errors, 1 missing; "
+                                                    f"report written to {tmp_path / 'r.json'}")
 
 
 @pytest.mark.parametrize("text, words", [

@@ -23,8 +23,12 @@ def number_text(x: float | None) -> str:
 
 
 def ratio_text(r: PropertyResult) -> str:
-    """The ERR/ALLOWED cell: the worst entry's |got − want| over what was allowed there, or "-"."""
-    return "-" if r.status in _UNCOMPARED else number_text(r.worst_ratio)
+    """The ERR/ALLOWED cell: the worst entry's |got − want| over what was allowed there (a failure's: at the
+    entry its message names), or "-" where the message describes no comparison: nothing compared, an error
+    (the example it names raised), a failure that names no entry (its ratio nan)."""
+    if r.status in _UNCOMPARED + ("error", "internal") or math.isnan(r.worst_ratio):
+        return "-"
+    return number_text(r.worst_ratio)
 
 
 def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str], list[PropertyResult]]]:

@@ -97,6 +97,15 @@ class Report:
     def counts(self) -> dict[str, int]:
         return {s: sum(r.status == s for r in self.results) for s in STATUSES}
 
+    def tally(self) -> str:
+        """What the run found, in words: passed, failed and errors always, then every other status that some
+        property has (inherited, not checked, not run, internal), and a failing integrity check, so that a run
+        that exits 1 never reads as all passed."""
+        c = self.counts
+        text = f"{c['pass']} passed, {c['fail']} failed, {c['error']} errors"
+        text += "".join(f", {c[k]} {k}" for k in STATUSES if k not in ("pass", "fail", "error") and c[k])
+        return text + ("; integrity fails" if self.integrity_failed else "")
+
     def questions(self) -> dict[str, str]:
         """One verdict per question: the worst status of its properties."""
         out: dict[str, str] = {}
@@ -137,10 +146,7 @@ def _g(x: float) -> str:
 
 
 def _summary_line(report: Report) -> str:
-    c = report.counts
-    text = f"{c['pass']} passed, {c['fail']} failed, {c['error']} errors"
-    text += "".join(f", {c[k]} {k}" for k in ("not-run", "internal") if c[k])
-    text += f" in {report.seconds:.1f} s"
+    text = report.tally() + f" in {report.seconds:.1f} s"
     f = report.sweep_figures
     if f.get("problems"):
         text += f" (bulk sweep: {f['problems']} problems at {f['problems_per_second']:.0f}/s)"

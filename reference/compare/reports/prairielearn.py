@@ -37,9 +37,7 @@ def to_prairielearn(report: Any, gs: dict) -> dict:
                            "max_points": top, "points": gs["score"], "tests": tests}
     if report.error:  # PrairieLearn: "the input was invalid or formatted incorrectly"; the attempt is not counted
         out["format_errors"] = [f"The submission could not be checked: {escape(report.error, 4000)}"]
-    c = report.counts
-    out["message"] = (gs.get("output") or
-                      f"{c['pass']} properties passed, {c['fail']} failed, {c['error']} errors: "
+    out["message"] = (gs.get("output") or f"properties: {report.tally()}: "
                       f"{gs['score']:g} of {top:g} points")
     out["output"] = gs.get("output", "")
     return out

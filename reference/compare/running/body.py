@@ -11,22 +11,24 @@
 from __future__ import annotations
 
 import math
+import pathlib
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable
 
 import hypothesis
 import hypothesis.errors
 import numpy as np
 
+from handgrad.types import PART_A
 from reference.compare.exercise.catalog import Context, Property, PropertyFailure, Rejected
 from reference.compare.exercise.catalog.chain import Inherited, Uninformed
-from reference.compare.exercise.catalog.check import WrongDtype
+from reference.compare.exercise.catalog.check import Stats, WrongDtype, entry_error
 from reference.compare.running.shrink import counterexample, seeded, shrink_failure
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused
 
 __all__ = ["STATUSES", "PropertyResult", "finite_json", "outcome_signature", "PropertyTest", "ABORTING", "lacking",
-           "reject_outside"]
+           "reject_outside", "absent_text", "not_expressed_text"]
 
 #: A property's statuses, from best to worst for a question's verdict.
 STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
@@ -63,6 +65,19 @@ class PropertyResult:
         """The error figures of a run's ``Context.stats``."""
         self.max_abs_error, self.max_rel_error = stats.max_abs_error, stats.max_rel_error
         self.worst_ratio, self.abs_error_at_worst = stats.worst_ratio, stats.abs_error_at_worst
+
+    def take_failure(self, stats: Any) -> None:
+        """A failure's figures, those of the example its message describes (``stats``: that example's alone,
+        ``Context.example_stats``), not of every example tried: ``max_abs_error`` and ``max_rel_error`` over its
+        comparisons, and ``worst_ratio`` and ``abs_error_at_worst`` at the entry the message names
+        (``details``' got, want and allowed). A failure that names no entry (a shape, a type) compared nothing
+        there: its ratio is nan, and the reports show "-"."""
+        self.take_stats(stats)
+        d = self.details or {}
+        if all(d.get(k) is not None for k in ("got", "want", "allowed")):
+            self.abs_error_at_worst, self.worst_ratio = entry_error(d["got"], d["want"], d["allowed"])
+        else:
+            self.abs_error_at_worst = self.worst_ratio = math.nan
 
     def to_dict(self) -> dict:
         """As JSON data: non-finite numbers anywhere become the strings "nan", "inf", "-inf"."""
@@ -117,6 +132,50 @@ def lacking(prop: Property, impl: Any) -> list[str]:
     return sorted(set(prop.calls) & set(getattr(impl, "missing", ())))
 
 
+def absent_text(absent: list[str], impl: Any) -> str:
+    """Why the functions ``absent`` are not there, as the report says it: without an adapter the submission has
+    none; with one, a function of part B (or any, for a Python adapter) is what the adapter does not give, whatever
+    the submission holds (its own code is called only through the adapter), and one of part A is neither mapped
+    nor in the submission under the API's name.
+
+    >>> from types import SimpleNamespace as NS
+    >>> absent_text(["forward"], NS(declared=None))
+    'the submission has no forward'
+    >>> print(absent_text(["forward", "rect"], NS(declared=NS(source="/x/hw.toml"))))
+    its adapter (hw.toml) maps no forward (the submission is called only through it); the submission has no rect, \
+and its adapter maps none
+    """
+    declared = getattr(impl, "declared", None)
+    if declared is None:
+        return f"the submission has no {', '.join(absent)}"
+    source = pathlib.Path(str(getattr(declared, "source", "") or "adapter")).name
+    if source.endswith(".py"):
+        return f"its adapter ({source}) defines no {', '.join(absent)}"
+    unmapped = [n for n in absent if n not in PART_A]
+    own = [n for n in absent if n in PART_A]
+    parts = [f"its adapter ({source}) maps no {', '.join(unmapped)} (the submission is called only through it)"
+             ] if unmapped else []
+    if own:
+        parts.append(f"the submission has no {', '.join(own)}, and its adapter "
+                     + ("maps none" if unmapped else f"({source}) maps none"))
+    return "; ".join(parts)
+
+
+def not_expressed_text(refused: int, examples: int) -> str:
+    """A not-applicable property's message: of the ``examples`` its EXAMPLES column counts, ``refused`` were not
+    sent (its adapter cannot express them), the others outside what the property judges (rejected).
+
+    >>> not_expressed_text(40, 40)
+    'not checked: its adapter cannot express any of the 40 problems drawn'
+    >>> not_expressed_text(18, 46).split("(")[1]
+    '18 of the 46 tried; the 28 others are outside what this property judges)'
+    """
+    if refused >= examples:
+        return f"not checked: its adapter cannot express any of the {examples} problems drawn"
+    return (f"not checked: its adapter cannot express the problems drawn ({refused} of the {examples} tried; the "
+            f"{examples - refused} others are outside what this property judges)")
+
+
 def reject_outside() -> None:
     """What ``hypothesis.reject()`` raises, for a test called outside Hypothesis (where it must not be called)."""
     raise hypothesis.errors.UnsatisfiedAssumption("rejected")
@@ -142,6 +201,8 @@ class PropertyTest:
         self.uninformed: tuple | None = None
         #: examples not sent: their adapter cannot express them
         self.not_applicable = 0
+        #: the statistics of the example of ``problem`` alone (``Context.example_stats``): a failure's figures
+        self.figures = Stats()
         ctx.stats = type(ctx.stats)()
         self.start = time.perf_counter()
 
@@ -168,17 +229,19 @@ class PropertyTest:
         except Rejected:
             self.reject()
         except (Inherited, WrongDtype) as exc:  # not this step's mistake: keep looking for one of its own
-            self.inherited = self.inherited or (exc, example)
+            self.inherited = self.inherited or (exc, example, replace(ctx.example_stats))
         except Uninformed as exc:  # this example shows nothing either way: keep looking
-            self.uninformed = self.uninformed or (exc, example)
+            self.uninformed = self.uninformed or (exc, example, replace(ctx.example_stats))
         except Refused:  # not sent: its adapter, as the grader read it, cannot express this problem
             self.not_applicable += 1
             self.reject()
         except ImplRaised as exc:
             self.problem, self.example, self.aborted = exc, example, _raised(exc, "NotImplementedError")
+            self.figures = replace(ctx.example_stats)
             raise
         except (PropertyFailure, ImplProblem) as exc:
             self.problem, self.example, self.aborted = exc, example, isinstance(exc, ABORTING)
+            self.figures = replace(ctx.example_stats)
             raise
         finally:
             if self.target and math.isfinite(ctx.example_ratio):
@@ -196,19 +259,22 @@ class PropertyTest:
         result = self.result
         kept = self.inherited or self.uninformed  # right on informative own inputs somewhere: inherited
         if result.status == "pass" and kept is not None:
-            failure, self.example = kept
+            failure, self.example, self.figures = kept
             result.status, result.message, result.details = failure.status, failure.message, failure.details()
             result.counterexample = counterexample(self.example)
+        if result.status in ("fail", "inherited"):
+            result.take_failure(self.figures)  # the figures of the example the message describes
+        else:
+            result.take_stats(self.ctx.stats)
         if shrink and result.status in ("fail", "inherited") and seeded(self.example):
-            shrink_failure(result, self.prop, self.ctx, self.example)
+            shrink_failure(result, self.prop, self.ctx, self.example)  # a smaller example: its message and figures
         absent = lacking(self.prop, self.ctx.impl)
         if absent and result.status in ("pass", "inherited"):  # a partial property (X2–X4): its claim is of all
             checked = [f for f in self.prop.calls if f not in absent]
             result.status = "missing"
-            result.message = (f"right on {', '.join(checked)}; not checked on {', '.join(absent)}: the submission "
-                              f"has no such function")
+            result.message = (f"right on {', '.join(checked)}; not checked on the others: "
+                              f"{absent_text(absent, self.ctx.impl)}")
         result.seconds = time.perf_counter() - self.start
-        result.take_stats(self.ctx.stats)
         return result
 
     def _verdict(self, exc: Exception) -> None:
@@ -216,7 +282,7 @@ class PropertyTest:
         result, problem = self.result, self.problem
         if isinstance(exc, hypothesis.errors.Unsatisfiable) and self.not_applicable:
             result.status = "not-applicable"
-            result.message = f"not checked: its adapter cannot express the problems drawn ({self.not_applicable} tried)"
+            result.message = not_expressed_text(self.not_applicable, result.examples)
             return
         ours = (PropertyFailure, ImplProblem)
         if problem is None or not (isinstance(exc, ours) or _flaky_of(exc, ours)):

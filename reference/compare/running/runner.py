@@ -28,6 +28,7 @@ from reference.compare.running.body import (
     STATUSES,
     PropertyResult,
     PropertyTest,
+    absent_text,
     finite_json,
     lacking,
     outcome_signature,
@@ -83,7 +84,7 @@ def run_property(prop: Property, ctx: Context, *, max_examples: int | None = Non
     result = PropertyResult(prop.id, prop.question, prop.title, replay=replay)  # when it is not tested
     absent = lacking(prop, ctx.impl)
     if absent and not (prop.partial and len(absent) < len(set(prop.calls))):
-        result.status, result.message = "missing", f"not checked: the submission has no {', '.join(absent)}"
+        result.status, result.message = "missing", "not checked: " + absent_text(absent, ctx.impl)
         return result
     declared = getattr(ctx.impl, "declared", None)
     undrawn = prop.not_drawn(declared)

@@ -287,8 +287,8 @@ def seeded(example: Any) -> bool:
 def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_calls: int = 150) -> None:
     """Shrink a property's failing problem while the same kind of failure shows (``result.status``).
 
-    ``result`` (a PropertyResult) gets the shrunk problem's message, details and
-    counterexample; the context's statistics are left as they were.
+    ``result`` (a PropertyResult) gets the shrunk problem's message, details,
+    counterexample and figures (``take_failure``); the context's statistics are left as they were.
     """
     from reference.compare.exercise.catalog.check import PropertyFailure
 
@@ -309,6 +309,7 @@ def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_ca
         prop.check(ctx, small)
     except PropertyFailure as exc:
         result.message, result.details, result.counterexample = exc.message, exc.details(), counterexample(small)
+        result.take_failure(ctx.example_stats)  # the figures of the example the message now describes
     except Exception:  # noqa: BLE001 - the shrunk problem's message is a nicety: keep the first one
         pass
     finally:

@@ -166,6 +166,7 @@ def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> No
         except PropertyFailure as exc:
             r.status, r.message = exc.status, exc.message + " (found by the bulk sweep)"
             r.details = exc.details()
+            r.take_failure(ctx.example_stats)  # the failing problem's figures, not the sweep's so far
             shrink_failure(r, prop, ctx, problem)
             return
         except ImplProblem as exc:

@@ -169,9 +169,21 @@ def _lookup(space, name: str, where: str, adapter: Adapter):
     return found
 
 
+def _module(call: Call, adapter: Adapter):
+    """The module ``call`` names. One that is not there is the adapter's mismatch, named with its key; an import
+    error inside the module (its own imports) stays the submission's, at its line."""
+    try:
+        return importlib.import_module(call.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (call.module == exc.name or call.module.startswith(exc.name + ".")):
+            raise ValueError(f"{adapter.source}: {call.api}: the submission has no module {call.module!r} "
+                             f"({exc})") from None
+        raise
+
+
 def _resolve(target, call: Call, adapter: Adapter) -> tuple[type | None, Callable]:
     """(the class, or None for a function; the function) that ``call`` names."""
-    space = importlib.import_module(call.module) if call.module else target
+    space = _module(call, adapter) if call.module else target
     first = _lookup(space, call.path[0], call.api, adapter)
     if len(call.path) == 1:
         return None, first
@@ -235,7 +247,7 @@ def _new_object(cls: type, adapter: Adapter, inputs: Inputs, own_params: bool):
     return obj
 
 
-def _returned(call: Call, value) -> dict[str, Any]:
+def _returned(call: Call, value, source: str) -> dict[str, Any]:
     r = call.returns
     if r is None:
         return {}
@@ -246,6 +258,11 @@ def _returned(call: Call, value) -> dict[str, Any]:
             got = f"{len(value)} values" if isinstance(value, (tuple, list)) else f"a {type(value).__name__}"
             raise ValueError(f"{call.where} returned {got}; the adapter reads {len(r)} ({', '.join(r)})")
         return {f: v for f, v in zip(r, value) if f != "_"}
+    absent = [k for k in r if (k not in value if isinstance(value, Mapping) else not hasattr(value, k))]
+    if absent:
+        raise ValueError(f"{call.where} returned a {type(value).__name__} without the "
+                         f"{'key' if isinstance(value, Mapping) else 'attribute'}(s) {', '.join(absent)} "
+                         f"that {source} reads")
     return {f: value[k] if isinstance(value, Mapping) else getattr(value, k) for k, f in r.items()}
 
 
@@ -259,7 +276,11 @@ def _invoke(adapter: Adapter, call: Call, resolved, inputs: Inputs, own_params: 
     reader = LocalsReader(_code(fn, call, adapter), call.locals) if call.locals else None
     with reader or contextlib.nullcontext():
         value = bound(*args, **kwargs)
-    out = _returned(call, value)
+    out = _returned(call, value, adapter.source)
+    absent = [a for a in call.attributes if not hasattr(obj, a)]
+    if absent:
+        raise ValueError(f"{call.where} returned with no attribute(s) {', '.join(absent)} on its object, "
+                         f"that {adapter.source} reads")
     out.update({f: getattr(obj, a) for a, f in call.attributes.items()})
     if reader is not None:
         missing = [k for k in call.locals if k not in (reader.values or {})]

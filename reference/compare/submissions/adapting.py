@@ -58,8 +58,8 @@ from reference.compare.submissions.declaration import NotApplicable
 
 #: What ``from reference.compare.submissions.adapting import *`` gives an adapter: the helpers and the API's types.
 __all__ = ["submission", "columns", "rows", "column", "row", "flat", "read", "from_1", "onehot", "tied", "no_lambdas",
-           "with_locals", "put_params", "get_params", "step_gradient", "sequence", "stub", "as_package", "STEP",
-           "NotApplicable",
+           "with_locals", "MissingLocal", "put_params", "get_params", "step_gradient", "sequence", "stub", "as_package",
+           "STEP", "NotApplicable",
            "Params", "Lambdas", "Activations", "Gradients"]
 
 #: A learning rate for :func:`step_gradient`: a large power of two, so that the gradient read back from
@@ -204,9 +204,32 @@ def no_lambdas(lambdas) -> None:
         raise NotApplicable(f"λ = {tuple(float(v) for v in lambdas)}: the submission has no regularization")
 
 
+class MissingLocal(KeyError):
+    """A local variable an adapter reads that the student's function did not set (or that is not among the
+    names asked of :func:`with_locals`): the adapter's reading, not the student's value, is what went wrong."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class _Locals(dict):
+    """The local variables :func:`with_locals` read; one asked for and absent raises :class:`MissingLocal`."""
+
+    def __init__(self, values: Mapping, fn: Any, names: list[str]):
+        super().__init__(values)
+        self.fn, self.names = fn, names
+
+    def __missing__(self, key):
+        name = getattr(self.fn, "__qualname__", None) or repr(self.fn)
+        why = ("which it did not set" if key in self.names
+               else f"not one of those with_locals was asked for ({' '.join(self.names)})")
+        raise MissingLocal(f"the adapter reads a local variable {key!r} of {name}, {why}")
+
+
 def with_locals(fn: Callable, names, *args, **kwargs) -> tuple[Any, dict[str, Any]]:
     """Call ``fn(*args, **kwargs)``; its value and the local variables ``names`` (a list or a space-separated
-    string) as the call returns (copies of arrays). A name the function never set is absent from the dict.
+    string) as the call returns (copies of arrays). A name the function never set is absent from the dict, and
+    reading it (``seen["grad_ha"]``) raises :class:`MissingLocal`, which says so (``seen.get`` gives None).
 
     The function is not changed: a profile hook reads its outermost frame (:class:`LocalsReader`).
 
@@ -223,7 +246,7 @@ def with_locals(fn: Callable, names, *args, **kwargs) -> tuple[Any, dict[str, An
         raise TypeError(f"with_locals: {fn!r} is not a Python function")
     with LocalsReader(code, names) as seen:
         value = fn(*args, **kwargs)
-    return value, dict(seen.values or {})
+    return value, _Locals(seen.values or {}, fn, names)
 
 
 def _names(names) -> tuple[str, ...]:

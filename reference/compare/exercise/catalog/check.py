@@ -14,6 +14,7 @@ allowed error and whether the quantity before it in the chain agrees.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -27,7 +28,7 @@ from reference.compare.sandbox import ImplProblem
 
 __all__ = [
     "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
-    "Context", "Measure",
+    "Context", "Measure", "entry_error",
     "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
     "RATIO_MAP_SIDE", "flat", "idle", "scant", "MEANINGFUL", "shows_nothing", "empty",
 ]
@@ -279,6 +280,22 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
         diff = np.where(nan, np.where(got == want, 0.0, np.inf), diff)
     ratio = diff / np.maximum(allowed, FLOOR)
     return Measure(label, got, want, allowed, diff, ratio, diff > allowed)
+
+
+def entry_error(got: float, want: float, allowed: float) -> tuple[float, float]:
+    """|got − want| and its ratio to the allowed error at one entry, as :func:`measure` computes them (nan
+    against a number is an infinite difference; inf against the same inf, none): a failure's entry, from its
+    ``details``.
+
+    >>> inf, nan = float("inf"), float("nan")
+    >>> entry_error(-0.5, -0.25, 0.1), entry_error(nan, 1.0, 0.1)[0], entry_error(inf, inf, 0.0)
+    ((0.25, 2.5), inf, (0.0, 0.0))
+    """
+    got, want = float(got), float(want)
+    diff = abs(got - want) if not (math.isnan(got) or math.isnan(want)) else math.nan
+    if math.isnan(diff):
+        diff = 0.0 if got == want else math.inf
+    return diff, diff / max(float(allowed), FLOOR)
 
 
 def _right_at_low_precision(cast: np.ndarray, want: np.ndarray, allowed, dtype: np.dtype) -> bool:

@@ -72,6 +72,8 @@ class Context:
     convention: str = "seed"
     kinks: tuple[float, float] = (0.0, 0.0)
     stats: Stats = field(default_factory=Stats)
+    #: The statistics of the example being checked alone (reset by :meth:`forget`): a failure's figures.
+    example_stats: Stats = field(default_factory=Stats)
     example_ratio: float = 0.0
     #: the reference's answers this example used, by :func:`reference_memo.key`
     answers: dict = field(default_factory=dict, repr=False)
@@ -150,11 +152,13 @@ class Context:
     def forget(self) -> None:
         """A new example: the calls' results and the reference's answers kept for the last one are dropped."""
         self._results.clear()
+        self.example_stats = Stats()
         self.answers = {}
         self.wrong_dtype = None
 
     def record(self, m: Any) -> None:
         """Feed one comparison (a :class:`~reference.compare.exercise.catalog.check.Measure`) into the statistics."""
         self.stats.add(m.diff, m.want, m.ratio)
+        self.example_stats.add(m.diff, m.want, m.ratio)
         if m.ratio.size:
             self.example_ratio = max(self.example_ratio, float(m.ratio.max()))
