@@ -35,6 +35,7 @@ and :mod:`reference.compare.classroom.grade_class` hands one to every submission
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Callable, Iterable
 
@@ -167,6 +168,7 @@ class SharedCatalog:
                                derandomize=derandomize, target=target, shrink=shrink, replay=replay,
                                progress=progress, deadline=deadline)
         props = list(props)
+        ahead = self._sweep_ahead(ctx, sweep, seed)
         results: dict[str, PropertyResult] = {}
         replayer = Replayer(ctx, fetch=self.fetch)
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
@@ -191,11 +193,30 @@ class SharedCatalog:
         figures: dict = {}
         if sweep:
             share = self.shared.sweep(sweep, seed)
-            if tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline):
-                self.shared.evaluate_sweep(share)
+            if ahead is not None:
+                ahead.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if (tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline)
+                    and not (ahead is not None and ahead.is_alive())):
+                self.shared.evaluate_sweep(share)  # what the thread left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
+
+    def _sweep_ahead(self, ctx: Context, sweep: int, seed: int) -> threading.Thread | None:
+        """A thread evaluating the sweep's batches (and keeping them) while the properties run, when no store has
+        them: XLA compiles and runs them outside the GIL, on the other core, instead of after the properties."""
+        share = self.shared.sweep(sweep, seed) if sweep else None
+        if share is None or share.kept or tuple(ctx.kinks) != DEFAULT_KINKS:
+            return None
+
+        def evaluate() -> None:
+            try:
+                self.shared.evaluate_sweep(share)
+            except Exception:  # noqa: BLE001 - what it left is evaluated after the properties, where errors are reported
+                pass
+        thread = threading.Thread(target=evaluate, name="sweep-reference", daemon=True)
+        thread.start()
+        return thread
 
     def _followed(self, prop: Property, ctx: Context, failure: tuple, options: dict) -> PropertyResult | None:
         """``prop``'s run as an earlier submission's journal has it, if this one's calls end the same way."""
