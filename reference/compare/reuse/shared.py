@@ -47,6 +47,7 @@ from reference.compare.reuse.seeded_draws import import_all
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
 from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
+from reference.engine import compile_buckets
 
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
@@ -168,11 +169,11 @@ class SharedCatalog:
                                derandomize=derandomize, target=target, shrink=shrink, replay=replay,
                                progress=progress, deadline=deadline)
         props = list(props)
-        ahead = self._sweep_ahead(ctx, sweep, seed)
         results: dict[str, PropertyResult] = {}
         replayer = Replayer(ctx, fetch=self.fetch)
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
         name = lambda p: record_name(p.id, max_examples, seed, shrink)  # noqa: E731
+        ahead = self._ahead(ctx, props, name, sweep, seed)
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
@@ -202,19 +203,27 @@ class SharedCatalog:
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
 
-    def _sweep_ahead(self, ctx: Context, sweep: int, seed: int) -> threading.Thread | None:
-        """A thread evaluating the sweep's batches (and keeping them) while the properties run, when no store has
-        them: XLA compiles and runs them outside the GIL, on the other core, instead of after the properties."""
+    def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
+               seed: int) -> threading.Thread | None:
+        """A thread that, while the properties run, compiles the reference's programs (when a property has no
+        record: it will ask the reference) and evaluates the sweep's batches, keeping them (when no store has
+        them). XLA compiles and runs outside the GIL: on a first run this work takes the other core instead of
+        adding to the run's time."""
         share = self.shared.sweep(sweep, seed) if sweep else None
-        if share is None or share.kept or tuple(ctx.kinks) != DEFAULT_KINKS:
+        sweep_ahead = share is not None and not share.kept and tuple(ctx.kinks) == DEFAULT_KINKS
+        compile_ahead = any(self.shared.record(name(p)) is None for p in props)
+        if not (sweep_ahead or compile_ahead):
             return None
 
-        def evaluate() -> None:
+        def work() -> None:
             try:
-                self.shared.evaluate_sweep(share)
-            except Exception:  # noqa: BLE001 - what it left is evaluated after the properties, where errors are reported
+                if compile_ahead:
+                    compile_buckets(tuple(ctx.kinks))
+                if sweep_ahead:
+                    self.shared.evaluate_sweep(share)
+            except Exception:  # noqa: BLE001 - what it left is done again on the main thread, where errors are reported
                 pass
-        thread = threading.Thread(target=evaluate, name="sweep-reference", daemon=True)
+        thread = threading.Thread(target=work, name="reference-ahead", daemon=True)
         thread.start()
         return thread
 
