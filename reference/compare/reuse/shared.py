@@ -173,32 +173,34 @@ class SharedCatalog:
         replayer = Replayer(ctx, fetch=self.fetch)
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
         name = lambda p: record_name(p.id, max_examples, seed, shrink)  # noqa: E731
-        ahead = self._ahead(ctx, props, name, sweep, seed)
+        helper = self._ahead(ctx, props, name, sweep, seed)
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
                 sent[prop.id] = ahead
-        for i, prop in enumerate(props):
-            if deadline is not None and time.monotonic() >= deadline:
-                r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
-                                   message="not run: the overall deadline (--total-timeout) came first")
-            else:
-                upcoming = props[i + 1] if i + 1 < len(props) else None
-                with asking(ctx.impl, prop.id):
-                    r = self._one(prop, ctx, replayer, name(prop),
-                                  dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
-                                  sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
-            results[prop.id] = r
-            if progress:
-                progress(r, i + 1, len(props))
+        try:
+            for i, prop in enumerate(props):
+                if deadline is not None and time.monotonic() >= deadline:
+                    r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
+                                       message="not run: the overall deadline (--total-timeout) came first")
+                else:
+                    upcoming = props[i + 1] if i + 1 < len(props) else None
+                    with asking(ctx.impl, prop.id):
+                        r = self._one(prop, ctx, replayer, name(prop),
+                                      dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
+                                      sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
+                results[prop.id] = r
+                if progress:
+                    progress(r, i + 1, len(props))
+        finally:  # the helper does not outlive the run (past the deadline it is left to finish alone)
+            if helper is not None:
+                helper.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         figures: dict = {}
         if sweep:
             share = self.shared.sweep(sweep, seed)
-            if ahead is not None:
-                ahead.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if (tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline)
-                    and not (ahead is not None and ahead.is_alive())):
-                self.shared.evaluate_sweep(share)  # what the thread left (an error there is raised here)
+                    and not (helper is not None and helper.is_alive())):
+                self.shared.evaluate_sweep(share)  # what the helper left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
