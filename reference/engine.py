@@ -39,7 +39,7 @@ from reference.definition import everything
 from reference.plumbing import KINK_SLOPES, x64
 
 __all__ = ["BUCKETS", "Evaluation", "evaluate", "evaluate_many", "evaluate_one", "bucket_of", "dims_of",
-           "compiled_programs"]
+           "compiled_programs", "compile_buckets"]
 
 #: (n, d, dh, m) bucket shapes, smallest first.
 BUCKETS: tuple[tuple[int, int, int, int], ...] = (
@@ -105,6 +105,14 @@ _batched = jax.jit(jax.vmap(evaluate_one, in_axes=(0, 0, 0, 0, None, 0, 0, 0)),
 def compiled_programs() -> int:
     """How many programs the engine has compiled (one per bucket and batch size): for benchmarks."""
     return _batched._cache_size()
+
+
+def compile_buckets(kinks: tuple[float, float] = KINK_SLOPES) -> None:
+    """Compile the program :func:`evaluate` uses for each of :data:`BUCKETS` (a problem of zeros, the bucket's
+    size, evaluated): a first run does it on another thread while Hypothesis draws part A's examples."""
+    for n, d, h, m in BUCKETS:
+        zeros = Params(np.zeros((h, d)), np.zeros(h), np.zeros((m, h)), np.zeros(m))
+        evaluate_many([_Problem(zeros, np.zeros((n, d)), np.zeros(n, np.intp), Lambdas())], kinks, batch=1)
 
 
 def _pad(problems: Sequence[Any], bucket) -> tuple:

@@ -55,8 +55,27 @@ grad_l2_squared = elementwise(_gradient(_l2_squared))  # A8 (padding adds 0² te
 grad_l1 = elementwise(_gradient(_l1))                  # A9 (padding adds |0| terms: no effect)
 
 
+_softmax_rows = jax.jit(lambda a: jax.nn.softmax(a, axis=-1))
+
+
+def _power_of_two(size: int) -> int:
+    return max(8, 1 << (max(size, 1) - 1).bit_length())
+
+
 def softmax(x):
-    """jax.nn.softmax over the last axis, as NumPy."""
+    """jax.nn.softmax over the last axis, as NumPy.
+
+    The rows are padded to a power-of-two shape, so random shapes reuse a few compiled programs (each of
+    jax.nn.softmax's five operations compiled for every new shape otherwise): padded columns are −inf, whose
+    exp is 0, so no row's max or sum changes; padded rows are cut off.
+    """
     a = as_float_array(x)
     with x64():
-        return np.asarray(jax.nn.softmax(jnp.asarray(a), axis=-1))
+        if a.ndim == 0:
+            return np.asarray(jax.nn.softmax(jnp.asarray(a), axis=-1))
+        rows = a.reshape(int(np.prod(a.shape[:-1])), a.shape[-1])
+        padded = np.zeros((_power_of_two(rows.shape[0]), _power_of_two(rows.shape[1])), a.dtype)
+        padded[:, rows.shape[1]:] = -np.inf
+        padded[: rows.shape[0], : rows.shape[1]] = rows
+        out = np.asarray(_softmax_rows(jnp.asarray(padded)))
+    return out[: rows.shape[0], : rows.shape[1]].reshape(a.shape)

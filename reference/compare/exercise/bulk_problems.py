@@ -177,7 +177,10 @@ def _compared(params, X, y, lambdas, kinks, row_weight, class_valid, counts):
     return ref, allowed
 
 
-_sweep_batched = jax.jit(jax.vmap(_compared, in_axes=(0, 0, 0, 0, None, 0, 0, 0)))
+# At XLA's lowest optimization level, as the engine's programs: a first run compiles these four programs
+# about three times faster (1.3 s to 0.4 s each here), and evaluating the sweep is no slower.
+_sweep_batched = jax.jit(jax.vmap(_compared, in_axes=(0, 0, 0, 0, None, 0, 0, 0)),
+                         compiler_options={"xla_backend_optimization_level": 0})
 
 
 def evaluate_batch(batch: Batch, kinks: tuple[float, float]) -> dict[str, dict[str, np.ndarray]]:

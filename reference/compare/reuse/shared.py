@@ -36,6 +36,7 @@ and :mod:`reference.compare.classroom.grade_class` hands one to every submission
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Callable, Iterable
 
@@ -48,6 +49,7 @@ from reference.compare.reuse.seeded_draws import import_all
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
 from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
+from reference.engine import compile_buckets
 
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
@@ -175,31 +177,61 @@ class SharedCatalog:
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
         form = lambdas_form(getattr(ctx.impl, "declared", None))
         name = lambda p: record_name(p.id, max_examples, seed, shrink, form)  # noqa: E731
+        helper = self._ahead(ctx, props, name, sweep, seed)
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
                 sent[prop.id] = ahead
-        for i, prop in enumerate(props):
-            if deadline is not None and time.monotonic() >= deadline:
-                r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
-                                   message="not run: the overall deadline (--total-timeout) came first")
-            else:
-                upcoming = props[i + 1] if i + 1 < len(props) else None
-                with asking(ctx.impl, prop.id):
-                    r = self._one(prop, ctx, replayer, name(prop),
-                                  dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
-                                  sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
-            results[prop.id] = r
-            if progress:
-                progress(r, i + 1, len(props))
+        try:
+            for i, prop in enumerate(props):
+                if deadline is not None and time.monotonic() >= deadline:
+                    r = PropertyResult(prop.id, prop.question, prop.title, status="not-run",
+                                       message="not run: the overall deadline (--total-timeout) came first")
+                else:
+                    upcoming = props[i + 1] if i + 1 < len(props) else None
+                    with asking(ctx.impl, prop.id):
+                        r = self._one(prop, ctx, replayer, name(prop),
+                                      dict(max_examples=max_examples, seed=seed, shrink=shrink, replay=replay(prop)),
+                                      sent.pop(prop.id, None), lambda upcoming=upcoming: send(upcoming))
+                results[prop.id] = r
+                if progress:
+                    progress(r, i + 1, len(props))
+        finally:  # the helper does not outlive the run (past the deadline it is left to finish alone)
+            if helper is not None:
+                helper.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         figures: dict = {}
         if sweep:
             share = self.shared.sweep(sweep, seed)
-            if tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline):
-                self.shared.evaluate_sweep(share)
+            if (tuple(ctx.kinks) == DEFAULT_KINKS and (deadline is None or time.monotonic() < deadline)
+                    and not (helper is not None and helper.is_alive())):
+                self.shared.evaluate_sweep(share)  # what the helper left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return [results[p.id] for p in props], figures
+
+    def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
+               seed: int) -> threading.Thread | None:
+        """A thread that, while the properties run, compiles the reference's programs (when a property has no
+        record: it will ask the reference) and evaluates the sweep's batches, keeping them (when no store has
+        them). XLA compiles and runs outside the GIL: on a first run this work takes the other core instead of
+        adding to the run's time."""
+        share = self.shared.sweep(sweep, seed) if sweep else None
+        sweep_ahead = share is not None and not share.kept and tuple(ctx.kinks) == DEFAULT_KINKS
+        compile_ahead = any(self.shared.record(name(p)) is None for p in props)
+        if not (sweep_ahead or compile_ahead):
+            return None
+
+        def work() -> None:
+            try:
+                if compile_ahead:
+                    compile_buckets(tuple(ctx.kinks))
+                if sweep_ahead:
+                    self.shared.evaluate_sweep(share)
+            except Exception:  # noqa: BLE001 - what it left is done again on the main thread, where errors are reported
+                pass
+        thread = threading.Thread(target=work, name="reference-ahead", daemon=True)
+        thread.start()
+        return thread
 
     def _followed(self, prop: Property, ctx: Context, failure: tuple, options: dict) -> PropertyResult | None:
         """``prop``'s run as an earlier submission's journal has it, if this one's calls end the same way."""
