@@ -70,6 +70,7 @@ class Inherited(PropertyFailure):
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
                          allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis, self.root = failure.diagnosis, root
+        self.array_question, self.upstream_question = failure.array_question, failure.upstream_question
 
 
 class Uninformed(PropertyFailure):
@@ -82,6 +83,7 @@ class Uninformed(PropertyFailure):
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
                          allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis = failure.diagnosis
+        self.array_question, self.upstream_question = failure.array_question, failure.upstream_question
 
 
 def own_forward(ctx: Context, p: Problem) -> Any:
