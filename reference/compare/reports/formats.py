@@ -263,8 +263,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
     An inherited failure whose root is withheld reads as the pass it is scored as (by default its credit is the
     same): that it is inherited is the root's verdict. A failure's clause on the quantity before it ("agrees",
     "is already off", with both values) is left out where that quantity's question is withheld, and a failure of
-    a quantity whose question is withheld (X4 on ∂L/∂hs) names it without its values, the reference's or its
-    diagnosis.
+    a quantity whose question is withheld (X4 on ∂L/∂hs) says only that a value differs: not which, its values,
+    the reference's or its diagnosis.
     """
     d = r.details or {}
     if r.status == "inherited" and _withheld(weights, shown, d.get("root")):
@@ -274,7 +274,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
         return r.status, "inherited from a question whose feedback is not shown yet"
     message = r.message
     if _withheld(weights, shown, d.get("array_question")) and d.get("array_question") != r.question:
-        return r.status, f"{d.get('array', 'a value')} differs from the reference's"
+        return r.status, ("a value checked here differs from the reference's (which belongs to a question "
+                          "not shown yet)")
     upstream = d.get("upstream")
     if upstream and _withheld(weights, shown, d.get("upstream_question")):
         message = message.replace(f"; {upstream}", "", 1)
