@@ -101,6 +101,18 @@ def test_a_visible_failure_says_nothing_of_a_hidden_quantity_before_it(level):
             assert OWN in off["output"] and SAID in off["output"]  # B13's own values and diagnosis stay
 
 
+def test_a_visible_failure_says_nothing_of_a_hidden_input_that_carries_nothing():
+    """B13 right on its own ∂L/∂hs, which is all zero: its own failure, with "its own ∂L/∂hs is all zero" left
+    out where B11 is hidden (the clause compares the hidden quantity with the reference's)."""
+    clause = "its own ∂L/∂hs is all zero: being right on it shows nothing"
+    r = PropertyResult("B13", "B13", "∂L/∂ha", status="fail", message=f"{OWN} — {SAID}; {clause}",
+                       details={"silent": clause, "silent_question": "B11", "array_question": "B13"})
+    report = Report("bug.py", "seed", 7, 20, 0, [r], 1.0, {})
+    hidden = _test(render(report, "gradescope", weights=Weights(visibility={"B11": "hidden"})), "B13")["output"]
+    assert hidden == f"B13: fail — {OWN} — {SAID}", hidden
+    assert clause in _test(render(report, "gradescope", weights=Weights()), "B13")["output"]
+
+
 def test_with_the_quantity_before_it_shown_its_clause_stays():
     for weights in (Weights(), Weights(visibility={"B13": "hidden"})):  # shown alike, or with B11 shown at once
         assert OFF in _test(render(_b13(OFF), "gradescope", weights=weights), "B13")["output"]
@@ -184,3 +196,11 @@ def test_a_correct_submission_reads_the_same_with_questions_hidden(tmp_path):
         out[name] = {t["number"]: (t["status"], t["output"]) for t in json.loads(text)["tests"]}
     assert out["shown"] == out["hidden"]
     assert all(status == "passed" for status, _ in out["shown"].values()), out["shown"]
+
+
+def test_a_visible_B13_right_on_an_all_zero_hidden_B11_says_not_so(tmp_path):
+    """∂L/∂hs all zero (B11's mistake, hidden): B13, right on it, fails as its own; the clause naming the
+    all-zero ∂L/∂hs is B11's feedback and is left out."""
+    tests = _graded(tmp_path, "zero", 0.0, ("B11", "B12"))
+    assert tests["B13"]["status"] == "failed" and tests["B11"]["status"] == "failed"
+    assert "∂L/∂hs is all zero" not in _visible(tests), tests["B13"]["output"]

@@ -59,7 +59,8 @@ JSON_SCHEMA: dict[str, Any] = {
                 "details": {"type": "object", "properties": {
                     "array": {"type": "string"}, "index": {"type": "array", "items": {"type": "integer"}},
                     "got": _NUM, "want": _NUM, "allowed": _NUM, "upstream": {"type": "string"},
-                    "array_question": {"type": "string"}, "upstream_question": {"type": "string"}}},
+                    "array_question": {"type": "string"}, "upstream_question": {"type": "string"},
+                    "silent": {"type": "string"}, "silent_question": {"type": "string"}}},
                 "counterexample": {"type": ["object", "null"]},
                 "replay": {"type": "string"},
             }}},
@@ -262,7 +263,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
 
     An inherited failure whose root is withheld reads as the pass it is scored as (by default its credit is the
     same): that it is inherited is the root's verdict. A failure's clause on the quantity before it ("agrees",
-    "is already off", with both values) is left out where that quantity's question is withheld, and a failure of
+    "is already off", with both values) is left out where that quantity's question is withheld, so is the
+    clause on an input that carries nothing ("its own ∂L/∂hs is all zero"), and a failure of
     a quantity whose question is withheld (X4 on ∂L/∂hs) says only that a value differs: not which, its values,
     the reference's or its diagnosis.
     """
@@ -279,6 +281,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
     upstream = d.get("upstream")
     if upstream and _withheld(weights, shown, d.get("upstream_question")):
         message = message.replace(f"; {upstream}", "", 1)
+    if d.get("silent") and _withheld(weights, shown, d.get("silent_question")):
+        message = message.replace(f"; {d['silent']}", "", 1)
     return r.status, message
 
 

@@ -187,7 +187,7 @@ def risk_check(label: str):
                 raise
             how = empty(ctx.network("loss", p), ev.L, accepted(ev.L_bound))
             if how is not None:  # right on losses that carry no information
-                raise chain.Uninformed(failure, f"loss(...) is {how}") from None
+                raise chain.Uninformed(failure, f"loss(...) is {how}", "B4") from None
             raise chain.Inherited(failure, "B4") from None
     return check
 
@@ -263,7 +263,7 @@ def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: Pro
     ev = ctx.ref(here)
     how = empty(gw, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f)))
     if how is not None:  # a step along a gradient that carries no information
-        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}")
+        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}", chain.QUESTION[f])
     judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
     return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
 
