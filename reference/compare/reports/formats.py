@@ -58,7 +58,9 @@ JSON_SCHEMA: dict[str, Any] = {
                 "message": {"type": "string"},
                 "details": {"type": "object", "properties": {
                     "array": {"type": "string"}, "index": {"type": "array", "items": {"type": "integer"}},
-                    "got": _NUM, "want": _NUM, "allowed": _NUM, "upstream": {"type": "string"}}},
+                    "got": _NUM, "want": _NUM, "allowed": _NUM, "upstream": {"type": "string"},
+                    "array_question": {"type": "string"}, "upstream_question": {"type": "string"},
+                    "silent": {"type": "string"}, "silent_question": {"type": "string"}}},
                 "counterexample": {"type": ["object", "null"]},
                 "replay": {"type": "string"},
             }}},
@@ -253,13 +255,41 @@ def to_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _told(r: PropertyResult, weights: Weights, shown: str) -> str:
-    """A property's message in a test shown as ``shown``: an inherited failure's message names its root's
-    mistake, so where the root's question is shown otherwise (hidden, or after the due date) it is not repeated."""
-    root = (r.details or {}).get("root")
-    if r.status == "inherited" and root and weights.shown(str(root)) != shown:
-        return f"inherited from {root}, whose feedback is {weights.shown(str(root)).replace('_', ' ')}"
-    return r.message
+def _withheld(weights: Weights, shown: str, question: object) -> bool:
+    """Is ``question``'s feedback kept from a test shown as ``shown``? A question not "visible" is shown later, or
+    never: what it says waits for its own time, so a test shown otherwise (a visible one: at once) says nothing
+    of its verdict, its values or the reference's."""
+    level = weights.shown(str(question))
+    return bool(question) and level != "visible" and level != shown
+
+
+def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
+    """(status, message) of a property in a test shown as ``shown``, without what a withheld question
+    (:func:`_withheld`) says.
+
+    An inherited failure whose root is withheld reads as the pass it is scored as (by default its credit is the
+    same): that it is inherited is the root's verdict. A failure's clause on the quantity before it ("agrees",
+    "is already off", with both values) is left out where that quantity's question is withheld, so is the
+    clause on an input that carries nothing ("its own ∂L/∂hs is all zero"), and a failure of
+    a quantity whose question is withheld (X4 on ∂L/∂hs) says only that a value differs: not which, its values,
+    the reference's or its diagnosis.
+    """
+    d = r.details or {}
+    if r.status == "inherited" and _withheld(weights, shown, d.get("root")):
+        if weights.credit("inherited") == weights.credit("pass"):
+            return "pass", ""
+        # a course that scores inherited failures apart shows it in the score: said, but not whose
+        return r.status, "inherited from a question whose feedback is not shown yet"
+    message = r.message
+    if _withheld(weights, shown, d.get("array_question")) and d.get("array_question") != r.question:
+        return r.status, ("a value checked here differs from the reference's (which belongs to a question "
+                          "not shown yet)")
+    upstream = d.get("upstream")
+    if upstream and _withheld(weights, shown, d.get("upstream_question")):
+        message = message.replace(f"; {upstream}", "", 1)
+    if d.get("silent") and _withheld(weights, shown, d.get("silent_question")):
+        message = message.replace(f"; {d['silent']}", "", 1)
+    return r.status, message
 
 
 def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
@@ -269,8 +299,9 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
     tests = []
     for q, (score, top) in scores.items():
         props = [r for r in report.results if r.question == q]
-        lines = [f"{r.id}: {r.status}" + (f" — {_one_line(_told(r, weights, weights.shown(q)))}"
-                                          if r.status != "pass" else "") for r in props]
+        told = [_told(r, weights, weights.shown(q)) for r in props]
+        lines = [f"{r.id}: {status}" + (f" — {_one_line(message)}" if status != "pass" else "")
+                 for r, (status, message) in zip(props, told)]
         first = next((r for r in props if r.status in ("fail", "error") and r.counterexample), None)
         if first:
             lines += ["counterexample:", *counterexample_lines(first.counterexample, "  ")]

@@ -55,6 +55,8 @@ ORDINARY_LOGIT = 350.0
 UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
 #: The submission's own inputs each step is judged on besides ``UP``'s gradient: forward values.
 _FORWARD = {"oa": ("os",), "ha": ("ha",), "W2": ("hs",)}
+#: The question whose claim each of these forward values is.
+_FORWARD_QUESTION = {"ha": "B1", "hs": "B1", "os": "B3"}
 #: How a message names a gradient.
 NAMES = {"oa": "∂L/∂oa", "hs": "∂L/∂hs", "ha": "∂L/∂ha", "x": "∂L/∂x", "W1": "∂R/∂W1", "b1": "∂R/∂b1",
          "W2": "∂R/∂W2", "b2": "∂R/∂b2"}
@@ -70,6 +72,7 @@ class Inherited(PropertyFailure):
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
                          allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis, self.root = failure.diagnosis, root
+        self.array_question, self.upstream_question = failure.array_question, failure.upstream_question
 
 
 class Uninformed(PropertyFailure):
@@ -77,11 +80,20 @@ class Uninformed(PropertyFailure):
     the step's own failure. Unlike a failure wrong on its own inputs it does not end the run: an example
     that shows the step right on informative inputs makes the property inherited instead (the runner)."""
 
-    def __init__(self, failure: PropertyFailure, why: str):
-        super().__init__(f"{failure.message}; its own {why}: being right on it shows nothing",
+    def __init__(self, failure: PropertyFailure, why: str, question: str | None = None):
+        clause = f"its own {why}: being right on it shows nothing"
+        super().__init__(f"{failure.message}; {clause}",
                          array=failure.array, index=failure.index, got=failure.got, want=failure.want,
                          allowed=failure.allowed, upstream=failure.upstream, ratio_map=failure.ratio_map)
         self.diagnosis = failure.diagnosis
+        self.array_question, self.upstream_question = failure.array_question, failure.upstream_question
+        #: The clause on the input that carries nothing, and the question whose quantity it is (a report that
+        #: withholds that question's feedback leaves the clause out).
+        self.silent, self.silent_question = clause, question
+
+    def details(self) -> dict:
+        return {**super().details(), "silent": self.silent,
+                **({"silent_question": self.silent_question} if self.silent_question else {})}
 
 
 def own_forward(ctx: Context, p: Problem) -> Any:
@@ -192,25 +204,27 @@ def ordinary_logits(ctx: Context, p: Problem) -> bool:
     return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
 
 
-def silent(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
+def silent(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, str] | None:
     """Which of the submission's own inputs to the step of ``f`` carries no information, and how
-    (``"∂L/∂oa is all zero"``: :func:`~.check.flat`); None when each does."""
+    (``"∂L/∂oa is all zero"``: :func:`~.check.flat`), with the question whose quantity it is; None when each
+    does."""
     up, ev = UP[f], ctx.ref(p)
-    own = [] if up == "os" else [(NAMES[up], getattr(g, up, None), getattr(ev.grads, up), getattr(ev.grads_bound, up))]
+    own = [] if up == "os" else [(NAMES[up], QUESTION[up], getattr(g, up, None), getattr(ev.grads, up),
+                                  getattr(ev.grads_bound, up))]
     forward = own_forward(ctx, p) if f in _FORWARD else None  # None: the step was judged on the reference's
     if forward is not None:
-        own += [(f"forward(...).{a}", getattr(forward, a), getattr(ev.acts, a), getattr(ev.acts_bound, a))
-                for a in _FORWARD[f]]
-    for label, values, want, bound in own:
+        own += [(f"forward(...).{a}", _FORWARD_QUESTION[a], getattr(forward, a), getattr(ev.acts, a),
+                 getattr(ev.acts_bound, a)) for a in _FORWARD[f]]
+    for label, question, values, want, bound in own:
         how = empty(values, want, accepted(bound))
         if how is not None:
-            return f"{label} is {how}"
+            return f"{label} is {how}", question
     return None
 
 
-def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, str | None]:
+def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str] | None]:
     """The first step, from ``f`` up the chain, not shown right on its own inputs, and why when it holds on
-    them but they carry no information (:func:`silent`).
+    them but they carry no information (:func:`silent`: what, and whose quantity).
 
     Past ∂L/∂oa the root is the softmax: B3's on ordinary logits, X4's (stability) beyond.
     """
@@ -251,11 +265,11 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         if at_zero is None:
             root = "B18"
         elif how is not None:
-            root, why = "B18", f"{NAMES[f]} at λ = 0 is {how}"
+            root, why = "B18", (f"{NAMES[f]} at λ = 0 is {how}", QUESTION[f])
         else:
             root, why = _root(ctx, *at_zero, f)
     else:
         root, why = _root(ctx, p, g, f)
     if question in SAME_CLAIM.get(root, {root}):
-        return failure if why is None else Uninformed(failure, why)
+        return failure if why is None else Uninformed(failure, *why)
     return Inherited(failure, root)

@@ -49,12 +49,17 @@ class PropertyFailure(AssertionError):
         self.upstream, self.ratio_map = upstream, ratio_map
         self.diagnosis: str | None = None
         self.root: str | None = None
+        #: The questions whose claims ``array`` and the quantity before it (``upstream``) are, where known: a
+        #: report that withholds a question's feedback leaves out what is said of its quantities.
+        self.array_question: str | None = None
+        self.upstream_question: str | None = None
 
     def details(self) -> dict:
         """The report's ``details``: the fields that are known."""
         items = (("array", self.array), ("index", self.index), ("got", self.got), ("want", self.want),
                  ("allowed", self.allowed), ("upstream", self.upstream), ("diagnosis", self.diagnosis),
-                 ("root", self.root), ("ratio_map", self.ratio_map))
+                 ("root", self.root), ("ratio_map", self.ratio_map), ("array_question", self.array_question),
+                 ("upstream_question", self.upstream_question))
         return {k: v for k, v in items if v is not None}
 
 

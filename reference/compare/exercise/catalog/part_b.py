@@ -45,6 +45,16 @@ NAMES = chain.NAMES
 #: The quantity before each gradient in the backward chain.
 UPSTREAM = {"hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
 FORWARD_UPSTREAM = {"hs": "ha", "oa": "hs", "os": "oa"}
+#: The question whose claim each of forward's values is (the gradients': :data:`.chain.QUESTION`).
+FORWARD_QUESTION = {"ha": "B1", "hs": "B1", "oa": "B2", "os": "B3"}
+
+
+def _of(failure: PropertyFailure, questions: dict, f: str, up: str | None) -> PropertyFailure:
+    """``failure`` with the questions of its array ``f`` and of the quantity before it, ``up``, noted."""
+    failure.array_question = questions.get(f)
+    if up and failure.upstream:
+        failure.upstream_question = questions.get(up)
+    return failure
 
 
 def _agreement(ctx: Context, label: str, got: Any, want: np.ndarray, bound: np.ndarray) -> str:
@@ -77,6 +87,7 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str =
         try:
             compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
         except PropertyFailure as failure:
+            failure = _of(failure, chain.QUESTION, f, up)
             failure = gradient_failure(ctx, p, failure, getattr(g, f), want, allowed, f)
             raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
 
@@ -108,8 +119,11 @@ def forward_check(*fields: str):
             if up:
                 upstream = (lambda up=up: _agreement(ctx, f"forward(...).{up}", getattr(a, up),
                                                      getattr(ev.acts, up), getattr(ev.acts_bound, up)))
-            compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
-                    accepted(getattr(ev.acts_bound, f)), upstream=upstream)
+            try:
+                compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
+                        accepted(getattr(ev.acts_bound, f)), upstream=upstream)
+            except PropertyFailure as failure:
+                raise _of(failure, FORWARD_QUESTION, f, up) from None
     return check
 
 
@@ -173,7 +187,7 @@ def risk_check(label: str):
                 raise
             how = empty(ctx.network("loss", p), ev.L, accepted(ev.L_bound))
             if how is not None:  # right on losses that carry no information
-                raise chain.Uninformed(failure, f"loss(...) is {how}") from None
+                raise chain.Uninformed(failure, f"loss(...) is {how}", "B4") from None
             raise chain.Inherited(failure, "B4") from None
     return check
 
@@ -249,7 +263,7 @@ def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: Pro
     ev = ctx.ref(here)
     how = empty(gw, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f)))
     if how is not None:  # a step along a gradient that carries no information
-        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}")
+        return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}", chain.QUESTION[f])
     judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
     return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
 
