@@ -282,7 +282,7 @@ HOMEWORK = [
         params = gradient_descent(params, X, y, Lambdas(), learning_rate=0.1, steps=1)
     """,
 ]
-NOTEBOOK_PROPERTIES = ["A1-sigmoid", "A5", "A7", "A8", "B4", "B6", "B8", "B15-W1", "B18-all", "X1"]
+NOTEBOOK_PROPERTIES = ["A1-sigmoid", "A5", "A7-rect", "A7", "A8", "B4", "B6", "B8", "B15-W1", "B18-all", "X1"]
 
 
 def test_a_notebook_is_graded_from_its_defining_cells(tmp_path):
