@@ -137,3 +137,31 @@ print("gone:", not os.path.exists(where))
         out
     assert int(lines[1].split()[1]) < 8, out  # what it wrote is gone: the next worker starts from the copy
     assert lines[2:] == ["then: [1.0, 1.0]", "gone: True"], out
+
+
+#: sigmoid leaves 12,000 links in its folder, each small (under the disk limit together), then waits: removing
+#: tens of thousands of entries after the run took the grader minutes past --total-timeout (round 5b).
+MANY = HONEST + '''
+import os
+import time
+
+def sigmoid(x):
+    for i in range(12_000):
+        try:
+            os.symlink("x" * 200, f"l{i}")
+        except OSError:
+            break
+    time.sleep(20)
+    return _h.sigmoid(x)
+'''
+
+
+def test_a_folder_of_too_many_entries_is_stopped_and_removed(tmp_path):
+    tmp = _jail_tmp()
+    before = _workers(tmp)
+    done, text = attack(tmp_path, MANY, "--property", "A1-sigmoid", "--examples", "3", "--sweep", "0", "--no-cache",
+                        env=ENV)
+    report = json.loads(text)
+    prop = report["properties"][0]
+    assert prop["status"] == "error" and "more than 10000 entries" in prop["message"], (prop, done.stderr[-2000:])
+    assert _workers(tmp) <= before

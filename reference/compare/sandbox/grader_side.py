@@ -167,6 +167,8 @@ class SubprocessImpl(Impl):
                 over = f"its folder reached the disk limit ({limit / (1 << 20):g} MiB)" if used > limit else ""
                 if own and not over:
                     over, hidden = folders.past_limit(self._workdir, self.uid, self.group, self.limits, used, hidden)
+            except folders.TooMany as exc:
+                over = f"its folder holds {exc} (the limit on what it may leave to be removed)"
             except folders.TooDeep as exc:
                 over = f"its folder has {exc} (the disk limit is measured to that depth)"
             except OSError:
