@@ -1,5 +1,6 @@
 """What the tests share: where the implementations under test live, and how to run the command."""
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -132,3 +133,38 @@ def notebook(path, *cells) -> str:
          "source": textwrap.dedent(c).splitlines(keepends=True)} for c in cells]}
     path.write_text(json.dumps(nb))
     return str(path)
+
+
+#: The environment of a grader forced to the ``unprivileged`` mode (the chroot jail of a root grader).
+UNPRIVILEGED = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
+
+
+def run_unprivileged(code: str, *args: str) -> str:
+    """``python -c code args`` as a grader forced to the unprivileged mode; its stdout."""
+    done = subprocess.run([sys.executable, "-c", code, *args], env=UNPRIVILEGED, capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def unprivileged_mode_here() -> str:
+    """The mode a grader forced to ``unprivileged`` gets here: ``same-user`` when nobody cannot start the worker
+    (an installation nobody may read, such as a virtual environment in a root-only temporary folder)."""
+    return run_unprivileged("from reference.compare.sandbox import isolation; print(isolation.probe())").strip()
+
+
+def unprivileged_only():
+    """The marks of a test of the unprivileged mode: a root grader with setpriv, whose workers can start (the
+    module imports :func:`unprivileged_mode_here`, which the second mark calls when the tests run)."""
+    import shutil
+
+    import pytest
+
+    return [
+        pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+                           reason="the unprivileged mode is the mode of a grader running as root, with util-linux's "
+                                  "setpriv"),
+        pytest.mark.skipif("unprivileged_mode_here() != 'unprivileged'",
+                           reason="nobody cannot read this Python installation: the grader falls back to same-user "
+                                  "(said in the report's isolation line)"),
+    ]

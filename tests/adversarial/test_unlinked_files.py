@@ -5,35 +5,17 @@ HANDGRAD_ISOLATION=unprivileged; the fills are bounded (a few MiB against a limi
 default limits: 320 MiB against 256 MiB)."""
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 
 import pytest
 
-from support import HONEST, ROOT, attack
+from support import HONEST, UNPRIVILEGED, attack, run_unprivileged, unprivileged_mode_here, unprivileged_only  # noqa: F401 (unprivileged_mode_here)
 
-ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
-
-
-def _run(code: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+ENV = UNPRIVILEGED
+_run = run_unprivileged
 
 
-def _mode_here() -> str:
-    return _run("from reference.compare.sandbox import isolation; print(isolation.probe())").strip()
-
-
-pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-                       reason="the unprivileged mode is the mode of a grader running as root, with util-linux's "
-                              "setpriv"),
-    pytest.mark.skipif("_mode_here() != 'unprivileged'",
-                       reason="nobody cannot read this Python installation: the grader falls back to same-user"),
+pytestmark = [  # unprivileged_only's second mark calls unprivileged_mode_here
+    *unprivileged_only(),
     pytest.mark.skipif("_run('from reference.compare.sandbox import folders; print(folders.reads_fds())')"
                        ".strip() != 'True'",
                        reason="this grader may not read another user's /proc/PID/fd: its workers' folders alone "

@@ -3,33 +3,16 @@ report, signal the grader, or read root's files. Forced here with HANDGRAD_ISOLA
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-import pytest
+from support import HONEST, REPORT_PATH, UNPRIVILEGED, attack, strict_json, unprivileged_mode_here, unprivileged_only
 
-from support import HONEST, REPORT_PATH, attack, strict_json
+ENV = UNPRIVILEGED
+_mode_here = unprivileged_mode_here
 
-ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
-
-
-def _mode_here() -> str:
-    """The mode a grader forced to ``unprivileged`` gets here: ``same-user`` when nobody cannot start the worker
-    (an installation nobody may read, such as a virtual environment in a root-only temporary folder)."""
-    code = "from reference.compare.sandbox import isolation; print(isolation.probe())"
-    return subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True).stdout.strip()
-
-
-pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-                       reason="the unprivileged mode is the mode of a grader running as root, with util-linux's "
-                              "setpriv"),
-    pytest.mark.skipif("_mode_here() != 'unprivileged'",
-                       reason="nobody cannot read this Python installation: the grader falls back to same-user "
-                              "(said in the report's isolation line)"),
-]
+pytestmark = unprivileged_only()  # its second mark calls unprivileged_mode_here
 
 #: Each time sign is called: write over the report, signal the grader, read a root-only file.
 ATTACK = HONEST + REPORT_PATH + '''

@@ -5,28 +5,13 @@ report. Forced here with HANDGRAD_ISOLATION=unprivileged; the disk fill is bound
 
 import csv
 import json
-import os
 import pathlib
-import shutil
 import subprocess
-import sys
 
-import pytest
+from support import CLI, HONEST, ROOT, UNPRIVILEGED, attack, run_unprivileged, unprivileged_mode_here, unprivileged_only  # noqa: F401 (unprivileged_mode_here)
 
-from support import CLI, HONEST, ROOT, attack
-
-ENV = dict(os.environ, HANDGRAD_ISOLATION="unprivileged")
-
-
-def _run(code: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-def _mode_here() -> str:
-    return _run("from reference.compare.sandbox import isolation; print(isolation.probe())").strip()
+ENV = UNPRIVILEGED
+_run = run_unprivileged
 
 
 def _jail_tmp() -> pathlib.Path:
@@ -36,12 +21,8 @@ def _jail_tmp() -> pathlib.Path:
                              ).strip())
 
 
-pytestmark = [
-    pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
-                       reason="the unprivileged mode is the mode of a grader running as root, with util-linux's "
-                              "setpriv"),
-    pytest.mark.skipif("_mode_here() != 'unprivileged'",
-                       reason="nobody cannot read this Python installation: the grader falls back to same-user"),
+pytestmark = [  # unprivileged_only's second mark calls unprivileged_mode_here
+    *unprivileged_only(),
 ]
 
 #: sigmoid leaves a folder nested 5000 deep (past Python's recursion limit and PATH_MAX) in its own folder.
