@@ -76,9 +76,9 @@ def test_a_correct_and_a_buggy_submission_score_differently(autograder, tmp_path
     right = _grade(autograder, tmp_path / "right", {"mlp.py": standalone_submission()})
     wrong = _grade(autograder, tmp_path / "wrong", {"mlp.py": standalone_submission(RECT_GE)})
     assert right["score"] == 3.0 and {t["status"] for t in right["tests"]} == {"passed"}
-    assert wrong["score"] == 2.0
+    assert wrong["score"] == 2.5  # A7: rect right (A7-rect), d_rect wrong (A7)
     a7 = next(t for t in wrong["tests"] if t["number"] == "A7")
-    assert a7["status"] == "failed" and a7["score"] == 0 and "d_rect" in a7["output"]
+    assert a7["status"] == "failed" and a7["score"] == 0.5 and "d_rect" in a7["output"]
 
 
 def test_several_files_take_submission_py_and_helpers_go_with_it(autograder, tmp_path):

@@ -87,7 +87,7 @@ def test_grades_csv_has_a_row_per_submission_by_id(graded):
         "frank": "cannot-load", "grace": "cannot-load"}
     assert rows["alice"]["total"] == "6" and rows["alice"]["A7"] == "2"  # --weights: A7 is worth 2
     assert all(rows["alice"][q] == "1" for q in QUESTIONS if q != "A7")
-    assert rows["bob"]["total"] == "4" and rows["bob"]["A7"] == "0"
+    assert rows["bob"]["total"] == "5" and rows["bob"]["A7"] == "1"  # rect right, d_rect wrong: half of A7
     gradescope = json.loads((out / "reports" / "alice" / "report.gradescope.json").read_text())
     assert gradescope["score"] == 6 and {t["number"]: t["max_score"] for t in gradescope["tests"]}["A7"] == 2
     assert rows["carol"]["total"] == "0"  # integrity: it imports handgrad's answers
@@ -210,7 +210,7 @@ def test_resume_skips_what_is_up_to_date_and_regrades_a_changed_file(tmp_path):
     assert "(1 up to date)" in changed.stderr
     assert "grade late or changed work in a new --output-dir" in changed.stderr  # its seed is in handed-back reports
     assert (out / "reports" / "alice" / "report.json").stat().st_mtime_ns == first["alice"]
-    assert _rows(out)["bob"]["A7"] == "0" and _rows(out)["alice"]["A7"] == "1"
+    assert _rows(out)["bob"]["A7"] == "0.5" and _rows(out)["alice"]["A7"] == "1"
     other = _batch(folder, out, "--resume", "--seed", "1")  # other settings: everything again
     assert "(0 up to date)" in other.stderr
 

@@ -74,6 +74,8 @@ def test_a_submission_missing_names_is_graded_on_what_it_has(tmp_path):
                    "--format", "json", "--output", str(out))
     props = {p["id"]: p for p in json.loads(out.read_text())["properties"]}
     assert done.returncode == 1, done.stderr
+    # its lone sigmoid (return x) is judged at its own property; what needs a function it lacks is missing
+    assert props.pop("A1-sigmoid")["status"] == "fail"
     assert {p["status"] for p in props.values()} == {"missing"}
     assert "backprop" in props["B7"]["message"] and "tanh" in props["A1-tanh"]["message"]
 

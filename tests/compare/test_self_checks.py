@@ -178,7 +178,8 @@ def test_the_example_notebook_checks_itself_and_is_graded_with_no_finding():
     done = compare("--impl", str(ROOT / "docs" / "example.ipynb"), "--examples", "3", "--sweep", "0",
                    "--property", "A7", "--property", "B7", "--format", "json")
     report = strict_json(done.stdout)
-    assert done.returncode == 1 and {p["id"]: p["status"] for p in report["properties"]} == {"A7": "fail", "B7": "pass"}
+    assert done.returncode == 1 and {p["id"]: p["status"] for p in report["properties"]} == {
+        "A7-rect": "pass", "A7": "fail", "B7": "pass"}
     assert report["integrity"]["status"] == "pass" and report["integrity"]["findings"] == []
     assert report["integrity"]["self_checks_dropped"][:2] == ["cell 8 line 1 (import reference)",
                                                               "cell 8 line 3 (reference.check)"]
