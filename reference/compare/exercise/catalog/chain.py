@@ -110,17 +110,6 @@ class Uninformed(PropertyFailure):
                 **({"silent_question": self.silent_question} if self.silent_question else {})}
 
 
-def slack(ctx: Context, p: Problem, f: str):
-    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.exercise.tolerance.l1_slack`).
-
-    Only the weights have an L1 term: a bias or an activation gets none.
-    """
-    if f not in ("W1", "W2"):
-        return 0.0
-    W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
-    return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
-
-
 def own_forward(ctx: Context, p: Problem) -> Any:
     """The submission's own forward on ``p`` if it gives arrays of the right shapes, else None."""
     try:
@@ -438,6 +427,8 @@ def batching_root(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
     got, want = getattr(g, f, None), getattr(ctx.ref(p).grads, f)
     if not isinstance(got, np.ndarray) or got.shape != np.shape(want) or got.dtype.kind != "f":
         return None
+    from reference.compare.exercise.catalog.part_b import slack
+
     allowed = accepted(getattr(ctx.ref(p).grads_bound, f)) + (slack(ctx, p, f) if f in ("W1", "W2") else 0.0)
     try:
         if not measure(f, got, want, allowed).bad.any():

@@ -32,7 +32,7 @@ from reference.compare.exercise.catalog.check import (
 from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.explain import explaining, gradient_failure, labels
 from reference.compare.exercise.problems import Problem
-from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted
+from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
 
 __all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check",
@@ -92,7 +92,15 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str =
             raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
 
 
-slack = chain.slack
+def slack(ctx: Context, p: Problem, f: str):
+    """The L1 slack at zero weights under any-subgradient (:func:`reference.compare.exercise.tolerance.l1_slack`).
+
+    Only the weights have an L1 term: a bias or an activation gets none.
+    """
+    if f not in ("W1", "W2"):
+        return 0.0
+    W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+    return l1_slack(W, lam, ctx.kinks[0], ctx.convention)
 
 
 def grad_check(question: str, *fields: str):
