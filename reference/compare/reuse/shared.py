@@ -42,7 +42,6 @@ from typing import Any, Callable, Iterable
 
 from reference.compare.exercise.bulk_problems import Batch, evaluate_batch, sweep_shapes
 from reference.compare.exercise.catalog import CATALOG, Context, Property
-from reference.compare.exercise.catalog.chain import settle
 from reference.compare.exercise.strategies import lambdas_form
 from reference.compare.reuse.journal import KEPT, Journal, follow
 from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
@@ -208,7 +207,7 @@ class SharedCatalog:
                 self.shared.evaluate_sweep(share)  # what the helper left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
-        return settle([results[p.id] for p in props]), figures
+        return [results[p.id] for p in props], figures
 
     def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
                seed: int) -> threading.Thread | None:
