@@ -182,8 +182,8 @@ def x3_types(ctx: Context, p: Problem) -> None:
             expect_array(f"forward(...).{f}", getattr(got["forward"], f), shape, strict=True)
     if "loss" in got:
         expect_array("loss(...)", got["loss"], (n,), strict=True)
-    r = got.get("risk", np.float64(0.0))
-    if not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64:
+    r = got.get("risk")
+    if "risk" in got and (not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64):
         raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
     if "backprop" in got:
         expect_fields("backprop(...)", got["backprop"], Gradients._fields)
