@@ -150,8 +150,8 @@ CATALOG: tuple[Property, ...] = (
     _x("X3", "outputs are float64 arrays of the documented shapes", beyond.x3_types,
        functools.partial(S.small_problems, max_side=5), PART_A + PART_B, partial=True),
     _x("X4", "stable at large logits (|oa| from 1e3 to 1e300): finite, right values", beyond.x4_stable,
-       functools.partial(S.large_logit_problems, lambdas_mode="zero"), ("forward", "loss", "risk", "backprop"),
-       partial=True),
+       functools.partial(S.large_logit_problems, lambdas_mode="zero"),
+       ("forward", "loss", "risk", "backprop", "softmax"), partial=True),
     _x("X5", "gradient descent steps with the implementation's own regularized gradient", beyond.x5_own_gradient,
        beyond.x5_cases, ("gradient_descent", "backprop")),
 )

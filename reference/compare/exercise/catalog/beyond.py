@@ -208,8 +208,9 @@ def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
     """Which warning, at which input, and whether ordinary logits (b2 = 0) raise it too."""
     top = float(np.max(np.abs(p.params.b2)))
     ordinary = p._replace(params=p.params._replace(b2=np.zeros_like(p.params.b2)), origin="")
+    args = (ctx.ref(ordinary).acts.oa,) if name == "softmax" else ordinary.arguments(name)
     try:
-        again = ctx.impl.call(name, *ordinary.arguments(name)).warnings
+        again = ctx.impl.call(name, *args).warnings
     except ImplProblem:
         again = []
     where = f"{name}(...) on n={p.dims[0]}, d={p.dims[1]}, dh={p.dims[2]}, m={p.dims[3]}"
@@ -219,10 +220,13 @@ def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
 
 
 def x4_stable(ctx: Context, p: Problem) -> None:
-    """Logits up to ±1e300: finite values, and still the reference's values. What the submission's process
-    says it warned is shown with a failure, never judged (that process can silence it)."""
-    names = ctx.present(("forward", "loss", "risk", "backprop"))
-    for name, c in zip(names, ctx.impl.call_each([(name, p.arguments(name), {}) for name in names])):
+    """Logits up to ±1e300: finite values, and still the reference's values; the part-A ``softmax`` too, on
+    the reference's logits. What the submission's process says it warned is shown with a failure, never
+    judged (that process can silence it)."""
+    names = ctx.present(("forward", "loss", "risk", "backprop", "softmax"))
+    ev = ctx.ref(p)
+    calls = [(name, (ev.acts.oa,) if name == "softmax" else p.arguments(name), {}) for name in names]
+    for name, c in zip(names, ctx.impl.call_each(calls)):
         if isinstance(c, ImplProblem):
             raise c
         ctx.remember(name, p, c)  # the checks below reuse these calls
@@ -243,3 +247,5 @@ def x4_stable(ctx: Context, p: Problem) -> None:
         b4(ctx, p)
     if "backprop" in names:
         gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's
+    if "softmax" in names:
+        compare(ctx, "softmax(oa)", value(ctx.recalled("softmax", p)), ev.acts.os, accepted(ev.acts_bound.os))
