@@ -2,7 +2,10 @@
 
 import pytest
 
-from reference.compare.exercise.catalog import CATALOG, Context
+from handgrad.types import Lambdas
+from reference.compare.exercise.catalog import CATALOG, Context, by_id
+from reference.compare.exercise.catalog.check import PropertyFailure
+from reference.compare.exercise.problems import problem_from_seed
 from reference.compare.running.runner import run_catalog
 from reference.compare.sandbox import InProcessImpl
 from support import implementation
@@ -30,6 +33,9 @@ BAD = {
     "bug_labels_from_1": ({"B4", "B7", "B8"}, {"X4"}),
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
     "bug_mean_twice": ({"B15", "B16", "X1"}, set()),
+    # a property fails when one of its arrays is wrong on its own inputs, beside another that inherits
+    "bug_masked_l21_batch": ({"B15", "B16", "B18", "X1"}, set()),
+    "bug_masked_descent_b1": ({"B6", "B15", "B16", "X1", "X5"}, set()),
 }
 #: What a failing question may show elsewhere: only "inherited" (right on its own inputs).
 EQUIVALENT = ["equivalent_einsum", "equivalent_logaddexp", "equivalent_seed_003_fixed"]
@@ -79,6 +85,20 @@ def test_a_relative_error_of_1e_7_in_one_gradient_array_fails(tmp_path, field):
     for r in results:
         assert r.status in ("fail", "inherited") and f".{field} " in r.message, r.message
     assert {r.id: r.status for r in results}[own] == "fail"
+
+
+@pytest.mark.parametrize("name, prop, array", [
+    ("bug_masked_l21_batch", "B18-l21", "W2"),
+    ("bug_masked_l21_batch", "B18-all", "W2"),
+])
+def test_an_arrays_own_mistake_is_charged_beside_another_arrays_inherited_one(name, prop, array):
+    # n = 4: ∂R/∂W1 (summed, B16's mistake) is off and inherited here; ∂R/∂W2 lacks its λ21 term (this
+    # property's own mistake), checked after W1: the example is this property's failure, not an inherited one
+    p = problem_from_seed(4, 3, 5, 3, seed=1, zeros=0.0, lambdas=Lambdas(0.1, 0.2, 0.3, 0.4))
+    with InProcessImpl(str(implementation(name))) as impl:
+        with pytest.raises(PropertyFailure) as failure:
+            by_id(prop).check(Context(impl), p)
+    assert failure.value.status == "fail" and f".{array} " in failure.value.message, failure.value.message
 
 
 def test_same_seed_same_report():

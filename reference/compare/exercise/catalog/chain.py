@@ -23,7 +23,8 @@ right on informative own inputs, and fails when its failures are all uninformed
 (or one is wrong on its own inputs, as before): a stub whose every gradient is
 zero is consistent with its own all-zero ∂L/∂oa at every step below it, and
 earns nothing for it, while an honest mistake upstream is not charged again
-below it for an example where it happens to zero the step's inputs.
+below it for an example where it happens to zero the step's inputs. On one example, a property that
+checks several arrays inherits only when each array that fails there inherits (:class:`~.check.OwnFirst`).
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ from reference.compare.exercise.tolerance import FLOOR
 from reference.compare.sandbox import ImplProblem
 
 __all__ = [
-    "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "Stats",
+    "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "OwnFirst",
+    "Stats",
     "Context", "Measure", "entry_error",
     "expect_array", "expect_fields", "measure", "compare", "compare_exact", "fmt_index", "value", "ratio_map",
     "RATIO_MAP_SIDE", "flat", "idle", "scant", "MEANINGFUL", "shows_nothing", "empty",
@@ -82,6 +83,35 @@ class WrongDtype(PropertyFailure):
     def __init__(self, message: str, **fields):
         super().__init__(message, **fields)
         self.root = "X3"
+
+
+class OwnFirst:
+    """The checks of several arrays on one example: a failure of the property's own ends them at once, an
+    inherited one (another question's mistake, or X3's dtype) lets the others run and is raised after them.
+    One array's inherited mistake does not hide another array's own one.
+
+    >>> own_first = OwnFirst()
+    >>> for f in ("W1", "W2"):
+    ...     with own_first:
+    ...         pass  # compare(ctx, f, ...)
+    >>> own_first.done()  # raises the first inherited failure, if any
+    """
+
+    def __init__(self) -> None:
+        self.inherited: PropertyFailure | None = None
+
+    def __enter__(self) -> OwnFirst:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if isinstance(exc, PropertyFailure) and exc.status == "inherited":
+            self.inherited = self.inherited or exc
+            return True
+        return False
+
+    def done(self) -> None:
+        if self.inherited is not None:
+            raise self.inherited
 
 
 class NotImplementedField(PropertyFailure):

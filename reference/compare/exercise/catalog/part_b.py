@@ -18,6 +18,7 @@ from reference.compare.exercise import strategies as S
 from reference.compare.exercise.catalog import chain
 from reference.compare.exercise.catalog.check import (
     Context,
+    OwnFirst,
     PropertyFailure,
     compare,
     compare_exact,
@@ -74,6 +75,7 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str =
     g = ctx.network("backprop", p)
     expect_fields("backprop(...)", g, Gradients._fields)
     ev = ctx.ref(p)
+    own_first = OwnFirst()  # an array's own mistake is charged beside another's inherited one
     for f in fields:
         want, bound = getattr(ev.grads, f), getattr(ev.grads_bound, f)
         allowed = accepted(bound)
@@ -84,12 +86,14 @@ def gradients(ctx: Context, p: Problem, fields: tuple[str, ...], question: str =
         if up:
             upstream = (lambda up=up: _agreement(ctx, f"backprop(...).{up} ({NAMES[up]})", getattr(g, up),
                                                  getattr(ev.grads, up), getattr(ev.grads_bound, up)))
-        try:
-            compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
-        except PropertyFailure as failure:
-            failure = _of(failure, chain.QUESTION, f, up)
-            failure = gradient_failure(ctx, p, failure, getattr(g, f), want, allowed, f)
-            raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
+        with own_first:
+            try:
+                compare(ctx, f"backprop(...).{f} ({NAMES[f]})", getattr(g, f), want, allowed, upstream=upstream)
+            except PropertyFailure as failure:
+                failure = _of(failure, chain.QUESTION, f, up)
+                failure = gradient_failure(ctx, p, failure, getattr(g, f), want, allowed, f)
+                raise (chain.judge(ctx, p, g, f, failure, question) if question else failure) from None
+    own_first.done()
 
 
 def slack(ctx: Context, p: Problem, f: str):
@@ -224,6 +228,7 @@ def b6(ctx: Context, case) -> None:
     p, eta, steps = case
     prev = p.params
     iterates = descents(ctx, p, eta, steps)
+    own_first = OwnFirst()  # a step's own mistake is charged beside a gradient's inherited one
     for t in range(1, steps + 1):
         got = iterates[t - 1]
         expect_fields(f"gradient_descent(steps={t})", got, PARAMS)
@@ -234,12 +239,14 @@ def b6(ctx: Context, case) -> None:
             want = w - eta * g
             allowed = (eta * (SAFETY * e + slack(ctx, here, f))
                        + SAFETY * 2 * U64 * (np.abs(w) + eta * np.abs(g)) + FLOOR)
-            try:
-                compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f),
-                        want, allowed)
-            except PropertyFailure as failure:
-                raise _own_step(ctx, here, eta, got, f, failure) from None
+            with own_first:
+                try:
+                    compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η ∂R/∂{f}", getattr(got, f),
+                            want, allowed)
+                except PropertyFailure as failure:
+                    raise _own_step(ctx, here, eta, got, f, failure) from None
         prev = got
+    own_first.done()
     if steps == 0:
         got = ctx.call("gradient_descent", p.params, p.X, p.y, p.lambdas, learning_rate=eta, steps=0)
         expect_fields("gradient_descent(steps=0)", got, PARAMS)
