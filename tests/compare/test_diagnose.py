@@ -303,8 +303,8 @@ def _run_one(name, prop_id, examples=10):
 
 
 @pytest.mark.parametrize("name, prop_id, line", [
-    ("bug_sum_not_mean", "B15-b1", "summed over the batch instead of averaged (n"),
-    ("bug_sum_not_mean", "B9", "summed over the batch instead of averaged (n"),
+    ("bug_sum_not_mean", "B16", "summed over the batch instead of averaged (n"),
+    ("bug_sum_not_mean", "B10-W2", "summed over the batch instead of averaged (n"),
     ("bug_mean_twice", "B16", "averaged twice (1/n"),
     ("bug_rect_ge", "A7", "rect'(0) taken as 1, the course's is 0 (a mask written >= 0?): 2 of 2 kink entries"),
     ("bug_rect_ge", "B13", "rect'(0) taken as 1, the course's is 0 (a mask written >= 0?)"),

@@ -6,6 +6,7 @@ gradient (B6 checks the loop against the reference's gradient with λ = 0).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import hypothesis.strategies as st
@@ -13,8 +14,10 @@ import numpy as np
 
 from handgrad.types import PARAMS, PART_A, Gradients
 from reference.compare.exercise import strategies as S
+from reference.compare.exercise.catalog import chain
 from reference.compare.exercise.catalog.check import (
     Context,
+    OwnFirst,
     PropertyFailure,
     compare,
     expect_array,
@@ -22,7 +25,7 @@ from reference.compare.exercise.catalog.check import (
     shows_nothing,
     value,
 )
-from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients
+from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients, slack
 from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.diagnose import overflow
 from reference.compare.exercise.explain import diagnosed
@@ -96,17 +99,43 @@ def x1_batch(ctx: Context, p: Problem) -> None:
     n = p.X.shape[0]
     singles = [value(r) for r in ctx.impl.call_many(
         "backprop", [(p.params, p.X[i:i + 1], p.y[i:i + 1], p.lambdas) for i in range(n)])]
+    own_first = OwnFirst()
     for f in ("oa", "hs", "ha", "x"):
         rows = np.concatenate([expect_array(f"backprop(example {i}).{f}", getattr(s, f),
                                             (1,) + getattr(ev.grads, f).shape[1:]) for i, s in enumerate(singles)])
-        compare(ctx, f"backprop(batch).{f} vs stacked examples", getattr(g, f), rows,
-                2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
+        with own_first, _batch_blamed(ctx, p, g, f):
+            compare(ctx, f"backprop(batch).{f} vs stacked examples", getattr(g, f), rows,
+                    2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
     for f in PARAMS:
         shape = getattr(ev.grads, f).shape
         mean = np.mean([expect_array(f"backprop(example {i}).{f}", getattr(s, f), shape)
                         for i, s in enumerate(singles)], axis=0)
-        compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
-                2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
+        with own_first, _batch_blamed(ctx, p, g, f):
+            compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
+                    2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
+    own_first.done()
+
+
+@contextlib.contextmanager
+def _batch_blamed(ctx: Context, p: Problem, g: Any, f: str):
+    """X1's failure of array ``f``, judged where the batch's own value is wrong: the question at whose step
+    the batch goes wrong (:func:`.chain.judge`: a missing 1/n is B16's) is charged, X1 inherits. A batch right
+    where its examples one at a time are not is X1's own failure (the examples' mistake is charged where they
+    are drawn)."""
+    try:
+        yield
+    except PropertyFailure as failure:
+        ev = ctx.ref(p)
+        allowed = accepted(getattr(ev.grads_bound, f)) + slack(ctx, p, f)
+        got = getattr(g, f)
+        if isinstance(got, np.ndarray) and got.shape == getattr(ev.grads, f).shape:
+            with np.errstate(invalid="ignore"):
+                right = bool(np.all(np.abs(got - getattr(ev.grads, f)) <= allowed))
+            if not right:
+                judged = chain.judge(ctx, p, g, f, failure, "X1")
+                if isinstance(judged, chain.Inherited):
+                    raise judged from None
+        raise
 
 
 def _x2_calls(ctx: Context, p: Problem) -> list[tuple[str, tuple, dict]]:

@@ -39,7 +39,7 @@ from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
 
-__all__ = ["Inherited", "Uninformed", "QUESTION", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "NAMES", "judge",
+__all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "NAMES", "judge",
            "local_step", "own_forward", "ordinary_logits", "silent"]
 
 #: The question whose claim each quantity is.
@@ -52,6 +52,8 @@ SAME_CLAIM = {"B7": {"B7", "B8"}, "B9": {"B9", "B10"}, "B11": {"B11", "B12"}, "B
 #: float64 (no exp overflows; −log os_y is 0 ulp from the stable form up to a gap of ~700). Beyond,
 #: the question is stability: X4's.
 ORDINARY_LOGIT = 350.0
+#: The batched question of each parameter's gradient: a mean over the batch (its per-example twin: ``QUESTION``).
+BATCHED = {"W1": "B16", "b1": "B16", "W2": "B10", "b2": "B10"}
 #: The quantity each step takes from upstream.
 UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
 #: The submission's own inputs each step is judged on besides ``UP``'s gradient: forward values.
@@ -145,15 +147,51 @@ def local_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple[np.ndarray, np
         return a("hs") * mask, u * np.abs(a("hs")) + np.where(ambiguous, np.abs(a("hs")), 0.0)
     if f == "x":
         return a("ha") @ W1, (W1.shape[0] + 1) * u * (np.abs(a("ha")) @ np.abs(W1))
+    if f in BATCHED:
+        data, data_allowed, pen, pen_allowed = _mean_step(ctx, p, g, f)
+        return data + pen, data_allowed + 4 * u * np.abs(data) + pen_allowed
+    return None
+
+
+def _mean_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple:
+    """The mean over the batch of a parameter's per-example gradient, from the submission's own upstream values,
+    its allowed error, and the penalty term with its own (zeros for a bias)."""
+    W1, _, W2, _ = p.params
+    n = p.X.shape[0]
+    d = np.asarray(getattr(g, "ha" if f in ("W1", "b1") else "oa"), dtype=np.float64)
     if f in ("b1", "b2"):
-        d = a("ha" if f == "b1" else "oa")
-        return d.mean(axis=0), (n + 2) * u * np.abs(d).mean(axis=0)
-    if f in ("W1", "W2"):
-        d, inputs = (a("ha"), p.X) if f == "W1" else (a("oa"), _activation(ctx, p, "hs"))
-        data = d.T @ inputs / n
-        lam = p.lambdas
-        pen, pen_allowed = _penalty(ctx, *((W1, lam.l11, lam.l12) if f == "W1" else (W2, lam.l21, lam.l22)))
-        return data + pen, (n + 2) * u * (np.abs(d).T @ np.abs(inputs)) / n + 4 * u * np.abs(data) + pen_allowed
+        return d.mean(axis=0), (n + 2) * U64 * np.abs(d).mean(axis=0), 0.0, 0.0
+    inputs = p.X if f == "W1" else _activation(ctx, p, "hs")
+    lam = p.lambdas
+    pen, pen_allowed = _penalty(ctx, *((W1, lam.l11, lam.l12) if f == "W1" else (W2, lam.l21, lam.l22)))
+    return d.T @ inputs / n, (n + 2) * U64 * (np.abs(d).T @ np.abs(inputs)) / n, pen, pen_allowed
+
+
+def _batching(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
+    """How a parameter's gradient, wrong on its own inputs, is their per-example gradients gathered wrongly over
+    a batch of n > 1 (``"summed"``: n times the mean; ``"divided by n twice"``), else None.
+
+    Then each example's gradient is right on its own values and the mistake is the batching question's alone
+    (B10, B16): its per-example twin (B9, B15) inherits it. Only these exact patterns of the submission's own
+    values count, so a per-example mistake cannot pass for a batching one (a factor of 2 on the batch is no
+    pattern, whatever the submission answers at n = 1).
+    """
+    n = p.X.shape[0]
+    if n < 2:
+        return None
+    try:
+        got = np.asarray(getattr(g, f), dtype=np.float64)
+        data, data_allowed, pen, pen_allowed = _mean_step(ctx, p, g, f)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None
+    if got.shape != np.shape(data):
+        return None
+    for how, c in (("summed over the batch instead of averaged", n), ("divided by n twice", 1 / n)):
+        want = c * data + pen
+        allowed = SAFETY * (c * data_allowed + 4 * U64 * np.abs(want) + pen_allowed) + FLOOR
+        with np.errstate(invalid="ignore"):
+            if np.all(np.abs(got - want) <= allowed) and not np.allclose(c * data, data):
+                return how
     return None
 
 
@@ -223,9 +261,10 @@ def silent(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, str] | None:
     return None
 
 
-def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str] | None]:
-    """The first step, from ``f`` up the chain, not shown right on its own inputs, and why when it holds on
-    them but they carry no information (:func:`silent`: what, and whose quantity).
+def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str] | None, bool]:
+    """The first step, from ``f`` up the chain, not shown right on its own inputs, why when it holds on them
+    but they carry no information (:func:`silent`: what, and whose quantity), and whether the step is right
+    per example and wrong only in how the batch gathers them (:func:`_batching`: the batched question's).
 
     Past ∂L/∂oa the root is the softmax: B3's on ordinary logits, X4's (stability) beyond.
     """
@@ -233,11 +272,13 @@ def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str
     while step in UP and _holds(ctx, p, g, step) is True:
         why = silent(ctx, p, g, step)
         if why is not None:
-            return QUESTION[step], why
+            return QUESTION[step], why, False
         step = UP[step]
     if step == "os":
-        return ("B3" if ordinary_logits(ctx, p) else "X4"), None
-    return QUESTION[step], None
+        return ("B3" if ordinary_logits(ctx, p) else "X4"), None, False
+    if step in BATCHED and _batching(ctx, p, g, step) is not None and silent(ctx, p, g, step) is None:
+        return BATCHED[step], None, True
+    return QUESTION[step], None, False
 
 
 def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
@@ -254,7 +295,7 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         # failure is this property's own (an array of the right shape is needed to inherit a mistake)
         return failure
     lam = p.lambdas
-    why = None
+    why, batching = None, False
     if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
         at_zero = _without_penalty(ctx, p, g, f)
         # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
@@ -268,9 +309,10 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         elif how is not None:
             root, why = "B18", (f"{NAMES[f]} at λ = 0 is {how}", QUESTION[f])
         else:
-            root, why = _root(ctx, *at_zero, f)
+            root, why, batching = _root(ctx, *at_zero, f)
     else:
-        root, why = _root(ctx, p, g, f)
-    if question in SAME_CLAIM.get(root, {root}):
+        root, why, batching = _root(ctx, p, g, f)
+    # a batching mistake is the batched question's alone: its per-example twin inherits it
+    if question in ({root} if batching else SAME_CLAIM.get(root, {root})):
         return failure if why is None else Uninformed(failure, *why)
     return Inherited(failure, root)
