@@ -35,6 +35,8 @@ BAD = {
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
     "bug_mean_twice": ({"B16"}, set()),
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
+    # inherited from B16, which never draws λ21 > 0 and passes: charged where it is seen (B18, X1)
+    "bug_sum_only_with_l21": ({"B18"}, {"X1"}),
     # a property fails when one of its arrays is wrong on its own inputs, beside another that inherits
     "bug_masked_l21_batch": ({"B16", "B18"}, set()),
     "bug_masked_descent_b1": ({"B6", "B16", "X5"}, set()),

@@ -28,7 +28,7 @@ from reference.compare.running.shrink import counterexample, seeded, shrink_fail
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused
 
 __all__ = ["STATUSES", "PropertyResult", "finite_json", "outcome_signature", "PropertyTest", "ABORTING", "lacking",
-           "reject_outside", "absent_text", "not_expressed_text"]
+           "reject_outside", "absent_text", "not_expressed_text", "settle_roots"]
 
 #: A property's statuses, from best to worst for a question's verdict.
 STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
@@ -305,3 +305,53 @@ def _flaky_of(exc: Exception, kinds: tuple) -> bool:
     """A Hypothesis Flaky error about the implementation: it failed, then did not, on the same example."""
     return isinstance(exc, hypothesis.errors.Flaky) and any(
         isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
+
+
+#: The statuses that charge a question: an inherited failure whose root has one of them is charged there.
+CHARGED = ("fail", "error", "not-implemented", "missing")
+#: How an inherited failure's message names its root (:class:`~reference.compare.exercise.catalog.chain.Inherited`).
+_INHERITED_FROM = "; right on its own inputs: inherited from "
+
+
+def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
+    """Every mistake is charged somewhere: an inherited failure whose root question was run and is charged
+    nowhere (its properties pass, or inherit from roots charged elsewhere) is charged where it was seen. A
+    submission could otherwise be wrong upstream only on the problems of a later question and have the
+    mistake charged nowhere. A root not run (a selection, the deadline) or not judged (not applicable) leaves
+    its heirs as they are. Changes ``results`` in place; returns them.
+
+    >>> up = PropertyResult("Q1", "Q1", "a step", status="pass")
+    >>> heir = PropertyResult("Q2", "Q2", "the next step", status="inherited", details={"root": "Q1"},
+    ...                       message="y is off" + _INHERITED_FROM + "Q1")
+    >>> next_heir = PropertyResult("Q3", "Q3", "the step after", status="inherited", details={"root": "Q2"})
+    >>> [r.status for r in settle_roots([up, heir, next_heir])], heir.message
+    (['pass', 'fail', 'inherited'], 'y is off; charged here: the mistake upstream it would inherit is charged nowhere')
+    """
+    by_question: dict[str, list[PropertyResult]] = {}
+    for r in results:
+        by_question.setdefault(r.question, []).append(r)
+    known: dict[str, bool | None] = {}
+
+    def charged(question: str, seen: frozenset = frozenset()) -> bool | None:
+        """Whether ``question`` is charged (True: a failure of its own, or one settled here), is not (False), or
+        cannot be told (None)."""
+        rs = by_question.get(question)
+        if not rs or question in seen:
+            return None
+        if question not in known:
+            roots = [charged(r.details.get("root", ""), seen | {question}) for r in rs if r.status == "inherited"]
+            if any(r.status in CHARGED for r in rs) or any(c is False for c in roots):
+                known[question] = True
+            elif all(r.status in ("pass", "inherited") for r in rs) and all(c is True for c in roots):
+                known[question] = False
+            else:
+                known[question] = None
+        return known[question]
+
+    settled = [r for r in results if r.status == "inherited" and charged(r.details.get("root", "")) is False]
+    for r in settled:  # decided on the results as run, then changed: the order does not matter
+        r.status = "fail"
+        r.message = (r.message.split(_INHERITED_FROM)[0]
+                     + "; charged here: the mistake upstream it would inherit is charged nowhere")
+        r.details = {k: v for k, v in r.details.items() if k != "root"}
+    return results

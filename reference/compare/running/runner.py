@@ -33,6 +33,7 @@ from reference.compare.running.body import (
     lacking,
     outcome_signature,
     reject_outside,
+    settle_roots,
 )
 from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
@@ -185,4 +186,4 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
     figures: dict = {}
     if sweep:
         figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0, deadline=deadline)
-    return [results[p.id] for p in props], figures
+    return settle_roots([results[p.id] for p in props]), figures
