@@ -275,6 +275,8 @@ def x4_stable(ctx: Context, p: Problem) -> None:
     if "loss" in names:
         b4(ctx, p)
     if "backprop" in names:
-        gradients(ctx, p, ("oa", "hs"))  # what the logits drive, per example; the rest is B9–B18's
+        # what the logits drive, per example; the rest is B9–B18's. A step wrong on its own inputs is its own
+        # question's mistake (X4 inherits it); one right on them, past an overflowing softmax, is X4's
+        gradients(ctx, p, ("oa", "hs"), "X4")
     if "softmax" in names:
         compare(ctx, "softmax(oa)", value(ctx.recalled("softmax", p)), ev.acts.os, accepted(ev.acts_bound.os))

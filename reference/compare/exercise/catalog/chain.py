@@ -34,13 +34,13 @@ from typing import Any
 import numpy as np
 
 from handgrad.types import Lambdas
-from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, empty, measure
+from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, empty, measure, value
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 from reference.compare.sandbox import ImplProblem
 
-__all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "UP", "SAME_CLAIM", "ORDINARY_LOGIT", "NAMES", "judge",
-           "local_step", "own_forward", "ordinary_logits", "silent"]
+__all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "BATCH_TWIN", "UP", "SAME_CLAIM", "ORDINARY_LOGIT",
+           "NAMES", "judge", "local_step", "own_forward", "ordinary_logits", "silent"]
 
 #: The question whose claim each quantity is.
 QUESTION = {"os": "B3", "oa": "B7", "hs": "B11", "ha": "B13", "W1": "B15", "b1": "B15", "x": "B17",
@@ -54,6 +54,8 @@ SAME_CLAIM = {"B7": {"B7", "B8"}, "B9": {"B9", "B10"}, "B11": {"B11", "B12"}, "B
 ORDINARY_LOGIT = 350.0
 #: The batched question of each parameter's gradient: a mean over the batch (its per-example twin: ``QUESTION``).
 BATCHED = {"W1": "B16", "b1": "B16", "W2": "B10", "b2": "B10"}
+#: The batched question of each per-example one: the same claim, asked of a whole batch at once.
+BATCH_TWIN = {"B7": "B8", "B9": "B10", "B11": "B12", "B13": "B14", "B15": "B16"}
 #: The quantity each step takes from upstream.
 UP = {"oa": "os", "hs": "oa", "ha": "hs", "x": "ha", "W1": "ha", "b1": "ha", "W2": "oa", "b2": "oa"}
 #: The submission's own inputs each step is judged on besides ``UP``'s gradient: forward values.
@@ -238,6 +240,46 @@ def _without_penalty(ctx: Context, p: Problem, g: Any, f: str):
     return (p0, g0) if right else None
 
 
+def _as_its_halves(ctx: Context, p: Problem, g: Any, f: str) -> bool:
+    """Is the batch's ``f`` what the submission answers on the two halves of the batch, stacked (an array per
+    example) or averaged (a parameter's gradient)? Then the batch is gathered as the submission's own
+    per-example function gathers it, and what is wrong in it is that function's: the per-example question's
+    mistake. A batch the halves do not give (rows in another order, a 1/n that depends on n, code that answers
+    otherwise on fewer rows) is the batched question's own mistake. A batch of one is its own example.
+
+    The halves and the batch are compared to the reference's error bound, scaled by how much larger the
+    submission's values are than the reference's (a consistent formula off by a factor rounds that much
+    more), and to the rounding of a mean over n examples.
+    """
+    n = p.X.shape[0]
+    if n == 1:
+        return True
+    k = n // 2
+    try:
+        halves = [value(c) for c in ctx.impl.call_many(
+            "backprop", [(p.params, p.X[:k], p.y[:k], p.lambdas), (p.params, p.X[k:], p.y[k:], p.lambdas)])]
+        parts = [np.asarray(getattr(h, f), dtype=np.float64) for h in halves]
+        got = np.asarray(getattr(g, f), dtype=np.float64)
+    except (ImplProblem, TypeError, ValueError, AttributeError):
+        return False
+    ev = ctx.ref(p)
+    want, bound = getattr(ev.grads, f), getattr(ev.grads_bound, f)
+    if got.shape != want.shape:
+        return False
+    try:
+        gathered = (np.concatenate(parts) if f in UP and f not in BATCHED
+                    else (k * parts[0] + (n - k) * parts[1]) / n)
+    except ValueError:  # halves of other shapes
+        return False
+    if gathered.shape != want.shape:
+        return False
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        top = float(np.max(np.abs(want), initial=0.0))
+        scale = max(1.0, float(np.max(np.abs(got), initial=0.0)) / top) if top > 0 else 1.0
+        allowed = 2 * SAFETY * (bound * scale + n * U64 * np.abs(gathered)) + FLOOR
+        return bool(np.all(np.abs(got - gathered) <= allowed))
+
+
 def ordinary_logits(ctx: Context, p: Problem) -> bool:
     """Are all of the reference's logits at most :data:`ORDINARY_LOGIT` in magnitude?"""
     return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
@@ -312,7 +354,10 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
             root, why, batching = _root(ctx, *at_zero, f)
     else:
         root, why, batching = _root(ctx, p, g, f)
-    # a batching mistake is the batched question's alone: its per-example twin inherits it
+    # a batching mistake is the batched question's alone: its per-example twin inherits it; a per-example
+    # mistake is the per-example question's: its batched twin inherits it where the batch is its halves' answers
+    if question == BATCH_TWIN.get(root) and not batching and why is None and _as_its_halves(ctx, p, g, f):
+        return Inherited(failure, root)
     if question in ({root} if batching else SAME_CLAIM.get(root, {root})):
         return failure if why is None else Uninformed(failure, *why)
     return Inherited(failure, root)
