@@ -9,5 +9,10 @@ sweep makes and evaluates them by the batch; :mod:`.tolerance` is how much of th
 reference's error bound a comparison accepts, :mod:`.reference_memo` asks the
 reference each question once, :mod:`.diagnose` names the classic mistake a
 wrong array matches and :mod:`.explain` puts that line on a failing check.
-Importing this package loads nothing else.
+:mod:`.course` describes all that for the machinery, in one value: :data:`EXERCISE`.
+Importing this package loads that description (NumPy and the API's table), nothing else.
 """
+
+from reference.compare.exercise.course import EXERCISE, Exercise
+
+__all__ = ["EXERCISE", "Exercise"]

@@ -1,0 +1,132 @@
+"""What the machinery needs of an exercise, in one value: :class:`Exercise`, and this course's, :data:`EXERCISE`.
+
+The rooms that run, reuse, report and grade (``running``, ``reuse``,
+``reports``, ``classroom``) name no array, function or question of the
+course: they take them from :data:`EXERCISE`. The API's own table stays in
+:mod:`handgrad.types` (the description holds that module, it does not copy it).
+Everything heavy (the catalog, the reference) is imported on first use, so
+importing this module loads only NumPy and the API's table.
+
+>>> EXERCISE.dims
+('n', 'd', 'dh', 'm')
+>>> set(EXERCISE.api.PART_A) <= EXERCISE.names
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable
+
+import handgrad.types as _api
+
+__all__ = ["Exercise", "EXERCISE"]
+
+
+def _lazy(module: str, name: str) -> Callable:
+    """A stand-in for ``module.name`` that imports it on first call (the catalog and the reference load JAX)."""
+    @functools.wraps(lambda *a, **k: None)
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{module}.{name}, imported on first use."
+    return call
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise as the machinery sees it (docs/exercise.md: one line per field)."""
+
+    #: The module of the API's table: names, arguments, shapes, sizes, named tuples.
+    api: ModuleType
+    #: The parts of the question list: letter → what it holds (selection of properties by part).
+    parts: dict[str, str]
+    #: A few ids to show in help and error messages: a question, another, a property id.
+    examples: tuple[str, str, str]
+    #: The module holding the catalog (``CATALOG``, ``QUESTIONS``, ``by_id``, ``select``), imported on first use.
+    catalog_module: str
+    #: The functions the bulk sweep calls on every problem, and those it calls on a share each, in turn.
+    sweep_always: tuple[str, ...]
+    sweep_rotation: tuple[str, ...]
+    #: The smallest size of each dimension a shrunk problem keeps.
+    minimum: dict[str, int]
+    #: The shrinking rules that know the problem's structure (:mod:`reference.compare.exercise.shrinking`).
+    shrinking: str
+    #: The backward chain drawn on the HTML page: node, label, position, the properties that check it; its edges;
+    #: and the pattern that finds, in a failure's ``array`` detail, the node it names.
+    chain_nodes: tuple
+    chain_edges: tuple
+    chain_field: re.Pattern
+    #: Problems: draw one from a seed, describe one for a report, rebuild one as Python text.
+    problem_from_seed: Callable
+    describe: Callable
+    describe_arrays: Callable
+    #: The bulk sweep: batches of problems, the reference's arrays for a batch, an array's extra allowance, and
+    #: each problem's largest logit (a property may be swept only on ordinary problems).
+    sweep_shapes: Callable
+    evaluate_batch: Callable
+    extra_allowance: Callable
+    ordinary: Callable
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """The sizes of a problem, in order."""
+        return self.api.DIMS
+
+    @property
+    def types(self) -> dict[str, type]:
+        """The API's named tuples, by name."""
+        return {name: getattr(self.api, name) for name in self.api.TYPES}
+
+    @property
+    def elementwise(self) -> tuple[str, ...]:
+        """The functions of one array (the adapter maps none of them by default)."""
+        return self.api.PART_A
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name of the course the machinery must not spell: the API's names and its named tuples' fields
+        (not the arguments' names, which are the machinery's vocabulary too)."""
+        arguments = {a for args in self.api.ARGUMENTS.values() for a in args}
+        fields = {f for t in self.types.values() for f in t._fields}
+        return frozenset(set(self.api.API) | (fields - arguments))
+
+    def catalog(self) -> Any:
+        """The catalog's module (imported on first use)."""
+        import importlib
+
+        return importlib.import_module(self.catalog_module)
+
+    def question_ids(self) -> tuple[str, ...]:
+        """Every question and property id, in the catalog's order."""
+        cat = self.catalog()
+        return tuple(dict.fromkeys([*cat.QUESTIONS, *(p.question for p in cat.CATALOG),
+                                    *(p.id for p in cat.CATALOG)]))
+
+
+#: This course's exercise: the two-layer network of handgrad.
+EXERCISE = Exercise(
+    api=_api,
+    parts={"A": "part A (A1–A9)", "B": "part B (B1–B18)", "X": "beyond the seeds (X1–X5)"},
+    examples=("A5", "B15", "B18-l11"),
+    catalog_module="reference.compare.exercise.catalog",
+    sweep_always=("backprop",),
+    sweep_rotation=("forward", "loss", "risk"),
+    minimum={"n": 1, "d": 1, "dh": 1, "m": 2},
+    shrinking="reference.compare.exercise.shrinking",
+    chain_nodes=(),
+    chain_edges=(),
+    chain_field=re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b"),
+    problem_from_seed=_lazy("reference.compare.exercise.problems", "problem_from_seed"),
+    describe=_lazy("reference.compare.exercise.problems", "describe"),
+    describe_arrays=_lazy("reference.compare.exercise.rebuild", "describe_arrays"),
+    sweep_shapes=_lazy("reference.compare.exercise.bulk_problems", "sweep_shapes"),
+    evaluate_batch=_lazy("reference.compare.exercise.bulk_problems", "evaluate_batch"),
+    extra_allowance=_lazy("reference.compare.exercise.bulk_problems", "extra_allowance"),
+    ordinary=_lazy("reference.compare.exercise.bulk_problems", "largest_logit"),
+)

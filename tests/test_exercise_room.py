@@ -1,0 +1,52 @@
+"""The exercise in one place (docs/exercise.md): the machinery's rooms name no array, function or question of the
+course; they take them from the exercise room's description (``reference.compare.exercise.EXERCISE``)."""
+
+import builtins
+import re
+
+from support import ROOT
+
+#: The rooms that run, reuse, isolate, report and grade: any exercise's machinery.
+MACHINERY = ("running", "reuse", "sandbox", "reports", "classroom")
+
+
+def _pattern() -> re.Pattern:
+    """Every name of the course (from the description, so the list cannot drift) and every question and property
+    id of its catalog, as whole words. Not a name: an attribute of NumPy, math or os (``np.abs``), an SVG tag
+    (``<rect``), a NumPy dtype string (``"|b1"``)."""
+    from reference.compare.exercise import EXERCISE
+
+    words = sorted(EXERCISE.names | set(EXERCISE.question_ids()), key=len, reverse=True)
+    assert {"backprop", "W1", "os", "B18-l11", "A1", "X5"} <= set(words)  # the description does describe the course
+    return re.compile(r"(?<![\w<|])(?<!np\.)(?<!numpy\.)(?<!math\.)(?<!os\.)(" + "|".join(map(re.escape, words))
+                      + r")(?!\w)")
+
+
+def _hits(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for m in pattern.finditer(line):
+            word, after = m.group(1), line[m.end():m.end() + 1]
+            if word == "os" and (after == "." or re.search(r"\bimport\b[\w\s,]*$", line[:m.start()])):
+                continue  # the standard library's os
+            if hasattr(builtins, word) and after == "(" and line[m.start() - 1:m.start()] not in "\"'":
+                continue  # Python's own abs(...)
+            out.append((number, word))
+    return out
+
+
+def test_the_pattern_tells_a_name_from_the_standard_library():
+    pattern = _pattern()
+    assert not _hits(">>> import tempfile, os\nx = os.path.join(a, b)\nnp.abs(v) + abs(v) + np.sign(v)\n'<rect x=1/>'", pattern)
+    assert [w for _, w in _hits('acts.os\n"backprop.W1"\nabs_ = "abs"\nsee B18-l11 and X4', pattern)] == \
+        ["os", "backprop", "W1", "abs", "B18-l11", "X4"]
+
+
+def test_the_machinery_names_nothing_of_the_course():
+    """Code, strings, comments, docstrings and doctests alike: a hit is file:line and the name."""
+    pattern = _pattern()
+    hits = []
+    for room in MACHINERY:
+        for path in sorted((ROOT / "reference" / "compare" / room).rglob("*.py")):
+            hits += [f"{path.relative_to(ROOT)}:{n}: {w}" for n, w in _hits(path.read_text(), pattern)]
+    assert not hits, f"{len(hits)} names of the course in the machinery:\n" + "\n".join(hits)
