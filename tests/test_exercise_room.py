@@ -37,7 +37,8 @@ def _hits(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
 
 def test_the_pattern_tells_a_name_from_the_standard_library():
     pattern = _pattern()
-    assert not _hits(">>> import tempfile, os\nx = os.path.join(a, b)\nnp.abs(v) + abs(v) + np.sign(v)\n'<rect x=1/>'", pattern)
+    assert not _hits(">>> import tempfile, os\nx = os.path.join(a, b)\nnp.abs(v) + abs(v) + np.sign(v)\n"
+                     "'<rect x=1/>'", pattern)
     assert [w for _, w in _hits('acts.os\n"backprop.W1"\nabs_ = "abs"\nsee B18-l11 and X4', pattern)] == \
         ["os", "backprop", "W1", "abs", "B18-l11", "X4"]
 
