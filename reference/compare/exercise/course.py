@@ -22,6 +22,9 @@ from types import ModuleType
 from typing import Any, Callable
 
 import handgrad.types as _api
+from reference.compare.exercise import problems as _problems
+from reference.compare.exercise import rebuild as _rebuild
+from reference.compare.exercise import shrinking as _shrinking
 
 __all__ = ["Exercise", "EXERCISE"]
 
@@ -53,10 +56,8 @@ class Exercise:
     #: The functions the bulk sweep calls on every problem, and those it calls on a share each, in turn.
     sweep_always: tuple[str, ...]
     sweep_rotation: tuple[str, ...]
-    #: The smallest size of each dimension a shrunk problem keeps.
-    minimum: dict[str, int]
-    #: The shrinking rules that know the problem's structure (:mod:`reference.compare.exercise.shrinking`).
-    shrinking: str
+    #: What shrinking a problem needs to know of its structure (:mod:`reference.compare.exercise.shrinking`).
+    shrinking: ModuleType
     #: The backward chain drawn on the HTML page: node, label, position, the properties that check it; its edges;
     #: and the pattern that finds, in a failure's ``array`` detail, the node it names.
     chain_nodes: tuple
@@ -117,14 +118,13 @@ EXERCISE = Exercise(
     catalog_module="reference.compare.exercise.catalog",
     sweep_always=("backprop",),
     sweep_rotation=("forward", "loss", "risk"),
-    minimum={"n": 1, "d": 1, "dh": 1, "m": 2},
-    shrinking="reference.compare.exercise.shrinking",
+    shrinking=_shrinking,
     chain_nodes=(),
     chain_edges=(),
     chain_field=re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b"),
-    problem_from_seed=_lazy("reference.compare.exercise.problems", "problem_from_seed"),
-    describe=_lazy("reference.compare.exercise.problems", "describe"),
-    describe_arrays=_lazy("reference.compare.exercise.rebuild", "describe_arrays"),
+    problem_from_seed=_problems.problem_from_seed,
+    describe=_problems.describe,
+    describe_arrays=_rebuild.describe_arrays,
     sweep_shapes=_lazy("reference.compare.exercise.bulk_problems", "sweep_shapes"),
     evaluate_batch=_lazy("reference.compare.exercise.bulk_problems", "evaluate_batch"),
     extra_allowance=_lazy("reference.compare.exercise.bulk_problems", "extra_allowance"),
