@@ -25,6 +25,7 @@ import handgrad.types as _api
 from reference.compare.exercise import problems as _problems
 from reference.compare.exercise import rebuild as _rebuild
 from reference.compare.exercise import shrinking as _shrinking
+from reference.compare.exercise import strategies as _strategies
 
 __all__ = ["Exercise", "EXERCISE"]
 
@@ -67,8 +68,9 @@ class Exercise:
     problem_from_seed: Callable
     describe: Callable
     describe_arrays: Callable
-    #: The bulk sweep: batches of problems, the reference's arrays for a batch, an array's extra allowance, and
-    #: each problem's largest logit (a property may be swept only on ordinary problems).
+    #: The bulk sweep: the penalty modes a batch's problems cycle through, batches of problems, the reference's
+    #: arrays for a batch, an array's extra allowance, which problems are ordinary (``sweep.ordinary``).
+    sweep_modes: tuple[str, ...]
     sweep_shapes: Callable
     evaluate_batch: Callable
     extra_allowance: Callable
@@ -125,8 +127,9 @@ EXERCISE = Exercise(
     problem_from_seed=_problems.problem_from_seed,
     describe=_problems.describe,
     describe_arrays=_rebuild.describe_arrays,
+    sweep_modes=_strategies.LAMBDA_MODES,
     sweep_shapes=_lazy("reference.compare.exercise.bulk_problems", "sweep_shapes"),
     evaluate_batch=_lazy("reference.compare.exercise.bulk_problems", "evaluate_batch"),
     extra_allowance=_lazy("reference.compare.exercise.bulk_problems", "extra_allowance"),
-    ordinary=_lazy("reference.compare.exercise.bulk_problems", "largest_logit"),
+    ordinary=_lazy("reference.compare.exercise.bulk_problems", "ordinary"),
 )
