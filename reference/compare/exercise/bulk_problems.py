@@ -21,7 +21,7 @@ from reference.compare.exercise.tolerance import accepted, l1_slack
 from reference.engine import evaluate_one
 from reference.plumbing import x64
 
-__all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch", "extra_allowance",
+__all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch", "fits", "extra_allowance",
            "ordinary"]
 
 #: Sweep shapes: (share, bucket, largest sides (n, d, dh, m)); most problems small.
@@ -197,6 +197,11 @@ def evaluate_batch(batch: Batch, kinks: tuple[float, float]) -> dict[str, dict[s
             w, cls, batch.dims.astype(np.float64))
         ref, allowed = jax.device_get((ref, allowed))
     return {"ref": dict(zip(NAMES, ref)), "allowed": dict(zip(NAMES, allowed))}
+
+
+def fits(ev: dict, batch: Batch) -> bool:
+    """Are ``ev`` (kept from an earlier run) the reference's arrays for a batch of ``batch``'s bucket?"""
+    return ev["ref"]["backprop.W1"].shape == batch.params[0].shape
 
 
 def extra_allowance(batch: Batch, name: str, abs0: float, convention: str):

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import handgrad.types as _api
 from reference.compare.exercise import problems as _problems
 from reference.compare.exercise import rebuild as _rebuild
+from reference.compare.exercise import reference_memo as _reference_memo
 from reference.compare.exercise import shrinking as _shrinking
 from reference.compare.exercise import strategies as _strategies
 
@@ -64,15 +65,22 @@ class Exercise:
     chain_nodes: tuple
     chain_edges: tuple
     chain_field: re.Pattern
-    #: Problems: draw one from a seed, describe one for a report, rebuild one as Python text.
+    #: How a submission's adapter gives the penalties' weights (a record's name holds it): ``declared`` → form.
+    penalties_form: Callable
+    #: The reference's answers, asked once each (``put(key, answer)``: an answer a journal replays).
+    reference_memo: Any
+    #: Problems: their type, draw one from a seed, describe one for a report, rebuild one as Python text.
+    problem: type
     problem_from_seed: Callable
     describe: Callable
     describe_arrays: Callable
     #: The bulk sweep: the penalty modes a batch's problems cycle through, batches of problems, the reference's
-    #: arrays for a batch, an array's extra allowance, which problems are ordinary (``sweep.ordinary``).
+    #: arrays for a batch, whether arrays kept from an earlier run fit a batch, an array's extra allowance, which
+    #: problems are ordinary (``sweep.ordinary``).
     sweep_modes: tuple[str, ...]
     sweep_shapes: Callable
     evaluate_batch: Callable
+    sweep_fits: Callable
     extra_allowance: Callable
     ordinary: Callable
 
@@ -124,12 +132,16 @@ EXERCISE = Exercise(
     chain_nodes=(),
     chain_edges=(),
     chain_field=re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b"),
+    penalties_form=_strategies.lambdas_form,
+    reference_memo=_reference_memo.MEMO,
+    problem=_problems.Problem,
     problem_from_seed=_problems.problem_from_seed,
     describe=_problems.describe,
     describe_arrays=_rebuild.describe_arrays,
     sweep_modes=_strategies.LAMBDA_MODES,
     sweep_shapes=_lazy("reference.compare.exercise.bulk_problems", "sweep_shapes"),
     evaluate_batch=_lazy("reference.compare.exercise.bulk_problems", "evaluate_batch"),
+    sweep_fits=_lazy("reference.compare.exercise.bulk_problems", "fits"),
     extra_allowance=_lazy("reference.compare.exercise.bulk_problems", "extra_allowance"),
     ordinary=_lazy("reference.compare.exercise.bulk_problems", "ordinary"),
 )
