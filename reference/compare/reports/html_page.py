@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import collections
 import html
-import re
 
+from reference.compare.exercise.picture import CHAIN
+from reference.compare.exercise.picture import EDGES as _EDGES
+from reference.compare.exercise.picture import FIELD as _FIELD
 from reference.compare.reports.causes import ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.heatmap import heatmap_svg, legend_svg
@@ -30,22 +32,7 @@ COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00", "inherited"
 _OTHER = "#9e9e9e"
 #: From worst to best, for the colour of a question or a node of the chain; unknown statuses rank after internal.
 _RANK = ("fail", "error", "internal", "inherited", "missing", "not-implemented", "not-run", "pass")
-#: The regularized gradients' properties: each checks all four parameter gradients (B18-all every gradient).
-_B18 = ("B18-l11", "B18-l12", "B18-l21", "B18-l22", "B18-all")
-#: The backward chain: node, label, position, and the properties (ids or questions) that check it.
-CHAIN = (
-    ("oa", "∂L/∂oa", (20, 70), ("B7", "B8", "B18-all")),
-    ("hs", "∂L/∂hs", (170, 70), ("B11", "B12", "B18-all")),
-    ("ha", "∂L/∂ha", (320, 70), ("B13", "B14", "B18-all")),
-    ("W1", "∂R/∂W1", (480, 10), ("B15-W1", "B16") + _B18),
-    ("b1", "∂R/∂b1", (480, 70), ("B15-b1", "B16") + _B18),
-    ("x", "∂L/∂x", (480, 130), ("B17", "B18-all")),
-    ("W2", "∂R/∂W2", (20, 170), ("B9", "B10-W2") + _B18),
-    ("b2", "∂R/∂b2", (170, 170), ("B9", "B10-b2") + _B18),
-)
-_EDGES = (("oa", "hs"), ("hs", "ha"), ("ha", "W1"), ("ha", "b1"), ("ha", "x"), ("oa", "W2"), ("oa", "b2"))
 _W, _H = 120, 46
-_FIELD = re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b")
 
 _CSS = """
 .hg{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212121;max-width:1180px}
