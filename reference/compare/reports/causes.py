@@ -35,7 +35,7 @@ def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str],
     """The questions failing on their own, in the chain's order: (question, its failing properties,
     the questions that inherit from it, their inherited properties)."""
     own = [r for r in report.results if r.status in ("fail", "error")]
-    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
+    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # questions of one claim: one cause
     out = []
     for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
         members = {q for q, k in claim.items() if k == c} | {c}

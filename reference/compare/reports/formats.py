@@ -270,8 +270,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
     An inherited failure whose root is withheld reads as the pass it is scored as (by default its credit is the
     same): that it is inherited is the root's verdict. A failure's clause on the quantity before it ("agrees",
     "is already off", with both values) is left out where that quantity's question is withheld, so is the
-    clause on an input that carries nothing ("its own ∂L/∂hs is all zero"), and a failure of
-    a quantity whose question is withheld (X4 on ∂L/∂hs) says only that a value differs: not which, its values,
+    clause on an input that carries nothing ("its own ∂L/∂h is all zero", say), and a failure of
+    a quantity whose question is withheld says only that a value differs: not which, its values,
     the reference's or its diagnosis.
     """
     d = r.details or {}
