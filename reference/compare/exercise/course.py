@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 import handgrad.types as _api
+from reference.compare.exercise import picture as _picture
 from reference.compare.exercise import problems as _problems
 from reference.compare.exercise import rebuild as _rebuild
 from reference.compare.exercise import reference_memo as _reference_memo
@@ -29,6 +30,17 @@ from reference.compare.exercise import shrinking as _shrinking
 from reference.compare.exercise import strategies as _strategies
 
 __all__ = ["Exercise", "EXERCISE"]
+
+
+def _value(module: str, name: str) -> Callable[[], Any]:
+    """``module.name``, imported when first asked for."""
+    def value():
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
+    value.__name__ = value.__qualname__ = name
+    value.__doc__ = f"{module}.{name}, imported on first use."
+    return value
 
 
 def _lazy(module: str, name: str) -> Callable:
@@ -65,10 +77,14 @@ class Exercise:
     chain_nodes: tuple
     chain_edges: tuple
     chain_field: re.Pattern
+    #: Questions of one claim (a failure of either is one cause): a group's first → the group, read on first use.
+    same_claim: Callable[[], dict]
     #: How a submission's adapter gives the penalties' weights (a record's name holds it): ``declared`` → form.
     penalties_form: Callable
     #: The reference's answers, asked once each (``put(key, answer)``: an answer a journal replays).
     reference_memo: Any
+    #: A problem's arrays, in the order a report prints them.
+    arrays: tuple[str, ...]
     #: Problems: their type, draw one from a seed, describe one for a report, rebuild one as Python text.
     problem: type
     problem_from_seed: Callable
@@ -129,11 +145,13 @@ EXERCISE = Exercise(
     sweep_always=("backprop",),
     sweep_rotation=("forward", "loss", "risk"),
     shrinking=_shrinking,
-    chain_nodes=(),
-    chain_edges=(),
-    chain_field=re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b"),
+    chain_nodes=_picture.CHAIN,
+    chain_edges=_picture.EDGES,
+    chain_field=_picture.FIELD,
+    same_claim=_value("reference.compare.exercise.catalog.chain", "SAME_CLAIM"),
     penalties_form=_strategies.lambdas_form,
     reference_memo=_reference_memo.MEMO,
+    arrays=("X", "y") + _api.PARAMS,
     problem=_problems.Problem,
     problem_from_seed=_problems.problem_from_seed,
     describe=_problems.describe,

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference.compare.exercise.catalog import QUESTIONS
+from reference.compare.exercise import EXERCISE
 from reference.compare.reports.causes import number_text, ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.scoring import Weights, question_scores
@@ -111,7 +111,8 @@ class Report:
     def questions(self) -> dict[str, str]:
         """One verdict per question: the worst status of its properties."""
         out: dict[str, str] = {}
-        for q in QUESTIONS + tuple(sorted({r.question for r in self.results} - set(QUESTIONS))):
+        questions = EXERCISE.catalog().QUESTIONS
+        for q in questions + tuple(sorted({r.question for r in self.results} - set(questions))):
             statuses = [r.status for r in self.results if r.question == q]
             if statuses:
                 out[q] = max(statuses, key=STATUSES.index)

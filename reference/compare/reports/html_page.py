@@ -1,8 +1,8 @@
 """The report as one self-contained HTML page (``--format html``), or a fragment for Jupyter.
 
 No network: inline CSS, inline SVG, PNG data URIs, no script. It shows the
-question grid, the backward chain (∂L/∂oa → ∂L/∂hs → ∂L/∂ha → ∂R/∂W1, ∂R/∂b1,
-∂L/∂x, and ∂R/∂W2, ∂R/∂b2) coloured by the properties that check each
+question grid, the exercise's backward chain (``EXERCISE.chain_nodes``, from the
+output back to the parameters and the input) coloured by the properties that check each
 quantity, the table of properties, and for each property that did not pass
 its message, a heatmap of |got − want| / allowed over the failing array (from
 ``details["ratio_map"]``) with the worst entry marked, next to the smallest
@@ -14,9 +14,7 @@ from __future__ import annotations
 import collections
 import html
 
-from reference.compare.exercise.picture import CHAIN
-from reference.compare.exercise.picture import EDGES as _EDGES
-from reference.compare.exercise.picture import FIELD as _FIELD
+from reference.compare.exercise import EXERCISE
 from reference.compare.reports.causes import ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.heatmap import heatmap_svg, legend_svg
@@ -25,6 +23,9 @@ from reference.compare.sandbox.interface import escape
 from reference.compare.submissions.integrity import dropped_note
 
 __all__ = ["to_html", "html_fragment", "COLOURS", "worst_status", "worst_rank", "failing_field", "CHAIN"]
+
+#: The exercise's chain of quantities: node, label, position, the properties (ids or questions) that check it.
+CHAIN = EXERCISE.chain_nodes
 
 #: A status's colour; any other status is drawn grey.
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00", "inherited": "#d98880",
@@ -110,8 +111,8 @@ def _grid(report) -> str:
 
 
 def failing_field(result) -> str | None:
-    """The gradient a failure names (``backprop(...).W1`` → ``W1``), None when it names none."""
-    m = _FIELD.search(str((result.details or {}).get("array", "")))
+    """The node of the chain a failure's array names (``EXERCISE.chain_field``), None when it names none."""
+    m = EXERCISE.chain_field.search(str((result.details or {}).get("array", "")))
     return m.group(1) if m else None
 
 
@@ -126,7 +127,7 @@ def _chain(report) -> str:
     pos = {name: xy for name, _, xy, _ in CHAIN}
     parts = ['<defs><marker id="hg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>']
-    for a, b in _EDGES:
+    for a, b in EXERCISE.chain_edges:
         (x1, y1), (x2, y2) = pos[a], pos[b]
         start = (x1 + _W, y1 + _H / 2) if x2 > x1 + _W else (x1 + _W / 2, y1 + _H)
         end = (x2, y2 + _H / 2) if x2 > x1 + _W else (x2 + _W / 2, y2)
