@@ -23,14 +23,14 @@ def _pattern() -> re.Pattern:
 
 
 def _hits(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
+    """(line, name) of every name of the course in ``text``. A name that is also Python's (the module ``os``, the
+    builtin ``abs``) counts only as the course's: in quotes or after a dot (``"abs"``, ``acts.os``)."""
     out = []
     for number, line in enumerate(text.splitlines(), 1):
         for m in pattern.finditer(line):
-            word, after = m.group(1), line[m.end():m.end() + 1]
-            if word == "os" and (after == "." or re.search(r"\bimport\b[\w\s,]*$", line[:m.start()])):
-                continue  # the standard library's os
-            if hasattr(builtins, word) and after == "(" and line[m.start() - 1:m.start()] not in "\"'":
-                continue  # Python's own abs(...)
+            word, before = m.group(1), line[m.start() - 1:m.start()]
+            if (word == "os" or hasattr(builtins, word)) and not (before and before in ".\"'"):
+                continue
             out.append((number, word))
     return out
 
@@ -38,7 +38,7 @@ def _hits(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
 def test_the_pattern_tells_a_name_from_the_standard_library():
     pattern = _pattern()
     assert not _hits(">>> import tempfile, os\nx = os.path.join(a, b)\nnp.abs(v) + abs(v) + np.sign(v)\n"
-                     "'<rect x=1/>'", pattern)
+                     "'<rect x=1/>' hasattr(os, 'geteuid') <th>abs err</th>", pattern)
     assert [w for _, w in _hits('acts.os\n"backprop.W1"\nabs_ = "abs"\nsee B18-l11 and X4', pattern)] == \
         ["os", "backprop", "W1", "abs", "B18-l11", "X4"]
 
