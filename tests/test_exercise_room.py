@@ -1,8 +1,11 @@
 """The exercise in one place (docs/exercise.md): the machinery's rooms name no array, function or question of the
 course; they take them from the exercise room's description (``reference.compare.exercise.EXERCISE``)."""
 
+import ast
 import builtins
 import re
+import subprocess
+import sys
 
 from support import ROOT
 
@@ -51,3 +54,35 @@ def test_the_machinery_names_nothing_of_the_course():
         for path in sorted((ROOT / "reference" / "compare" / room).rglob("*.py")):
             hits += [f"{path.relative_to(ROOT)}:{n}: {w}" for n, w in _hits(path.read_text(), pattern)]
     assert not hits, f"{len(hits)} names of the course in the machinery:\n" + "\n".join(hits)
+
+
+def test_the_description_is_light():
+    """Importing the exercise's description loads neither Hypothesis nor JAX: every room may import it."""
+    code = "import sys, reference.compare.exercise; print(sorted({'hypothesis', 'jax'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["[]"]
+
+
+#: What the machinery imports of the course, besides the description (``reference.compare.exercise``) and the
+#: catalog's vocabulary (``reference.compare.exercise.catalog``: Property, Context, …). The sandbox sits below
+#: the exercise's room (the checks raise its ImplProblem), so it reads the API's table itself, in one module,
+#: by the table's own entries; body.py takes its verdicts' exceptions and statistics from the catalog's modules.
+KNOWN = {
+    ("reference/compare/sandbox/worker_side.py", "handgrad.types"),
+    ("reference/compare/running/body.py", "reference.compare.exercise.catalog.chain"),
+    ("reference/compare/running/body.py", "reference.compare.exercise.catalog.check"),
+}
+
+
+def test_the_machinery_imports_the_course_only_through_its_description():
+    allowed = {"reference.compare.exercise", "reference.compare.exercise.catalog"}
+    found = set()
+    for room in MACHINERY:
+        for path in sorted((ROOT / "reference" / "compare" / room).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+                for name in names:
+                    if (name.startswith(("handgrad.", "reference.compare.exercise")) and name not in allowed):
+                        found.add((str(path.relative_to(ROOT)), name))
+    assert found == KNOWN, sorted(found ^ KNOWN)

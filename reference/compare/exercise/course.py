@@ -4,8 +4,8 @@ The rooms that run, reuse, report and grade (``running``, ``reuse``,
 ``reports``, ``classroom``) name no array, function or question of the
 course: they take them from :data:`EXERCISE`. The API's own table stays in
 :mod:`handgrad.types` (the description holds that module, it does not copy it).
-Everything heavy (the catalog, the reference) is imported on first use, so
-importing this module loads only NumPy and the API's table.
+Everything heavy (the catalog, Hypothesis, the reference) is imported on first
+use, so importing this module loads only NumPy and the API's table.
 
 >>> EXERCISE.dims
 ('n', 'd', 'dh', 'm')
@@ -15,7 +15,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from types import ModuleType
@@ -27,7 +26,6 @@ from reference.compare.exercise import problems as _problems
 from reference.compare.exercise import rebuild as _rebuild
 from reference.compare.exercise import reference_memo as _reference_memo
 from reference.compare.exercise import shrinking as _shrinking
-from reference.compare.exercise import strategies as _strategies
 
 __all__ = ["Exercise", "EXERCISE"]
 
@@ -45,7 +43,6 @@ def _value(module: str, name: str) -> Callable[[], Any]:
 
 def _lazy(module: str, name: str) -> Callable:
     """A stand-in for ``module.name`` that imports it on first call (the catalog and the reference load JAX)."""
-    @functools.wraps(lambda *a, **k: None)
     def call(*args, **kwargs):
         import importlib
 
@@ -149,14 +146,14 @@ EXERCISE = Exercise(
     chain_edges=_picture.EDGES,
     chain_field=_picture.FIELD,
     same_claim=_value("reference.compare.exercise.catalog.chain", "SAME_CLAIM"),
-    penalties_form=_strategies.lambdas_form,
+    penalties_form=_problems.lambdas_form,
     reference_memo=_reference_memo.MEMO,
     arrays=("X", "y") + _api.PARAMS,
     problem=_problems.Problem,
     problem_from_seed=_problems.problem_from_seed,
     describe=_problems.describe,
     describe_arrays=_rebuild.describe_arrays,
-    sweep_modes=_strategies.LAMBDA_MODES,
+    sweep_modes=_problems.LAMBDA_MODES,
     sweep_shapes=_lazy("reference.compare.exercise.bulk_problems", "sweep_shapes"),
     evaluate_batch=_lazy("reference.compare.exercise.bulk_problems", "evaluate_batch"),
     sweep_fits=_lazy("reference.compare.exercise.bulk_problems", "fits"),
