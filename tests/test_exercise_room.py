@@ -14,15 +14,18 @@ MACHINERY = ("running", "reuse", "sandbox", "reports", "classroom")
 
 
 def _pattern() -> re.Pattern:
-    """Every name of the course (from the description, so the list cannot drift) and every question and property
-    id of its catalog, as whole words. Not a name: an attribute of NumPy, math or os (``np.abs``), an SVG tag
-    (``<rect``), a NumPy dtype string (``"|b1"``)."""
+    """Every name of the course (from the description, so the list cannot drift), every question and property
+    id of its catalog, and any id of one of its parts (a letter of ``EXERCISE.parts``, digits), as whole words.
+    Not a name: an attribute of NumPy, math or os (``np.abs``), an SVG tag (``<rect``), a NumPy dtype string
+    (``"|b1"``)."""
     from reference.compare.exercise import EXERCISE
 
     words = sorted(EXERCISE.names | set(EXERCISE.question_ids()), key=len, reverse=True)
     assert {"backprop", "W1", "os", "B18-l11", "A1", "X5"} <= set(words)  # the description does describe the course
+    ids = "[" + "".join(map(re.escape, EXERCISE.parts)) + r"]\d+(?:-[\w-]+)?"  # any id of a part, even one to come
+    assert all(re.fullmatch(ids, q) for q in EXERCISE.question_ids())
     return re.compile(r"(?<![\w<|])(?<!np\.)(?<!numpy\.)(?<!math\.)(?<!os\.)(" + "|".join(map(re.escape, words))
-                      + r")(?!\w)")
+                      + "|" + ids + r")(?!\w)")
 
 
 def _hits(text: str, pattern: re.Pattern) -> list[tuple[int, str]]:
@@ -42,8 +45,8 @@ def test_the_pattern_tells_a_name_from_the_standard_library():
     pattern = _pattern()
     assert not _hits(">>> import tempfile, os\nx = os.path.join(a, b)\nnp.abs(v) + abs(v) + np.sign(v)\n"
                      "'<rect x=1/>' hasattr(os, 'geteuid') <th>abs err</th>", pattern)
-    assert [w for _, w in _hits('acts.os\n"backprop.W1"\nabs_ = "abs"\nsee B18-l11 and X4', pattern)] == \
-        ["os", "backprop", "W1", "abs", "B18-l11", "X4"]
+    assert [w for _, w in _hits('acts.os\n"backprop.W1"\nabs_ = "abs"\nsee B18-l11 and X4, B19, Q1', pattern)] == \
+        ["os", "backprop", "W1", "abs", "B18-l11", "X4", "B19"]
 
 
 def test_the_machinery_names_nothing_of_the_course():
