@@ -30,6 +30,7 @@ import it afterwards.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -292,24 +293,37 @@ def cut(batch: dict, fn: str, i: int) -> tuple:
     return _cut(batch, fn, i, batch["dims"][i].tolist(), batch["lambdas"][i].tolist())
 
 
-def _piece(batch: dict, name: str, i: int, sizes: dict) -> np.ndarray:
-    """Problem i's array ``name``, cut to its sizes: an own contiguous copy (labels as ``np.intp``)."""
-    a = batch[name][(i, *[slice(0, sizes[s]) for s in SHAPES[name]])]
-    return a.astype(np.intp) if a.dtype.kind in "iu" else a.copy()
-
-
-def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
-    """``fn``'s arguments: an array of SHAPES, a named tuple of such arrays, or one of numbers (``lambdas``)."""
-    sizes = dict(zip(DIMS, dims))
-    out = []
+@functools.lru_cache(maxsize=None)
+def _plan(fn: str) -> tuple:
+    """How to cut ``fn``'s arguments from a padded batch: per argument, the named tuple to build (None: a bare
+    array) and its arrays with their axes' sizes as indices into DIMS (None: a tuple of numbers, ``lambdas``)."""
+    axes = lambda name: (name, tuple(DIMS.index(s) for s in SHAPES[name]))  # noqa: E731
+    plan = []
     for a in ARGUMENTS[fn]:
         t = ARGUMENT_TYPES.get(a)
         if t is None:
-            out.append(_piece(batch, a, i, sizes))
+            plan.append((None, (axes(a),)))
         elif all(f in SHAPES for f in t._fields):
-            out.append(t(*[_piece(batch, f, i, sizes) for f in t._fields]))
+            plan.append((t, tuple(axes(f) for f in t._fields)))
         else:
+            plan.append((t, None))
+    return tuple(plan)
+
+
+def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
+    """``fn``'s arguments, own contiguous copies (labels as ``np.intp``): arrays of SHAPES cut to problem i's sizes,
+    named tuples of such arrays, or a named tuple of numbers (``lambdas``)."""
+    cuts = [slice(0, v) for v in dims]
+    out = []
+    for t, arrays in _plan(fn):
+        if arrays is None:
             out.append(t(*lambdas))
+            continue
+        pieces = []
+        for name, axes in arrays:
+            a = batch[name][(i, *[cuts[k] for k in axes])]
+            pieces.append(a.astype(np.intp) if a.dtype.kind in "iu" else a.copy())
+        out.append(pieces[0] if t is None else t(*pieces))
     return tuple(out)
 
 
