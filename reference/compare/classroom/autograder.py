@@ -180,13 +180,13 @@ def weights_toml(weights: Any) -> str:
     """A :class:`~reference.compare.reports.scoring.Weights` as the TOML ``--weights`` reads.
 
     >>> from reference.compare.reports.scoring import Weights
-    >>> print(weights_toml(Weights({"B18": 3.0}, {"inherited": 0.5}, {"X4": "hidden"})), end="")
+    >>> print(weights_toml(Weights({"Q7": 3.0}, {"inherited": 0.5}, {"Q8": "hidden"})), end="")
     [weights]
-    B18 = 3.0
+    Q7 = 3.0
     [credit]
     inherited = 0.5
     [visibility]
-    X4 = "hidden"
+    Q8 = "hidden"
     """
     lines = []
     for table, values in (("weights", weights.weights), ("credit", weights.credits),

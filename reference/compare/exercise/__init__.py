@@ -8,6 +8,19 @@ an inherited one; :mod:`.problems` is a network problem as plain data,
 sweep makes and evaluates them by the batch; :mod:`.tolerance` is how much of the
 reference's error bound a comparison accepts, :mod:`.reference_memo` asks the
 reference each question once, :mod:`.diagnose` names the classic mistake a
-wrong array matches and :mod:`.explain` puts that line on a failing check.
-Importing this package loads nothing else.
+wrong array matches and :mod:`.explain` puts that line on a failing check;
+:mod:`.shrinking` is what a problem is made of, for shrinking, :mod:`.rebuild` a
+problem as Python, :mod:`.picture` the chain the HTML report draws.
+:mod:`.course` describes all that for the machinery, in one value: :data:`EXERCISE`.
+Importing this package loads nothing else; its description (NumPy and the API's table) when asked for.
 """
+
+__all__ = ["EXERCISE", "Exercise"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from reference.compare.exercise import course
+
+        return getattr(course, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,11 +17,12 @@ import numpy as np
 from handgrad.types import Lambdas, Params
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.strategies import LAMBDA_MODES, MNIST_D
-from reference.compare.exercise.tolerance import accepted
+from reference.compare.exercise.tolerance import accepted, l1_slack
 from reference.engine import evaluate_one
 from reference.plumbing import x64
 
-__all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch"]
+__all__ = ["SHAPES", "NAMES", "Batch", "make_batch", "sweep_shapes", "evaluate_batch", "fits", "extra_allowance",
+           "ordinary"]
 
 #: Sweep shapes: (share, bucket, largest sides (n, d, dh, m)); most problems small.
 #: Buckets fit their problems closely: padding is work the reference does for nothing.
@@ -196,3 +197,28 @@ def evaluate_batch(batch: Batch, kinks: tuple[float, float]) -> dict[str, dict[s
             w, cls, batch.dims.astype(np.float64))
         ref, allowed = jax.device_get((ref, allowed))
     return {"ref": dict(zip(NAMES, ref)), "allowed": dict(zip(NAMES, allowed))}
+
+
+def fits(ev: dict, batch: Batch) -> bool:
+    """Are ``ev`` (kept from an earlier run) the reference's arrays for a batch of ``batch``'s bucket?"""
+    return ev["ref"]["backprop.W1"].shape == batch.params[0].shape
+
+
+def extra_allowance(batch: Batch, name: str, abs0: float, convention: str):
+    """What an array's comparison allows beyond the reference's bound, broadcast to the batch: under
+    any-subgradient, an L1 penalty's share at a zero weight (:func:`~reference.compare.exercise.tolerance.l1_slack`);
+    0 for every other array."""
+    field = name.partition(".")[2]
+    if field not in ("W1", "W2"):
+        return 0.0
+    W = getattr(batch.params, field)
+    lam = batch.lambdas[:, 0 if field == "W1" else 2].reshape((len(batch), 1, 1))
+    return l1_slack(W, lam, abs0, convention)
+
+
+def ordinary(batch: Batch, ev: dict) -> np.ndarray:
+    """Which problems are ordinary (a property's ``sweep.ordinary`` is checked on those alone): the reference's
+    logits at most :data:`~reference.compare.exercise.catalog.chain.ORDINARY_LOGIT` in magnitude (padding is 0)."""
+    from reference.compare.exercise.catalog.chain import ORDINARY_LOGIT
+
+    return np.abs(ev["ref"]["forward.oa"]).reshape(len(batch), -1).max(axis=1) <= ORDINARY_LOGIT

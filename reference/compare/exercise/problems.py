@@ -12,13 +12,31 @@ a part-A input) into the JSON-ready counterexample of a report.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
 from handgrad.types import ARGUMENTS, PARAMS, Lambdas, Params
 
-__all__ = ["Problem", "VALUE_FAMILIES", "problem_from_seed", "describe"]
+__all__ = ["Problem", "VALUE_FAMILIES", "problem_from_seed", "describe", "LambdaMode", "LAMBDA_MODES", "LAMBDA_FORMS",
+           "lambdas_form"]
+
+LambdaMode = Literal["zero", "l11", "l12", "l21", "l22", "any"]
+#: ``zero``: the data term alone; ``l11``…``l22``: that penalty alone (the
+#: others 0); ``any``: each λ in [0, 1), each exactly 0 on its own often.
+LAMBDA_MODES: tuple[str, ...] = ("zero", "l11", "l12", "l21", "l22", "any")
+#: How a submission takes λ: ``four`` (the API's), ``tied`` (one l1, l2 pair for both layers), ``none``.
+LAMBDA_FORMS: tuple[str, ...] = ("four", "tied", "none")
+
+
+def lambdas_form(declared) -> str:
+    """The λ form of a submission declared so by its adapter (None: it follows the API).
+
+    >>> lambdas_form(None)
+    'four'
+    """
+    form = getattr(declared, "lambdas", None)
+    return form if form in ("tied", "none") else "four"
 
 
 class Problem(NamedTuple):

@@ -24,37 +24,27 @@ or none at all (code without regularization is put only λ = 0 problems).
 from __future__ import annotations
 
 import functools
-from typing import Literal
 
 import hypothesis.extra.numpy as hnp
 import hypothesis.strategies as st
 import numpy as np
 
 from handgrad.types import Lambdas
-from reference.compare.exercise.problems import VALUE_FAMILIES, Problem, problem_from_seed
+from reference.compare.exercise.problems import (
+    LAMBDA_FORMS,
+    LAMBDA_MODES,
+    VALUE_FAMILIES,
+    LambdaMode,
+    Problem,
+    lambdas_form,
+    problem_from_seed,
+)
 
 __all__ = [
     "LambdaMode", "LAMBDA_MODES", "LAMBDA_FORMS", "lambdas_form", "finite_floats", "elementwise_inputs", "lambdas",
     "small_problems", "large_problems", "problems", "large_logit_problems",
     "problem_from_seed", "VALUE_FAMILIES",
 ]
-
-LambdaMode = Literal["zero", "l11", "l12", "l21", "l22", "any"]
-#: ``zero``: the data term alone; ``l11``…``l22``: that penalty alone (the
-#: others 0); ``any``: each λ in [0, 1), each exactly 0 on its own often.
-LAMBDA_MODES: tuple[str, ...] = ("zero", "l11", "l12", "l21", "l22", "any")
-#: How a submission takes λ: ``four`` (the API's), ``tied`` (one l1, l2 pair for both layers), ``none``.
-LAMBDA_FORMS: tuple[str, ...] = ("four", "tied", "none")
-
-
-def lambdas_form(declared) -> str:
-    """The λ form of a submission declared so by its adapter (None: it follows the API).
-
-    >>> lambdas_form(None)
-    'four'
-    """
-    form = getattr(declared, "lambdas", None)
-    return form if form in ("tied", "none") else "four"
 
 SMALL = 8  # largest side of an entry-by-entry problem
 LARGE = 64  # largest side of a seeded problem (d may also be 784)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reference.compare.exercise.catalog.chain import SAME_CLAIM
+from reference.compare.exercise import EXERCISE
 from reference.compare.running.runner import PropertyResult
 
 __all__ = ["root_causes", "ratio_text", "number_text"]
@@ -35,7 +35,8 @@ def root_causes(report: Any) -> list[tuple[str, list[PropertyResult], list[str],
     """The questions failing on their own, in the chain's order: (question, its failing properties,
     the questions that inherit from it, their inherited properties)."""
     own = [r for r in report.results if r.status in ("fail", "error")]
-    claim = {q: min(group) for group in SAME_CLAIM.values() for q in group}  # B13 and B14: one claim
+    # the questions of one claim are one cause
+    claim = {q: min(group) for group in EXERCISE.same_claim().values() for q in group}
     out = []
     for c in dict.fromkeys(claim.get(r.question, r.question) for r in own):
         members = {q for q, k in claim.items() if k == c} | {c}

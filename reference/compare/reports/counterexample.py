@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from reference.compare.exercise import EXERCISE
 from reference.compare.running.runner import finite_json
 
 __all__ = ["counterexample_lines"]
@@ -25,7 +26,7 @@ def counterexample_lines(ce: dict | None, indent: str = "    ") -> list[str]:
                  + (f"; learning_rate={ce['learning_rate']:g}, steps={ce['steps']}" if "steps" in ce else "")]
         if ce.get("python"):  # large arrays: the lines that rebuild them
             return lines + [f"{indent}{line}" for line in ce["python"].splitlines()]
-        for k in ("X", "y", "W1", "b1", "W2", "b2"):
+        for k in EXERCISE.arrays:
             lines.append(f"{indent}{k} = {json.dumps(ce[k])}")
         if ce.get("origin"):
             lines.append(f"{indent}rebuild: {ce['origin']}")

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from reference.compare.exercise.catalog import QUESTIONS
+from reference.compare.exercise import EXERCISE
 from reference.compare.reports.causes import number_text, ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.scoring import Weights, question_scores
@@ -111,7 +111,8 @@ class Report:
     def questions(self) -> dict[str, str]:
         """One verdict per question: the worst status of its properties."""
         out: dict[str, str] = {}
-        for q in QUESTIONS + tuple(sorted({r.question for r in self.results} - set(QUESTIONS))):
+        questions = EXERCISE.catalog().QUESTIONS
+        for q in questions + tuple(sorted({r.question for r in self.results} - set(questions))):
             statuses = [r.status for r in self.results if r.question == q]
             if statuses:
                 out[q] = max(statuses, key=STATUSES.index)
@@ -270,8 +271,8 @@ def _told(r: PropertyResult, weights: Weights, shown: str) -> tuple[str, str]:
     An inherited failure whose root is withheld reads as the pass it is scored as (by default its credit is the
     same): that it is inherited is the root's verdict. A failure's clause on the quantity before it ("agrees",
     "is already off", with both values) is left out where that quantity's question is withheld, so is the
-    clause on an input that carries nothing ("its own ∂L/∂hs is all zero"), and a failure of
-    a quantity whose question is withheld (X4 on ∂L/∂hs) says only that a value differs: not which, its values,
+    clause on an input that carries nothing ("its own ∂L/∂h is all zero", say), and a failure of
+    a quantity whose question is withheld says only that a value differs: not which, its values,
     the reference's or its diagnosis.
     """
     d = r.details or {}

@@ -5,7 +5,7 @@ inlined as a data URI in an SVG that marks the worst entry; nothing is fetched.
 The input is a failure's ``details["ratio_map"]`` (at most 64 × 64; the strings
 "inf" and "nan" stand for non-finite ratios, as in the JSON report).
 
->>> svg = heatmap_svg([[0.0, 0.5], [3.0, "inf"]], title="W1")
+>>> svg = heatmap_svg([[0.0, 0.5], [3.0, "inf"]], title="A")
 >>> svg.startswith("<svg") and "data:image/png;base64," in svg and 'class="hg-worst"' in svg
 True
 >>> worst_cell([[0.0, 0.5], [3.0, "inf"]])

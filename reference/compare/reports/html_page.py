@@ -1,8 +1,8 @@
 """The report as one self-contained HTML page (``--format html``), or a fragment for Jupyter.
 
 No network: inline CSS, inline SVG, PNG data URIs, no script. It shows the
-question grid, the backward chain (∂L/∂oa → ∂L/∂hs → ∂L/∂ha → ∂R/∂W1, ∂R/∂b1,
-∂L/∂x, and ∂R/∂W2, ∂R/∂b2) coloured by the properties that check each
+question grid, the exercise's backward chain (``EXERCISE.chain_nodes``, from the
+output back to the parameters and the input) coloured by the properties that check each
 quantity, the table of properties, and for each property that did not pass
 its message, a heatmap of |got − want| / allowed over the failing array (from
 ``details["ratio_map"]``) with the worst entry marked, next to the smallest
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import collections
 import html
-import re
 
+from reference.compare.exercise import EXERCISE
 from reference.compare.reports.causes import ratio_text, root_causes
 from reference.compare.reports.counterexample import counterexample_lines
 from reference.compare.reports.heatmap import heatmap_svg, legend_svg
@@ -24,28 +24,16 @@ from reference.compare.submissions.integrity import dropped_note
 
 __all__ = ["to_html", "html_fragment", "COLOURS", "worst_status", "worst_rank", "failing_field", "CHAIN"]
 
+#: The exercise's chain of quantities: node, label, position, the properties (ids or questions) that check it.
+CHAIN = EXERCISE.chain_nodes
+
 #: A status's colour; any other status is drawn grey.
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "error": "#ef6c00", "inherited": "#d98880",
            "missing": "#8d6e63", "not-implemented": "#78909c", "not-run": "#b0b0b0", "internal": "#6a1b9a"}
 _OTHER = "#9e9e9e"
 #: From worst to best, for the colour of a question or a node of the chain; unknown statuses rank after internal.
 _RANK = ("fail", "error", "internal", "inherited", "missing", "not-implemented", "not-run", "pass")
-#: The regularized gradients' properties: each checks all four parameter gradients (B18-all every gradient).
-_B18 = ("B18-l11", "B18-l12", "B18-l21", "B18-l22", "B18-all")
-#: The backward chain: node, label, position, and the properties (ids or questions) that check it.
-CHAIN = (
-    ("oa", "∂L/∂oa", (20, 70), ("B7", "B8", "B18-all")),
-    ("hs", "∂L/∂hs", (170, 70), ("B11", "B12", "B18-all")),
-    ("ha", "∂L/∂ha", (320, 70), ("B13", "B14", "B18-all")),
-    ("W1", "∂R/∂W1", (480, 10), ("B15-W1", "B16") + _B18),
-    ("b1", "∂R/∂b1", (480, 70), ("B15-b1", "B16") + _B18),
-    ("x", "∂L/∂x", (480, 130), ("B17", "B18-all")),
-    ("W2", "∂R/∂W2", (20, 170), ("B9", "B10-W2") + _B18),
-    ("b2", "∂R/∂b2", (170, 170), ("B9", "B10-b2") + _B18),
-)
-_EDGES = (("oa", "hs"), ("hs", "ha"), ("ha", "W1"), ("ha", "b1"), ("ha", "x"), ("oa", "W2"), ("oa", "b2"))
 _W, _H = 120, 46
-_FIELD = re.compile(r"backprop\(\.\.\.\)\.(oa|hs|ha|x|W1|b1|W2|b2)\b")
 
 _CSS = """
 .hg{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212121;max-width:1180px}
@@ -123,8 +111,8 @@ def _grid(report) -> str:
 
 
 def failing_field(result) -> str | None:
-    """The gradient a failure names (``backprop(...).W1`` → ``W1``), None when it names none."""
-    m = _FIELD.search(str((result.details or {}).get("array", "")))
+    """The node of the chain a failure's array names (``EXERCISE.chain_field``), None when it names none."""
+    m = EXERCISE.chain_field.search(str((result.details or {}).get("array", "")))
     return m.group(1) if m else None
 
 
@@ -139,7 +127,7 @@ def _chain(report) -> str:
     pos = {name: xy for name, _, xy, _ in CHAIN}
     parts = ['<defs><marker id="hg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
              'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>']
-    for a, b in _EDGES:
+    for a, b in EXERCISE.chain_edges:
         (x1, y1), (x2, y2) = pos[a], pos[b]
         start = (x1 + _W, y1 + _H / 2) if x2 > x1 + _W else (x1 + _W / 2, y1 + _H)
         end = (x2, y2 + _H / 2) if x2 > x1 + _W else (x2 + _W / 2, y2)

@@ -4,17 +4,17 @@ A question's properties share its points: its score is ``weight × mean(credit o
 each property's status)``. Read from a TOML file (``--weights FILE.toml``) or a
 project's ``pyproject.toml`` under ``[tool.handgrad]``::
 
-    [weights]          # points per question; default 1 each, X1–X5 included
-    B18 = 3
-    X1 = 0
+    [weights]          # points per question (its id); default 1 each, every question included
+    Q7 = 3
+    Q9 = 0
     [credit]           # what a status is worth, as a fraction of the points
     inherited = 1.0    # right on its own inputs (the default: counted as right)
     missing = 0.0
     [visibility]       # Gradescope: visible (default), hidden, after_due_date, after_published
-    X4 = "hidden"
+    Q8 = "hidden"
 
->>> w = Weights.from_mapping({"weights": {"B18": 3}, "credit": {"inherited": 0.5}})
->>> w.points("B18"), w.points("A1"), w.credit("inherited"), w.credit("fail")
+>>> w = Weights.from_mapping({"weights": {"Q7": 3}, "credit": {"inherited": 0.5}})
+>>> w.points("Q7"), w.points("Q1"), w.credit("inherited"), w.credit("fail")
 (3.0, 1.0, 0.5, 0.0)
 """
 

@@ -6,10 +6,10 @@ place a report becomes points, with ``--weights``); :func:`write_csv` and
 :func:`class_summary` read only rows, so a resumed batch needs no report but its
 row.
 
->>> rows = [{"id": "ada", "status": "ok", "seconds": 9.5, "scores": {"A1": 1.0, "B18": 3.0}},
-...         {"id": "bob", "status": "failed", "seconds": 8.25, "scores": {"A1": 1.0, "B18": 0.0}}]
->>> print(write_csv(rows, ["A1", "B18"]), end="")
-id,total,A1,B18,status,seconds
+>>> rows = [{"id": "ada", "status": "ok", "seconds": 9.5, "scores": {"Q1": 1.0, "Q7": 3.0}},
+...         {"id": "bob", "status": "failed", "seconds": 8.25, "scores": {"Q1": 1.0, "Q7": 0.0}}]
+>>> print(write_csv(rows, ["Q1", "Q7"]), end="")
+id,total,Q1,Q7,status,seconds
 ada,4,1,3,ok,9.50
 bob,1,1,0,failed,8.25
 """

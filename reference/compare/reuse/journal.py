@@ -12,7 +12,7 @@ calls fetched ahead in one round trip, the answers not asked of JAX again), and
 gives the run's result if every call ends as it did; at the first that does not,
 None: the property then runs under Hypothesis, as it would have.
 
-In a class, a mistake made by several students (a sum for a mean, rect'(0) = 1)
+In a class, a mistake made by several students (a sum for a mean, a wrong slope at a kink)
 is shrunk by Hypothesis once and followed by the others. A property's
 journals are kept in memory for the batch (:class:`~reference.compare.reuse.shared.SharedCatalog`).
 """
@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import hypothesis.errors
 
-from reference.compare.exercise import reference_memo
+from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import Context, Property
 from reference.compare.reuse.prefetch import Serving, Tap, fetch_ahead
 from reference.compare.running.body import PropertyResult, outcome_signature
@@ -82,7 +82,7 @@ def follow(journal: Journal, prop: Property, ctx: Context, *, shrink: bool = Tru
     """The result of ``prop``'s run on ``ctx``'s implementation if its test's calls end as ``journal``'s; else None."""
     for *_, answers in journal.steps:
         for name, answer in answers.items():
-            reference_memo.MEMO.put(name, answer)
+            EXERCISE.reference_memo.put(name, answer)
     served, _ = fetch_ahead(ctx.impl, [calls for _, _, calls, _ in journal.steps])
     impls = [Serving(ctx.impl, s) if s else None for s in served]
     return follow_property(prop, ctx, [(example, ended) for example, ended, _, _ in journal.steps], impls,

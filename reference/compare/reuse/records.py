@@ -37,7 +37,7 @@ class Recording:
     """What a property's run drew, in order: each example, the reference's answers (or None), the calls made."""
 
     examples: list = field(default_factory=list)
-    #: per example, what its check asked of the reference ({reference_memo.key: answer}), or None: not kept
+    #: per example, what its check asked of the reference ({the reference memo's key: answer}), or None: not kept
     evaluations: list = field(default_factory=list)
     #: per example, the calls its check made to the implementation: (name, args, kwargs)
     calls: list = field(default_factory=list)

@@ -40,9 +40,8 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-from reference.compare.exercise.bulk_problems import Batch, evaluate_batch, sweep_shapes
+from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import CATALOG, Context, Property
-from reference.compare.exercise.strategies import lambdas_form
 from reference.compare.reuse.journal import KEPT, Journal, follow
 from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.reuse.seeded_draws import import_all
@@ -57,7 +56,7 @@ __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
 
 def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool, form: str = "four") -> str:
     """What a record is filed under: the property and the settings its examples depend on (λ's form too:
-    :func:`~reference.compare.exercise.strategies.lambdas_form`)."""
+    ``EXERCISE.penalties_form``)."""
     return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink") + ("" if form == "four" else f".{form}")
 
 
@@ -66,18 +65,19 @@ class SweepShare:
 
     def __init__(self, count: int, seed: int) -> None:
         self.count, self.seed = count, seed
-        self.batches: list[Batch] = list(sweep_shapes(count, seed=seed))
+        self.batches: list = list(EXERCISE.sweep_shapes(count, seed=seed))
         self._index = {id(b): i for i, b in enumerate(self.batches)}
         self.evaluations: list[dict | None] = [None] * len(self.batches)
         self.kept = False  # the evaluations are in a store
 
-    def evaluate(self, batch: Batch, kinks: tuple) -> dict:
-        """``evaluate_batch(batch, kinks)``, from the share where it is one of its batches at the default kinks."""
+    def evaluate(self, batch: Any, kinks: tuple) -> dict:
+        """``EXERCISE.evaluate_batch(batch, kinks)``, from the share where it is one of its batches at the default
+        kinks."""
         i = self._index.get(id(batch))
         if i is None or tuple(kinks) != DEFAULT_KINKS:
-            return evaluate_batch(batch, kinks)
+            return EXERCISE.evaluate_batch(batch, kinks)
         if self.evaluations[i] is None:
-            self.evaluations[i] = evaluate_batch(batch, kinks)
+            self.evaluations[i] = EXERCISE.evaluate_batch(batch, kinks)
         return self.evaluations[i]
 
     def evaluate_all(self) -> None:
@@ -176,7 +176,7 @@ class SharedCatalog:
         results: dict[str, PropertyResult] = {}
         replayer = Replayer(ctx, fetch=self.fetch)
         sent: dict[str, tuple] = {}  # the next property's calls, sent while this one is checked
-        form = lambdas_form(getattr(ctx.impl, "declared", None))
+        form = EXERCISE.penalties_form(getattr(ctx.impl, "declared", None))
         name = lambda p: record_name(p.id, max_examples, seed, shrink, form)  # noqa: E731
         helper = self._ahead(ctx, props, name, sweep, seed)
 

@@ -35,8 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from handgrad.types import Activations, Gradients, Lambdas, Params
-from reference.compare.exercise.problems import Problem
+from reference.compare.exercise import EXERCISE
 from reference.compare.reports.output import write_atomic
 from reference.compare.reuse.evaluations_file import from_bytes, to_bytes
 from reference.compare.sandbox import wire
@@ -46,8 +45,8 @@ __all__ = ["code_digest", "Store", "for_run", "CHUNK", "cap", "evict", "DEFAULT_
 
 #: Examples per frame (a frame's description is capped at wire.HEADER_LIMIT).
 CHUNK = 40
-_TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
-_REBUILT = {"Problem": Problem, "Evaluation": Evaluation}
+_TYPES = EXERCISE.types
+_REBUILT = {EXERCISE.problem.__name__: EXERCISE.problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
 #: The examples kept, all seeds and versions together, at most (bytes; ``$HANDGRAD_EXAMPLES_MAX`` sets it, e.g.
 #: ``500M``, ``4G``): about 95 MB a seed at the default settings, so ten seeds. Past it the least recently used
@@ -274,7 +273,7 @@ class Store:
             _used(self.folder / (name + ".sweep"))
             out = from_bytes(data)
             fits = len(out) == len(batches) and all(
-                e["ref"]["backprop.W1"].shape == b.params[0].shape for e, b in zip(out, batches))
+                EXERCISE.sweep_fits(e, b) for e, b in zip(out, batches))
         except (OSError, ValueError, KeyError, TypeError, IndexError, StopIteration, struct.error):
             return None
         return out if fits else None

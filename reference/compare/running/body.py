@@ -20,7 +20,7 @@ import hypothesis
 import hypothesis.errors
 import numpy as np
 
-from handgrad.types import PART_A
+from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import Context, Property, PropertyFailure, Rejected
 from reference.compare.exercise.catalog.chain import Inherited, Uninformed
 from reference.compare.exercise.catalog.check import Stats, WrongDtype, entry_error
@@ -128,7 +128,7 @@ ABORTING = (ImplTimeout, ImplCrashed, ImplExited)
 
 def lacking(prop: Property, impl: Any) -> list[str]:
     """The functions ``prop`` calls that the submission does not have: then it is "missing", never tested,
-    unless it is partial (X2–X4) and has one of them: then it is tested on those, and "missing" if right."""
+    unless it is partial (its ``partial``) and has one of them: then it is tested on those, and "missing" if right."""
     return sorted(set(prop.calls) & set(getattr(impl, "missing", ())))
 
 
@@ -139,10 +139,11 @@ def absent_text(absent: list[str], impl: Any) -> str:
     nor in the submission under the API's name.
 
     >>> from types import SimpleNamespace as NS
-    >>> absent_text(["forward"], NS(declared=None))
-    'the submission has no forward'
-    >>> print(absent_text(["forward", "rect"], NS(declared=NS(source="/x/hw.toml"))))
-    its adapter (hw.toml) maps no forward (the submission is called only through it); the submission has no rect, \
+    >>> one = EXERCISE.elementwise[0]  # a function of one array; "solve" stands for any other
+    >>> absent_text(["solve"], NS(declared=None))
+    'the submission has no solve'
+    >>> print(absent_text(["solve", one], NS(declared=NS(source="/x/hw.toml"))).replace(one, "<f>"))
+    its adapter (hw.toml) maps no solve (the submission is called only through it); the submission has no <f>, \
 and its adapter maps none
     """
     declared = getattr(impl, "declared", None)
@@ -151,8 +152,8 @@ and its adapter maps none
     source = pathlib.Path(str(getattr(declared, "source", "") or "adapter")).name
     if source.endswith(".py"):
         return f"its adapter ({source}) defines no {', '.join(absent)}"
-    unmapped = [n for n in absent if n not in PART_A]
-    own = [n for n in absent if n in PART_A]
+    unmapped = [n for n in absent if n not in EXERCISE.elementwise]
+    own = [n for n in absent if n in EXERCISE.elementwise]
     parts = [f"its adapter ({source}) maps no {', '.join(unmapped)} (the submission is called only through it)"
              ] if unmapped else []
     if own:
@@ -269,7 +270,7 @@ class PropertyTest:
         if shrink and result.status in ("fail", "inherited") and seeded(self.example):
             shrink_failure(result, self.prop, self.ctx, self.example)  # a smaller example: its message and figures
         absent = lacking(self.prop, self.ctx.impl)
-        if absent and result.status in ("pass", "inherited"):  # a partial property (X2–X4): its claim is of all
+        if absent and result.status in ("pass", "inherited"):  # a partial property: its claim is of all
             checked = [f for f in self.prop.calls if f not in absent]
             result.status = "missing"
             result.message = (f"right on {', '.join(checked)}; not checked on the others: "

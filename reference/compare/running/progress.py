@@ -7,7 +7,7 @@ in Jupyter it is a widget, and with no ipywidgets there is no bar at all
 (tqdm's text bars would fill the cell's standard error).
 
 >>> bars = Bars(properties=2, sweep=0, enabled=False)
->>> bars.property_done(type("R", (), {"id": "A5", "status": "pass"})(), 1, 2)
+>>> bars.property_done(type("R", (), {"id": "Q1", "status": "pass"})(), 1, 2)
 >>> bars.close()
 """
 

@@ -8,10 +8,11 @@ handgrad-compare): ``dev`` (quick), ``ci`` (derandomized), ``thorough`` (10× th
 examples of ``ci``, for nightly runs). All have ``deadline=None``: a first JAX
 compile takes longer than Hypothesis's default 200 ms deadline.
 
+>>> from reference.compare.exercise import EXERCISE
 >>> from reference.compare.exercise.catalog import Context, by_id
 >>> from reference.compare.sandbox import InProcessImpl
 >>> ctx = Context(InProcessImpl("handgrad"))
->>> run_property(by_id("A5"), ctx, max_examples=20, seed=0).status
+>>> run_property(by_id(EXERCISE.examples[0]), ctx, max_examples=20, seed=0).status
 'pass'
 """
 

@@ -1,33 +1,35 @@
 """Which properties a run checks: ids, questions and parts, every pattern checked.
 
-A pattern is a property id (``B18-l11``), a question (``B15``: B15-W1 and
-B15-b1; ``B1`` is B1 alone, not B10–B18) or a part (``A``: A1–A9, ``B``:
-B1–B18, ``X``: X1–X5), in any case. Patterns add up. One that matches nothing is
-an error naming it, never dropped in silence.
+A pattern is a property id, a question (all its properties; a question is itself
+alone, not the questions whose ids it begins) or a part (``EXERCISE.parts``: all
+its questions), in any case. Patterns add up. One that matches nothing is an
+error naming it, never dropped in silence.
 
->>> expand(["a", "b15", "B18-L11"])[:2], expand(["b15", "B18-L11"])
-(('A1', 'A2'), ('B15', 'B18-l11'))
->>> expand(["B1", "Z9"])
+>>> from reference.compare.exercise import EXERCISE
+>>> question, other, prop = EXERCISE.examples
+>>> expand([other.lower(), prop.upper()]) == (other, prop)
+True
+>>> expand([question, "Z9"])  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-ValueError: 'Z9' matches no property, question or part (parts: A, B, X; questions such as A5, B15; ids such as B18-l11)
+ValueError: 'Z9' matches no property, question or part (parts: ...; questions such as ...; ids such as ...)
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
+from reference.compare.exercise import EXERCISE
+
 __all__ = ["PARTS", "expand"]
 
 #: A part of the catalog: its letter and what it holds.
-PARTS = {"A": "part A (A1–A9)", "B": "part B (B1–B18)", "X": "beyond the seeds (X1–X5)"}
+PARTS = EXERCISE.parts
 
 
 def _known() -> dict[str, str]:
     """Every id and question, by its lower-case form."""
-    from reference.compare.exercise.catalog import CATALOG
-
-    return {name.lower(): name for p in CATALOG for name in (p.id, p.question)}
+    return {name.lower(): name for p in EXERCISE.catalog().CATALOG for name in (p.id, p.question)}
 
 
 def expand(patterns: Iterable[str]) -> tuple[str, ...]:
@@ -36,18 +38,17 @@ def expand(patterns: Iterable[str]) -> tuple[str, ...]:
 
     Raises ValueError naming the first pattern that matches nothing.
     """
-    from reference.compare.exercise.catalog import CATALOG
-
     known, out = _known(), []
     for pattern in patterns:
         if not isinstance(pattern, str):
             raise ValueError(f"a property pattern must be a string; got {pattern!r}")
         text = pattern.strip()
         if text.upper() in PARTS:
-            out += [p.question for p in CATALOG if p.question[0] == text.upper()]
+            out += [p.question for p in EXERCISE.catalog().CATALOG if p.question[0] == text.upper()]
         elif text.lower() in known:
             out.append(known[text.lower()])
         else:
+            question, other, prop = EXERCISE.examples
             raise ValueError(f"{pattern!r} matches no property, question or part "
-                             f"(parts: {', '.join(PARTS)}; questions such as A5, B15; ids such as B18-l11)")
+                             f"(parts: {', '.join(PARTS)}; questions such as {question}, {other}; ids such as {prop})")
     return tuple(dict.fromkeys(out))

@@ -1,61 +1,42 @@
-"""Shrinking a failing network problem, and writing one down as Python that rebuilds it.
+"""Shrinking a failing problem, and the counterexample a report shows.
 
-:func:`shrink_problem` deletes examples, inputs, hidden units and classes while
-a predicate ``fails`` stays True (halves first, then smaller chunks down to
-single indices, as in delta debugging), then simplifies λ and the values: λ to
-0 or 0.5, entries to 0, then to small integers. :func:`describe_arrays` prints
-a problem as a few lines of Python that rebuild its arrays exactly.
+:func:`shrink_problem` deletes indices of the problem's dimensions while a
+predicate ``fails`` stays True (halves first, then smaller chunks down to
+single indices, as in delta debugging), then simplifies the penalties' weights
+and the values: weights to 0 or 0.5, entries to 0, then to small integers. What
+a problem is made of (its dimensions, arrays, penalties) is the exercise's
+(``EXERCISE.shrinking``); the search is this module's.
 
->>> from reference.compare.exercise.problems import problem_from_seed
->>> small = shrink_problem(problem_from_seed(6, 5, 4, 3, seed=0), lambda p: p.dims[0] >= 2)
+>>> from reference.compare.exercise import EXERCISE
+>>> small = shrink_problem(EXERCISE.problem_from_seed(6, 5, 4, 3, seed=0), lambda p: p.dims[0] >= 2)
 >>> small.dims, small.origin
 ((2, 1, 1, 2), '')
->>> print(describe_arrays(small))
-# n=2, d=1, dh=1, m=2
-X = np.array([[0.0], [0.0]])
-y = np.array([0, 0])
-params = Params(
-    W1=np.array([[0.0]]),
-    b1=np.array([0.0]),
-    W2=np.array([[0.0], [0.0]]),
-    b2=np.array([0.0, 0.0]))
-lambdas = Lambdas(l11=0.0, l12=0.0, l21=0.0, l22=0.0)
 """
 
 from __future__ import annotations
 
-import ast
-import math
 from typing import Any, Callable
 
 import numpy as np
 
-from handgrad.types import DIMS, PARAMS, Lambdas, Params
-from reference.compare.exercise.problems import Problem, describe, problem_from_seed
-
-_SMALL = 8  # the largest side Hypothesis draws entry by entry (reference.compare.exercise.strategies.SMALL)
+from reference.compare.exercise import EXERCISE
 
 __all__ = ["MINIMUM", "shrink_problem", "describe_arrays"]
 
-#: The smallest size of each dimension: n, d, dh ≥ 1 and m ≥ 2.
-MINIMUM: dict[str, int] = {"n": 1, "d": 1, "dh": 1, "m": 2}
-#: Value arrays, in the order they are simplified.
-_VALUES = ("X",) + PARAMS
-
-
-def _key(p: Problem) -> tuple:
-    arrays = (p.X, p.y, *p.params)
-    return tuple((a.shape, a.dtype.str, a.tobytes()) for a in arrays) + (tuple(map(float, p.lambdas)),)
+_RULES = EXERCISE.shrinking
+#: The smallest size of each dimension.
+MINIMUM: dict[str, int] = _RULES.MINIMUM
+describe_arrays = EXERCISE.describe_arrays
 
 
 class _Budget:
     """``fails``, counted and remembered: an exception means "does not fail"; no call past ``max_calls``."""
 
-    def __init__(self, fails: Callable[[Problem], bool], max_calls: int):
+    def __init__(self, fails: Callable[[Any], bool], max_calls: int):
         self.fails, self.left, self.seen = fails, max_calls, {}
 
-    def __call__(self, p: Problem) -> bool:
-        key = _key(p)
+    def __call__(self, p: Any) -> bool:
+        key = _RULES.key(p)
         if key not in self.seen:
             if self.left <= 0:
                 return False
@@ -67,32 +48,15 @@ class _Budget:
         return self.seen[key]
 
 
-def _without(p: Problem, dim: str, drop: np.ndarray) -> Problem:
-    """``p`` without these indices of one dimension; labels of a removed class become the first kept class."""
-    (W1, b1, W2, b2), X, y = p.params, p.X, p.y
-    if dim == "n":
-        X, y = np.delete(X, drop, 0), np.delete(y, drop)
-    elif dim == "d":
-        X, W1 = np.delete(X, drop, 1), np.delete(W1, drop, 1)
-    elif dim == "dh":
-        W1, b1, W2 = np.delete(W1, drop, 0), np.delete(b1, drop), np.delete(W2, drop, 1)
-    else:
-        keep = np.setdiff1d(np.arange(W2.shape[0]), drop)
-        rank = np.zeros(W2.shape[0], dtype=np.int64)
-        rank[keep] = np.arange(keep.size)
-        W2, b2, y = W2[keep], b2[keep], rank[y].astype(y.dtype)
-    return Problem(Params(W1, b1, W2, b2), X, y, p.lambdas, "")
-
-
-def _shrink_dim(p: Problem, dim: str, test: _Budget) -> Problem:
+def _shrink_dim(p: Any, dim: str, test: _Budget) -> Any:
     """Delete chunks of indices of ``dim``: halves, then quarters, … then single indices."""
-    size = lambda q: q.dims[DIMS.index(dim)]
+    size = lambda q: _RULES.size(q, dim)
     chunk = size(p) // 2
     while chunk >= 1 and size(p) > MINIMUM[dim]:
         start = 0
         while start < size(p):
             drop = np.arange(start, min(start + chunk, size(p)))
-            if size(p) - drop.size >= MINIMUM[dim] and test(candidate := _without(p, dim, drop)):
+            if size(p) - drop.size >= MINIMUM[dim] and test(candidate := _RULES.without(p, dim, drop)):
                 p = candidate
             else:
                 start += chunk
@@ -100,15 +64,9 @@ def _shrink_dim(p: Problem, dim: str, test: _Budget) -> Problem:
     return p
 
 
-def _with(p: Problem, name: str, a: np.ndarray) -> Problem:
-    if name in PARAMS:
-        return Problem(p.params._replace(**{name: a}), p.X, p.y, p.lambdas, "")
-    return Problem(p.params, *((a, p.y) if name == "X" else (p.X, a)), p.lambdas, "")
-
-
-def _simplify(p: Problem, name: str, target: Callable, test: _Budget) -> Problem:
+def _simplify(p: Any, name: str, target: Callable, test: _Budget) -> Any:
     """Set entries of one array to ``target(values)``: all at once, then halves, … then one at a time."""
-    a = getattr(p.params, name) if name in PARAMS else getattr(p, name)
+    a = _RULES.array(p, name)
     todo = np.flatnonzero(target(a) != a)
     chunk = todo.size
     while chunk >= 1:
@@ -117,7 +75,7 @@ def _simplify(p: Problem, name: str, target: Callable, test: _Budget) -> Problem
             idx = todo[i:i + chunk]
             b = a.copy()
             b.flat[idx] = target(a.flat[idx])
-            if test(candidate := _with(p, name, b)):
+            if test(candidate := _RULES.with_array(p, name, b)):
                 p, a, todo = candidate, b, np.delete(todo, np.arange(i, i + idx.size))
             else:
                 i += chunk
@@ -130,31 +88,31 @@ def _zero(v: np.ndarray) -> np.ndarray:
 
 
 def _small_integer(v: np.ndarray) -> np.ndarray:
-    """The nearest integer in −3..3, keeping the sign of a nonzero entry (0 has been tried already)."""
+    """The nearest integer in −3..3; a nonzero entry stays nonzero, on its side of 0 (0 has been tried already)."""
     q = np.clip(np.rint(v), -3, 3)
     return np.where((q == 0) & (v != 0), np.sign(v), q)
 
 
-def _simplify_lambdas(p: Problem, test: _Budget) -> Problem:
-    for field in Lambdas._fields:
+def _simplify_penalties(p: Any, test: _Budget) -> Any:
+    for name in _RULES.PENALTIES:
         for simple in (0.0, 0.5):
-            if getattr(p.lambdas, field) == simple:
+            if _RULES.penalty(p, name) == simple:
                 break
-            candidate = Problem(p.params, p.X, p.y, Lambdas(*p.lambdas)._replace(**{field: simple}), "")
+            candidate = _RULES.with_penalty(p, name, simple)
             if test(candidate):
                 p = candidate
                 break
     return p
 
 
-def shrink_problem(problem: Problem, fails: Callable[[Problem], bool], *, max_calls: int = 200) -> Problem:
+def shrink_problem(problem: Any, fails: Callable[[Any], bool], *, max_calls: int = 200) -> Any:
     """The smallest problem found on which ``fails`` still holds, greedily, calling it at most ``max_calls`` times.
 
-    In rounds, until a round changes nothing: delete examples, classes, hidden
-    units and inputs (n, d, dh ≥ 1, m ≥ 2; a deleted class's examples take the
-    first kept class, the other labels are renumbered in order), set each λ to
-    0 or else 0.5, set entries of X, W1, b1, W2, b2 and the labels to 0, then
-    round the other entries to integers in −3..3 (a nonzero entry stays nonzero).
+    In rounds, until a round changes nothing: delete indices of each dimension
+    (down to the exercise's ``MINIMUM``, in its ``ORDER``, as its ``without``
+    does), set each penalty's weight to 0 or else 0.5, set entries of the value
+    arrays and the labels to 0, then round the other entries to integers in
+    −3..3 (a nonzero entry stays nonzero).
 
     ``fails(problem)`` is True while the failure shows. An ``Exception`` raised
     by ``fails`` counts as False (that candidate does not show the failure, so it
@@ -165,7 +123,7 @@ def shrink_problem(problem: Problem, fails: Callable[[Problem], bool], *, max_ca
     problem), unless nothing was changed: then ``problem`` itself is returned,
     as it is when ``fails(problem)`` is not True.
     """
-    if not isinstance(problem, Problem):
+    if not _RULES.is_problem(problem):
         raise ValueError(f"problem must be a Problem; got {type(problem).__name__}")
     if not callable(fails):
         raise ValueError(f"fails must be callable; got {type(fails).__name__}")
@@ -176,125 +134,34 @@ def shrink_problem(problem: Problem, fails: Callable[[Problem], bool], *, max_ca
         return problem
     best = problem
     while test.left > 0:
-        before = _key(best)
-        for dim in ("n", "m", "dh", "d"):
+        before = _RULES.key(best)
+        for dim in _RULES.ORDER:
             best = _shrink_dim(best, dim, test)
-        best = _simplify_lambdas(best, test)
-        for name in _VALUES + ("y",):
+        best = _simplify_penalties(best, test)
+        for name in _RULES.VALUES + _RULES.LABELS:
             best = _simplify(best, name, _zero, test)
-        for name in _VALUES:
+        for name in _RULES.VALUES:
             best = _simplify(best, name, _small_integer, test)
-        if _key(best) == before:
+        if _RULES.key(best) == before:
             break
     return best
 
 
-# ---------------------------------------------------------------------------
-# Python text that rebuilds a problem's arrays exactly
-# ---------------------------------------------------------------------------
-_SEEDER = "reference.compare.exercise.problems.problem_from_seed"
-_SEEDERS = {"problem_from_seed": _SEEDER, _SEEDER: _SEEDER}
-
-
-def _seeded(origin: str) -> tuple[str, Problem] | None:
-    """An origin ``problem_from_seed(...)`` with literal arguments: its text and the problem (parsed, not eval'd)."""
-    try:
-        call = ast.parse(origin, mode="eval").body
-        if not isinstance(call, ast.Call) or ast.unparse(call.func) not in _SEEDERS:
-            return None
-        args = [ast.literal_eval(a) for a in call.args]
-        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-        if "lambdas" in kwargs:
-            kwargs["lambdas"] = Lambdas(*kwargs["lambdas"])
-        text = _SEEDERS[ast.unparse(call.func)] + origin.strip()[len(ast.unparse(call.func)):]
-        return text, problem_from_seed(*args, **kwargs)
-    except Exception:  # noqa: BLE001 - any origin that is not such a call is simply not used
-        return None
-
-
-def _scalar(v) -> str:
-    if isinstance(v, float) and not math.isfinite(v):
-        return "np.nan" if math.isnan(v) else ("np.inf" if v > 0 else "-np.inf")
-    return repr(v)
-
-
-def _nested(x) -> str:
-    return "[" + ", ".join(map(_nested, x)) + "]" if isinstance(x, list) else _scalar(x)
-
-
-def _forms(a: np.ndarray, seeded_as: str | None) -> list[tuple[str, np.dtype]]:
-    """Expressions that rebuild ``a`` exactly, each with the dtype it yields before any cast."""
-    flat = a.ravel()
-    natural = np.array(flat[:1].tolist()).dtype if a.size else np.dtype(np.float64)
-    shape = a.shape[0] if a.ndim == 1 else a.shape
-    forms = [] if seeded_as is None else [(seeded_as, a.dtype)]
-    keys = flat.view(f"u{a.itemsize}") if a.dtype.kind == "f" else flat
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if a.size else np.zeros(0, int)
-    if starts.size <= 1:
-        zero = a.size == 0 or (a.dtype.kind == "f" and keys[0] == 0)
-        forms.append((f"np.zeros({shape!r})", np.dtype(np.float64)) if zero
-                     else (f"np.full({shape!r}, {_scalar(flat[0].item())})", natural))
-    else:
-        counts = np.diff(np.r_[starts, a.size])
-        reshape = "" if a.ndim == 1 else f".reshape{a.shape!r}"
-        forms.append((f"np.repeat({_nested(flat[starts].tolist())}, {counts.tolist()}){reshape}", natural))
-    return forms + [(f"np.array({_nested(a.tolist())})", natural)]
-
-
-def _expression(a: np.ndarray, seeded_as: str | None, limit: int) -> str:
-    forms = _forms(a, seeded_as)
-    texts = [text + ("" if dtype == a.dtype else f".astype(np.dtype({a.dtype.str!r}))") for text, dtype in forms]
-    return texts[-1] if a.size <= limit and a.size else min(texts, key=len)
-
-
-def describe_arrays(problem: Problem, *, limit: int = 30) -> str:
-    """Lines of Python that rebuild the problem's arrays exactly (dtype, -0.0, nan included).
-
-    Run them with ``np``, ``Params`` and ``Lambdas`` in scope (and ``reference``
-    imported, when a large array comes from the problem's ``origin``): they
-    define ``X``, ``y``, ``params``, ``lambdas``, the arguments of
-    ``backprop(params, X, y, lambdas)``. An array of at most ``limit`` entries is
-    written out in full; a larger one as the shortest of ``np.zeros``/``np.full``
-    (constant), ``np.repeat`` of its runs of equal entries (mostly zeros, say),
-    the matching array of the seeded problem its ``origin`` rebuilds (the
-    origin is parsed, never evaluated), or in full.
-    """
-    if not isinstance(problem, Problem):
-        raise ValueError(f"problem must be a Problem; got {type(problem).__name__}")
-    seeded = _seeded(problem.origin) if problem.origin else None
-    arrays = {"X": problem.X, "y": problem.y, **dict(zip(PARAMS, problem.params))}
-    text, used = {}, False
-    for name, a in arrays.items():
-        a = np.asarray(a)
-        twin = None if seeded is None else {"X": seeded[1].X, "y": seeded[1].y, **seeded[1].params._asdict()}[name]
-        same = twin is not None and twin.shape == a.shape and twin.dtype == a.dtype and twin.tobytes() == a.tobytes()
-        where = f"seeded.params.{name}" if name in PARAMS else f"seeded.{name}"
-        text[name] = _expression(a, where if same else None, limit)
-        used |= text[name] == where
-    n, d, dh, m = problem.dims
-    lam = ", ".join(f"{k}={_scalar(float(v))}" for k, v in zip(Lambdas._fields, problem.lambdas))
-    return "\n".join([f"# n={n}, d={d}, dh={dh}, m={m}"] + ([f"seeded = {seeded[0]}"] if used else []) + [
-        f"X = {text['X']}", f"y = {text['y']}", "params = Params(",
-        *(f"    {k}={text[k]}," for k in PARAMS[:-1]), f"    {PARAMS[-1]}={text[PARAMS[-1]]})",
-        f"lambdas = Lambdas({lam})"])
-
-
 def seeded(example: Any) -> bool:
     """A problem Hypothesis cannot shrink entry by entry: large, or built from a seed."""
-    return isinstance(example, Problem) and (max(example.dims) > _SMALL or bool(example.origin))
+    return _RULES.is_problem(example) and (max(example.dims) > _RULES.SMALL or bool(example.origin))
 
 
-def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_calls: int = 150) -> None:
+def shrink_failure(result: Any, prop: Any, ctx: Any, example: Any, *, max_calls: int = 150) -> None:
     """Shrink a property's failing problem while the same kind of failure shows (``result.status``).
 
     ``result`` (a PropertyResult) gets the shrunk problem's message, details,
     counterexample and figures (``take_failure``); the context's statistics are left as they were.
     """
-    from reference.compare.exercise.catalog.check import PropertyFailure
-
+    PropertyFailure = EXERCISE.catalog().PropertyFailure
     kind, stats = result.status, ctx.stats
 
-    def fails(q: Problem) -> bool:
+    def fails(q: Any) -> bool:
         ctx.forget()
         try:
             prop.check(ctx, q)
@@ -317,10 +184,10 @@ def shrink_failure(result: Any, prop: Any, ctx: Any, example: Problem, *, max_ca
 
 
 def counterexample(example: Any, *, limit: int = 30) -> dict:
-    """The report's counterexample: :func:`~reference.compare.exercise.problems.describe`, and for a problem with
-    an array of more than ``limit`` entries, the Python lines that rebuild it (``"python"``)."""
-    out = describe(example)
-    problem = example[0] if isinstance(example, tuple) and example and isinstance(example[0], Problem) else example
-    if isinstance(problem, Problem) and max(a.size for a in (problem.X, *problem.params)) > limit:
+    """The report's counterexample: the exercise's ``describe``, and for a problem (alone, or first of a tuple
+    of arguments) with an array of more than ``limit`` entries, the Python lines that rebuild it (``"python"``)."""
+    out = EXERCISE.describe(example)
+    problem = example[0] if isinstance(example, tuple) and example and _RULES.is_problem(example[0]) else example
+    if _RULES.is_problem(problem) and _RULES.largest_array(problem) > limit:
         out["python"] = describe_arrays(problem, limit=limit)
     return out

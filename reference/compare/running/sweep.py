@@ -19,32 +19,32 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from reference.compare.exercise.bulk_problems import Batch, evaluate_batch, sweep_shapes
+from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import Context, Property, PropertyFailure
-from reference.compare.exercise.catalog.chain import ORDINARY_LOGIT
-from reference.compare.exercise.problems import Problem
-from reference.compare.exercise.strategies import LAMBDA_MODES
-from reference.compare.exercise.tolerance import l1_slack
 from reference.compare.running.shrink import counterexample, shrink_failure
 from reference.compare.sandbox import ImplProblem, asking
 
 __all__ = ["ROTATION", "run_sweep", "compare_batch"]
 
-#: Functions called on a third of the sweep's problems each (backprop is called on all).
-ROTATION = ("forward", "loss", "risk")
+#: Functions called on a share of the sweep's problems each, in turn (``EXERCISE.sweep_always`` on all).
+ROTATION = EXERCISE.sweep_rotation
+_MODES = EXERCISE.sweep_modes
+Batch = Any  # the exercise's batch of problems (``EXERCISE.sweep_shapes``)
 
 
 def _submit(ctx: Context, batch: Batch, functions: list[str]):
-    """Send a batch's calls: backprop on every problem; forward, loss and risk each on a third, in turn."""
+    """Send a batch's calls: the functions of ``EXERCISE.sweep_always`` on every problem; those of
+    :data:`ROTATION` each on a share, in turn."""
     B = len(batch)
     called: dict[str, np.ndarray] = {}
     calls = []
     sent = ~ctx.impl.refused_lambdas(batch.lambdas)  # what its adapter cannot express is not sent
     for fn in functions:
-        if fn == "backprop":
+        if fn in EXERCISE.sweep_always:
             idx = np.flatnonzero(sent)
         else:
-            idx = np.flatnonzero(sent & ((np.arange(B) // len(LAMBDA_MODES)) % 3 == ROTATION.index(fn)))
+            turn = (np.arange(B) // len(_MODES)) % len(ROTATION) == ROTATION.index(fn)
+            idx = np.flatnonzero(sent & turn)
         called[fn] = np.zeros(B, bool)
         called[fn][idx] = True
         calls += [(fn, int(i)) for i in idx]
@@ -54,18 +54,18 @@ def _submit(ctx: Context, batch: Batch, functions: list[str]):
 def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, *,
               count: int, seed: int = 0, deadline: float | None = None,
               batches: Iterable[Batch] | None = None,
-              evaluate: Callable[[Batch, tuple], dict] = evaluate_batch) -> dict[str, float]:
+              evaluate: Callable[[Batch, tuple], dict] = EXERCISE.evaluate_batch) -> dict[str, float]:
     """The bulk random sweep: ``count`` problems, batched on both sides.
 
-    Every problem is checked through ``backprop`` (all eight gradient arrays) and
-    through one of ``forward``, ``loss``, ``risk`` in turn. Feeds each swept
+    Every problem is checked through the functions of ``EXERCISE.sweep_always``
+    (all their arrays) and through one of :data:`ROTATION` in turn. Feeds each swept
     property's error statistics (``results`` maps property ids to their
     :class:`~reference.compare.running.body.PropertyResult`); the first failing problem
     fails a property that passed under Hypothesis, with the message of its own
     check. Returns the figures: problems checked, seconds, problems per second.
     At ``deadline`` (``time.monotonic()``) it stops; a batch cut short is not judged.
     ``batches`` and ``evaluate`` (batch grading: :mod:`reference.compare.reuse.shared`) stand for
-    ``sweep_shapes(count, seed=seed)`` and ``evaluate_batch``: drawn and evaluated once for many.
+    ``EXERCISE.sweep_shapes(count, seed=seed)`` and ``EXERCISE.evaluate_batch``: drawn and evaluated once for many.
     """
     swept = [p for p in props if p.sweep and results[p.id].status == "pass"]
     if not swept or count <= 0:
@@ -74,7 +74,7 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     fields = sorted({f for p in swept for f in p.sweep.fields})
     checked = 0
     start = time.perf_counter()
-    batches = iter(batches) if batches is not None else sweep_shapes(count, seed=seed)
+    batches = iter(batches) if batches is not None else EXERCISE.sweep_shapes(count, seed=seed)
     upcoming = next(batches, None)
     pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
     while upcoming is not None:
@@ -87,7 +87,7 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
         upcoming = next(batches, None)
         pending = _submit(ctx, upcoming, functions) if upcoming is not None else None
         errors = compare_batch(ctx, batch, ev, got, called, fields)
-        errors["max_logit"] = np.abs(ev["ref"]["forward.oa"]).reshape(len(batch), -1).max(axis=1)  # padding: 0
+        errors["ordinary"] = EXERCISE.ordinary(batch, ev)
         checked += len(batch)
         for prop in swept:
             bad = _judge(results[prop.id], prop, batch, called, errors)
@@ -117,11 +117,7 @@ def compare_batch(ctx: Context, batch: Batch, ev: dict, got: dict, called: dict[
             continue
         ok = got["ok"][name] | ~called[fn]  # not called: nothing to compare (and excluded below)
         want, allowed = ev["ref"][name], ev["allowed"][name]
-        field = name.partition(".")[2]
-        if field in ("W1", "W2"):
-            W = getattr(batch.params, field)
-            lam = batch.lambdas[:, 0 if field == "W1" else 2].reshape((B, 1, 1))
-            allowed = allowed + l1_slack(W, lam, ctx.kinks[0], ctx.convention)
+        allowed = allowed + EXERCISE.extra_allowance(batch, name, ctx.kinks[0], ctx.convention)
         with np.errstate(invalid="ignore", over="ignore"):
             diff = np.abs(got["values"][name] - want)
         diff = np.where(np.isnan(diff), np.inf, diff).reshape(B, -1)
@@ -132,7 +128,7 @@ def compare_batch(ctx: Context, batch: Batch, ev: dict, got: dict, called: dict[
         absdiff[name] = worst
         with np.errstate(divide="ignore", invalid="ignore"):
             reldiff[name] = np.where(scale > 0, worst / scale, np.where(worst > 0, np.inf, 0.0))
-    return {"ratio": ratio, "abs": absdiff, "rel": reldiff}
+    return {"ratio": ratio, "absolute": absdiff, "rel": reldiff}
 
 
 def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], errors: dict) -> int | None:
@@ -141,22 +137,22 @@ def _judge(r: Any, prop: Property, batch: Batch, called: dict[str, np.ndarray], 
         return None
     sweep = prop.sweep
     B = len(batch)
-    sel = np.ones(B, bool) if sweep.lambdas_mode == "any" else batch.modes == LAMBDA_MODES.index(sweep.lambdas_mode)
+    sel = np.ones(B, bool) if sweep.lambdas_mode == "any" else batch.modes == _MODES.index(sweep.lambdas_mode)
     sel &= called[sweep.function]
     if sweep.ordinary:
-        sel &= errors["max_logit"] <= ORDINARY_LOGIT
+        sel &= errors["ordinary"]
     worst = np.max([errors["ratio"][f] for f in sweep.fields], axis=0)
     bad = np.flatnonzero(sel & ~(worst <= 1.0))
     if bad.size:
         return int(bad[0])
     r.sweep_examples += int(sel.sum())
     if sel.any():
-        r.max_abs_error = max(r.max_abs_error, *(float(errors["abs"][f][sel].max()) for f in sweep.fields))
+        r.max_abs_error = max(r.max_abs_error, *(float(errors["absolute"][f][sel].max()) for f in sweep.fields))
         r.max_rel_error = max(r.max_rel_error, *(float(errors["rel"][f][sel].max()) for f in sweep.fields))
     return None
 
 
-def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Problem) -> None:
+def _sweep_failure(r: Any, prop: Property, ctx: Context, problem: Any) -> None:
     """Re-run the property's own check on the failing problem, for its message (what it prints is the property's)."""
     ctx.forget()
     r.counterexample = counterexample(problem)

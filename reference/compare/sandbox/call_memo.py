@@ -1,8 +1,8 @@
 """Each question asked once: a call the implementation already answered is answered again from its reply.
 
 Properties that draw with the same strategy and seed check the same problems,
-and one check often makes the call another just made (B7–B14 each look at one
-gradient of ``backprop`` on the same examples): about a third of a default run's
+and one check often makes the call another just made (several questions each look
+at one array of the same call on the same examples): about a third of a default run's
 calls repeat an earlier one. :class:`CallMemo` keeps, per submission, the replies
 of calls that returned, filed under the call as the worker sees it: the
 function's name and every argument by type, dtype, shape, memory order and bits
@@ -28,8 +28,8 @@ a quarter of that, the oldest dropped first.
 
 >>> import numpy as np
 >>> memo = CallMemo()
->>> key = memo.key(("d_rect", (np.zeros(2),), {}))
->>> key == memo.key(("d_rect", (-np.zeros(2),), {}))
+>>> key = memo.key(("f", (np.zeros(2),), {}))
+>>> key == memo.key(("f", (-np.zeros(2),), {}))
 False
 """
 

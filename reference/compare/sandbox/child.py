@@ -16,7 +16,6 @@ import threading
 import time
 from typing import Any, Callable, Sequence
 
-from handgrad.types import API, PART_A, SHAPES
 from reference.compare.sandbox import wire, worker_side
 from reference.compare.sandbox.interface import LoadError, escape
 
@@ -142,7 +141,7 @@ def each_limit(calls: Sequence[tuple[str, tuple, dict]]) -> int:
 
 def sweep_limit(batch: dict) -> int:
     """The bytes a sweep reply on ``batch`` may hold: 64 times its problems' (inputs and weights), and SLACK."""
-    return SLACK + 64 * 8 * sum(v.size for k, v in batch.items() if k in ("X", "W1", "b1", "W2", "b2"))
+    return SLACK + 64 * 8 * sum(v.size for k, v in batch.items() if k in worker_side.SHAPES and v.dtype.kind == "f")
 
 
 def broken(proc: subprocess.Popen, exc: Exception) -> str:
@@ -161,17 +160,17 @@ def broken(proc: subprocess.Popen, exc: Exception) -> str:
 
 def reply_entries(name: str, args: tuple) -> int:
     """How many numbers a call of ``name`` on ``args`` returns, from the API's shapes."""
-    if name in PART_A:
+    shapes = worker_side.SHAPES
+    if worker_side.ARGUMENTS.get(name) == ("x",):  # a function of one array: as many numbers as it
         x = args[0] if args else 0
         return int(getattr(x, "size", 1))
     try:
-        params, X = args[0], args[1]
-        sizes = {"n": X.shape[0], "d": X.shape[1], "dh": params[0].shape[0], "m": params[2].shape[0]}
-    except (AttributeError, IndexError, TypeError):
+        sizes = worker_side.problem_sizes(name, args)
+        keys = [k for k in shapes if k == name or k.startswith(name + ".")] or \
+            [f for f in worker_side.REPLIES[name]._fields if f in shapes]  # its first argument, updated
+        return sum(math.prod(sizes[s] for s in shapes[k]) for k in keys)
+    except (AttributeError, IndexError, KeyError, TypeError):
         return 0
-    prefix = {"gradient_descent": ("W1", "b1", "W2", "b2")}.get(name)
-    keys = prefix or [k for k in SHAPES if k == name or k.startswith(name + ".")]
-    return sum(math.prod(sizes[s] for s in SHAPES[k]) for k in keys)
 
 
 def watched(reply: Any) -> set[str]:
@@ -201,4 +200,4 @@ def loaded(hello: Any, spec: str, timeout: float, allow_missing: bool, shown: Ca
         raise LoadError(f"{spec}: the worker did not start as it should")
     if hello["missing"] and not allow_missing:
         raise LoadError(f"{spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
-    return frozenset(n for n in API if n in hello["missing"])
+    return frozenset(n for n in worker_side.API if n in hello["missing"])

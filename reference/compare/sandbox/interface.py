@@ -9,8 +9,9 @@ pass copies of the inputs, report which inputs were modified and what warned.
 :class:`SubprocessImpl` lives in :mod:`reference.compare.sandbox.grader_side`.
 
 >>> impl = InProcessImpl("handgrad")
->>> impl.call("d_rect", [0.0, 1.0]).value
-array([0., 1.])
+>>> one = worker_side.API[0]  # a function of one array
+>>> impl.call(one, [0.0, 1.0]).value.shape
+(2,)
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from handgrad.types import DIMS, Activations, Gradients, Lambdas, Params
 from reference.compare.sandbox import wire, worker_side
 from reference.compare.submissions.adapter import read_adapter
 from reference.compare.submissions.layouts import inexpressible
@@ -128,8 +128,7 @@ def as_calls(replies: Any, names: Sequence[str]) -> list:
 
 
 #: The functions whose value is one of the API's named tuples: its name and fields.
-NAMED_REPLIES = {"forward": ("Activations", Activations._fields), "backprop": ("Gradients", Gradients._fields),
-                 "gradient_descent": ("Params", Params._fields)}
+NAMED_REPLIES = {fn: (t.__name__, tuple(t._fields)) for fn, t in worker_side.REPLIES.items()}
 
 
 def _what(value: Any) -> str:
@@ -168,9 +167,12 @@ def wrong_reply(name: str, value: Any) -> WrongReply | None:
     Checked once, where every reply comes in: a named tuple must carry its fields (a field may be None: not
     implemented, told by the property), and no number may be one no float64 holds.
 
-    >>> wrong_reply("gradient_descent", None)
-    WrongReply('gradient_descent returned None; it must return a Params, a named tuple with fields W1, b1, W2, b2')
-    >>> wrong_reply("sigmoid", 10**400) is not None
+    >>> fn, (kind, fields) = next(iter(NAMED_REPLIES.items()))
+    >>> told = str(wrong_reply(fn, None))
+    >>> told.startswith(f"{fn} returned None; it must return a") and told.endswith(f" {kind}, a named tuple with "
+    ...                                                                            f"fields {', '.join(fields)}")
+    True
+    >>> wrong_reply(worker_side.API[0], 10**400) is not None
     True
     """
     named = NAMED_REPLIES.get(name)
@@ -212,8 +214,7 @@ def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
     what was called (``calls``) and so what must be there.
     """
     B = len(batch["dims"])
-    bucket = {"n": batch["X"].shape[1], "d": batch["X"].shape[2], "dh": batch["W1"].shape[1],
-              "m": batch["W2"].shape[1]}
+    bucket = worker_side.padded_sizes(batch)
     called = {name for name, _ in calls}
     got = reply if isinstance(reply, dict) else {}
     values, ok = got.get("values") or {}, got.get("ok") or {}
@@ -221,7 +222,7 @@ def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
     for name_, (fn, _, axes) in worker_side.SWEEP_FIELDS.items():
         if fn not in called:
             continue
-        shape = (B,) + tuple(bucket[DIMS[a]] for a in axes)
+        shape = (B,) + tuple(bucket[worker_side.DIMS[a]] for a in axes)
         v = values.get(name_) if isinstance(values, dict) else None
         k = ok.get(name_) if isinstance(ok, dict) else None
         good = (isinstance(v, np.ndarray) and v.shape == shape and v.dtype == np.float64
@@ -254,8 +255,9 @@ class Impl:
         """Why a call of ``name`` on ``args`` is not sent (:class:`Refused`), or None: it is."""
         if self.declared is None:
             return None
+        penalties = worker_side.ARGUMENT_TYPES["lambdas"]
         for arg in args:
-            if isinstance(arg, Lambdas):
+            if isinstance(arg, penalties):
                 reason = inexpressible(self.declared, arg)
                 if reason:
                     return Refused(f"{name}: not sent: {reason}")
@@ -285,7 +287,7 @@ class Impl:
 
         In a child process the calls run while the caller goes on (the bulk sweep
         evaluates the reference meanwhile). ``checked=False`` skips watching
-        inputs and warnings (properties X2 and X4 check those).
+        inputs and warnings (properties of their own check those).
         """
         results = Impl.call_each(self, calls)  # the one-by-one version, whatever the subclass
         return lambda: results
@@ -302,7 +304,7 @@ class Impl:
 
     def call_shared(self, calls: Sequence[tuple[str, tuple, dict]]) -> list[Call | ImplProblem]:
         """``calls`` run in turn on the very same input objects: what one writes into its inputs, the next sees
-        (X2 watches for it). They get copies of the caller's objects, shared as the caller shares them; no call
+        (a property watches for it). They get copies of the caller's objects, shared as the caller shares them; no call
         is answered from the memo; inputs and warnings are not watched."""
         shared = copy.deepcopy(list(calls))  # one copy: sharing between the calls is kept
         out: list[Call | ImplProblem] = []
@@ -378,9 +380,9 @@ def asking(impl: Impl, asker: str | None) -> Iterator[None]:
     passes it on.
 
     >>> impl = InProcessImpl("handgrad")
-    >>> with asking(impl, "A7"):
+    >>> with asking(impl, "Q7"):
     ...     impl.asker
-    'A7'
+    'Q7'
     """
     before, impl.asker = getattr(impl, "asker", None), asker
     try:

@@ -9,8 +9,8 @@ file system is built from nothing but these, each read-only:
   ``--allow-package``), each with the packages it requires;
 - cloudpickle, which the worker needs to load what ``reference.check`` sends;
 - the worker's own modules (the protocol, the adapters, the notebook loader)
-  and ``handgrad.types``, so that a student may still import ``Params``,
-  ``Lambdas``, ``Activations``, ``Gradients``: copies in a folder of their own,
+  and ``handgrad.types``, so that a student may still import the API's named
+  tuples: copies in a folder of their own,
   without ``handgrad``'s functions or the reference.
 
 The answer key (``handgrad``'s functions, ``reference``), JAX, Hypothesis, the

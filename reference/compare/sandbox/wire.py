@@ -52,7 +52,6 @@ DTYPES = frozenset({"<f8", "<f4", "<f2", "<i8", "<i4", "<i2", "|i1", "<u8", "<u4
 HEADER_LIMIT = 1 << 22  # 4 MiB of JSON: far more than any legitimate reply's description
 _DEPTH = 12
 _TEXT = 4000            # characters kept of any string
-_NAMED = {"Params", "Lambdas", "Activations", "Gradients"}
 GRACE = 0.5  # seconds past a deadline in which a reply already there is still read (see _read)
 #: The first 8 bytes of a pickled request (as a header length, far over HEADER_LIMIT: never a wire frame's).
 PICKLED = b"pickled\0"
@@ -262,8 +261,7 @@ def decode(frame: bytes, *, types: dict | None = None) -> Any:
         raise WireError("a header that is not an object")
     named = {}
     for name, cls in (types or {}).items():
-        if name in _NAMED:
-            named[(name, tuple(cls._fields))] = cls
+        named[(name, tuple(cls._fields))] = cls
     try:
         return _Reader(_arrays(header.get("arrays"), frame[16 + hlen:]), named).node(header.get("root"))
     except (ValueError, TypeError, SyntaxError, OverflowError, RecursionError) as exc:  # what the data provoked
@@ -334,7 +332,8 @@ def receive_request(sock: socket.socket, *, types: dict | None = None) -> Any:
     if head == PICKLED:
         (size,) = struct.unpack("<Q", _read(sock, 8, forever))
         request = pickle.loads(_read(sock, size, forever))
-        # a "shared" request's calls are to see the same input objects (X2); any other's are copied apart
+        # a "shared" request's calls are to see the same input objects (a property watches what one writes into
+        # them); any other's are copied apart
         return request if isinstance(request, dict) and request.get("shared") is True else unshared(request)
     return _receive(sock, head, deadline=forever, limit=1 << 40, types=types)
 

@@ -30,6 +30,7 @@ import it afterwards.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -40,7 +41,7 @@ import warnings
 
 import numpy as np
 
-from handgrad.types import API, ARGUMENTS, DIMS, SHAPES, Activations, Gradients, Lambdas, Params
+import handgrad.types as api
 from reference.compare.sandbox import syscall_filter, wire
 from reference.compare.submissions.adapter import Adapter, adapted
 from reference.compare.submissions.adapting import SubmissionNotLoaded, load_adapter
@@ -50,14 +51,62 @@ from reference.compare.submissions.notebook import load_notebook
 __all__ = ["is_path", "load", "open_submission", "open_python_adapted", "PythonAdapterError", "SubmissionNotLoaded",
            "missing_names", "describe_load_error", "AdapterMismatch",
            "call_checked", "call_fast", "call_named", "cut", "sweep_calls", "watched_modules", "options_of", "main",
-           "WATCHED"]
+           "WATCHED", "API", "ARGUMENTS", "DIMS", "SHAPES", "TYPES", "ARGUMENT_TYPES", "REPLIES", "problem_sizes",
+           "padded_sizes"]
 
 #: Modules whose presence in the submission's process is an integrity finding: the
 #: answer key (handgrad's and reference's own functions) and autodiff libraries. The
 #: package ``reference`` itself is not one: the worker imports ``reference.compare.sandbox``.
 WATCHED = ("handgrad.network", "handgrad.functions", "reference.network", "reference.functions", "reference.engine",
            "reference.definition", "jax", "torch", "tensorflow", "autograd")
-_TYPES = {"Params": Params, "Lambdas": Lambdas, "Activations": Activations, "Gradients": Gradients}
+
+# The API as the sandbox reads it: from its table (handgrad.types) alone, by the table's own entries. The sandbox
+# names no function or array of the exercise (docs/exercise.md); it sits below the exercise's room, whose checks
+# raise its ImplProblem, so it reads the table the exercise's description holds rather than the description.
+API, ARGUMENTS, DIMS, SHAPES = api.API, api.ARGUMENTS, api.DIMS, api.SHAPES
+#: The API's named tuples, by name (what the wire rebuilds).
+TYPES: dict[str, type] = {name: getattr(api, name) for name in api.TYPES}
+#: The arguments that are one of those named tuples: each is named after its type, in lower case.
+ARGUMENT_TYPES: dict[str, type] = {a: TYPES[t] for args in ARGUMENTS.values() for a in args for t in TYPES
+                                   if a == t.lower()}
+
+
+def _reply_type(fn: str) -> type | None:
+    """The named tuple ``fn`` returns: the one whose fields are its outputs in SHAPES (``fn.field``); for a
+    function SHAPES lists no output of, its first argument's, updated (None for a function of one array)."""
+    fields = tuple(k.partition(".")[2] for k in SHAPES if k.startswith(fn + "."))
+    if fields:
+        return next((t for t in TYPES.values() if tuple(t._fields) == fields), None)
+    if fn in SHAPES:
+        return None
+    return ARGUMENT_TYPES.get(ARGUMENTS[fn][0])
+
+
+#: The functions whose value is one of the API's named tuples, and that tuple.
+REPLIES: dict[str, type] = {fn: t for fn in ARGUMENTS if (t := _reply_type(fn)) is not None}
+
+
+def problem_sizes(fn: str, args: tuple) -> dict[str, int]:
+    """The sizes (of DIMS) of the problem ``args`` of ``fn`` hold, read off their shapes; KeyError, IndexError,
+    AttributeError or TypeError if they are not arrays of the API's form."""
+    pairs = [(a, v) for a, v in zip(ARGUMENTS[fn], args) if a in SHAPES]  # the arrays first, then the tuples'
+    pairs += [p for a, v in zip(ARGUMENTS[fn], args) if a in ARGUMENT_TYPES for p in zip(ARGUMENT_TYPES[a]._fields, v)]
+    sizes: dict[str, int] = {}
+    for name, v in pairs:
+        if name in SHAPES:
+            for axis, s in enumerate(SHAPES[name]):
+                sizes.setdefault(s, v.shape[axis])
+    return sizes
+
+
+def padded_sizes(batch: dict) -> dict[str, int]:
+    """The sizes (of DIMS) of a padded sweep batch's bucket, read off its arrays (axis 0: the problem)."""
+    sizes: dict[str, int] = {}
+    for name, shape in SHAPES.items():
+        if name in batch:
+            for axis, s in enumerate(shape):
+                sizes.setdefault(s, batch[name].shape[1 + axis])
+    return sizes
 
 
 def watched_modules() -> list[str]:
@@ -205,10 +254,10 @@ def _problem(exc: BaseException) -> dict:
 
 
 def call_fast(fn, args: tuple, kwargs: dict):
-    """Call ``fn`` without watching inputs or warnings (X2 and X4 check those)."""
+    """Call ``fn`` without watching inputs or warnings (properties of their own check those)."""
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")  # not watched here: X4 is; nor shown by the grader
+            warnings.simplefilter("ignore")  # not watched here: a property of its own does; nor shown by the grader
             return {"status": "ok", "value": fn(*args, **kwargs), "mutated": [], "warnings": []}
     except BaseException as exc:  # noqa: BLE001 - untrusted code: report everything
         return _problem(exc)
@@ -244,19 +293,45 @@ def cut(batch: dict, fn: str, i: int) -> tuple:
     return _cut(batch, fn, i, batch["dims"][i].tolist(), batch["lambdas"][i].tolist())
 
 
+@functools.lru_cache(maxsize=None)
+def _plan(fn: str) -> tuple:
+    """How to cut ``fn``'s arguments from a padded batch: per argument, the named tuple to build (None: a bare
+    array) and its arrays with their axes' sizes as indices into DIMS (None: a tuple of numbers, ``lambdas``)."""
+    axes = lambda name: (name, tuple(DIMS.index(s) for s in SHAPES[name]))  # noqa: E731
+    plan = []
+    for a in ARGUMENTS[fn]:
+        t = ARGUMENT_TYPES.get(a)
+        if t is None:
+            plan.append((None, (axes(a),)))
+        elif all(f in SHAPES for f in t._fields):
+            plan.append((t, tuple(axes(f) for f in t._fields)))
+        else:
+            plan.append((t, None))
+    return tuple(plan)
+
+
 def _cut(batch: dict, fn: str, i: int, dims: list, lambdas: list) -> tuple:
-    n, d, h, m = dims
-    given = {"params": Params(batch["W1"][i, :h, :d].copy(), batch["b1"][i, :h].copy(),
-                              batch["W2"][i, :m, :h].copy(), batch["b2"][i, :m].copy()),
-             "X": batch["X"][i, :n, :d].copy(), "y": batch["y"][i, :n].astype(np.intp), "lambdas": Lambdas(*lambdas)}
-    return tuple([given[a] for a in ARGUMENTS[fn]])
+    """``fn``'s arguments, own contiguous copies (labels as ``np.intp``): arrays of SHAPES cut to problem i's sizes,
+    named tuples of such arrays, or a named tuple of numbers (``lambdas``)."""
+    cuts = [slice(0, v) for v in dims]
+    out = []
+    for t, arrays in _plan(fn):
+        if arrays is None:
+            out.append(t(*lambdas))
+            continue
+        pieces = []
+        for name, axes in arrays:
+            a = batch[name][(i, *[cuts[k] for k in axes])]
+            pieces.append(a.astype(np.intp) if a.dtype.kind in "iu" else a.copy())
+        out.append(pieces[0] if t is None else t(*pieces))
+    return tuple(out)
 
 
-#: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`): function, field, and
-#: shape as indices into (n, d, dh, m).
+#: The sweep's compared arrays (the outputs of :data:`handgrad.types.SHAPES`: those of a function): function,
+#: field, and shape as indices into DIMS.
 SWEEP_FIELDS = {
     name: (name.partition(".")[0], name.partition(".")[2], tuple(DIMS.index(s) for s in shape))
-    for name, shape in SHAPES.items() if name.partition(".")[0] in ("forward", "loss", "risk", "backprop")
+    for name, shape in SHAPES.items() if name.partition(".")[0] in ARGUMENTS
 }
 
 
@@ -281,7 +356,8 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
     ``ok`` is False where an output is missing or has the wrong shape or dtype.
     """
     dims = batch["dims"].tolist()
-    bucket = (batch["X"].shape[1], batch["X"].shape[2], batch["W1"].shape[1], batch["W2"].shape[1])
+    sizes = padded_sizes(batch)
+    bucket = tuple(sizes[s] for s in DIMS)
     names = {name for name, _ in calls}
     values, ok, by_name = {}, {}, {name: [] for name in names}
     for k, (fn, field, axes) in SWEEP_FIELDS.items():
@@ -299,7 +375,7 @@ def sweep_calls(module, batch: dict, calls: list[tuple[str, int]]) -> dict:
         row = dims[i]
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")  # the sweep does not watch warnings: X4 does
+                warnings.simplefilter("ignore")  # the sweep does not watch warnings: a property of its own does
                 result = functions[name][0](*_cut(batch, name, i, row, lambdas[i]))
         except BaseException as exc:  # noqa: BLE001 - untrusted code
             errors.append([name, i, _problem(exc)])
@@ -353,7 +429,7 @@ def _serve(sock: socket.socket, spec: str, options: dict) -> None:
     module = _handshake(sock, spec, options)
     while module is not None:
         try:
-            msg = wire.receive_request(sock, types=_TYPES)
+            msg = wire.receive_request(sock, types=TYPES)
         except EOFError:
             return
         if msg.get("op") == "quit":
