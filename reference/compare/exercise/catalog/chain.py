@@ -102,15 +102,44 @@ class Uninformed(PropertyFailure):
 
 
 def own_forward(ctx: Context, p: Problem) -> Any:
-    """The submission's own forward on ``p`` if it gives arrays of the right shapes, else None."""
+    """The submission's own forward on ``p``, the inputs its backward steps are judged on: its arrays if they
+    have the right shapes and agree with each other (:func:`_consistent`), else None (the steps are judged on
+    the reference's forward values).
+
+    A forward whose parts disagree is no computation a backward pass could have used: a public ``forward``
+    that reports other values than the network computes (ha = 1 where it is 0, beside hs = rect of the true
+    ha) would otherwise make a wrong backward step look right on "its own" inputs.
+    """
     try:
         a = ctx.network("forward", p)
     except (ImplProblem, PropertyFailure):
         return None
     n, _, dh, m = p.dims
-    shapes = {"ha": (n, dh), "hs": (n, dh), "os": (n, m)}
+    shapes = {"ha": (n, dh), "hs": (n, dh), "oa": (n, m), "os": (n, m)}
     ok = all(isinstance(getattr(a, f, None), np.ndarray) and getattr(a, f).shape == s for f, s in shapes.items())
-    return a if ok else None
+    return a if ok and _consistent(a, p) else None
+
+
+def _consistent(a: Any, p: Problem) -> bool:
+    """hs = rect(ha), oa = hs W2ᵀ + b2 and os = softmax(oa), on the forward's own arrays, each to the rounding of
+    its step (k·u·Σ|a||b|, with the safety factor of every bound)."""
+    W2, b2 = p.params.W2, p.params.b2
+    try:
+        ha, hs, oa, os_ = (np.asarray(getattr(a, f), dtype=np.float64) for f in ("ha", "hs", "oa", "os"))
+    except (TypeError, ValueError):
+        return False
+    dh, m = W2.shape[1], W2.shape[0]
+    u = U64
+    with np.errstate(all="ignore"):
+        z = oa - np.max(oa, axis=1, keepdims=True)
+        e = np.exp(z)
+        softmax = e / e.sum(axis=1, keepdims=True)
+        checks = (
+            (hs, np.maximum(ha, 0.0), 2 * u * np.abs(ha)),
+            (oa, hs @ W2.T + b2, (dh + 2) * u * (np.abs(hs) @ np.abs(W2).T + np.abs(b2))),
+            (os_, softmax, (m + 4) * u * (np.abs(softmax) + np.abs(os_)) * (1 + np.abs(z))),
+        )
+        return all(bool(np.all(np.abs(got - want) <= SAFETY * allowed + FLOOR)) for got, want, allowed in checks)
 
 
 def _penalty(ctx: Context, W: np.ndarray, l1: float, l2: float):
