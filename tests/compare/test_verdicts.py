@@ -38,6 +38,9 @@ BAD = {
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
     # inherited from B16, which never draws λ21 > 0 and passes: charged where it is seen (B18, X1)
     "bug_sum_only_with_l21": ({"B18"}, {"X1"}),
+    # one forward mistake costs its forward question alone: the later steps, right on its values, inherit it
+    "bug_forward_minus_b1": ({"B1"}, set()),
+    "bug_forward_no_b2": ({"B2"}, set()),
     "bug_oa_double_reversed": ({"B7", "B8"}, {"X1"}),  # X4 inherits B7's step: wrong on its own inputs
     # a property fails when one of its arrays is wrong on its own inputs, beside another that inherits
     "bug_masked_l21_batch": ({"B16", "B18"}, set()),

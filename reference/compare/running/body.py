@@ -308,18 +308,17 @@ def _flaky_of(exc: Exception, kinds: tuple) -> bool:
         isinstance(e, kinds) for e in getattr(exc, "exceptions", ()))
 
 
-#: The statuses that charge a question: an inherited failure whose root has one of them is charged there.
-CHARGED = ("fail", "error", "not-implemented", "missing")
 #: How an inherited failure's message names its root (:class:`~reference.compare.exercise.catalog.chain.Inherited`).
 _INHERITED_FROM = "; right on its own inputs: inherited from "
 
 
 def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
-    """Every mistake is charged somewhere: an inherited failure whose root question was run and is charged
-    nowhere (its properties pass, or inherit from roots charged elsewhere) is charged where it was seen. A
-    submission could otherwise be wrong upstream only on the problems of a later question and have the
-    mistake charged nowhere. A root not run (a selection, the deadline) or not judged (not applicable) leaves
-    its heirs as they are. Changes ``results`` in place; returns them.
+    """Every mistake is charged somewhere: an inherited failure whose root question was run and passed (each of
+    its properties passed on its own examples) is charged where it was seen. A submission could otherwise be
+    wrong upstream only on the problems of a later question and have the mistake charged nowhere. A root that
+    failed, or itself inherits (its mistake is charged further up, or here when that root passed), keeps its
+    heirs inherited; a root not run (a selection, the deadline) or not judged (not applicable) leaves them as
+    they are. Changes ``results`` in place; returns them.
 
     >>> up = PropertyResult("Q1", "Q1", "a step", status="pass")
     >>> heir = PropertyResult("Q2", "Q2", "the next step", status="inherited", details={"root": "Q1"},
@@ -331,25 +330,12 @@ def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
     by_question: dict[str, list[PropertyResult]] = {}
     for r in results:
         by_question.setdefault(r.question, []).append(r)
-    known: dict[str, bool | None] = {}
 
-    def charged(question: str, seen: frozenset = frozenset()) -> bool | None:
-        """Whether ``question`` is charged (True: a failure of its own, or one settled here), is not (False), or
-        cannot be told (None)."""
+    def passed(question: str) -> bool:
         rs = by_question.get(question)
-        if not rs or question in seen:
-            return None
-        if question not in known:
-            roots = [charged(r.details.get("root", ""), seen | {question}) for r in rs if r.status == "inherited"]
-            if any(r.status in CHARGED for r in rs) or any(c is False for c in roots):
-                known[question] = True
-            elif all(r.status in ("pass", "inherited") for r in rs) and all(c is True for c in roots):
-                known[question] = False
-            else:
-                known[question] = None
-        return known[question]
+        return bool(rs) and all(r.status == "pass" for r in rs)
 
-    settled = [r for r in results if r.status == "inherited" and charged(r.details.get("root", "")) is False]
+    settled = [r for r in results if r.status == "inherited" and passed(r.details.get("root", ""))]
     for r in settled:  # decided on the results as run, then changed: the order does not matter
         r.status = "fail"
         r.message = (r.message.split(_INHERITED_FROM)[0]

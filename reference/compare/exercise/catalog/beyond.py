@@ -271,9 +271,9 @@ def x4_stable(ctx: Context, p: Problem) -> None:
                 raise diagnosed(PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at "
                                                 f"large logits" + said, array=name), overflow(ctx.ref(p).acts.oa))
     if "forward" in names:
-        forward_check("oa", "os")(ctx, p)
+        forward_check("oa", "os", question="X4")(ctx, p)
     if "loss" in names:
-        b4(ctx, p)
+        b4(ctx, p, "X4")
     if "backprop" in names:
         # what the logits drive, per example; the rest is B9–B18's. A step wrong on its own inputs is its own
         # question's mistake (X4 inherits it); one right on them, past an overflowing softmax, is X4's

@@ -40,7 +40,8 @@ from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l
 from reference.compare.sandbox import ImplProblem
 
 __all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "BATCH_TWIN", "UP", "SAME_CLAIM", "ORDINARY_LOGIT",
-           "NAMES", "judge", "local_step", "own_forward", "ordinary_logits", "silent"]
+           "NAMES", "FORWARD_UP", "FORWARD_QUESTION", "judge", "judge_forward", "forward_root", "local_step",
+           "own_forward", "ordinary_logits", "silent"]
 
 #: The question whose claim each quantity is.
 QUESTION = {"os": "B3", "oa": "B7", "hs": "B11", "ha": "B13", "W1": "B15", "b1": "B15", "x": "B17",
@@ -103,8 +104,8 @@ class Uninformed(PropertyFailure):
 
 def own_forward(ctx: Context, p: Problem) -> Any:
     """The submission's own forward on ``p``, the inputs its backward steps are judged on: its arrays if they
-    have the right shapes and agree with each other (:func:`_consistent`), else None (the steps are judged on
-    the reference's forward values).
+    have the right shapes and its ha agrees with its hs (:func:`_consistent`), else None (the steps are judged
+    on the reference's forward values).
 
     A forward whose parts disagree is no computation a backward pass could have used: a public ``forward``
     that reports other values than the network computes (ha = 1 where it is 0, beside hs = rect of the true
@@ -121,25 +122,20 @@ def own_forward(ctx: Context, p: Problem) -> Any:
 
 
 def _consistent(a: Any, p: Problem) -> bool:
-    """hs = rect(ha), oa = hs W2ᵀ + b2 and os = softmax(oa), on the forward's own arrays, each to the rounding of
-    its step (k·u·Σ|a||b|, with the safety factor of every bound)."""
-    W2, b2 = p.params.W2, p.params.b2
+    """hs = rect(ha) on the forward's own arrays (exact but for a sign of zero).
+
+    The backward pass is judged on the forward's ha (the mask of ∂L/∂ha), hs (∂R/∂W2) and os (∂L/∂oa). Nothing
+    of the backward pass's output shows the ha it masked with, so ha must agree with the hs beside it: a forward
+    that reports ha = 1 where hs = rect(ha) = 0 computed no such ha. The others need no such check: an os or hs
+    the backward pass did not use makes its own step fail on them (∂L/∂oa against os − onehot(y), ∂R/∂W2
+    against ∂L/∂oaᵀ hs / n), and a wrong oa, os or hs of an honest forward (b2 forgotten) stays usable.
+    """
     try:
-        ha, hs, oa, os_ = (np.asarray(getattr(a, f), dtype=np.float64) for f in ("ha", "hs", "oa", "os"))
+        ha, hs = (np.asarray(getattr(a, f), dtype=np.float64) for f in ("ha", "hs"))
     except (TypeError, ValueError):
         return False
-    dh, m = W2.shape[1], W2.shape[0]
-    u = U64
-    with np.errstate(all="ignore"):
-        z = oa - np.max(oa, axis=1, keepdims=True)
-        e = np.exp(z)
-        softmax = e / e.sum(axis=1, keepdims=True)
-        checks = (
-            (hs, np.maximum(ha, 0.0), 2 * u * np.abs(ha)),
-            (oa, hs @ W2.T + b2, (dh + 2) * u * (np.abs(hs) @ np.abs(W2).T + np.abs(b2))),
-            (os_, softmax, (m + 4) * u * (np.abs(softmax) + np.abs(os_)) * (1 + np.abs(z))),
-        )
-        return all(bool(np.all(np.abs(got - want) <= SAFETY * allowed + FLOOR)) for got, want, allowed in checks)
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(np.abs(hs - np.maximum(ha, 0.0)) <= SAFETY * 2 * U64 * np.abs(ha) + FLOOR))
 
 
 def _penalty(ctx: Context, W: np.ndarray, l1: float, l2: float):
@@ -309,6 +305,81 @@ def _as_its_halves(ctx: Context, p: Problem, g: Any, f: str) -> bool:
         return bool(np.all(np.abs(got - gathered) <= allowed))
 
 
+#: The forward's steps: each value from the one before it (ha from X and the parameters alone).
+FORWARD_UP = {"hs": "ha", "oa": "hs", "os": "oa"}
+#: The question whose claim each forward value is.
+FORWARD_QUESTION = {"ha": "B1", "hs": "B1", "oa": "B2", "os": "B3"}
+
+
+def _forward_step(a: Any, p: Problem, f: str) -> tuple[np.ndarray, np.ndarray]:
+    """(want, allowed) for forward value ``f`` from the submission's own value before it (:data:`FORWARD_UP`)."""
+    W2, b2 = p.params.W2, p.params.b2
+    u = U64
+    if f == "hs":
+        ha = np.asarray(a.ha, dtype=np.float64)
+        return np.maximum(ha, 0.0), 2 * u * np.abs(ha)
+    if f == "oa":
+        hs = np.asarray(a.hs, dtype=np.float64)
+        return hs @ W2.T + b2, (W2.shape[1] + 2) * u * (np.abs(hs) @ np.abs(W2).T + np.abs(b2))
+    oa = np.asarray(a.oa, dtype=np.float64)
+    z = oa - np.max(oa, axis=1, keepdims=True)
+    e = np.exp(z)
+    want = e / e.sum(axis=1, keepdims=True)
+    return want, (W2.shape[0] + 4) * u * np.abs(want) * (1 + np.abs(z))
+
+
+def _forward_holds(a: Any, p: Problem, f: str) -> bool:
+    try:
+        got = np.asarray(getattr(a, f), dtype=np.float64)
+        with np.errstate(all="ignore"):
+            want, allowed = _forward_step(a, p, f)
+            return got.shape == want.shape and bool(np.all(np.abs(got - want) <= SAFETY * allowed + FLOOR))
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def forward_root(ctx: Context, p: Problem, a: Any, f: str) -> tuple[str, tuple[str, str] | None] | None:
+    """The first forward step, from ``f`` up (os → oa → hs → ha), not right on the submission's own value before
+    it, and why when it holds on a value that carries no information (all zero, constant, scant); None when
+    every step up to ha holds and ha is the reference's (the forward is right: no root in it)."""
+    ev = ctx.ref(p)
+    step = f
+    while step in FORWARD_UP and _forward_holds(a, p, step):
+        up = FORWARD_UP[step]
+        how = empty(getattr(a, up, None), getattr(ev.acts, up), accepted(getattr(ev.acts_bound, up)))
+        if how is not None:
+            return _forward_question(ctx, p, step), (f"forward(...).{up} is {how}", FORWARD_QUESTION[up])
+        step = up
+    if step == "ha":
+        with np.errstate(invalid="ignore"):
+            if not measure("ha", np.asarray(a.ha, dtype=np.float64), ev.acts.ha, accepted(ev.acts_bound.ha)).bad.any():
+                return None
+    return _forward_question(ctx, p, step), None
+
+
+def _forward_question(ctx: Context, p: Problem, step: str) -> str:
+    """Whose claim a forward step is: the softmax's is B3's on ordinary logits, X4's (stability) beyond."""
+    return ("B3" if ordinary_logits(ctx, p) else "X4") if step == "os" else FORWARD_QUESTION[step]
+
+
+def judge_forward(ctx: Context, p: Problem, a: Any, f: str, failure: PropertyFailure,
+                  question: str) -> PropertyFailure:
+    """The failure of forward value ``f`` in a property of ``question``: its own, :class:`Uninformed`, or
+    :class:`Inherited` from the forward step where the submission's own values first go wrong (oa right on its
+    own wrong hs is B1's mistake, not B2's). Judged only on a forward whose parts have the right shapes."""
+    n, _, dh, m = p.dims
+    shapes = {"ha": (n, dh), "hs": (n, dh), "oa": (n, m), "os": (n, m)}
+    if not all(isinstance(getattr(a, g, None), np.ndarray) and getattr(a, g).shape == s for g, s in shapes.items()):
+        return failure
+    found = forward_root(ctx, p, a, f)
+    if found is None:  # its own values agree with the reference all the way up: the step itself is wrong
+        return failure
+    root, why = found
+    if root == question:
+        return failure if why is None else Uninformed(failure, *why)
+    return Inherited(failure, root)
+
+
 def ordinary_logits(ctx: Context, p: Problem) -> bool:
     """Are all of the reference's logits at most :data:`ORDINARY_LOGIT` in magnitude?"""
     return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
@@ -345,7 +416,11 @@ def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str
         if why is not None:
             return QUESTION[step], why, False
         step = UP[step]
-    if step == "os":
+    if step == "os":  # past ∂L/∂oa: on into the forward, where its own values first go wrong
+        own = own_forward(ctx, p)
+        found = forward_root(ctx, p, own, "os") if own is not None else None
+        if found is not None:
+            return found[0], found[1], False
         return ("B3" if ordinary_logits(ctx, p) else "X4"), None, False
     if step in BATCHED and _batching(ctx, p, g, step) is not None and silent(ctx, p, g, step) is None:
         return BATCHED[step], None, True

@@ -112,22 +112,28 @@ def grad_check(question: str, *fields: str):
     return lambda ctx, p: gradients(ctx, p, fields, question)
 
 
-def forward_check(*fields: str):
+def forward_check(*fields: str, question: str = ""):
+    """A check of these forward values for a property of ``question``: a failure judged on the submission's
+    own value before it (:func:`.chain.judge_forward`: oa right on its own wrong hs inherits B1's mistake)."""
     def check(ctx: Context, p: Problem) -> None:
         a = ctx.network("forward", p)
         expect_fields("forward(...)", a, ("ha", "hs", "oa", "os"))
         ev = ctx.ref(p)
+        own_first = OwnFirst()
         for f in fields:
             up = FORWARD_UPSTREAM.get(f)
             upstream = None
             if up:
                 upstream = (lambda up=up: _agreement(ctx, f"forward(...).{up}", getattr(a, up),
                                                      getattr(ev.acts, up), getattr(ev.acts_bound, up)))
-            try:
-                compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
-                        accepted(getattr(ev.acts_bound, f)), upstream=upstream)
-            except PropertyFailure as failure:
-                raise _of(failure, FORWARD_QUESTION, f, up) from None
+            with own_first:
+                try:
+                    compare(ctx, f"forward(...).{f}", getattr(a, f), getattr(ev.acts, f),
+                            accepted(getattr(ev.acts_bound, f)), upstream=upstream)
+                except PropertyFailure as failure:
+                    failure = _of(failure, FORWARD_QUESTION, f, up)
+                    raise (chain.judge_forward(ctx, p, a, f, failure, question) if question else failure) from None
+        own_first.done()
     return check
 
 
@@ -149,7 +155,7 @@ def b3(ctx: Context, p: Problem) -> None:
     # exp(oa − lse) and exp(oa − max)/Σ are both right; their sums miss 1 by up to the os bounds
     compare(ctx, "sum_k forward(...).os[:, k]", os_.sum(axis=1), np.ones(os_.shape[0]),
             SAFETY * (ev.acts_bound.os.sum(axis=1) + (m + 4) * U64))
-    forward_check("os")(ctx, p)
+    forward_check("os", question="B3")(ctx, p)
     # the part-A softmax, on the reference's logits
     sm = ctx.recalled("softmax", p)
     sm = value(sm) if sm is not None else ctx.call("softmax", ev.acts.oa)
@@ -161,11 +167,40 @@ def ordinary(ctx: Context, p: Problem) -> None:
     keep_only(chain.ordinary_logits(ctx, p))
 
 
-def b4(ctx: Context, p: Problem) -> None:
+def b4(ctx: Context, p: Problem, question: str = "B4") -> None:
+    """The losses against the reference's; wrong ones that are the formula on the submission's own logits (its
+    forward's, when its parts agree: :func:`.chain.own_forward`) inherit the forward's mistake."""
     ev = ctx.ref(p)
     got = ctx.network("loss", p)
-    with explaining((got, ev.L, accepted(ev.L_bound)), **labels(ctx, p, "loss")):
-        compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
+    try:
+        with explaining((got, ev.L, accepted(ev.L_bound)), **labels(ctx, p, "loss")):
+            compare(ctx, "loss(...) (L = -oa_y + log sum_i exp(oa_i))", got, ev.L, accepted(ev.L_bound))
+    except PropertyFailure as failure:
+        raise _own_loss(ctx, p, got, failure, question) from None
+
+
+def _own_loss(ctx: Context, p: Problem, got: Any, failure: PropertyFailure, question: str) -> PropertyFailure:
+    """A wrong loss that is −oa_y + log Σ exp(oa) on the submission's own logits inherits the forward's mistake."""
+    a = chain.own_forward(ctx, p)
+    if a is None or not isinstance(got, np.ndarray) or got.shape != (p.X.shape[0],):
+        return failure
+    with np.errstate(all="ignore"):
+        oa = np.asarray(a.oa, dtype=np.float64)
+        top = np.max(oa, axis=1)
+        lse = top + np.log(np.exp(oa - top[:, None]).sum(axis=1))
+        oa_y = oa[np.arange(len(p.y)), p.y]
+        want = lse - oa_y
+        allowed = (oa.shape[1] + 4) * U64 * (np.abs(lse) + np.abs(oa_y) + np.abs(top))
+        own = bool(np.all(np.abs(np.asarray(got, dtype=np.float64) - want) <= SAFETY * allowed + FLOOR))
+    if not own:
+        return failure
+    found = chain.forward_root(ctx, p, a, "oa")
+    if found is None:  # its own logits are the reference's: the loss itself is wrong
+        return failure
+    root, why = found
+    if root == question:
+        return failure if why is None else chain.Uninformed(failure, *why)
+    return chain.Inherited(failure, root)
 
 
 def b4_formula(ctx: Context, p: Problem) -> None:
