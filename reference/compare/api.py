@@ -138,11 +138,11 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
     folder = targets.temporary_folder()
     try:
         if isolate:
-            spec, opener = targets.stage(target, adapter, folder), open_sandboxed
+            spec, opener = targets.stage(target, adapter, folder), _declaring(open_sandboxed, adapter)
             if spec != getattr(target, "spec", None):  # staged in a folder of its own, with its imports: all of it
                 settings = dataclasses.replace(settings, whole_folder=True)
         else:
-            spec, opener = target.shown, _in_process(targets.namespace_of(target, adapter))
+            spec, opener = target.shown, _in_process(targets.namespace_of(target, adapter), adapter)
         with contextlib.ExitStack() as stack:
             bars = stack.enter_context(Bars(len(select(list(patterns) or None)), settings.resolved()[1],
                                             enabled=progress))
@@ -155,16 +155,30 @@ def _run(target, adapter, patterns, convention, profile, seed, isolate, progress
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _in_process(space):
+def _in_process(space, adapter):
     from reference.compare.sandbox import LoadError
     from reference.compare.targets import NamespaceImpl
 
     def opener(spec, settings, deadline):
         try:
-            return NamespaceImpl(spec, space)
+            return NamespaceImpl(spec, space, declared=adapter)
         except LoadError as exc:
             return exc
     return opener
+
+
+def _declaring(opener, adapter):
+    """``opener`` whose implementation the grader knows to be read through ``adapter`` (the worker applies it
+    from the staged payload): λ are drawn in its form, and what it cannot express is not sent."""
+    if adapter is None:
+        return opener
+
+    def declared_opener(spec, settings, deadline):
+        impl = opener(spec, settings, deadline)
+        if not isinstance(impl, BaseException):
+            impl.declared = adapter
+        return impl
+    return declared_opener
 
 
 def _present(report, target, seed: int, profile: str) -> None:

@@ -216,11 +216,12 @@ class NamespaceImpl(InProcessImpl):
 
     isolation = "in-process"
 
-    def __init__(self, spec: str, space) -> None:  # noqa: D107 - no import: the object is given
-        self.spec, self.module, self.modules = spec, space, set()
+    def __init__(self, spec: str, space, declared: Any = None) -> None:  # noqa: D107 - the object is given
+        self.spec, self.module, self.modules, self.declared = spec, space, set(), declared
         missing = [n for n in API if not callable(getattr(space, n, None))]
-        if missing:
+        if missing and declared is None:
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
+        self.missing = frozenset(missing)  # through an adapter: what it does not give is not checked
 
 
 def temporary_folder() -> str:

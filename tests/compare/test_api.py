@@ -77,11 +77,15 @@ def test_in_process_on_a_module():
     assert result.passed and result.report.isolation == "in-process" and result.questions == {"B1": "pass"}
 
 
-def test_an_adapter_by_template_name():
-    # λ = 0 questions: this template ties λ, and problems it cannot express are the grader's to skip (not here)
+@pytest.mark.parametrize("isolate", [True, False])
+def test_an_adapter_by_template_name(isolate):
+    # this template ties λ: B13's λ are drawn tied, as the grader knows (was: drawn as four, the adapter's refusal
+    # in the worker reported as the submission's error; in process, no question run at all)
     path = IMPLEMENTATIONS / "adapted" / "mlp_class_rect_ge.py"
-    result = reference.check(path, adapter="mlp_class", questions=["B8", "B14"], seed=0, progress=False)
-    assert result.questions == {"B8": "pass", "B14": "fail"}, [r.message for r in result.failures]
+    result = reference.check(path, adapter="mlp_class", questions=["B8", "B13", "B14"], seed=0, progress=False,
+                             isolate=isolate)
+    # rect'(0) = 1 is B13's mistake; B14's batches are what the code answers on their halves: it inherits it
+    assert result.questions == {"B8": "pass", "B13": "fail", "B14": "inherited"}, [r.message for r in result.failures]
 
 
 def test_the_callers_jax_and_hypothesis_configuration_are_left_alone(tmp_path, monkeypatch):

@@ -147,7 +147,8 @@ def test_a_failure_followed_from_an_earlier_submissions_run_is_the_run_of_its_ow
 def test_a_failure_whose_calls_end_otherwise_than_the_journal_says_is_run_under_hypothesis(shared, tmp_path):
     # two mistakes that fail first at the same example, the same way (W2's gradient doubled from n = 2, and
     # from n = 2 or m = 3): the second's shrinking parts from the first's at a call the first passed; it is run
-    # under Hypothesis, and its counterexamples are its own
+    # under Hypothesis, and its counterexamples are its own. A property whose calls end as the journal says
+    # all the way (its judging asks the same calls of both) may be followed: its results are the live run's
     def doubled(when: str):
         path = tmp_path / f"w2_{len(list(tmp_path.iterdir()))}.py"
         path.write_text(standalone_submission(
@@ -161,7 +162,7 @@ def test_a_failure_whose_calls_end_otherwise_than_the_journal_says_is_run_under_
             followed, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
     with InProcessImpl(second) as impl:
         live, _ = run_catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
-    assert catalog.diverged > 0 and catalog.followed == 0
+    assert catalog.diverged > 0, (catalog.diverged, catalog.followed)
     assert _strip(followed) == _strip(live)
 
 
