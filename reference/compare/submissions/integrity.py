@@ -15,7 +15,7 @@ A module of the submission's own, a file of its folder that the grader stages
 beside it (``autograd.py``, a helper of three lines), is its code, not the
 installed package it is named like: the folder comes first on the worker's
 ``sys.path``, so ``import autograd`` there runs that file. The grader decides so
-from the files it stages (:func:`~reference.compare.sandbox.staging.local_imports`),
+from the files it stages (:func:`~.local_modules.local_imports`),
 never from what the submission's process says; the file's own imports are checked
 as the submission's are, and its importing the name it bears (the way to the
 installed package past itself) stays a finding. ``handgrad`` and ``reference``
@@ -31,6 +31,7 @@ import ast
 import pathlib
 
 from handgrad.types import PART_A, PART_B
+from reference.compare.submissions.local_modules import local_imports
 from reference.compare.submissions.notebook import MOST_CODE, dropped_self_checks, notebook_source
 
 __all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "self_checks_dropped", "integrity",
@@ -106,10 +107,8 @@ def _source(path: pathlib.Path) -> str:
 def own_modules(spec: str) -> dict[str, list[pathlib.Path]]:
     """The submission's own modules named like a watched package (``autograd.py`` beside the file, or a package
     ``autograd/``), by top-level name: the files of its folder the grader stages with it (the local modules it
-    imports, :func:`~reference.compare.sandbox.staging.local_imports`), or of a folder given whole. ``handgrad``
+    imports, :func:`~.local_modules.local_imports`), or of a folder given whole. ``handgrad``
     and ``reference`` are never among them (the worker has imported its own before the submission runs)."""
-    from reference.compare.sandbox.staging import local_imports
-
     path = pathlib.Path(spec)
     if path.is_dir():
         root, files = path, [f for f in path.rglob("*.py") if not f.is_symlink()]
@@ -130,8 +129,6 @@ def findings_in_files(spec: str) -> list[str]:
     """The static findings for a submission given as a path: the file (or notebook) and the local modules the
     grader stages with it, or every Python file of a folder. An import of a module of its own
     (:func:`own_modules`) is no finding, but in that module's own files."""
-    from reference.compare.sandbox.staging import local_imports
-
     path = pathlib.Path(spec)
     own = own_modules(spec)
     files = sorted(path.rglob("*.py")) if path.is_dir() else [path, *local_imports(path)] if path.is_file() else []
