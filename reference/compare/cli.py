@@ -322,17 +322,19 @@ def _grade(args: argparse.Namespace, properties: int, early=None):
 def _write_all(report, destinations: list[tuple[str, str | None]], *, weights=None) -> None:
     """Each format to its file (or standard output); what went wrong, and where the files are, on stderr."""
     from reference.compare.reports.formats import render
+    from reference.compare.sandbox.interface import escape
 
     if report.error:
-        print(f"handgrad-compare: cannot check {report.error}", file=sys.stderr)
+        print(f"handgrad-compare: cannot check {escape(report.error, 4000)}", file=sys.stderr)
     for fmt, output in destinations:
         if not report.error or fmt in ("json", "gradescope", "prairielearn") or output:
             _write(render(report, fmt, weights=weights), output)
     if report.internal_error:
-        print(f"handgrad-compare: internal error: {report.internal_error}", file=sys.stderr)
+        print(f"handgrad-compare: internal error: {escape(report.internal_error, 4000)}", file=sys.stderr)
     files = [output for fmt, output in destinations if output]
     if files and not report.error and any(fmt != "text" for fmt, _ in destinations):
-        print(f"handgrad-compare: {report.tally()}; report written to {', '.join(files)}", file=sys.stderr)
+        print(f"handgrad-compare: {report.tally()}; report written to {', '.join(escape(f, 4000) for f in files)}",
+              file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

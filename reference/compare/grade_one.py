@@ -10,7 +10,6 @@ run (the command line's, validated there).
 
 from __future__ import annotations
 
-import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -63,7 +62,10 @@ class Settings:
         return examples, sweep, bool(profile and profile["target"])
 
     def replay(self, spec: str, prop_id: str) -> str:
-        """The command line that reruns one property with these settings."""
+        """The command line that reruns one property with these settings, each word quoted for a shell and shown
+        on one line (:func:`reference.compare.sandbox.interface.shell_word`: a file name may hold a newline)."""
+        from reference.compare.sandbox.interface import shell_word
+
         examples, sweep, _ = self.resolved()
         words = ["handgrad-compare", "--impl", spec, "--seed", str(self.seed), "--examples", str(examples),
                  "--sweep", str(sweep), "--property", prop_id]
@@ -71,7 +73,7 @@ class Settings:
             ["--run-all-cells"] if self.run_all_cells else []) + (["--whole-folder"] if self.whole_folder else [])
         if self.convention != "seed":
             words += ["--convention", self.convention]
-        return " ".join(shlex.quote(w) for w in words)
+        return " ".join(shell_word(w) for w in words)
 
 
 def open_sandboxed(spec: str, settings: Settings, deadline: float):

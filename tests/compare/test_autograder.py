@@ -39,7 +39,7 @@ def test_the_command_writes_a_complete_autograder(tmp_path):
 
     with zipfile.ZipFile(ag / "autograder.zip") as z:  # what Gradescope takes: the files at its root
         assert set(z.namelist()) == {"setup.sh", "run_autograder", "handgrad-autograder.conf", "weights.toml",
-                                     archive.name}
+                                     "requirements.txt", archive.name}
         assert (z.getinfo("setup.sh").external_attr >> 16) & 0o111
     assert "@VERSION@" not in (ag / "setup.sh").read_text()
     assert compare("--autograder", str(weights), *OPTIONS).returncode == 2  # a file, not a folder

@@ -125,7 +125,7 @@ def test_an_autograder_from_a_wheel_installs_and_grades_in_fresh_environments(tm
     # installed files: there is no source tree) beside them
     with zipfile.ZipFile(tmp_path / "ag" / "autograder.zip") as z:
         names = set(z.namelist())
-        assert {"setup.sh", "run_autograder", "handgrad-autograder.conf", wheel.name} == names
+        assert {"setup.sh", "run_autograder", "handgrad-autograder.conf", "requirements.txt", wheel.name} == names
         root = tmp_path / "autograder"  # Gradescope's /autograder
         z.extractall(root / "source")
     with zipfile.ZipFile(root / "source" / wheel.name) as rebuilt, zipfile.ZipFile(wheel) as built:

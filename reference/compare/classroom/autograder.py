@@ -5,7 +5,13 @@ Writes into DIR what Gradescope's autograder zip holds (zip DIR's contents):
 - ``setup.sh``: run once when Gradescope builds the image: installs bubblewrap
   (best effort) and this package, from the source archive written beside it
   (``handgrad-<version>.tar.gz``), into a virtual environment
-  ``$AUTOGRADER_ROOT/handgrad-venv`` (Python ≥ 3.11, installed with apt-get if missing);
+  ``$AUTOGRADER_ROOT/handgrad-venv`` (Python ≥ 3.11, installed with apt-get if missing),
+  then the packages of ``requirements.txt``;
+- ``requirements.txt``: the packages a submission may import, which its worker
+  sees only when installed: those of ``--allow-package`` and ``--allow-import``, by
+  default :data:`~reference.compare.sandbox.view.DEFAULT_PACKAGES` (SciPy,
+  Matplotlib, pandas; NumPy comes with handgrad), so that a notebook that plots is
+  graded;
 - ``run_autograder``: run for each submission: checks the one ``.py`` or
   ``.ipynb`` file in ``$AUTOGRADER_ROOT/submission/`` (default ``/autograder``;
   with several, ``submission.py``, ``solution.py``, ``submission.ipynb`` or
@@ -42,8 +48,8 @@ from typing import Any
 
 from reference.compare.options import FRESH
 
-__all__ = ["autograder_main", "write_autograder", "run_options", "weights_toml", "source_archive", "installed_wheel",
-           "GRADESCOPE_TOTAL_TIMEOUT"]
+__all__ = ["autograder_main", "write_autograder", "requirements", "run_options", "weights_toml", "source_archive",
+           "installed_wheel", "GRADESCOPE_TOTAL_TIMEOUT"]
 
 GRADESCOPE_TOTAL_TIMEOUT = 480.0
 #: The configuration's first lines.
@@ -152,13 +158,33 @@ def _executable(path: pathlib.Path, text: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
+#: requirements.txt's first lines.
+REQUIREMENTS_HEADING = (
+    "# The packages a submission may import (--allow-package, --allow-import; by default those of the manual),\n"
+    "# which its worker sees only when installed: setup.sh installs them beside handgrad (NumPy comes with it).\n")
+
+
+def requirements(packages: tuple[str, ...]) -> str:
+    """requirements.txt for the packages a submission may import (``Settings.view_packages()``): each but NumPy,
+    which handgrad requires (and pins), and never the answer key.
+
+    >>> print(requirements(("numpy", "scipy", "matplotlib", "pandas")).splitlines()[2:])
+    ['scipy', 'matplotlib', 'pandas']
+    """
+    kept = [p for p in dict.fromkeys(packages) if p.lower() not in ("numpy", "handgrad", "reference")]
+    return REQUIREMENTS_HEADING + "".join(f"{p}\n" for p in kept)
+
+
 def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str, str] | None = None,
-                     archive: bool = True) -> list[str]:
-    """Write the autograder into ``dest``; ``files`` maps an option (``--adapter``) to a file to copy and name.
+                     archive: bool = True, packages: tuple[str, ...] | None = None) -> list[str]:
+    """Write the autograder into ``dest``; ``files`` maps an option (``--adapter``) to a file to copy and name;
+    ``packages``: those a submission may import, installed by setup.sh (:func:`requirements`; default: the
+    defaults of the worker's view).
 
     Returns the names written.
     """
     import handgrad
+    from reference.compare.sandbox.view import DEFAULT_PACKAGES
 
     dest.mkdir(parents=True, exist_ok=True)
     options, copied = list(options), []
@@ -171,7 +197,8 @@ def write_autograder(dest: pathlib.Path, options: list[str], *, files: dict[str,
     _executable(dest / "setup.sh", (scripts / "setup.sh").read_text().replace("@VERSION@", handgrad.__version__))
     _executable(dest / "run_autograder", (scripts / "run_autograder").read_text())
     (dest / "handgrad-autograder.conf").write_text(CONF_HEADING + "".join(f"{w}\n" for w in options))
-    written = ["setup.sh", "run_autograder", "handgrad-autograder.conf"]
+    (dest / "requirements.txt").write_text(requirements(DEFAULT_PACKAGES if packages is None else packages))
+    written = ["setup.sh", "run_autograder", "handgrad-autograder.conf", "requirements.txt"]
     built = (source_archive(dest) or installed_wheel(dest)) if archive else None
     return written + [p.name for p in (built,) if p] + copied
 
@@ -215,7 +242,7 @@ def autograder_main(args: argparse.Namespace, settings: Any, seed: int | str = F
         print(f"handgrad-compare: {bad}", file=sys.stderr)
         return 2
     try:
-        written = write_autograder(dest, run_options(settings, seed), files=files)
+        written = write_autograder(dest, run_options(settings, seed), files=files, packages=settings.view_packages())
         if not any(name.endswith((".whl", ".tar.gz")) for name in written):
             print("handgrad-compare: --autograder: handgrad is neither installed as a distribution (pip install) nor "
                   "run from its source tree: there is no package for setup.sh to install", file=sys.stderr)

@@ -7,6 +7,7 @@ the others are views of it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,12 +190,13 @@ def _cause_lines(report: Report) -> list[str]:
         if shown:
             lines += ["  counterexample:", *counterexample_lines(shown.counterexample)]
             if shown.replay:
-                lines.append(f"  replay: {shown.replay}")
+                lines.append(f"  replay: {_one_line(shown.replay)}")
     return lines
 
 
 def to_text(report: Report) -> str:
-    head = (f"handgrad-compare: {report.implementation} (convention {report.convention}, seed {report.seed}, "
+    head = (f"handgrad-compare: {_one_line(report.implementation)} (convention {report.convention}, "
+            f"seed {report.seed}, "
             f"{report.examples if report.examples is not None else 'profile'} examples per property, "
             f"sweep {report.sweep})")
     head = "\n".join([head, *_header_notes(report)])
@@ -231,6 +233,21 @@ def _md_escape(s: str) -> str:
     return s
 
 
+def _longest_run(text: str, mark: str = "`") -> int:
+    """The length of the longest run of ``mark`` in ``text``."""
+    return max((len(run) for run in re.findall(re.escape(mark) + "+", text)), default=0)
+
+
+def _md_code(text: str) -> str:
+    """``text`` on one line as a Markdown code span that nothing in it closes: fenced by more backticks than its
+    longest run of them (CommonMark), padded with a space where it begins or ends with a backtick or a space
+    (CommonMark takes one off each side). Inside, nothing is HTML, a link or emphasis."""
+    text = _one_line(text)
+    fence = "`" * (_longest_run(text) + 1)
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def to_markdown(report: Report) -> str:
     lines = [f"## handgrad-compare: {_md_escape(report.implementation)}", "",
              f"Convention `{report.convention}`, seed {report.seed}. {_summary_line(report)}.", "",
@@ -249,10 +266,12 @@ def to_markdown(report: Report) -> str:
     for r in (r for r in report.results if r.status != "pass"):
         lines += ["", f"### {r.id} — {r.status}", "", _md_escape(r.message), ""]
         if r.counterexample:
-            lines += ["<details><summary>smallest counterexample</summary>", "", "```",
-                      *[s.strip() for s in counterexample_lines(r.counterexample, "")], "```", "", "</details>"]
+            shown = [_one_line(s.strip()) for s in counterexample_lines(r.counterexample, "")]
+            fence = "`" * max(3, *(_longest_run(s) + 1 for s in shown))
+            lines += ["<details><summary>smallest counterexample</summary>", "", fence, *shown, fence, "",
+                      "</details>"]
         if r.replay:
-            lines += ["", f"Replay: `{r.replay}`"]
+            lines += ["", f"Replay: {_md_code(r.replay)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -307,7 +326,7 @@ def to_gradescope(report: Report, weights: Weights | None = None) -> dict:
         if first:
             lines += ["counterexample:", *counterexample_lines(first.counterexample, "  ")]
             if first.replay:
-                lines.append(f"replay: {first.replay}")
+                lines.append(f"replay: {_one_line(first.replay)}")
         tests.append({"name": f"{q}: {props[0].title}" if len(props) == 1 else q, "number": q,
                       "score": round(score, 6), "max_score": top,
                       "status": "passed" if score >= top else "failed", "output": "\n".join(lines),

@@ -9,16 +9,14 @@ row.
 >>> rows = [{"id": "ada", "status": "ok", "seconds": 9.5, "scores": {"Q1": 1.0, "Q7": 3.0}},
 ...         {"id": "bob", "status": "failed", "seconds": 8.25, "scores": {"Q1": 1.0, "Q7": 0.0}}]
 >>> print(write_csv(rows, ["Q1", "Q7"]), end="")
-id,total,Q1,Q7,status,seconds
-ada,4,1,3,ok,9.50
-bob,1,1,0,failed,8.25
+"id","total","Q1","Q7","status","seconds"
+"ada",4,1,3,"ok",9.50
+"bob",1,1,0,"failed",8.25
 """
 
 from __future__ import annotations
 
 import collections
-import csv
-import io
 import re
 from typing import Any, Iterable
 
@@ -73,35 +71,44 @@ def internal_row(sub_id: str, reason: str, seconds: float) -> dict:
 def write_csv(rows: Iterable[dict], columns: list[str]) -> str:
     """grades.csv: id, total, a score per question (``columns``), status, seconds; one row per submission by id.
 
-    A text cell a spreadsheet would take for a formula is quoted (:func:`_text`).
+    Every text cell is quoted, and one a spreadsheet would take for a formula neutralized (:func:`_text`); a
+    number is bare, so that a spreadsheet reads it as one.
     """
-    buf = io.StringIO()
-    plain = csv.writer(buf, lineterminator="\n")
-    every = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)  # the other leaves a CR bare
-
-    def put(cells: list[str]) -> None:
-        (every if any("\r" in c for c in cells) else plain).writerow(cells)
-    put([_text(c) for c in ("id", "total", *columns, "status", "seconds")])
+    lines = [_csv_line([_text(c) for c in ("id", "total", *columns, "status", "seconds")])]
     for r in sorted(rows, key=lambda r: r["id"]):
         scores = r.get("scores") or {}
-        put([_text(r["id"]), _num(sum(scores.get(q, 0.0) for q in columns)),
-             *(_num(scores.get(q, 0.0)) for q in columns), _text(r["status"]), f"{r['seconds']:.2f}"])
-    return buf.getvalue()
+        lines.append(_csv_line([_text(r["id"]), _Number(sum(scores.get(q, 0.0) for q in columns)),
+                                *(_Number(scores.get(q, 0.0)) for q in columns), _text(r["status"]),
+                                _Number(r["seconds"], "{:.2f}")]))
+    return "".join(lines)
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
+class _Number(str):
+    """A number cell of grades.csv, as it is written (``1``, ``0.5``, ``9.50``): never quoted."""
+
+    def __new__(cls, x: float, form: str = "{:g}") -> "_Number":
+        return super().__new__(cls, form.format(x))
+
+
+def _csv_line(cells: list[str]) -> str:
+    """One line of grades.csv: a text cell in double quotes (one inside doubled, as RFC 4180 says), so that
+    whatever separator a spreadsheet splits on (``,`` or ``;``) falls inside them; a number bare."""
+    return ",".join(c if isinstance(c, _Number) else '"' + c.replace('"', '""') + '"' for c in cells) + "\n"
 
 
 #: How a cell a spreadsheet runs as a formula begins (OWASP, CSV injection).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+#: A formula's first character after a separator (a spreadsheet that splits on ``;`` starts a cell there).
+_AFTER_SEPARATOR = re.compile(r"([;,][ \n\x0b\x0c]*)(?=[=+\-@\t\r])")
 
 
 def _text(cell: str) -> str:
-    """A text cell of grades.csv, read as text by a spreadsheet: one that begins as a formula would is
-    prefixed with a single quote, as OWASP advises (``=HYPERLINK(...)`` is ``'=HYPERLINK(...)``), also after
-    leading spaces (a spreadsheet that trims them reads `` =1+1`` as a formula)."""
-    return "'" + cell if cell.lstrip(" \n\x0b\x0c").startswith(_FORMULA) else cell
+    """A text cell of grades.csv, read as text by a spreadsheet (OWASP, CSV injection): one that begins as a
+    formula would (``=HYPERLINK(...)``), also after leading spaces (a spreadsheet that trims them reads `` =1+1``
+    as a formula), or holds one right after a ``;`` or ``,`` (``;=1+1;``: a cell of its own to a spreadsheet that
+    splits on them) is prefixed with a single quote, and so is every such formula inside it (``';'=1+1;``)."""
+    inside = _AFTER_SEPARATOR.sub(r"\1'", cell)
+    return "'" + inside if inside != cell or cell.lstrip(" \n\x0b\x0c").startswith(_FORMULA) else cell
 
 
 #: A failure's message that says the submission's call hung: counted once per submission, not per question.
@@ -119,8 +126,9 @@ def _same(key: str) -> str:
 
 
 def _short(text: str, most: int = _KEY_LENGTH) -> str:
-    """``text`` on one line, cut at a space before ``most`` characters (never inside a number or a word)."""
-    text = " ".join(str(text).split())
+    """``text`` on one line, cut at a space before ``most`` characters (never inside a number or a word), any
+    control character in it escaped (:func:`~reference.compare.sandbox.interface.escape`: ``\\x1b``)."""
+    text = _shown(" ".join(str(text).split()))
     if len(text) <= most:
         return text
     cut = text.rfind(" ", 0, most)
@@ -180,9 +188,16 @@ def _count(n: int) -> str:
     return f"{n} submission" + ("" if n == 1 else "s")
 
 
+def _shown(text: str) -> str:
+    """Text of a submission's (an id, a message) as the summary shows it: on one line, control characters escaped."""
+    from reference.compare.sandbox.interface import escape
+
+    return escape(text, 10**6)
+
+
 def _names(ids: list[str]) -> str:
     more = len(ids) - _NAMED
-    return ", ".join(ids[:_NAMED]) + (f" and {more} more" if more > 0 else "")
+    return ", ".join(_shown(i) for i in ids[:_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fmt: str = "text",
@@ -230,9 +245,9 @@ def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fm
     lines += [] if wrong else ["  nothing: every question passed"]
     if hangs:
         lines += ["", f"hung ({_count(len(hangs))}, each counted once):"]
-        lines += [f"  {i}: {_short(k)}" for i, k in hangs]
+        lines += [f"  {_shown(i)}: {_short(k)}" for i, k in hangs]
     if unloaded:
-        lines += ["", "could not be loaded:"] + [f"  {i}: {why}" for i, why in unloaded]
+        lines += ["", "could not be loaded:"] + [f"  {_shown(i)}: {why}" for i, why in unloaded]
     if alike:
         lines += ["", "handed in alike (for a look, not a penalty):"]
         lines += [f"  {_names(ids)}: {label}" for label, ids in alike]
@@ -240,6 +255,8 @@ def class_summary(rows: list[dict], columns: list[str], *, heading: str = "", fm
 
 
 def _md(text: str) -> str:
-    for c in "\\|`*_[]<>":
+    """Text of a submission's as Markdown shows it: inert (no code, HTML, entity, link or emphasis), on one line."""
+    text = _shown(text)
+    for c in "\\|`*_[]<>&!":
         text = text.replace(c, "\\" + c)
     return text

@@ -114,6 +114,28 @@ def escape(text: Any, limit: int = 500) -> str:
     return out + ("…" if len(text) > limit else "")
 
 
+def shell_word(word: str) -> str:
+    """One word of a command line to copy into a shell, shown on one line: ``shlex.quote(word)`` when every
+    character of it is printable, else bash's ``$'...'`` with each control character escaped as :func:`escape`
+    shows it (``$'a\\nb'``; a byte of a file name that is not UTF-8 as ``\\xff``): copied, it is the same word,
+    and nothing in it runs."""
+    import shlex
+
+    if word.isprintable():
+        return shlex.quote(word)
+    out = []
+    for c in word:
+        if c in "\\'":
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        elif 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that is not UTF-8, as Python reads a file name
+            out.append(f"\\x{ord(c) - 0xDC00:02x}")
+        else:
+            out.append(repr(c)[1:-1] if ord(c) < 0x80 else f"\\U{ord(c):08x}")
+    return "$'" + "".join(out) + "'"
+
+
 def as_calls(replies: Any, names: Sequence[str]) -> list:
     """A worker's replies to several calls: a Call or an ImplProblem each (a missing reply is a problem)."""
     if not isinstance(replies, list) or len(replies) != len(names):

@@ -11,6 +11,16 @@ the worker, without its self-checks (``import reference``,
 ``reference.check(globals())``: :mod:`reference.compare.submissions.self_checks`);
 the entry names the ones dropped.
 
+A module of the submission's own, a file of its folder that the grader stages
+beside it (``autograd.py``, a helper of three lines), is its code, not the
+installed package it is named like: the folder comes first on the worker's
+``sys.path``, so ``import autograd`` there runs that file. The grader decides so
+from the files it stages (:func:`~.local_modules.local_imports`),
+never from what the submission's process says; the file's own imports are checked
+as the submission's are, and its importing the name it bears (the way to the
+installed package past itself) stays a finding. ``handgrad`` and ``reference``
+are never the submission's own: the worker has imported them before it.
+
 >>> findings_in_source("import jax.numpy as jnp\\nfrom handgrad import Params\\n")
 ['imports jax (an autodiff library)']
 """
@@ -21,10 +31,11 @@ import ast
 import pathlib
 
 from handgrad.types import PART_A, PART_B
+from reference.compare.submissions.local_modules import local_imports
 from reference.compare.submissions.notebook import MOST_CODE, dropped_self_checks, notebook_source
 
 __all__ = ["AUTODIFF", "ANSWER_KEY", "findings_in_source", "findings_in_files", "self_checks_dropped", "integrity",
-           "dropped_note", "TRUSTED"]
+           "dropped_note", "TRUSTED", "own_modules"]
 
 AUTODIFF = ("jax", "torch", "tensorflow", "autograd")
 ANSWER_KEY = ("handgrad.network", "handgrad.functions", "reference")  # reference: any of its twin's modules
@@ -52,8 +63,9 @@ def _from_handgrad(node: ast.ImportFrom) -> str | None:
     return f"imports handgrad's own {', '.join(taken)}" if taken else None
 
 
-def findings_in_source(source: str) -> list[str]:
-    """What one file's source imports or uses of the watched modules (an unparsable file: nothing)."""
+def findings_in_source(source: str, own: frozenset[str] = frozenset()) -> list[str]:
+    """What one file's source imports or uses of the watched modules (an unparsable file: nothing); ``own``: the
+    top-level names that are modules of the submission's own (:func:`own_modules`), not the packages."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):  # Python cannot load it either: its load says why
@@ -61,8 +73,10 @@ def findings_in_source(source: str) -> list[str]:
     found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [w for a in node.names if (w := _what(a.name))]
+            found += [w for a in node.names if a.name.split(".")[0] not in own and (w := _what(a.name))]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module.split(".")[0] in own:
+                continue
             w = _from_handgrad(node) if node.module == "handgrad" else _what(node.module)
             found += [w] if w else []
         elif isinstance(node, ast.Attribute) and node.attr in _ANSWERS and isinstance(node.value, ast.Name) \
@@ -90,11 +104,34 @@ def _source(path: pathlib.Path) -> str:
         return ""
 
 
-def findings_in_files(spec: str) -> list[str]:
-    """The static findings for a submission given as a path: the file (or notebook), or every Python file of a
-    folder."""
+def own_modules(spec: str) -> dict[str, list[pathlib.Path]]:
+    """The submission's own modules named like a watched package (``autograd.py`` beside the file, or a package
+    ``autograd/``), by top-level name: the files of its folder the grader stages with it (the local modules it
+    imports, :func:`~.local_modules.local_imports`), or of a folder given whole. ``handgrad``
+    and ``reference`` are never among them (the worker has imported its own before the submission runs)."""
     path = pathlib.Path(spec)
-    files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+    if path.is_dir():
+        root, files = path, [f for f in path.rglob("*.py") if not f.is_symlink()]
+    elif path.is_file():
+        root, files = path.parent, local_imports(path)
+    else:
+        return {}
+    own: dict[str, list[pathlib.Path]] = {}
+    for f in files:
+        parts = f.relative_to(root).parts
+        top = parts[0].removesuffix(".py") if len(parts) == 1 else parts[0]
+        if top.split(".")[0] in AUTODIFF and (len(parts) > 1 or parts[0].endswith(".py")):
+            own.setdefault(top, []).append(f)
+    return own
+
+
+def findings_in_files(spec: str) -> list[str]:
+    """The static findings for a submission given as a path: the file (or notebook) and the local modules the
+    grader stages with it, or every Python file of a folder. An import of a module of its own
+    (:func:`own_modules`) is no finding, but in that module's own files."""
+    path = pathlib.Path(spec)
+    own = own_modules(spec)
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path, *local_imports(path)] if path.is_file() else []
     found: list[str] = []
     for f in files:
         try:
@@ -104,8 +141,9 @@ def findings_in_files(spec: str) -> list[str]:
             continue
         except OSError:
             continue
-        found += [f"{f.name}: {w}" for w in findings_in_source(text)]
-    return found
+        mine = frozenset(name for name, fs in own.items() if f not in fs)
+        found += [f"{f.name}: {w}" for w in findings_in_source(text, mine)]
+    return list(dict.fromkeys(found))
 
 
 def self_checks_dropped(spec: str) -> list[str]:
@@ -129,8 +167,9 @@ def integrity(spec: str, runtime_modules: set[str], *, allow: tuple[str, ...] = 
     if spec in TRUSTED:
         return {"status": "pass", "findings": [], "allowed": list(allow)}
     findings = findings_in_files(spec)
+    own = own_modules(spec)  # the grader's word, from the files it staged: its own autograd.py is no finding
     findings += [f"its process imported {w.split(': ', 1)[-1].removeprefix('imports ')}"
-                 for m in sorted(runtime_modules) if (w := _what(m))]
+                 for m in sorted(runtime_modules) if m.split(".")[0] not in own and (w := _what(m))]
     kept = [f for f in dict.fromkeys(findings)
             if not any(f"imports {a} " in f or f"imported {a} " in f for a in allow)]
     entry = {"status": "fail" if kept else "pass", "findings": kept, "allowed": list(allow)}

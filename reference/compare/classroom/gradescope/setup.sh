@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder's image (written by handgrad-compare --autograder).
 # It installs bubblewrap, which contains each submission (best effort: without it submissions run in the
-# weaker same-user mode), a Python >= 3.11 if the image lacks one, and handgrad into a virtual environment.
+# weaker same-user mode), a Python >= 3.11 if the image lacks one, and handgrad into a virtual environment,
+# with the packages a submission may import (requirements.txt).
 set -u
 cd "$(dirname "$0")"
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
@@ -49,6 +50,12 @@ PIP=("$ROOT/handgrad-venv/bin/python" -m pip install --quiet --disable-pip-versi
 "${PIP[@]}" --upgrade pip >/dev/null 2>&1 \
   || echo "setup.sh: pip could not be upgraded; going on with $("$ROOT/handgrad-venv/bin/python" -m pip --version)" >&2
 "${PIP[@]}" "${PACKAGE[@]}" || { echo "setup.sh: handgrad could not be installed from ${PACKAGE[*]}" >&2; exit 1; }
+# the packages a submission may import (requirements.txt, written with the autograder: by default SciPy,
+# Matplotlib and pandas): its worker sees only those installed here
+if [ -f ./requirements.txt ] && grep -q '^[^#[:space:]]' ./requirements.txt; then
+  "${PIP[@]}" -r ./requirements.txt || echo "setup.sh: the packages of requirements.txt could not all be" \
+    "installed: a submission that imports one that is missing cannot be loaded" >&2
+fi
 
 # One run on handgrad itself with the configured options fills the caches (JAX's compiled programs; with a
 # seed pinned in the configuration, its examples and reference evaluations too): each submission's run then
