@@ -111,6 +111,17 @@ def test_an_arrays_own_mistake_is_charged_beside_another_arrays_inherited_one(na
     assert failure.value.status == "fail" and f".{array} " in failure.value.message, failure.value.message
 
 
+def test_x1_inherits_a_mistake_of_an_example_alone_from_its_own_step():
+    # ∂R/∂W1 doubled on a batch of one only: B15's (its n = 1 draws find it at 40 examples); X1 sees the
+    # examples alone wrong beside a right batch, and judges the first wrong one on its own values
+    props = [p for p in CATALOG if p.question in ("B15", "B16", "X1")]
+    with InProcessImpl(str(implementation("bug_double_on_one_example"))) as impl:
+        results, _ = run_catalog(Context(impl), props, max_examples=40, sweep=0, seed=0, shrink=False)
+    got = {r.id: (r.status, r.details.get("root")) for r in results}
+    assert got["B15-W1"][0] == "fail" and got["X1"] == ("inherited", "B15"), got
+    assert got["B16"][0] in ("pass", "inherited"), got
+
+
 def test_same_seed_same_report():
     def run():
         with InProcessImpl(str(implementation("bug_rect_ge"))) as impl:

@@ -146,39 +146,49 @@ def x1_batch(ctx: Context, p: Problem) -> None:
     for f in ("oa", "hs", "ha", "x"):
         rows = np.concatenate([expect_array(f"backprop(example {i}).{f}", getattr(s, f),
                                             (1,) + getattr(ev.grads, f).shape[1:]) for i, s in enumerate(singles)])
-        with own_first, _batch_blamed(ctx, p, g, f):
+        with own_first, _batch_blamed(ctx, p, g, f, singles):
             compare(ctx, f"backprop(batch).{f} vs stacked examples", getattr(g, f), rows,
                     2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
     for f in PARAMS:
         shape = getattr(ev.grads, f).shape
         mean = np.mean([expect_array(f"backprop(example {i}).{f}", getattr(s, f), shape)
                         for i, s in enumerate(singles)], axis=0)
-        with own_first, _batch_blamed(ctx, p, g, f):
+        with own_first, _batch_blamed(ctx, p, g, f, singles):
             compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
                     2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
     own_first.done()
 
 
 @contextlib.contextmanager
-def _batch_blamed(ctx: Context, p: Problem, g: Any, f: str):
-    """X1's failure of array ``f``, judged where the batch's own value is wrong: the question at whose step
-    the batch goes wrong (:func:`.chain.judge`: a missing 1/n is B16's) is charged, X1 inherits. A batch right
-    where its examples one at a time are not is X1's own failure (the examples' mistake is charged where they
-    are drawn)."""
+def _batch_blamed(ctx: Context, p: Problem, g: Any, f: str, singles: list):
+    """X1's failure of array ``f``, judged where the submission's own value is wrong: on the batch, the question
+    at whose step the batch goes wrong (:func:`.chain.judge`: a missing 1/n is B16's) is charged; where the
+    batch is right, on the first example whose answer alone is wrong, the question at whose step that answer
+    goes wrong. X1 inherits either (every mistake is charged somewhere: a root that passes charges it here,
+    :func:`~reference.compare.running.body.settle_roots`); else the failure is X1's own."""
     try:
         yield
     except PropertyFailure as failure:
-        ev = ctx.ref(p)
-        allowed = accepted(getattr(ev.grads_bound, f)) + slack(ctx, p, f)
-        got = getattr(g, f)
-        if isinstance(got, np.ndarray) and got.shape == getattr(ev.grads, f).shape:
-            with np.errstate(invalid="ignore"):
-                right = bool(np.all(np.abs(got - getattr(ev.grads, f)) <= allowed))
-            if not right:
-                judged = chain.judge(ctx, p, g, f, failure, "X1")
-                if isinstance(judged, chain.Inherited):
-                    raise judged from None
+        where = [(p, g)] + [(p._replace(X=p.X[i:i + 1], y=p.y[i:i + 1], origin=""), s) for i, s in enumerate(singles)]
+        for q, answer in where:
+            if not _wrong(ctx, q, answer, f):
+                continue
+            judged = chain.judge(ctx, q, answer, f, failure, "X1")
+            if isinstance(judged, chain.Inherited):
+                raise judged from None
+            break
         raise
+
+
+def _wrong(ctx: Context, p: Problem, answer: Any, f: str) -> bool:
+    """Is ``answer``'s array ``f`` an array of the reference's shape that differs from it on ``p``?"""
+    ev = ctx.ref(p)
+    got = getattr(answer, f, None)
+    if not isinstance(got, np.ndarray) or got.shape != getattr(ev.grads, f).shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        return not bool(np.all(np.abs(got - getattr(ev.grads, f)) <= accepted(getattr(ev.grads_bound, f))
+                               + slack(ctx, p, f)))
 
 
 def _x2_calls(ctx: Context, p: Problem) -> list[tuple[str, tuple, dict]]:
