@@ -130,3 +130,13 @@ def test_a_grades_csv_row_holds_no_formula_whatever_the_separator():
     assert got["ada"] == {"id": "ada", "total": "1", "A5": "1", "status": "ok", "seconds": "3.57"}
     assert got['q"uote']["total"] == "1" and "';'=1+1;" in got
 
+
+
+def test_two_students_whose_names_differ_by_a_guarding_quote_keep_two_ids_in_grades_csv():
+    # attack round 7, class_collide: "=1.py" and "'=1.py" were both written '=1 (the guard made one the other)
+    from reference.compare.reports.summary import write_csv
+
+    ids = ["=1", "'=1", "'a;'=b", "'a;=b", "a;'x", "a;x"]
+    rows = [{"id": i, "status": "ok", "seconds": 1.0, "scores": {"A5": 1.0}} for i in ids]
+    got = [r["id"] for r in csv.DictReader(io.StringIO(write_csv(rows, ["A5"])))]
+    assert len(set(got)) == len(ids), got

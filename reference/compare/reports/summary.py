@@ -99,16 +99,20 @@ def _csv_line(cells: list[str]) -> str:
 #: How a cell a spreadsheet runs as a formula begins (OWASP, CSV injection).
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 #: A formula's first character after a separator (a spreadsheet that splits on ``;`` starts a cell there).
-_AFTER_SEPARATOR = re.compile(r"([;,][ \n\x0b\x0c]*)(?=[=+\-@\t\r])")
+#: A single quote of the cell's own there gets one more, as at its start: no two cells read alike.
+_AFTER_SEPARATOR = re.compile(r"([;,][ \n\x0b\x0c]*)(?=[=+\-@\t\r'])")
 
 
 def _text(cell: str) -> str:
     """A text cell of grades.csv, read as text by a spreadsheet (OWASP, CSV injection): one that begins as a
     formula would (``=HYPERLINK(...)``), also after leading spaces (a spreadsheet that trims them reads `` =1+1``
     as a formula), or holds one right after a ``;`` or ``,`` (``;=1+1;``: a cell of its own to a spreadsheet that
-    splits on them) is prefixed with a single quote, and so is every such formula inside it (``';'=1+1;``)."""
+    splits on them) is prefixed with a single quote, and so is every such formula inside it (``';'=1+1;``). A
+    cell that begins with a single quote of its own gets one more, so that no two cells read alike (``=1`` is
+    ``'=1``, and ``'=1`` is ``''=1``)."""
     inside = _AFTER_SEPARATOR.sub(r"\1'", cell)
-    return "'" + inside if inside != cell or cell.lstrip(" \n\x0b\x0c").startswith(_FORMULA) else cell
+    guarded = inside != cell or cell.lstrip(" \n\x0b\x0c").startswith(_FORMULA) or cell.startswith("'")
+    return "'" + inside if guarded else cell
 
 
 #: A failure's message that says the submission's call hung: counted once per submission, not per question.
