@@ -32,7 +32,7 @@ BAD = {
     "bug_abs_quotient": ({"A6", "A9"}, set()),
     "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
     "bug_l2_half": ({"A8", "B18"}, set()),
-    "bug_labels_from_1": ({"B4", "B7"}, {"X4"}),
+    "bug_labels_from_1": ({"B4", "B7"}, set()),  # X4 inherits: the same named mistake at ordinary logits
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
     "bug_mean_twice": ({"B16"}, set()),
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
@@ -41,6 +41,7 @@ BAD = {
     # one forward mistake costs its forward question alone: the later steps, right on its values, inherit it
     "bug_forward_minus_b1": ({"B1"}, set()),
     "bug_forward_no_b2": ({"B2"}, set()),
+    "bug_input_gradient_path": ({"X1"}, set()),
     "bug_descent_double_step": ({"B6"}, set()),  # the loop's mistake at λ = 0 too: X5 inherits it
     "bug_oa_double_reversed": ({"B7", "B8"}, {"X1"}),  # X4 inherits B7's step: wrong on its own inputs
     # a property fails when one of its arrays is wrong on its own inputs, beside another that inherits

@@ -130,7 +130,8 @@ def _loop_mistake(ctx: Context, p: Problem, eta: float) -> bool:
 
 
 def x1_batch(ctx: Context, p: Problem) -> None:
-    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time.
+    """The course's loop-versus-matrix check: a batch is the mean of its examples one at a time (and the
+    parameters' gradients are the same with ``input_gradient=False``).
 
     A backprop that does no work earns nothing here (:func:`~.work.expect_work`).
     """
@@ -142,6 +143,7 @@ def x1_batch(ctx: Context, p: Problem) -> None:
     n = p.X.shape[0]
     singles = [value(r) for r in ctx.impl.call_many(
         "backprop", [(p.params, p.X[i:i + 1], p.y[i:i + 1], p.lambdas) for i in range(n)])]
+    _without_input_gradient(ctx, p, g)
     own_first = OwnFirst()
     for f in ("oa", "hs", "ha", "x"):
         rows = np.concatenate([expect_array(f"backprop(example {i}).{f}", getattr(s, f),
@@ -157,6 +159,20 @@ def x1_batch(ctx: Context, p: Problem) -> None:
             compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
                     2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
     own_first.done()
+
+
+def _without_input_gradient(ctx: Context, p: Problem, g: Any) -> None:
+    """``backprop(..., input_gradient=False)`` (optional in the API: a submission without it is not asked again)
+    gives the parameters' gradients of the call without it: a path of its own cannot hold another answer."""
+    (other,) = ctx.impl.call_each([("backprop", p.arguments("backprop"), {"input_gradient": False})])
+    if isinstance(other, ImplProblem):
+        return
+    ev = ctx.ref(p)
+    expect_fields("backprop(..., input_gradient=False)", other.value, Gradients._fields)
+    for f in PARAMS:
+        compare(ctx, f"backprop(..., input_gradient=False).{f} vs backprop(...).{f}", getattr(other.value, f),
+                expect_array(f"backprop(...).{f}", getattr(g, f), getattr(ev.grads, f).shape),
+                2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
 
 
 @contextlib.contextmanager
