@@ -1,6 +1,10 @@
 """The calls that judge a failure go to a second worker that never saw the call being judged (attack round 7:
 code keeping a table of its calls answered the grader's re-asks consistently with its own mistake)."""
 
+import pathlib
+
+import pytest
+
 from support import HONEST, attack, strict_json
 
 #: Gradient descent that leaves the penalties out, and a backprop that answers, at a point the descent stepped
@@ -41,3 +45,17 @@ def test_a_table_of_calls_cannot_answer_the_judging_calls(tmp_path):
     prop = strict_json(report)["properties"][0]
     assert prop["status"] == "fail" and "gradient_descent" in prop["message"], prop
     assert done.returncode == 1
+
+
+@pytest.mark.parametrize("name, properties, charged", [
+    # without the second worker: B16 inherited from B15 and X1 passed (31.5 of 32 against 30.5)
+    ("halves_table", ("B15", "B16", "X1"), "B16"),
+    # without it: B18-all inherited from B15 (31.4 against 31.3)
+    ("lam0_table", ("B15", "B18-all"), "B18-all"),
+])
+def test_a_table_of_batches_or_of_penalties_answers_no_judging_call(tmp_path, name, properties, charged):
+    source = (pathlib.Path(__file__).parent / "judging" / f"{name}.py.txt").read_text()  # an attack as written
+    selection = [w for p in properties for w in ("--property", p)]
+    done, report = attack(tmp_path, source, *selection, "--examples", "20", "--sweep", "0")
+    status = {p["id"]: p["status"] for p in strict_json(report)["properties"]}
+    assert status[charged] == "fail", status
