@@ -76,6 +76,22 @@ class Settings:
         return " ".join(shell_word(w) for w in words)
 
 
+def _judge_opener(impl, spec: str, settings: Settings, deadline: float):
+    """How to open the second worker the calls judging a failure go to (:attr:`Context.judging`): a contained
+    process of its own, read through the same adapter; None for code run in this process (trusted)."""
+    from reference.compare.sandbox import SubprocessImpl
+
+    if not isinstance(impl, SubprocessImpl):
+        return None
+
+    def open_judge():
+        judge = open_sandboxed(spec, settings, deadline)
+        if not isinstance(judge, BaseException):
+            judge.declared = impl.declared  # the adapter as the grader read it, whoever staged it
+        return judge
+    return open_judge
+
+
 def open_sandboxed(spec: str, settings: Settings, deadline: float):
     """The implementation in its contained process, or the LoadError that says why not (``grade``'s default)."""
     return ready(start_sandboxed(spec, settings, deadline))
@@ -177,23 +193,29 @@ def grade(spec: str, settings: Settings = Settings(), *, progress: Callable | No
         if progress:
             progress(result, i, total)
     figures, internal, status = {}, "", 0
+    # the calls that judge a failure go to a second worker of the submission, opened on the first one
+    ctx = Context(impl, convention=settings.convention,
+                  open_judge=_judge_opener(impl, spec, settings, deadline))
+    judge_modules: set = set()
     with impl:
         try:
             _, figures = (catalog or run_catalog)(
-                Context(impl, convention=settings.convention), props, max_examples=examples, sweep=sweep,
+                ctx, props, max_examples=examples, sweep=sweep,
                 seed=settings.seed, target=target, progress=collect,
                 replay=lambda p: settings.replay(spec, p.id), deadline=deadline)
         except KeyboardInterrupt:
             internal, status = "interrupted (a signal to the grader): the properties not reached were not run", 130
         except Exception as exc:  # noqa: BLE001 - the grader's own fault: reported, never blamed on the submission
             internal, status = f"{type(exc).__name__}: {exc}", 3
+        finally:
+            judge_modules = ctx.close_judge()
     results = [_attach_output(r, impl) for r in done]  # the output of a property the bulk sweep failed, too
     results += [PropertyResult(p.id, p.question, p.title, status="not-run", message="not run")
                 for p in props if p.id not in {r.id for r in done}]
     report = Report(spec, settings.convention, settings.seed, examples, sweep, results, time.perf_counter() - start,
                     figures, isolation=impl.isolation, protection=getattr(impl, "protection", ""),
                     internal_error=internal)
-    report.integrity, trouble = _integrity(spec, impl.modules, settings)
+    report.integrity, trouble = _integrity(spec, set(impl.modules) | judge_modules, settings)
     report.internal_error = report.internal_error or trouble
     status = status or (3 if any(r.status == "internal" for r in results) else 0)
     return report, status or (0 if report.ok else 1)

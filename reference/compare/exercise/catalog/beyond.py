@@ -69,7 +69,7 @@ def x5_own_gradient(ctx: Context, case) -> None:
         expect_fields("gradient_descent(...)", got, PARAMS)
     # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
     starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
-    grads = [value(r) for r in ctx.impl.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
+    grads = [value(r) for r in ctx.judging.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
     for t in range(1, steps + 1):
         got, g = iterates[t - 1], grads[t - 1]
         expect_fields("backprop(...)", g, Gradients._fields)
@@ -98,9 +98,9 @@ def _loop_mistake(ctx: Context, p: Problem, eta: float) -> bool:
     whose steps leave out or change the penalty terms fits no such c: X5's own mistake."""
     lams = (type(p.lambdas)(), p.lambdas)
     try:
-        steps = [value(c) for c in ctx.impl.call_each(
+        steps = [value(c) for c in ctx.judging.call_each(
             [("gradient_descent", (p.params, p.X, p.y, lam), {"learning_rate": eta, "steps": 1}) for lam in lams])]
-        grads = [value(c) for c in ctx.impl.call_many("backprop", [(p.params, p.X, p.y, lam) for lam in lams])]
+        grads = [value(c) for c in ctx.judging.call_many("backprop", [(p.params, p.X, p.y, lam) for lam in lams])]
         pairs = []
         for f in PARAMS:
             w = np.asarray(getattr(p.params, f), dtype=np.float64)
@@ -141,7 +141,7 @@ def x1_batch(ctx: Context, p: Problem) -> None:
                 fields=("oa", "hs", "ha", "x"))  # the arrays made per example: a penalty alone says nothing here
     ev = ctx.ref(p)
     n = p.X.shape[0]
-    singles = [value(r) for r in ctx.impl.call_many(
+    singles = [value(r) for r in ctx.judging.call_many(
         "backprop", [(p.params, p.X[i:i + 1], p.y[i:i + 1], p.lambdas) for i in range(n)])]
     _without_input_gradient(ctx, p, g)
     own_first = OwnFirst()

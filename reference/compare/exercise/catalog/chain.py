@@ -112,7 +112,7 @@ def own_forward(ctx: Context, p: Problem) -> Any:
     ha) would otherwise make a wrong backward step look right on "its own" inputs.
     """
     try:
-        a = ctx.network("forward", p)
+        a = ctx.judged("forward", p)
     except (ImplProblem, PropertyFailure):
         return None
     n, _, dh, m = p.dims
@@ -250,7 +250,7 @@ def _without_penalty(ctx: Context, p: Problem, g: Any, f: str):
         return None
     p0 = p._replace(lambdas=Lambdas(), origin="")
     try:
-        g0 = ctx.network("backprop", p0)
+        g0 = ctx.judged("backprop", p0)
         base = np.asarray(getattr(g0, f), dtype=np.float64)
     except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
         return None
@@ -281,7 +281,7 @@ def _as_its_halves(ctx: Context, p: Problem, g: Any, f: str) -> bool:
         return True
     k = n // 2
     try:
-        halves = [value(c) for c in ctx.impl.call_many(
+        halves = [value(c) for c in ctx.judging.call_many(
             "backprop", [(p.params, p.X[:k], p.y[:k], p.lambdas), (p.params, p.X[k:], p.y[k:], p.lambdas)])]
         parts = [np.asarray(getattr(h, f), dtype=np.float64) for h in halves]
         got = np.asarray(getattr(g, f), dtype=np.float64)

@@ -16,7 +16,7 @@ import numpy as np
 
 import reference.functions as ref_fn
 from reference.compare.exercise import reference_memo
-from reference.compare.sandbox import Impl, ImplProblem
+from reference.compare.sandbox import Impl, ImplCrashed, ImplProblem
 from reference.engine import Evaluation, evaluate_many
 
 if TYPE_CHECKING:
@@ -81,6 +81,10 @@ class Context:
     #: told once the rest of the check has found nothing of its own
     wrong_dtype: Any = None
     _results: dict = field(default_factory=dict, repr=False)
+    #: Opens a second worker of the same submission for the calls that judge a failure (:attr:`judging`); None:
+    #: they go to :attr:`impl` (trusted code in this process, the tests).
+    open_judge: Callable[[], Any] | None = field(default=None, repr=False)
+    _judge: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.convention not in ("seed", "any-subgradient"):
@@ -125,6 +129,45 @@ class Context:
             raise result
         return result.value
 
+    @property
+    def judging(self) -> Any:
+        """Where the calls that judge a failure go — a batch's halves, its examples alone, a λ = 0 re-ask, the
+        gradient a descent step took, the forward a backward step is judged on: a second worker of the same
+        submission, opened on first use, which never saw the call being judged. Code that keeps a table of its
+        calls has nothing there to answer them from. A second worker that does not open judges nothing (its
+        calls raise: the failure stays the property's own)."""
+        if self.open_judge is None:
+            return self.impl
+        if self._judge is None:
+            opened = self.open_judge()
+            self._judge = opened if not isinstance(opened, BaseException) else _Unjudged(str(opened))
+        return self._judge
+
+    def judged(self, name: str, p: Problem):
+        """:attr:`judging`'s ``<name>`` on the problem, called once per example (the judging checks share it)."""
+        key = ("judged " + name, _key(p))
+        hit = self._results.get(key)
+        if hit is None or hit[0] is not p:
+            try:
+                hit = (p, self.judging.call(name, *p.arguments(name)))
+            except ImplProblem as exc:
+                hit = (p, exc)
+            self._results[key] = hit
+        if isinstance(hit[1], ImplProblem):
+            raise hit[1]
+        return hit[1].value
+
+    def close_judge(self) -> set:
+        """Close the second worker, if one was opened; the modules it imported (for the integrity check)."""
+        judge, self._judge = self._judge, None
+        if judge is None or isinstance(judge, _Unjudged):
+            return set()
+        try:
+            judge.close()
+        except Exception:  # noqa: BLE001 - closing is best effort; the worker's own limits end it
+            pass
+        return set(getattr(judge, "modules", ()) or ())
+
     def ref(self, p: Any) -> Evaluation:
         """The reference's values and bounds on ``p`` (a Problem, or (params, X, y, lambdas) as attributes)."""
         result = self.recalled("reference", p)
@@ -162,3 +205,23 @@ class Context:
         self.example_stats.add(m.diff, m.want, m.ratio)
         if m.ratio.size:
             self.example_ratio = max(self.example_ratio, float(m.ratio.max()))
+
+
+class _Unjudged:
+    """The judging worker that did not open: every call raises, so nothing is judged inherited through it."""
+
+    modules: set = set()
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def _refuse(self, *args, **kwargs):
+        raise ImplCrashed(f"the judging worker did not start: {self.why}")
+
+    call = _refuse
+
+    def call_many(self, name: str, arg_list, **kwargs) -> list:
+        return [ImplCrashed(f"the judging worker did not start: {self.why}") for _ in arg_list]
+
+    def call_each(self, calls) -> list:
+        return [ImplCrashed(f"the judging worker did not start: {self.why}") for _ in calls]

@@ -248,7 +248,7 @@ def risk_check(label: str):
         except PropertyFailure as failure:
             if not _own_risk(ctx, p, got):
                 raise
-            how = empty(ctx.network("loss", p), ev.L, accepted(ev.L_bound))
+            how = empty(ctx.judged("loss", p), ev.L, accepted(ev.L_bound))
             if how is not None:  # right on losses that carry no information
                 raise chain.Uninformed(failure, f"loss(...) is {how}", "B4") from None
             raise chain.Inherited(failure, "B4") from None
@@ -258,7 +258,7 @@ def risk_check(label: str):
 def _own_risk(ctx: Context, p: Problem, got) -> bool:
     """Is ``got`` the submission's own mean loss plus the four penalties?"""
     try:
-        L = np.asarray(ctx.network("loss", p), dtype=np.float64)
+        L = np.asarray(ctx.judged("loss", p), dtype=np.float64)
     except (ImplProblem, PropertyFailure, TypeError, ValueError):
         return False
     if L.shape != (p.X.shape[0],) or not np.all(np.isfinite(L)):
@@ -316,7 +316,7 @@ def b6(ctx: Context, case) -> None:
 def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: PropertyFailure) -> PropertyFailure:
     """A wrong step that is θ − η times the submission's own gradient inherits the gradient's mistake."""
     try:
-        g = ctx.network("backprop", here)
+        g = ctx.judged("backprop", here)
         w, gw = getattr(here.params, f), np.asarray(getattr(g, f), dtype=np.float64)
         step = np.asarray(getattr(got, f), dtype=np.float64)
     except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
