@@ -1,5 +1,6 @@
-"""The calls that judge a failure go to a second worker that never saw the call being judged (attack round 7:
-code keeping a table of its calls answered the grader's re-asks consistently with its own mistake)."""
+"""The calls that judge a failure go to a second worker that never saw the call being judged, and to the first:
+an answer counts when both give it (attack round 7: code keeping a table of its calls answered the grader's
+re-asks consistently with its own mistake; round 8: code telling the second worker apart answered it so)."""
 
 import pathlib
 
@@ -43,7 +44,9 @@ def test_a_table_of_calls_cannot_answer_the_judging_calls(tmp_path):
     done, report = attack(tmp_path, TABLE, "--property", "X5", "--examples", "20",
                           "--sweep", "0")
     prop = strict_json(report)["properties"][0]
-    assert prop["status"] == "fail" and "gradient_descent" in prop["message"], prop
+    # its step against the gradient asked again (fail), or the two workers' answers to that call differing
+    assert prop["status"] in ("fail", "error"), prop
+    assert "gradient_descent" in prop["message"] or "answer the same call differently" in prop["message"], prop
     assert done.returncode == 1
 
 
@@ -52,10 +55,12 @@ def test_a_table_of_calls_cannot_answer_the_judging_calls(tmp_path):
     ("halves_table", ("B15", "B16", "X1"), "B16"),
     # without it: B18-all inherited from B15 (31.4 against 31.3)
     ("lam0_table", ("B15", "B18-all"), "B18-all"),
+    # a process never asked gradient_descent answered X5's re-ask without penalties (31.8 against 30.8)
+    ("second_worker_told_apart", ("B", "X"), "X5"),
 ])
 def test_a_table_of_batches_or_of_penalties_answers_no_judging_call(tmp_path, name, properties, charged):
     source = (pathlib.Path(__file__).parent / "judging" / f"{name}.py.txt").read_text()  # an attack as written
     selection = [w for p in properties for w in ("--property", p)]
-    done, report = attack(tmp_path, source, *selection, "--examples", "20", "--sweep", "0")
+    done, report = attack(tmp_path, source, *selection, "--examples", "10", "--sweep", "0")
     status = {p["id"]: p["status"] for p in strict_json(report)["properties"]}
-    assert status[charged] == "fail", status
+    assert status[charged] in ("fail", "error"), status

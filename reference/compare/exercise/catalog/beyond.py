@@ -25,6 +25,7 @@ from reference.compare.exercise.catalog.check import (
     shows_nothing,
     value,
 )
+from reference.compare.exercise.catalog.context import agree as _agree
 from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients, slack
 from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.diagnose import overflow
@@ -213,30 +214,6 @@ def _x2_calls(ctx: Context, p: Problem) -> list[tuple[str, tuple, dict]]:
     calls.append(("gradient_descent", (p.params, p.X, p.y, p.lambdas), {"learning_rate": 0.1, "steps": 1}))
     calls += [(name, (p.X,), {}) for name in PART_A]
     return [c for c in calls if c[0] in ctx.present(c[0] for c in calls)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two returned values are the same: arrays equal to 1e-12 of their scale (NaN where NaN), the
-    same fields, the same plain values."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and getattr(a, "_fields", None) == getattr(b, "_fields", None) \
-            and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, (np.ndarray, np.number, float)) and isinstance(b, (np.ndarray, np.number, float)):
-        x, y = np.asarray(a), np.asarray(b)
-        if x.shape != y.shape or x.dtype != y.dtype:
-            return False
-        if not np.issubdtype(x.dtype, np.number):
-            return bool(np.array_equal(x, y))
-        with np.errstate(all="ignore"):
-            scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0)), initial=0.0))
-            return bool(np.allclose(x, y, rtol=1e-12, atol=1e-12 * scale, equal_nan=True))
-    return type(a) is type(b) and a == b
-
-
-def _agree(a: Any, b: Any) -> bool:
-    if isinstance(a, ImplProblem) or isinstance(b, ImplProblem):
-        return isinstance(a, ImplProblem) and isinstance(b, ImplProblem)
-    return _same(a.value, b.value)
 
 
 def x2_unchanged(ctx: Context, p: Problem) -> None:

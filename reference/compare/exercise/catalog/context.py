@@ -133,15 +133,16 @@ class Context:
     def judging(self) -> Any:
         """Where the calls that judge a failure go — a batch's halves, its examples alone, a λ = 0 re-ask, the
         gradient a descent step took, the forward a backward step is judged on: a second worker of the same
-        submission, opened on first use, which never saw the call being judged. Code that keeps a table of its
-        calls has nothing there to answer them from. A second worker that does not open judges nothing (its
-        calls raise: the failure stays the property's own)."""
+        submission, opened on first use, which never saw the call being judged, and the first worker too: an
+        answer counts only when both give it (:class:`_Agreeing`). Code that keeps a table of its calls has
+        nothing in the second to answer from; code that tells the two apart answers them differently. A second
+        worker that does not open judges nothing (its calls raise: the failure stays the property's own)."""
         if self.open_judge is None:
             return self.impl
         if self._judge is None:
             opened = self.open_judge()
             self._judge = opened if not isinstance(opened, BaseException) else _Unjudged(str(opened))
-        return self._judge
+        return _Agreeing(self.impl, self._judge)
 
     def judged(self, name: str, p: Problem):
         """:attr:`judging`'s ``<name>`` on the problem, called once per example (the judging checks share it)."""
@@ -205,6 +206,56 @@ class Context:
         self.example_stats.add(m.diff, m.want, m.ratio)
         if m.ratio.size:
             self.example_ratio = max(self.example_ratio, float(m.ratio.max()))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two returned values are the same: arrays equal to 1e-12 of their scale (NaN where NaN), the
+    same fields, the same plain values."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and getattr(a, "_fields", None) == getattr(b, "_fields", None) \
+            and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (np.ndarray, np.number, float)) and isinstance(b, (np.ndarray, np.number, float)):
+        x, y = np.asarray(a), np.asarray(b)
+        if x.shape != y.shape or x.dtype != y.dtype:
+            return False
+        if not np.issubdtype(x.dtype, np.number):
+            return bool(np.array_equal(x, y))
+        with np.errstate(all="ignore"):
+            scale = float(np.max(np.abs(np.where(np.isfinite(x), x, 0)), initial=0.0))
+            return bool(np.allclose(x, y, rtol=1e-12, atol=1e-12 * scale, equal_nan=True))
+    return type(a) is type(b) and a == b
+
+
+def agree(a: Any, b: Any) -> bool:
+    """Whether two calls ended alike: both a problem, or the same value (:func:`same`)."""
+    if isinstance(a, ImplProblem) or isinstance(b, ImplProblem):
+        return isinstance(a, ImplProblem) and isinstance(b, ImplProblem)
+    return same(a.value, b.value)
+
+
+class _Agreeing:
+    """Each call asked of both workers; a value counts only when both give the same (else the call is the
+    submission's problem: a function of its inputs answers them alike in any process)."""
+
+    def __init__(self, main: Any, judge: Any) -> None:
+        self.main, self.judge = main, judge
+
+    def call_each(self, calls) -> list:
+        pending = self.judge.submit_each(calls) if hasattr(self.judge, "submit_each") else None
+        mine = self.main.call_each(calls)
+        theirs = pending() if pending is not None else self.judge.call_each(calls)
+        return [m if isinstance(m, ImplProblem) else t if isinstance(t, ImplProblem) else m if agree(m, t)
+                else ImplCrashed(f"{name}: two processes of the submission answer the same call differently")
+                for (name, _, _), m, t in zip(calls, mine, theirs)]
+
+    def call_many(self, name: str, arg_list, **kwargs) -> list:
+        return self.call_each([(name, tuple(args), kwargs) for args in arg_list])
+
+    def call(self, name: str, *args, **kwargs):
+        (result,) = self.call_each([(name, args, kwargs)])
+        if isinstance(result, ImplProblem):
+            raise result
+        return result
 
 
 class _Unjudged:
