@@ -130,12 +130,7 @@ def _consistent(a: Any, p: Problem) -> bool:
     the backward pass did not use makes its own step fail on them (∂L/∂oa against os − onehot(y), ∂R/∂W2
     against ∂L/∂oaᵀ hs / n), and a wrong oa, os or hs of an honest forward (b2 forgotten) stays usable.
     """
-    try:
-        ha, hs = (np.asarray(getattr(a, f), dtype=np.float64) for f in ("ha", "hs"))
-    except (TypeError, ValueError):
-        return False
-    with np.errstate(invalid="ignore"):
-        return bool(np.all(np.abs(hs - np.maximum(ha, 0.0)) <= SAFETY * 2 * U64 * np.abs(ha) + FLOOR))
+    return _forward_holds(a, p, "hs")  # hs = rect(ha): the forward's own step, as B1 judges it
 
 
 def _penalty(ctx: Context, W: np.ndarray, l1: float, l2: float):
