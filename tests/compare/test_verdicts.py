@@ -31,6 +31,8 @@ BAD = {
                     {"X5", "X1", "X4", "B6", "B8", "B12", "B13", "B14", "B18"}),
     "bug_abs_quotient": ({"A6", "A9"}, set()),
     "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
+    # raises on non-square shapes (a broadcast at dh = 1): judged on square problems, the raise charged once (B5)
+    "bug_transposed_raises": ({"B5", "B9", "B10", "B18", "X3"}, {"X1", "X5"}),
     "bug_l2_half": ({"A8", "B18"}, set()),
     "bug_labels_from_1": ({"B4", "B7"}, set()),  # X4 inherits: the same named mistake at ordinary logits
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),

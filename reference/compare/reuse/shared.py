@@ -45,7 +45,7 @@ from reference.compare.exercise.catalog import CATALOG, Context, Property
 from reference.compare.reuse.journal import KEPT, Journal, follow
 from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.reuse.seeded_draws import import_all
-from reference.compare.running.body import settle_roots
+from reference.compare.running.body import settle
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
 from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
@@ -208,7 +208,7 @@ class SharedCatalog:
                 self.shared.evaluate_sweep(share)  # what the helper left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
-        return settle_roots([results[p.id] for p in props]), figures
+        return settle([results[p.id] for p in props], props), figures
 
     def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
                seed: int) -> threading.Thread | None:

@@ -28,7 +28,7 @@ from reference.compare.running.shrink import counterexample, seeded, shrink_fail
 from reference.compare.sandbox import ImplCrashed, ImplExited, ImplProblem, ImplRaised, ImplTimeout, Refused
 
 __all__ = ["STATUSES", "PropertyResult", "finite_json", "outcome_signature", "PropertyTest", "ABORTING", "lacking",
-           "reject_outside", "absent_text", "not_expressed_text", "settle_roots"]
+           "reject_outside", "absent_text", "not_expressed_text", "settle_roots", "settle_raises", "settle"]
 
 #: A property's statuses, from best to worst for a question's verdict.
 STATUSES = ("pass", "inherited", "not-applicable", "not-implemented", "missing", "fail", "error", "not-run",
@@ -204,6 +204,9 @@ class PropertyTest:
         self.not_applicable = 0
         #: the statistics of the example of ``problem`` alone (``Context.example_stats``): a failure's figures
         self.figures = Stats()
+        #: the first raise of the shapes (:meth:`_square`) and its example; the examples judged on their square
+        self.raised: tuple | None = None
+        self.squared = 0
         ctx.stats = type(ctx.stats)()
         self.start = time.perf_counter()
 
@@ -214,11 +217,21 @@ class PropertyTest:
         not this step's mistake, kept and the run goes on looking for one of its own; Uninformed (own inputs that
         carry no information) likewise. Refused (its adapter cannot express the problem): counted and rejected.
         A failure, or the implementation's problem, is kept with its example and raised; a hang, crash, exit or
-        NotImplementedError ends the run: every later call raises it again at once. ``answers``: the reference's
-        answers a record kept for this example.
+        NotImplementedError ends the run: every later call raises it again at once. A raise of the problem's
+        shapes is judged on its square instead (:meth:`_square`). ``answers``: the reference's answers a record
+        kept for this example.
         """
         if self.aborted:
             raise self.problem  # no more calls: Hypothesis replays quickly and stops
+        try:
+            self._judge(example, answers)
+        finally:
+            ratio = self.ctx.example_ratio
+            if self.target and math.isfinite(ratio):
+                hypothesis.target(min(ratio, 1e300), label="error / allowed")
+
+    def _judge(self, example: Any, answers: dict | None) -> None:
+        """:meth:`__call__`'s example judged."""
         ctx = self.ctx
         self.result.examples += 1
         ctx.example_ratio = 0.0
@@ -237,6 +250,11 @@ class PropertyTest:
             self.not_applicable += 1
             self.reject()
         except ImplRaised as exc:
+            square = self._square(example, exc)
+            if square is not None:  # a raise of the shapes: judged where it answers, charged once (settle_raises)
+                self.raised, self.squared = self.raised or (exc, example), self.squared + 1
+                self.result.examples -= 1  # the square's call counts it
+                return self._judge(square, answers)
             self.problem, self.example, self.aborted = exc, example, _raised(exc, "NotImplementedError")
             self.figures = replace(ctx.example_stats)
             raise
@@ -244,9 +262,33 @@ class PropertyTest:
             self.problem, self.example, self.aborted = exc, example, isinstance(exc, ABORTING)
             self.figures = replace(ctx.example_stats)
             raise
+
+    def _square(self, example: Any, exc: ImplRaised) -> Any:
+        """``example`` on square problems (``EXERCISE.shrinking.square``) if ``exc`` is a raise of its shapes: the
+        function raised (not NotImplementedError, not a reply of the wrong form), the example is not square, and
+        the function raises on other values of the same shapes too (``same_shapes``). None otherwise: a raise of
+        the values is an error where it happens."""
+        rules = EXERCISE.shrinking
+        if not exc.function or exc.type_name in ("", "NotImplementedError"):
+            return None
+        square = rules.square(example)
+        if square is None:
+            return None
+        ctx, stats = self.ctx, self.ctx.stats
+        ctx.stats = Stats()  # the probe's comparisons are not the property's
+        ctx.forget()
+        try:
+            self.prop.check(ctx, rules.same_shapes(example))
+        except ImplRaised as again:
+            shapes = again.function == exc.function and again.type_name not in ("", "NotImplementedError")
+        except (Rejected, PropertyFailure, ImplProblem):
+            shapes = False  # it answered (the check's verdict is not asked), or did not at all
+        else:
+            shapes = False
         finally:
-            if self.target and math.isfinite(ctx.example_ratio):
-                hypothesis.target(min(ctx.example_ratio, 1e300), label="error / allowed")
+            ctx.stats = stats
+            ctx.forget()
+        return square if shapes else None
 
     def end(self, raised: Exception | None = None, *, shrink: bool = True) -> PropertyResult:
         """The result, the test called no more; ``raised``: what the run raised in the end (None: nothing).
@@ -263,6 +305,11 @@ class PropertyTest:
             failure, self.example, self.figures = kept
             result.status, result.message, result.details = failure.status, failure.message, failure.details()
             result.counterexample = counterexample(self.example)
+        if self.raised is not None and result.status in ("pass", "inherited", "fail"):
+            exc, example = self.raised
+            result.details = {**(result.details or {}), "raised": {
+                "function": exc.function, "message": str(exc), "squared": self.squared,
+                "counterexample": counterexample(example)}}
         if result.status in ("fail", "inherited"):
             result.take_failure(self.figures)  # the figures of the example the message describes
         else:
@@ -342,3 +389,48 @@ def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
                      + "; charged here: the mistake upstream it would inherit is charged nowhere")
         r.details = {k: v for k, v in r.details.items() if k != "root"}
     return results
+
+
+def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...]]) -> list[PropertyResult]:
+    """A function that raises on some problems' shapes is judged on square problems, where it answers
+    (:meth:`PropertyTest._square`), and its raising is charged once: at the first property (in ``results``'
+    order) that calls it (``calls``: property id → the functions it calls) and failed, else at the first that
+    saw it raise, which is then an error with the inputs it raised on. The others that saw it raise and were
+    right where it answers inherit the charge. Changes ``results`` in place; returns them.
+
+    >>> raised = {"function": "f", "message": "f raised ValueError: shapes", "squared": 3,
+    ...           "counterexample": {"x": "[1, 2]"}}
+    >>> first = PropertyResult("Q1", "Q1", "a step", details={"raised": raised})
+    >>> second = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
+    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})], first.message
+    (['error', 'inherited'], 'f raised ValueError: shapes; right where it answers, on the 3 square problems tried')
+    >>> second.message
+    'right where f answers (square problems); its raising on other shapes is charged at Q1'
+    """
+    by_function: dict[str, list[PropertyResult]] = {}
+    for r in results:
+        raised = (r.details or {}).get("raised")
+        if raised and r.status in ("pass", "inherited", "fail"):
+            by_function.setdefault(raised["function"], []).append(r)
+    for function, seen in by_function.items():
+        raised = seen[0].details["raised"]
+        root = next((r for r in results if r.status == "fail" and function in calls.get(r.id, ())), seen[0])
+        if root.status == "fail":
+            root.message += f"; {function} also raises on other shapes ({raised['message']}): charged here once"
+        else:
+            root.status = "error"
+            root.message = (f"{raised['message']}; right where it answers, on the {raised['squared']} square "
+                            "problems tried")
+            root.counterexample = raised["counterexample"]
+        for r in seen:
+            if r is not root and r.status == "pass":
+                r.status = "inherited"
+                r.message = (f"right where {function} answers (square problems); its raising on other shapes is "
+                             f"charged at {root.id}")
+                r.details = {**r.details, "root": root.question}
+    return results
+
+
+def settle(results: list[PropertyResult], props: list[Property]) -> list[PropertyResult]:
+    """Every charge in its place: :func:`settle_raises`, then :func:`settle_roots` (``props``: those run)."""
+    return settle_roots(settle_raises(results, {p.id: tuple(p.calls) for p in props}))

@@ -34,7 +34,7 @@ from reference.compare.running.body import (
     lacking,
     outcome_signature,
     reject_outside,
-    settle_roots,
+    settle,
 )
 from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
@@ -187,4 +187,4 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
     figures: dict = {}
     if sweep:
         figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0, deadline=deadline)
-    return settle_roots([results[p.id] for p in props]), figures
+    return settle([results[p.id] for p in props], props), figures

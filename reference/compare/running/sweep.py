@@ -67,7 +67,8 @@ def run_sweep(results: dict[str, Any], props: Iterable[Property], ctx: Context, 
     ``batches`` and ``evaluate`` (batch grading: :mod:`reference.compare.reuse.shared`) stand for
     ``EXERCISE.sweep_shapes(count, seed=seed)`` and ``EXERCISE.evaluate_batch``: drawn and evaluated once for many.
     """
-    swept = [p for p in props if p.sweep and results[p.id].status == "pass"]
+    # a property judged on square problems (its function raised on other shapes) is not swept: those raise
+    swept = [p for p in props if p.sweep and results[p.id].status == "pass" and "raised" not in results[p.id].details]
     if not swept or count <= 0:
         return {}
     functions = sorted({p.sweep.function for p in swept})

@@ -64,11 +64,12 @@ class ImplProblem(Exception):
 
 
 class ImplRaised(ImplProblem):
-    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done)."""
+    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done),
+    ``function`` the API's function the grader called."""
 
-    def __init__(self, message: str, type_name: str = "") -> None:
+    def __init__(self, message: str, type_name: str = "", function: str = "") -> None:
         super().__init__(message)
-        self.type_name = type_name
+        self.type_name, self.function = type_name, function
 
 
 class WrongReply(ImplRaised):
@@ -222,7 +223,7 @@ def as_call(reply: Any, name: str) -> Call:
     if status == "raised":
         where, kind = escape(reply.get("where", ""), 300), escape(reply.get("type"), 100)
         raise ImplRaised(f"{name} raised {kind}: {escape(reply.get('message'))}" + (f" (at {where})" if where else ""),
-                         kind)
+                         kind, name)
     if status == "exit":
         raise ImplExited(f"{name} called exit({escape(reply.get('code'), 200)})")
     raise ImplCrashed(f"{name}: a reply of the wrong form")
