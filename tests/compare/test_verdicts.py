@@ -45,6 +45,7 @@ BAD = {
     "bug_forward_no_b2": ({"B2"}, set()),
     "bug_input_gradient_path": ({"X1"}, set()),
     "bug_descent_double_step": ({"B6"}, set()),  # the loop's mistake at λ = 0 too: X5 inherits it
+    "bug_descent_stale_gradient": ({"B6"}, set()),  # the gradient at θ0 at every step: X5 inherits it
     "bug_oa_double_reversed": ({"B7", "B8"}, {"X1"}),  # X4 inherits B7's step: wrong on its own inputs
     # a property fails when one of its arrays is wrong on its own inputs, beside another that inherits
     "bug_masked_l21_batch": ({"B16", "B18"}, set()),

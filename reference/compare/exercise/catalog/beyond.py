@@ -84,50 +84,63 @@ def x5_own_gradient(ctx: Context, case) -> None:
                 compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η backprop(step {t - 1}).{f}",
                         getattr(got, f), w - eta * gw, allowed)
             except PropertyFailure as failure:
-                if _loop_mistake(ctx, p, eta):
+                if _loop_mistake(ctx, p, eta, steps):
                     raise chain.Inherited(failure, "B6") from None
                 raise
         prev = got
 
 
-def _loop_mistake(ctx: Context, p: Problem, eta: float) -> bool:
-    """Is X5's failure the descent loop's own mistake, made at λ = 0 too (B6's: a step of 2η, a step too few)?
+def _loop_mistake(ctx: Context, p: Problem, eta: float, steps: int) -> bool:
+    """Is X5's failure the descent loop's own mistake, made at λ = 0 too (B6's: a step of 2η, a step too few, a
+    gradient taken once before the loop)?
 
-    One step from θ0 at λ = 0 and at the problem's λ: each parameter's step must be the same multiple c of η
-    times the submission's own gradient at both (c fitted at λ = 0, 1 where that gradient is zero; c = 0: no
-    step), and some c ≠ 1. A loop right at λ = 0
-    whose steps leave out or change the penalty terms fits no such c: X5's own mistake."""
+    The descents of 1 … ``steps`` steps from θ0, at λ = 0 and at the problem's λ, must each fit one model of
+    the loop, in the submission's own gradient g at θ0 (that λ's): θ0 − θt = c η g for t = 1 (a multiple c,
+    the step's; c = 0: no step), or θ0 − θt = t c η g for every t (a stale gradient: the one at θ0 taken at
+    every step), with c fitted at λ = 0 (1 where g is zero there); a multiple is a mistake when c ≠ 1, a stale
+    gradient always (X5 failed: the steps are not along their iterates' gradients). A loop right at λ = 0
+    whose steps leave out or change the penalty terms fits no such model: X5's own mistake."""
     lams = (type(p.lambdas)(), p.lambdas)
     try:
-        steps = [value(c) for c in ctx.judging.call_each(
-            [("gradient_descent", (p.params, p.X, p.y, lam), {"learning_rate": eta, "steps": 1}) for lam in lams])]
+        runs = [[value(c) for c in ctx.judging.call_each(
+            [("gradient_descent", (p.params, p.X, p.y, lam), {"learning_rate": eta, "steps": t})
+             for t in range(1, steps + 1)])] for lam in lams]
         grads = [value(c) for c in ctx.judging.call_many("backprop", [(p.params, p.X, p.y, lam) for lam in lams])]
-        pairs = []
+        arrays = []
         for f in PARAMS:
             w = np.asarray(getattr(p.params, f), dtype=np.float64)
-            d0, d = (w - np.asarray(getattr(s, f), dtype=np.float64) for s in steps)
-            g0, g = (np.asarray(getattr(r, f), dtype=np.float64) for r in grads)
-            if not (d0.shape == d.shape == g0.shape == g.shape == w.shape):
+            its = [[np.asarray(getattr(q, f), dtype=np.float64) for q in run] for run in runs]
+            g = [np.asarray(getattr(r, f), dtype=np.float64) for r in grads]
+            if not all(a.shape == w.shape for a in (*its[0], *its[1], *g)):
                 return False
-            pairs.append((w, d0, d, g0, g))
+            arrays.append((w, its, g))
     except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
         return False
-    wrong_at_zero = False
+
+    def fits(a: np.ndarray, b: np.ndarray, w: np.ndarray, step: np.ndarray) -> bool:
+        # the rounding of t steps (a few ulps of |w| and η|g| a step), and of c, fitted from the whole array:
+        # the ulps of its largest |w| over η|g| carry into every entry's c η g
+        allowed = 16 * SAFETY * U64 * (np.max(np.abs(w), initial=0.0) + np.abs(step)) * max(1, steps) + FLOOR
+        return bool(np.all(np.abs(a - b) <= allowed))
+
     with np.errstate(all="ignore"):
-        for w, d0, d, g0, g in pairs:
-            norm = eta * float(np.vdot(g0, g0))
+        cs = []
+        for w, its, g in arrays:
+            norm = eta * float(np.vdot(g[0], g[0]))
             if not np.isfinite(norm):
                 return False
-            c = float(np.vdot(d0, g0)) / norm if norm > 0 else 1.0  # no gradient at λ = 0: the right step
-            for step, grad in ((d0, g0), (d, g)):
-                # the rounding of the step, and of c fitted from it (a few ulps of η|g|)
-                allowed = 16 * SAFETY * U64 * (np.abs(w) + abs(c) * eta * np.abs(grad)) + FLOOR
-                if not np.all(np.abs(step - c * eta * grad) <= allowed):
-                    return False
-            wrong_at_zero = wrong_at_zero or abs(c - 1.0) > 1e-9
-    return wrong_at_zero
-
-
+            cs.append(float(np.vdot(w - its[0][0], g[0])) / norm if norm > 0 else 1.0)
+        multiple = all(fits(w - its[k][0], c * eta * g[k], w, c * eta * g[k])
+                       for (w, its, g), c in zip(arrays, cs) for k in (0, 1))
+        if multiple and any(abs(c - 1.0) > 1e-9 for c in cs):
+            return True
+        if steps < 2:
+            return False
+        # X5 failed, so the loop's steps at λ are not along the gradients of their iterates; at λ = 0 they may
+        # look right (a gradient that barely moves): B6 is charged for it on its own examples, or X5 is, as the
+        # root that passed (running.body.settle_roots)
+        return all(fits(w - its[k][t - 1], t * c * eta * g[k], w, t * c * eta * g[k])
+                   for (w, its, g), c in zip(arrays, cs) for k in (0, 1) for t in range(1, steps + 1))
 
 
 def x1_batch(ctx: Context, p: Problem) -> None:
