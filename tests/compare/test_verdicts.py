@@ -43,6 +43,7 @@ BAD = {
     # one forward mistake costs its forward question alone: the later steps, right on its values, inherit it
     "bug_forward_minus_b1": ({"B1"}, set()),
     "bug_forward_no_b2": ({"B2"}, set()),
+    "bug_softmax_batch_axis": ({"B3"}, set()),  # X4 sees the same wrong softmax at large logits: it inherits
     "bug_input_gradient_path": ({"X1"}, set()),
     "bug_descent_double_step": ({"B6"}, set()),  # the loop's mistake at λ = 0 too: X5 inherits it
     "bug_descent_stale_gradient": ({"B6"}, set()),  # the gradient at θ0 at every step: X5 inherits it

@@ -132,7 +132,10 @@ def forward_check(*fields: str, question: str = ""):
                             accepted(getattr(ev.acts_bound, f)), upstream=upstream)
                 except PropertyFailure as failure:
                     failure = _of(failure, FORWARD_QUESTION, f, up)
-                    raise (chain.judge_forward(ctx, p, a, f, failure, question) if question else failure) from None
+                    judged = chain.judge_forward(ctx, p, a, f, failure, question) if question else failure
+                    if question == "X4" and f == "os" and judged is failure and _softmax_formula(ctx, p, a):
+                        judged = chain.Inherited(failure, "B3")
+                    raise judged from None
         own_first.done()
     return check
 
@@ -182,6 +185,57 @@ def b4(ctx: Context, p: Problem, question: str = "B4") -> None:
         raise judged from None
 
 
+def _at_ordinary_logits(ctx: Context, p: Problem) -> Problem | None:
+    """``p`` with W2 and b2 scaled so that the logits (oa = hs W2ᵀ + b2) are at most 100: B3's and B4's range,
+    the classes still apart; None if that cannot be."""
+    scale = max(1.0, float(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0)) / 100.0)
+    ordinary = p._replace(params=p.params._replace(W2=p.params.W2 / scale, b2=p.params.b2 / scale), origin="")
+    return ordinary if chain.ordinary_logits(ctx, ordinary) else None
+
+
+def _softmax_over(oa: np.ndarray, axis: int | None) -> np.ndarray:
+    """exp(oa) normalized over ``axis`` (None: every entry), shifted by its maximum there: finite at any logits."""
+    e = np.exp(oa - np.max(oa, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+#: Wrong softmaxes a forward's os may be of its own oa: formula mistakes of B3's, at any logits.
+WRONG_SOFTMAX = {"softmax over the batch axis (each class normalized over the examples)": 0,
+                 "softmax over every entry of the batch (one normalization for all examples)": None}
+
+
+def wrong_softmax(a: Any, ev: Any) -> str | None:
+    """Which of :data:`WRONG_SOFTMAX` the forward ``a``'s os is of its own oa (and the reference's os is not),
+    within the os bound (both are the same formula's roundings); None if none."""
+    try:
+        oa, os_ = np.asarray(a.oa, dtype=np.float64), np.asarray(a.os, dtype=np.float64)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    allowed = accepted(ev.acts_bound.os)
+    if oa.shape != os_.shape or os_.shape != ev.acts.os.shape:
+        return None
+    with np.errstate(all="ignore"):
+        for said, axis in WRONG_SOFTMAX.items():
+            alt = _softmax_over(oa, axis)
+            if np.all(np.abs(os_ - alt) <= allowed) and not np.all(np.abs(alt - ev.acts.os) <= allowed):
+                return said
+    return None
+
+
+def _softmax_formula(ctx: Context, p: Problem, a: Any) -> bool:
+    """At large logits (X4), is a wrong os a formula mistake of B3's: the same wrong softmax of its own oa
+    (:func:`wrong_softmax`, evaluated stably) here and on the problem with its logits scaled to at most 100?
+    An unstable softmax is no such formula: X4's own."""
+    said = wrong_softmax(a, ctx.ref(p))
+    ordinary = _at_ordinary_logits(ctx, p) if said is not None else None
+    if ordinary is None:
+        return False
+    try:
+        return wrong_softmax(ctx.judged("forward", ordinary), ctx.ref(ordinary)) == said
+    except ImplProblem:
+        return False
+
+
 def _diagnosed_at_ordinary_logits(ctx: Context, p: Problem, failure: PropertyFailure) -> bool:
     """At large logits (X4), is the wrong loss a formula mistake of B4's: the same named mistake (labels from 1)
     explains it here, where the grader evaluates that wrong formula stably, and on the problem with its logits
@@ -189,10 +243,8 @@ def _diagnosed_at_ordinary_logits(ctx: Context, p: Problem, failure: PropertyFai
     said = failure.diagnosis
     if not said or said.startswith("no diagnosis"):
         return False
-    # W2 and b2 scaled so that the logits (oa = hs W2ᵀ + b2) are at most 100: B4's range, the classes still apart
-    scale = max(1.0, float(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0)) / 100.0)
-    ordinary = p._replace(params=p.params._replace(W2=p.params.W2 / scale, b2=p.params.b2 / scale), origin="")
-    if not chain.ordinary_logits(ctx, ordinary):
+    ordinary = _at_ordinary_logits(ctx, p)
+    if ordinary is None:
         return False
     try:
         b4(ctx, ordinary)
