@@ -37,6 +37,7 @@ BAD = {
     "bug_labels_from_1": ({"B4", "B7"}, set()),  # X4 inherits: the same named mistake at ordinary logits
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
     "bug_mean_twice": ({"B16"}, set()),
+    "bug_b1_loop_one_short": ({"B16"}, set()),  # the last example left out of the batch: B15 inherits it
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
     # inherited from B16, which never draws λ21 > 0 and passes: charged where it is seen (B18, X1)
     "bug_sum_only_with_l21": ({"B18"}, {"X1"}),

@@ -175,23 +175,27 @@ def local_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple[np.ndarray, np
     return None
 
 
-def _mean_step(ctx: Context, p: Problem, g: Any, f: str) -> tuple:
+def _mean_step(ctx: Context, p: Problem, g: Any, f: str, rows: slice = slice(None), over: float | None = None
+               ) -> tuple:
     """The mean over the batch of a parameter's per-example gradient, from the submission's own upstream values,
-    its allowed error, and the penalty term with its own (zeros for a bias)."""
+    its allowed error, and the penalty term with its own (zeros for a bias). ``rows``, ``over``: the sum over
+    those examples alone, divided by ``over`` (default: the mean over all)."""
     W1, _, W2, _ = p.params
     n = p.X.shape[0]
-    d = np.asarray(getattr(g, "ha" if f in ("W1", "b1") else "oa"), dtype=np.float64)
+    over = n if over is None else over
+    d = np.asarray(getattr(g, "ha" if f in ("W1", "b1") else "oa"), dtype=np.float64)[rows]
     if f in ("b1", "b2"):
-        return d.mean(axis=0), (n + 2) * U64 * np.abs(d).mean(axis=0), 0.0, 0.0
-    inputs = p.X if f == "W1" else _activation(ctx, p, "hs")
+        return d.sum(axis=0) / over, (n + 2) * U64 * np.abs(d).sum(axis=0) / over, 0.0, 0.0
+    inputs = (p.X if f == "W1" else _activation(ctx, p, "hs"))[rows]
     lam = p.lambdas
     pen, pen_allowed = _penalty(ctx, *((W1, lam.l11, lam.l12) if f == "W1" else (W2, lam.l21, lam.l22)))
-    return d.T @ inputs / n, (n + 2) * U64 * (np.abs(d).T @ np.abs(inputs)) / n, pen, pen_allowed
+    return d.T @ inputs / over, (n + 2) * U64 * (np.abs(d).T @ np.abs(inputs)) / over, pen, pen_allowed
 
 
 def _batching(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
     """How a parameter's gradient, wrong on its own inputs, is their per-example gradients gathered wrongly over
-    a batch of n > 1 (``"summed"``: n times the mean; ``"divided by n twice"``), else None.
+    a batch of n > 1 (summed: n times the mean; divided by n twice; the last example left out of the sum,
+    divided by n or by n − 1: a loop one short), else None.
 
     Then each example's gradient is right on its own values and the mistake is the batching question's alone
     (B10, B16): its per-example twin (B9, B15) inherits it. Only these exact patterns of the submission's own
@@ -201,18 +205,24 @@ def _batching(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
     n = p.X.shape[0]
     if n < 2:
         return None
+    short = slice(0, n - 1)
+    patterns = (("summed over the batch instead of averaged", slice(None), 1),
+                ("divided by n twice", slice(None), n * n),
+                ("the last example left out of the sum (a loop one short)", short, n),
+                ("the last example left out of the mean (a loop one short)", short, n - 1))
     try:
         got = np.asarray(getattr(g, f), dtype=np.float64)
-        data, data_allowed, pen, pen_allowed = _mean_step(ctx, p, g, f)
+        mean = _mean_step(ctx, p, g, f)[0]
+        steps = [(how, _mean_step(ctx, p, g, f, rows, over)) for how, rows, over in patterns]
     except (TypeError, ValueError, AttributeError, IndexError):
         return None
-    if got.shape != np.shape(data):
-        return None
-    for how, c in (("summed over the batch instead of averaged", n), ("divided by n twice", 1 / n)):
-        want = c * data + pen
-        allowed = SAFETY * (c * data_allowed + 4 * U64 * np.abs(want) + pen_allowed) + FLOOR
+    for how, (data, data_allowed, pen, pen_allowed) in steps:
+        if got.shape != np.shape(data):
+            return None
+        want = data + pen
+        allowed = SAFETY * (data_allowed + 4 * U64 * np.abs(want) + pen_allowed) + FLOOR
         with np.errstate(invalid="ignore"):
-            if np.all(np.abs(got - want) <= allowed) and not np.allclose(c * data, data):
+            if np.all(np.abs(got - want) <= allowed) and not np.allclose(data, mean):
                 return how
     return None
 
