@@ -134,11 +134,13 @@ def _trusted_view(workdir: str, hide: tuple[str, ...]) -> list[str]:
     return flags + ["--bind", workdir, workdir, "--chdir", workdir]
 
 
-def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int) -> list[str]:
+def _allowed_view(workdir: str, allowed: tuple[str, ...], disk: int, memory: int = 4 << 30) -> list[str]:
     """A submission's view (:mod:`.view`): the allow-list, a sized private /tmp, a sized folder of its own
-    with its staged copies in it, read-only."""
+    with its staged copies in it, read-only; ``/proc``'s files of the machine's state as stand-ins that never
+    change (:func:`.view.host_state`: a worker of ``memory`` bytes)."""
     words, _ = view.mounts(_tree(), allowed)
-    flags = [*words, "--dev", "/dev", "--proc", "/proc", "--size", str(disk), "--perms", "1777", "--tmpfs", "/tmp",
+    flags = [*words, "--dev", "/dev", "--proc", "/proc", *view.host_state(memory),
+             "--size", str(disk), "--perms", "1777", "--tmpfs", "/tmp",
              "--size", str(disk), "--perms", "1777", "--tmpfs", workdir]
     for part in ("submission", "adapter"):
         if os.path.isdir(os.path.join(workdir, part)):
@@ -311,7 +313,8 @@ def command(tail: list[str], *, workdir: str, mode: str, limits: Limits, allowed
     python, root, worker_file = _python(allowed, mode, uid)
     argv = [*python, "-I", "-c", BOOT, root, worker_file, *tail]
     if mode == "namespace":
-        shown = _trusted_view(workdir, hide) if allowed is None else _allowed_view(workdir, allowed, limits.disk)
+        shown = (_trusted_view(workdir, hide) if allowed is None
+                 else _allowed_view(workdir, allowed, limits.disk, limits.memory))
         contained = [shutil.which("bwrap") or "bwrap", *_namespaces(trusted=allowed is None), *shown, *argv]
     elif jail_of(mode, allowed) is not None:
         python, root = _jail_line(workdir, allowed, uid)

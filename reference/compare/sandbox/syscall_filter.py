@@ -22,7 +22,10 @@ refuse it (and every process it starts, for ever):
 - ``sendmsg`` and ``sendmmsg``: a file descriptor sent on a socket and closed
   lives in the socket's queue, seen in no process's ``/proc``, where the disk
   it holds escaped the ``unprivileged`` mode's measure (``send``/``recv`` on a
-  ``socketpair`` still work).
+  ``socketpair`` still work);
+- ``sysinfo``: the machine's free memory and load, which two workers of a
+  submission running at once could signal each other through (``/proc``'s
+  files of them are stand-ins in the namespace mode: :func:`.view.host_state`).
 
 They are refused in every mode (EPERM). The filter cannot be lifted, by the
 submission or by root. A 32-bit entry into the kernel (the ``ipc``
@@ -44,14 +47,14 @@ __all__ = ["refuse_calls", "supported", "REFUSED"]
 #: The calls refused, by name (the numbers per architecture are in ``_CALLS``).
 REFUSED = ("socket", "io_uring_setup", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
            "semget", "semop", "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
-           "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl", "sendmsg", "sendmmsg")
+           "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl", "sendmsg", "sendmmsg", "sysinfo")
 #: Per architecture: the kernel's audit value, and the numbers of the calls in ``REFUSED``, in that order
 #: (x86_64: arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic/unistd.h).
 _CALLS = {
     "x86_64": (0xC000003E, (41, 425, 29, 30, 67, 31, 68, 69, 70, 71, 64, 65, 220, 66,
-                            240, 241, 242, 243, 244, 245, 248, 249, 250, 46, 307)),
+                            240, 241, 242, 243, 244, 245, 248, 249, 250, 46, 307, 99)),
     "aarch64": (0xC00000B7, (198, 425, 194, 196, 197, 195, 186, 189, 188, 187, 190, 193, 192, 191,
-                             180, 181, 182, 183, 184, 185, 217, 218, 219, 211, 269)),
+                             180, 181, 182, 183, 184, 185, 217, 218, 219, 211, 269, 179)),
 }
 _X32 = 0x40000000  # x86_64's x32 system calls: refused whole
 _LOAD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K

@@ -42,7 +42,7 @@ import sysconfig
 import tempfile
 
 __all__ = ["refuse_key", "DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
-           "shared_libraries", "mounts", "jail"]
+           "shared_libraries", "mounts", "jail", "HOST_STATE", "host_state"]
 
 #: Packages a course may expect a submission to import, put in view when installed (NumPy always is).
 DEFAULT_PACKAGES = ("numpy", "scipy", "matplotlib", "pandas")
@@ -140,6 +140,48 @@ def worker_site(tree: str) -> str:
         for f in files:
             os.chmod(os.path.join(root, f), 0o644)
     return folder
+
+
+#: Files of ``/proc`` that tell the machine's state (memory, load, processor time, paging, interrupts, disks):
+#: two workers of a submission, running at once, could signal each other through them (attack round 10: one
+#: held 3 GB, the other read MemAvailable). The worker sees stand-ins that never change (:func:`host_state`).
+HOST_STATE = ("meminfo", "loadavg", "stat", "vmstat", "zoneinfo", "buddyinfo", "pagetypeinfo", "schedstat",
+              "interrupts", "softirqs", "diskstats", "slabinfo", "swaps")
+
+
+def _stand_in(name: str, memory: int) -> str:
+    """What ``/proc/<name>`` says in the worker: its own memory limit as the machine's memory, free; no load."""
+    if name == "meminfo":
+        kb = memory // 1024
+        return "".join(f"{key}: {value:>8} kB\n" for key, value in (
+            ("MemTotal", kb), ("MemFree", kb), ("MemAvailable", kb), ("Buffers", 0), ("Cached", 0),
+            ("SwapCached", 0), ("SwapTotal", 0), ("SwapFree", 0)))
+    if name == "loadavg":
+        return "0.00 0.00 0.00 1/1 1\n"
+    if name == "stat":
+        return ("cpu  0 0 0 0 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\nprocesses 1\n"
+                "procs_running 1\nprocs_blocked 0\n")
+    return ""
+
+
+@functools.lru_cache(maxsize=None)
+def host_state(memory: int) -> tuple[str, ...]:
+    """bubblewrap's words that put a stand-in over each of :data:`HOST_STATE` and an empty ``/proc/pressure``
+    (after ``--proc /proc``); the stand-ins are made once per process, for a worker of ``memory`` bytes."""
+    folder = tempfile.mkdtemp(prefix="handgrad-host-state-")
+    atexit.register(shutil.rmtree, folder, True)
+    os.chmod(folder, 0o755)
+    words: list[str] = []
+    for name in HOST_STATE:
+        path = os.path.join(folder, name)
+        with open(path, "w") as f:
+            f.write(_stand_in(name, memory))
+        os.chmod(path, 0o444)
+        if os.path.exists(f"/proc/{name}"):  # bubblewrap mounts over a file that is there
+            words += ["--ro-bind", path, f"/proc/{name}"]
+    if os.path.isdir("/proc/pressure"):
+        words += ["--tmpfs", "/proc/pressure"]
+    return tuple(words)
 
 
 @functools.lru_cache(maxsize=None)
