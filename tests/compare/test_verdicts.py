@@ -38,6 +38,8 @@ BAD = {
     "bug_abs_sign_ge": ({"A6", "A9", "B18"}, set()),
     "bug_mean_twice": ({"B16"}, set()),
     "bug_b1_loop_one_short": ({"B16"}, set()),  # the last example left out of the batch: B15 inherits it
+    "bug_b1_times_2": ({"B15"}, set()),  # ×2 at n = 2 is no sum over the batch when an example alone is ×2 too
+    "bug_rect_quotient": ({"B13"}, set()),  # nan at the kink: where the batch, X4 and X5 see it, they inherit
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
     # inherited from B16, which never draws λ21 > 0 and passes: charged where it is seen (B18, X1)
     "bug_sum_only_with_l21": ({"B18"}, {"X1"}),

@@ -15,8 +15,9 @@ def activations(params, X, *, minus_b1=False, b2=True, batch_softmax=False):
     return solution.Activations(ha, hs, oa, solution.softmax(oa.T).T if batch_softmax else solution.softmax(oa))
 
 
-def on_forward(forward):
-    """loss, risk, backprop and gradient_descent computed from ``forward``'s values, each right on them."""
+def on_forward(forward, slope=None):
+    """loss, risk, backprop and gradient_descent computed from ``forward``'s values, each right on them;
+    ``slope(activations)``: rect's derivative at ha, 1{ha > 0} by default."""
     def loss(params, X, y):
         oa, y = forward(params, X).oa, np.asarray(y)
         top = oa.max(axis=1)
@@ -36,7 +37,7 @@ def on_forward(forward):
         goa = a.os.copy()
         goa[np.arange(n), y] -= 1.0
         ghs = goa @ W2
-        gha = ghs * (a.ha > 0)
+        gha = ghs * (slope(a) if slope is not None else (a.ha > 0))
         return solution.Gradients(goa, ghs, gha, gha @ W1 if input_gradient else None,
                                   gha.T @ X / n + l11 * np.sign(W1) + 2 * l12 * W1, gha.mean(axis=0),
                                   goa.T @ a.hs / n + l21 * np.sign(W2) + 2 * l22 * W2, goa.mean(axis=0))

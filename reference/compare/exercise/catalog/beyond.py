@@ -26,7 +26,14 @@ from reference.compare.exercise.catalog.check import (
     value,
 )
 from reference.compare.exercise.catalog.context import agree as _agree
-from reference.compare.exercise.catalog.part_b import b4, descents, forward_check, gradients, slack
+from reference.compare.exercise.catalog.part_b import (
+    at_ordinary_logits,
+    b4,
+    descents,
+    forward_check,
+    gradients,
+    slack,
+)
 from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.diagnose import overflow
 from reference.compare.exercise.explain import diagnosed
@@ -72,6 +79,9 @@ def x5_own_gradient(ctx: Context, case) -> None:
     starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
     grads = [value(r) for r in ctx.judging.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
     for t in range(1, steps + 1):
+        if t > 1 and not all(np.all(np.isfinite(np.asarray(getattr(prev, f), dtype=np.float64))) for f in PARAMS):
+            break  # a step along a gradient not finite somewhere (its own question's mistake) left it so: the
+            # steps judged so far show the loop; past it every value is nan, and shows nothing
         got, g = iterates[t - 1], grads[t - 1]
         expect_fields("backprop(...)", g, Gradients._fields)
         ev = ctx.ref(p._replace(params=type(p.params)(*prev)))
@@ -307,6 +317,27 @@ def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:
     return f"{where} warned at large logits (|b2| up to {top:.3g}) and not at ordinary ones: {warning}"
 
 
+def _not_finite_at_ordinary_logits(ctx: Context, p: Problem, name: str, f: str) -> str | None:
+    """A gradient not finite at large logits, and not finite on the problem with its logits scaled to at most
+    100 too (a quotient at a kink, not an overflow): the question whose step makes it so there, found as
+    every backward failure's (:func:`.chain.judge`); None when it is X4's own (finite there, or not a
+    gradient of backprop)."""
+    ordinary = at_ordinary_logits(ctx, p)
+    if name != "backprop" or not f or ordinary is None:
+        return None
+    try:
+        g = ctx.judged("backprop", ordinary)
+        got = np.asarray(getattr(g, f), dtype=np.float64)
+    except (ImplProblem, AttributeError, TypeError, ValueError):
+        return None
+    want = getattr(ctx.ref(ordinary).grads, f)
+    if got.shape != want.shape or np.all(np.isfinite(got) | ~np.isfinite(want)):
+        return None
+    failure = PropertyFailure(f"backprop(...).{f} is not finite at ordinary logits too", array=f)
+    judged = chain.judge(ctx, ordinary, g, f, failure, "X4")
+    return judged.root if isinstance(judged, chain.Inherited) else None
+
+
 def x4_stable(ctx: Context, p: Problem) -> None:
     """Logits up to ±1e300: finite values, and still the reference's values; the part-A ``softmax`` too, on
     the reference's logits. What the submission's process says it warned is shown with a failure, never
@@ -327,8 +358,10 @@ def x4_stable(ctx: Context, p: Problem) -> None:
             if not finite:
                 field_ = c.value._fields[i] if hasattr(c.value, "_fields") else ""
                 said = f"; {_warned(ctx, name, p, c.warnings[0])}" if c.warnings else ""
-                raise diagnosed(PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at "
-                                                f"large logits" + said, array=name), overflow(ctx.ref(p).acts.oa))
+                failure = diagnosed(PropertyFailure(f"{name}(...){'.' + field_ if field_ else ''} is not finite at "
+                                                    f"large logits" + said, array=name), overflow(ctx.ref(p).acts.oa))
+                root = _not_finite_at_ordinary_logits(ctx, p, name, field_)
+                raise chain.Inherited(failure, root) if root is not None else failure
     if "forward" in names:
         forward_check("oa", "os", question="X4")(ctx, p)
     if "loss" in names:

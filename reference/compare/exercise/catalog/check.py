@@ -311,16 +311,16 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(got - want)
     nan = np.isnan(diff)
-    if nan.any():  # inf == inf is agreement
-        diff = np.where(nan, np.where(got == want, 0.0, np.inf), diff)
+    if nan.any():  # inf == inf is agreement, and nan where nan is wanted (a value the submission gave twice)
+        diff = np.where(nan, np.where((got == want) | (np.isnan(got) & np.isnan(want)), 0.0, np.inf), diff)
     ratio = diff / np.maximum(allowed, FLOOR)
     return Measure(label, got, want, allowed, diff, ratio, diff > allowed)
 
 
 def entry_error(got: float, want: float, allowed: float) -> tuple[float, float]:
     """|got − want| and its ratio to the allowed error at one entry, as :func:`measure` computes them (nan
-    against a number is an infinite difference; inf against the same inf, none): a failure's entry, from its
-    ``details``.
+    against a number is an infinite difference; inf against the same inf, or nan against nan, none): a
+    failure's entry, from its ``details``.
 
     >>> inf, nan = float("inf"), float("nan")
     >>> entry_error(-0.5, -0.25, 0.1), entry_error(nan, 1.0, 0.1)[0], entry_error(inf, inf, 0.0)
@@ -329,7 +329,7 @@ def entry_error(got: float, want: float, allowed: float) -> tuple[float, float]:
     got, want = float(got), float(want)
     diff = abs(got - want) if not (math.isnan(got) or math.isnan(want)) else math.nan
     if math.isnan(diff):
-        diff = 0.0 if got == want else math.inf
+        diff = 0.0 if got == want or (math.isnan(got) and math.isnan(want)) else math.inf
     return diff, diff / max(float(allowed), FLOOR)
 
 

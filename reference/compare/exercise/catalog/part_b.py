@@ -185,7 +185,7 @@ def b4(ctx: Context, p: Problem, question: str = "B4") -> None:
         raise judged from None
 
 
-def _at_ordinary_logits(ctx: Context, p: Problem) -> Problem | None:
+def at_ordinary_logits(ctx: Context, p: Problem) -> Problem | None:
     """``p`` with W2 and b2 scaled so that the logits (oa = hs W2ᵀ + b2) are at most 100: B3's and B4's range,
     the classes still apart; None if that cannot be."""
     scale = max(1.0, float(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0)) / 100.0)
@@ -227,7 +227,7 @@ def _softmax_formula(ctx: Context, p: Problem, a: Any) -> bool:
     (:func:`wrong_softmax`, evaluated stably) here and on the problem with its logits scaled to at most 100?
     An unstable softmax is no such formula: X4's own."""
     said = wrong_softmax(a, ctx.ref(p))
-    ordinary = _at_ordinary_logits(ctx, p) if said is not None else None
+    ordinary = at_ordinary_logits(ctx, p) if said is not None else None
     if ordinary is None:
         return False
     try:
@@ -243,7 +243,7 @@ def _diagnosed_at_ordinary_logits(ctx: Context, p: Problem, failure: PropertyFai
     said = failure.diagnosis
     if not said or said.startswith("no diagnosis"):
         return False
-    ordinary = _at_ordinary_logits(ctx, p)
+    ordinary = at_ordinary_logits(ctx, p)
     if ordinary is None:
         return False
     try:
