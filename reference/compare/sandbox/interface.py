@@ -19,11 +19,20 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from reference.compare.call_outcomes import (
+    Call,
+    ImplCrashed,
+    ImplExited,
+    ImplProblem,
+    ImplRaised,
+    ImplTimeout,
+    Refused,
+    WrongReply,
+)
 from reference.compare.sandbox import wire, worker_side
 from reference.compare.submissions.adapter import read_adapter
 from reference.compare.submissions.layouts import inexpressible
@@ -33,15 +42,6 @@ __all__ = [
     "LoadError", "StartFailed", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call",
     "check_sweep", "escape", "wrong_reply", "NAMED_REPLIES",
 ]
-
-
-@dataclass
-class Call:
-    """A call that returned: its value, the inputs it modified, the warnings it raised."""
-
-    value: Any
-    mutated: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 class Replay:
@@ -57,45 +57,6 @@ class Replay:
                 raise r
             return r.value
         return replay
-
-
-class ImplProblem(Exception):
-    """The implementation did not return: it raised, exited, crashed or hung."""
-
-
-class ImplRaised(ImplProblem):
-    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done),
-    ``function`` the API's function the grader called."""
-
-    def __init__(self, message: str, type_name: str = "", function: str = "") -> None:
-        super().__init__(message)
-        self.type_name, self.function = type_name, function
-
-
-class WrongReply(ImplRaised):
-    """The implementation returned, but a value the API's function never returns: not the named tuple it
-    returns (None, a list, an array...), or a number no float64 holds. The submission's mistake at the
-    property that called it, told where the reply comes in (:func:`as_call`), before any check reads it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "")
-
-
-class ImplExited(ImplProblem):
-    pass
-
-
-class ImplCrashed(ImplProblem):
-    pass
-
-
-class ImplTimeout(ImplProblem):
-    pass
-
-
-class Refused(ImplProblem):
-    """Not sent: the submission's adapter, as the grader read it, cannot express this problem (tied λ that
-    differ). The grader's own decision before the call, never something the submission said."""
 
 
 class LoadError(Exception):

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 import reference.functions as ref_fn
+from reference.compare.call_outcomes import ImplCrashed, ImplProblem
 from reference.compare.exercise import reference_memo
-from reference.compare.sandbox import Impl, ImplCrashed, ImplProblem
+from reference.compare.sandbox import Impl
 from reference.engine import Evaluation, evaluate_many
 
 if TYPE_CHECKING:
