@@ -6,7 +6,7 @@ worker (:mod:`reference.compare.sandbox.worker_side`) contained as
 :mod:`reference.compare.sandbox.isolation` allows, with a time limit per call;
 what comes back is data (:mod:`reference.compare.sandbox.wire`), capped in size
 from the shapes the calls must return. A hang, crash, exit or malformed reply
-becomes an :class:`~reference.compare.sandbox.interface.ImplProblem` for the
+becomes an :class:`~reference.compare.call_outcomes.ImplProblem` for the
 property concerned and the worker is restarted for the next call. Its output is
 read into a bounded buffer (the last 64 kB): shown escaped, the first 8 kB of what
 each property's calls printed (:meth:`SubprocessImpl.printed`), and what it wrote
