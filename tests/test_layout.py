@@ -105,12 +105,12 @@ def test_no_module_imports_another_modules_private_names():
 def test_one_table_of_the_api():
     import handgrad
     import reference
-    from reference.compare.sandbox import worker_side
+    from reference.compare.sandbox.interface import TABLE
 
     assert handgrad.__all__ == reference.__all__ == list(API)
     assert set(ARGUMENTS) == set(PART_A) | set(PART_B)
     outputs = {k for k in SHAPES if k.partition(".")[0] in PART_B}
-    assert set(worker_side.SWEEP_FIELDS) == outputs
+    assert set(TABLE.sweep_fields) == outputs
 
 
 def test_the_usage_string_names_every_option():

@@ -23,7 +23,8 @@ def d_rect(x):
 def test_a_replaced_sweep_function_does_not_pass_the_sweep(tmp_path):
     source = HONEST + '''
 import sys
-sys.modules["__main__"].sweep_calls = lambda module, batch, calls: {"values": {}, "ok": {}, "errors": []}
+sys.modules["__main__"].Table.sweep_calls = lambda self, module, batch, calls: {"values": {}, "ok": {},
+                                                                          "errors": []}
 '''
     done, report = attack(tmp_path, source, "--property", "B7", "--examples", "3", "--sweep", "200")
     prop = strict_json(report)["properties"][0]

@@ -227,15 +227,90 @@ def test_a_worker_whose_grader_dropped_the_connection_exits_without_a_word():
     import sys
 
     from reference.compare.sandbox import worker_side
+    from reference.compare.sandbox.interface import TABLE
     from support import ROOT
 
     mine, theirs = socket.socketpair()
     mine.close()  # the grader's end, dropped: the worker's first reply (its hello) meets a broken pipe
     fd = theirs.fileno()
-    done = subprocess.run([sys.executable, worker_side.__file__, str(fd), "handgrad"], pass_fds=[fd],
+    done = subprocess.run([sys.executable, worker_side.__file__, str(fd), "handgrad", *TABLE.start_arguments()],
+                          pass_fds=[fd],
                           capture_output=True, text=True, timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
     theirs.close()
     assert done.returncode == 0 and done.stdout == done.stderr == "", done.stderr
+
+
+#: A table of an API of another exercise, one function of one array: what the worker serves is the table it is
+#: started with, whatever the grader's own exercise is.
+_OTHER_API = """API = ("twice",)
+ARGUMENTS = {"twice": ("x",)}
+DIMS = ()
+SHAPES = {}
+TYPES = ()
+"""
+
+
+def test_the_worker_serves_the_api_it_is_started_with(tmp_path):
+    """The worker names no exercise: started with another API's module (``--api``) and another answer key
+    (``--answer-key``), it imports that module before the submission, says the submission lacks none of its
+    names (not one of the grader's exercise), calls its function, refuses the grader's exercise's names, and
+    reports the answer key's module the submission imported, not one of the grader's."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+
+    from reference.compare.sandbox import wire, worker_side
+    from reference.compare.sandbox.interface import TABLE
+    from support import ROOT
+
+    (tmp_path / "other_api.py").write_text(_OTHER_API)
+    (tmp_path / "other_key.py").write_text("")
+    sub = tmp_path / "sub.py"
+    sub.write_text("import sys\nimport other_key  # noqa: F401\n"
+                   "assert 'other_api' in sys.modules, 'the table is imported before the submission'\n"
+                   "def twice(x):\n    return 2 * x\n")
+    mine, theirs = socket.socketpair()
+    fd = theirs.fileno()
+    proc = subprocess.Popen([sys.executable, worker_side.__file__, str(fd), str(sub), "--api", "other_api",
+                             "--answer-key", "other_key,elsewhere"], pass_fds=[fd], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=tmp_path,
+                            env={"PYTHONPATH": f"{ROOT}:{tmp_path}"})
+    theirs.close()
+    try:
+        hello = wire.receive(mine, deadline=time.monotonic() + 60, limit=1 << 16)
+        assert hello == {"loaded": True, "missing": [], "modules": ["other_key"]}, hello
+        ours = TABLE.names[0]  # a function of the grader's own exercise: not in the other API
+        wire.send_pickled(mine, {"op": "each", "id": 1, "checked": True,
+                                 "calls": [["twice", (np.array([1.5]),), {}], [ours, (np.array([1.5]),), {}]]})
+        reply = wire.receive(mine, deadline=time.monotonic() + 60, limit=1 << 16)
+        doubled, refused = reply["replies"]
+        assert doubled["status"] == "ok" and doubled["value"].tolist() == [3.0], doubled
+        assert refused["status"] == "raised" and refused["message"] == f"{ours} is not in the API", refused
+        wire.send_pickled(mine, {"op": "quit"})
+        assert proc.wait(timeout=60) == 0
+    finally:
+        mine.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def test_every_worker_is_started_with_the_exercises_table_and_answer_key():
+    """The grader's side builds the worker's start arguments from the exercise's description, in one place."""
+    from reference.compare.exercise import EXERCISE
+    from reference.compare.sandbox import worker_side
+    from reference.compare.sandbox.interface import TABLE
+
+    args = TABLE.start_arguments()
+    assert args == ["--api", EXERCISE.api.__name__, "--answer-key", ",".join(EXERCISE.answer_key)]
+    options = worker_side.options_of([*args, "--run-all-cells"])
+    assert (options["api"], options["answer_key"], options["run_all_cells"]) == \
+        (EXERCISE.api.__name__, EXERCISE.answer_key, True)
+    assert set(TABLE.watched) == set(EXERCISE.answer_key) | set(worker_side.AUTODIFF)
 
 
 def test_a_reply_sent_in_time_is_read_however_late_its_reader_comes_within_a_grace():

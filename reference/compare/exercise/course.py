@@ -1,7 +1,7 @@
 """What the machinery needs of an exercise, in one value: :class:`Exercise`, and this course's, :data:`EXERCISE`.
 
-The rooms that run, reuse, report and grade (``running``, ``reuse``,
-``reports``, ``classroom``) name no array, function or question of the
+The rooms that run, reuse, isolate, report and grade (``running``, ``reuse``,
+``sandbox``, ``reports``, ``classroom``) name no array, function or question of the
 course: they take them from :data:`EXERCISE`. The API's own table stays in
 :mod:`handgrad.types` (the description holds that module, it does not copy it).
 Everything heavy (the catalog, Hypothesis, the reference) is imported on first
@@ -58,6 +58,9 @@ class Exercise:
 
     #: The module of the API's table: names, arguments, shapes, sizes, named tuples.
     api: ModuleType
+    #: The answer key's modules (the reference's own functions): a submission's process that imports one has
+    #: handed in the key (an integrity finding; the sandbox adds the autodiff libraries).
+    answer_key: tuple[str, ...]
     #: The parts of the question list: letter → what it holds (selection of properties by part).
     parts: dict[str, str]
     #: A few ids to show in help and error messages: a question, another, a property id.
@@ -136,6 +139,8 @@ class Exercise:
 #: This course's exercise: the two-layer network of handgrad.
 EXERCISE = Exercise(
     api=_api,
+    answer_key=("handgrad.network", "handgrad.functions", "reference.network", "reference.functions",
+                "reference.engine", "reference.definition"),
     parts={"A": "part A (A1–A9)", "B": "part B (B1–B18)", "X": "beyond the seeds (X1–X5)"},
     examples=("A5", "B15", "B18-l11"),
     catalog_module="reference.compare.exercise.catalog",

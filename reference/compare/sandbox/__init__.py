@@ -1,7 +1,8 @@
 """The sandbox: how the comparator calls an implementation it does not trust.
 
-:mod:`.interface` is what the catalog sees (``Impl.call`` and friends, the
-``ImplProblem`` family, ``InProcessImpl`` for trusted code); :mod:`.grader_side`
+:mod:`.interface` is what the catalog calls (``Impl.call`` and friends, raising the
+``ImplProblem`` family of :mod:`reference.compare.call_outcomes`; ``InProcessImpl`` for
+trusted code; ``TABLE``, the API read from the exercise's description); :mod:`.grader_side`
 is the grader's side of the child process (``SubprocessImpl``), with
 :mod:`.child` reading the child's first lines, hello and output;
 :mod:`.worker_side` is the child's side, which imports the implementation and

@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Sequence
 
 from reference.compare.sandbox import wire, worker_side
-from reference.compare.sandbox.interface import LoadError, escape
+from reference.compare.sandbox.interface import TABLE, LoadError, escape
 
 __all__ = ["BOOT", "TREE", "SLACK", "OutputTail", "shown", "printed", "broken", "each_limit", "sweep_limit",
            "reply_entries", "loaded", "watched", "last_word", "IMPORT_FLOOR"]
@@ -141,7 +141,7 @@ def each_limit(calls: Sequence[tuple[str, tuple, dict]]) -> int:
 
 def sweep_limit(batch: dict) -> int:
     """The bytes a sweep reply on ``batch`` may hold: 64 times its problems' (inputs and weights), and SLACK."""
-    return SLACK + 64 * 8 * sum(v.size for k, v in batch.items() if k in worker_side.SHAPES and v.dtype.kind == "f")
+    return SLACK + 64 * 8 * sum(v.size for k, v in batch.items() if k in TABLE.shapes and v.dtype.kind == "f")
 
 
 def broken(proc: subprocess.Popen, exc: Exception) -> str:
@@ -160,14 +160,14 @@ def broken(proc: subprocess.Popen, exc: Exception) -> str:
 
 def reply_entries(name: str, args: tuple) -> int:
     """How many numbers a call of ``name`` on ``args`` returns, from the API's shapes."""
-    shapes = worker_side.SHAPES
-    if worker_side.ARGUMENTS.get(name) == ("x",):  # a function of one array: as many numbers as it
+    shapes = TABLE.shapes
+    if TABLE.arguments.get(name) == ("x",):  # a function of one array: as many numbers as it
         x = args[0] if args else 0
         return int(getattr(x, "size", 1))
     try:
-        sizes = worker_side.problem_sizes(name, args)
+        sizes = TABLE.problem_sizes(name, args)
         keys = [k for k in shapes if k == name or k.startswith(name + ".")] or \
-            [f for f in worker_side.REPLIES[name]._fields if f in shapes]  # its first argument, updated
+            [f for f in TABLE.replies[name]._fields if f in shapes]  # its first argument, updated
         return sum(math.prod(sizes[s] for s in shapes[k]) for k in keys)
     except (AttributeError, IndexError, KeyError, TypeError):
         return 0
@@ -176,7 +176,7 @@ def reply_entries(name: str, args: tuple) -> int:
 def watched(reply: Any) -> set[str]:
     """The watched modules a worker's reply (its hello, its last word) says its process imported."""
     modules = reply.get("modules") if isinstance(reply, dict) else None
-    return {m for m in modules if m in worker_side.WATCHED} if isinstance(modules, list) else set()
+    return {m for m in modules if m in TABLE.watched} if isinstance(modules, list) else set()
 
 
 def last_word(sock: socket.socket) -> set[str]:
@@ -200,4 +200,4 @@ def loaded(hello: Any, spec: str, timeout: float, allow_missing: bool, shown: Ca
         raise LoadError(f"{spec}: the worker did not start as it should")
     if hello["missing"] and not allow_missing:
         raise LoadError(f"{spec}: missing API names: {', '.join(escape(n, 40) for n in hello['missing'])}")
-    return frozenset(n for n in worker_side.API if n in hello["missing"])
+    return frozenset(n for n in TABLE.names if n in hello["missing"])

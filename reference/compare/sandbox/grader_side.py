@@ -6,7 +6,7 @@ worker (:mod:`reference.compare.sandbox.worker_side`) contained as
 :mod:`reference.compare.sandbox.isolation` allows, with a time limit per call;
 what comes back is data (:mod:`reference.compare.sandbox.wire`), capped in size
 from the shapes the calls must return. A hang, crash, exit or malformed reply
-becomes an :class:`~reference.compare.sandbox.interface.ImplProblem` for the
+becomes an :class:`~reference.compare.call_outcomes.ImplProblem` for the
 property concerned and the worker is restarted for the next call. Its output is
 read into a bounded buffer (the last 64 kB): shown escaped, the first 8 kB of what
 each property's calls printed (:meth:`SubprocessImpl.printed`), and what it wrote
@@ -30,6 +30,7 @@ from reference.compare.sandbox import cgroup, child, folders, isolation, view, w
 from reference.compare.sandbox.call_memo import CallMemo
 from reference.compare.sandbox.child import OutputTail, loaded
 from reference.compare.sandbox.interface import (
+    TABLE,
     Call,
     Impl,
     ImplCrashed,
@@ -217,7 +218,7 @@ class SubprocessImpl(Impl):
         self._ooms = self.group.oom_kills() if self.group is not None else 0
         self._refusals = self.group.process_refusals() if self.group is not None else 0
         parent, theirs = socket.socketpair()
-        tail = [str(theirs.fileno()), self._staged.target, *self._staged.options]
+        tail = [str(theirs.fileno()), self._staged.target, *self._staged.options, *TABLE.start_arguments()]
         line, preexec = isolation.command(tail, workdir=self._workdir, mode=self.isolation, limits=self.limits,
                                           allowed=self.view, group=self.group, hide=self.hide, uid=self.uid)
         try:
@@ -477,8 +478,8 @@ class SubprocessImpl(Impl):
 
     def _sweep_one_by_one(self, batch: dict, calls: list[tuple[str, int]]):
         """After a hang or crash in a batch: each call alone, with the time limit, to find the culprit."""
-        results = Impl.call_each(self, [(n, worker_side.cut(batch, n, i), {}) for n, i in calls])
-        out = check_sweep(worker_side.sweep_calls(Replay(results), batch, calls), batch, calls)
+        results = Impl.call_each(self, [(n, TABLE.cut(batch, n, i), {}) for n, i in calls])
+        out = check_sweep(TABLE.sweep_calls(Replay(results), batch, calls), batch, calls)
         return lambda: out
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ pass copies of the inputs, report which inputs were modified and what warned.
 :class:`SubprocessImpl` lives in :mod:`reference.compare.sandbox.grader_side`.
 
 >>> impl = InProcessImpl("handgrad")
->>> one = worker_side.API[0]  # a function of one array
+>>> one = TABLE.names[0]  # a function of one array
 >>> impl.call(one, [0.0, 1.0]).value.shape
 (2,)
 """
@@ -19,11 +19,21 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from reference.compare.call_outcomes import (
+    Call,
+    ImplCrashed,
+    ImplExited,
+    ImplProblem,
+    ImplRaised,
+    ImplTimeout,
+    Refused,
+    WrongReply,
+)
+from reference.compare.exercise import EXERCISE
 from reference.compare.sandbox import wire, worker_side
 from reference.compare.submissions.adapter import read_adapter
 from reference.compare.submissions.layouts import inexpressible
@@ -31,17 +41,12 @@ from reference.compare.submissions.layouts import inexpressible
 __all__ = [
     "Call", "ImplProblem", "ImplRaised", "WrongReply", "ImplExited", "ImplCrashed", "ImplTimeout", "Refused",
     "LoadError", "StartFailed", "Impl", "StandIn", "asking", "InProcessImpl", "Replay", "as_calls", "as_call",
-    "check_sweep", "escape", "wrong_reply", "NAMED_REPLIES",
+    "check_sweep", "escape", "wrong_reply", "NAMED_REPLIES", "TABLE",
 ]
 
-
-@dataclass
-class Call:
-    """A call that returned: its value, the inputs it modified, the warnings it raised."""
-
-    value: Any
-    mutated: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+#: The API as the grader's side reads it: the exercise's table and answer key (its description, :data:`EXERCISE`).
+#: Every worker is started with them (:meth:`~reference.compare.sandbox.worker_side.Table.start_arguments`).
+TABLE = worker_side.Table(EXERCISE.api, EXERCISE.answer_key)
 
 
 class Replay:
@@ -57,45 +62,6 @@ class Replay:
                 raise r
             return r.value
         return replay
-
-
-class ImplProblem(Exception):
-    """The implementation did not return: it raised, exited, crashed or hung."""
-
-
-class ImplRaised(ImplProblem):
-    """The implementation raised; ``type_name`` is its exception's type (NotImplementedError says: not done),
-    ``function`` the API's function the grader called."""
-
-    def __init__(self, message: str, type_name: str = "", function: str = "") -> None:
-        super().__init__(message)
-        self.type_name, self.function = type_name, function
-
-
-class WrongReply(ImplRaised):
-    """The implementation returned, but a value the API's function never returns: not the named tuple it
-    returns (None, a list, an array...), or a number no float64 holds. The submission's mistake at the
-    property that called it, told where the reply comes in (:func:`as_call`), before any check reads it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, "")
-
-
-class ImplExited(ImplProblem):
-    pass
-
-
-class ImplCrashed(ImplProblem):
-    pass
-
-
-class ImplTimeout(ImplProblem):
-    pass
-
-
-class Refused(ImplProblem):
-    """Not sent: the submission's adapter, as the grader read it, cannot express this problem (tied λ that
-    differ). The grader's own decision before the call, never something the submission said."""
 
 
 class LoadError(Exception):
@@ -151,7 +117,7 @@ def as_calls(replies: Any, names: Sequence[str]) -> list:
 
 
 #: The functions whose value is one of the API's named tuples: its name and fields.
-NAMED_REPLIES = {fn: (t.__name__, tuple(t._fields)) for fn, t in worker_side.REPLIES.items()}
+NAMED_REPLIES = {fn: (t.__name__, tuple(t._fields)) for fn, t in TABLE.replies.items()}
 
 
 def _what(value: Any) -> str:
@@ -195,7 +161,7 @@ def wrong_reply(name: str, value: Any) -> WrongReply | None:
     >>> told.startswith(f"{fn} returned None; it must return a") and told.endswith(f" {kind}, a named tuple with "
     ...                                                                            f"fields {', '.join(fields)}")
     True
-    >>> wrong_reply(worker_side.API[0], 10**400) is not None
+    >>> wrong_reply(TABLE.names[0], 10**400) is not None
     True
     """
     named = NAMED_REPLIES.get(name)
@@ -237,15 +203,15 @@ def check_sweep(reply: Any, batch: dict, calls: list[tuple[str, int]]) -> dict:
     what was called (``calls``) and so what must be there.
     """
     B = len(batch["dims"])
-    bucket = worker_side.padded_sizes(batch)
+    bucket = TABLE.padded_sizes(batch)
     called = {name for name, _ in calls}
     got = reply if isinstance(reply, dict) else {}
     values, ok = got.get("values") or {}, got.get("ok") or {}
     out_values, out_ok = {}, {}
-    for name_, (fn, _, axes) in worker_side.SWEEP_FIELDS.items():
+    for name_, (fn, _, axes) in TABLE.sweep_fields.items():
         if fn not in called:
             continue
-        shape = (B,) + tuple(bucket[worker_side.DIMS[a]] for a in axes)
+        shape = (B,) + tuple(bucket[TABLE.dims[a]] for a in axes)
         v = values.get(name_) if isinstance(values, dict) else None
         k = ok.get(name_) if isinstance(ok, dict) else None
         good = (isinstance(v, np.ndarray) and v.shape == shape and v.dtype == np.float64
@@ -278,7 +244,7 @@ class Impl:
         """Why a call of ``name`` on ``args`` is not sent (:class:`Refused`), or None: it is."""
         if self.declared is None:
             return None
-        penalties = worker_side.ARGUMENT_TYPES["lambdas"]
+        penalties = TABLE.argument_types["lambdas"]
         for arg in args:
             if isinstance(arg, penalties):
                 reason = inexpressible(self.declared, arg)
@@ -347,7 +313,7 @@ class Impl:
 
     def submit_sweep(self, batch: dict, calls: list[tuple[str, int]]):
         """The bulk sweep's calls ``(name, problem index)`` on a padded batch; returns a collector."""
-        replies = worker_side.sweep_calls(self.module, batch, calls)
+        replies = TABLE.sweep_calls(self.module, batch, calls)
         results = check_sweep(wire.decode(wire.encode(replies)), batch, calls)
         return lambda: results
 
@@ -436,19 +402,19 @@ class InProcessImpl(Impl):
             raise LoadError(str(exc)) from None
         except BaseException as exc:  # noqa: BLE001
             raise LoadError(worker_side.describe_load_error(spec, exc)) from None
-        missing = worker_side.missing_names(self.module)
+        missing = TABLE.missing_names(self.module)
         if missing and not allow_missing:
             raise LoadError(f"{spec}: missing API names: {', '.join(missing)}")
         self.missing = frozenset(missing)
 
     def _call_in_place(self, name: str, args: tuple, kwargs: dict) -> Call:
-        reply = worker_side.call_named(self.module, name, args, kwargs, checked=False)
+        reply = TABLE.call_named(self.module, name, args, kwargs, checked=False)
         return as_call(wire.decode(wire.encode(reply)), name)
 
     def call(self, name: str, *args, **kwargs) -> Call:
         refused = self.refused(name, args)
         if refused is not None:
             raise refused
-        reply = worker_side.call_named(self.module, name, args, kwargs)
+        reply = TABLE.call_named(self.module, name, args, kwargs)
         # through the wire as in a child process: the same plain data, whatever the module returned
         return as_call(wire.decode(wire.encode(reply)), name)

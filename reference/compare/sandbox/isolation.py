@@ -56,6 +56,7 @@ from dataclasses import dataclass
 
 from reference.compare.sandbox import cgroup, syscall_filter, view
 from reference.compare.sandbox.child import BOOT
+from reference.compare.sandbox.interface import TABLE
 
 __all__ = ["Limits", "probe", "protection", "command", "view_of", "environment", "preexec", "MODES"]
 
@@ -198,13 +199,14 @@ def _starts(mode: str) -> bool:
     return done.returncode == 0
 
 
+#: The worker's first imports (its folders, NumPy, the API's table, the wire), tried: ``{api}`` is the table's module.
 _CHECK = ("import sys; sys.path[1:1] = sys.argv[1].split({sep!r}); "
-          "import numpy, handgrad.types, reference.compare.sandbox.wire")
+          "import numpy, {api}, reference.compare.sandbox.wire")
 
 
 def _probe_line(mode: str, workdir: str) -> list[str]:
     python, root, _ = _python((), mode)
-    check = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep), root]
+    check = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep, api=TABLE.api.__name__), root]
     if mode == "namespace":
         return [shutil.which("bwrap") or "bwrap", *_namespaces(), *_allowed_view(workdir, (), 1 << 20), *check]
     return [*(_drop() or []), *check]
@@ -353,7 +355,7 @@ def jailed() -> bool:
     try:
         workdir = tempfile.mkdtemp(prefix="handgrad-probe-", dir=os.path.join(view.jail(_tree(), ()), "tmp"))
         python, root = _jail_line(workdir, (), NOBODY)
-        line = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep), root]
+        line = [*python, "-I", "-c", _CHECK.format(sep=os.pathsep, api=TABLE.api.__name__), root]
         return subprocess.run(line, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
                               cwd="/").returncode == 0
     except (OSError, subprocess.SubprocessError):

@@ -13,6 +13,7 @@ import hypothesis.strategies as st
 import numpy as np
 
 from handgrad.types import PARAMS, PART_A, Gradients
+from reference.compare.call_outcomes import ImplProblem
 from reference.compare.exercise import strategies as S
 from reference.compare.exercise.catalog import chain
 from reference.compare.exercise.catalog.check import (
@@ -39,7 +40,6 @@ from reference.compare.exercise.diagnose import overflow
 from reference.compare.exercise.explain import diagnosed
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
-from reference.compare.sandbox import ImplProblem
 
 __all__ = ["x1_batch", "x2_unchanged", "x3_types", "x4_stable", "x5_cases", "x5_own_gradient"]
 

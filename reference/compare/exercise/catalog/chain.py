@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 
 from handgrad.types import Lambdas
+from reference.compare.call_outcomes import ImplProblem
 from reference.compare.exercise.catalog.check import Context, PropertyFailure, WrongDtype, empty, measure, value
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
-from reference.compare.sandbox import ImplProblem
 
 __all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "BATCH_TWIN", "UP", "SAME_CLAIM", "ORDINARY_LOGIT",
            "NAMES", "FORWARD_UP", "FORWARD_QUESTION", "judge", "judge_forward", "forward_root", "local_step",

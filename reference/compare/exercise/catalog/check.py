@@ -21,10 +21,10 @@ from typing import Any, Callable, NamedTuple
 import hypothesis.strategies as st
 import numpy as np
 
+from reference.compare.call_outcomes import ImplProblem
 from reference.compare.exercise.catalog.context import Context, Stats
 from reference.compare.exercise.strategies import lambdas_form
 from reference.compare.exercise.tolerance import FLOOR
-from reference.compare.sandbox import ImplProblem
 
 __all__ = [
     "Property", "Sweep", "PropertyFailure", "Rejected", "keep_only", "NotImplementedField", "WrongDtype", "OwnFirst",

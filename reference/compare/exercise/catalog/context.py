@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 import reference.functions as ref_fn
+from reference.compare.call_outcomes import ImplCrashed, ImplProblem
 from reference.compare.exercise import reference_memo
-from reference.compare.sandbox import Impl, ImplCrashed, ImplProblem
 from reference.engine import Evaluation, evaluate_many
 
 if TYPE_CHECKING:
@@ -68,7 +68,9 @@ class Context:
     keeps and replays), the process's memo those asked before.
     """
 
-    impl: Impl
+    #: The implementation under check, called as the sandbox's ``Impl`` (``call``, ``call_many``, ``call_each``…):
+    #: the sandbox stands above the catalog, which names it not.
+    impl: Any
     convention: str = "seed"
     kinks: tuple[float, float] = (0.0, 0.0)
     stats: Stats = field(default_factory=Stats)

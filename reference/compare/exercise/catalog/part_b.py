@@ -14,6 +14,7 @@ import hypothesis.strategies as st
 import numpy as np
 
 from handgrad.types import PARAMS, Gradients
+from reference.compare.call_outcomes import ImplProblem
 from reference.compare.exercise import strategies as S
 from reference.compare.exercise.catalog import chain
 from reference.compare.exercise.catalog.check import (
@@ -34,7 +35,6 @@ from reference.compare.exercise.catalog.work import expect_work
 from reference.compare.exercise.explain import explaining, gradient_failure, labels
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
-from reference.compare.sandbox import ImplProblem
 
 __all__ = ["NAMES", "UPSTREAM", "FORWARD_UPSTREAM", "gradients", "grad_check", "forward_check",
            "b3", "b4", "b4_formula", "ordinary",
