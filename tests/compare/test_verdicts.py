@@ -39,6 +39,7 @@ BAD = {
     "bug_mean_twice": ({"B16"}, set()),
     "bug_b1_loop_one_short": ({"B16"}, set()),  # the last example left out of the batch: B15 inherits it
     "bug_b1_times_2": ({"B15"}, set()),  # ×2 at n = 2 is no sum over the batch when an example alone is ×2 too
+    "bug_l1_quotient": ({"B18"}, set()),  # nan at zero weights, λ = 0 too: the L1 term's, not the data term's
     "bug_rect_quotient": ({"B13"}, set()),  # nan at the kink: where the batch, X4 and X5 see it, they inherit
     "bug_hidden_double_sum": ({"B15", "B16"}, set()),  # no batching pattern: a per-example mistake stays charged
     # inherited from B16, which never draws λ21 > 0 and passes: charged where it is seen (B18, X1)

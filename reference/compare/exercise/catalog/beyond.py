@@ -68,6 +68,14 @@ def _descends_on_work(ctx: Context, p: Problem, prev, g, ev, t: int) -> None:
                           "nothing", array="backprop(...)")
 
 
+def _finite(params: Any) -> bool:
+    """Are the parameters all finite numbers (what is not a number is the comparison's to tell)?"""
+    try:
+        return all(np.all(np.isfinite(np.asarray(a, dtype=np.float64))) for a in params)
+    except (TypeError, ValueError):
+        return True
+
+
 def x5_own_gradient(ctx: Context, case) -> None:
     """gradient_descent steps with the implementation's own backprop, penalties included."""
     p, eta, steps = case
@@ -77,11 +85,11 @@ def x5_own_gradient(ctx: Context, case) -> None:
         expect_fields("gradient_descent(...)", got, PARAMS)
     # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
     starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
+    # a step along a gradient not finite somewhere (its own question's mistake) leaves a parameter so: the
+    # steps before it show the loop; from it on every value is nan, and shows nothing
+    starts = starts[:next((t for t in range(1, len(starts)) if not _finite(starts[t])), len(starts))]
     grads = [value(r) for r in ctx.judging.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
-    for t in range(1, steps + 1):
-        if t > 1 and not all(np.all(np.isfinite(np.asarray(getattr(prev, f), dtype=np.float64))) for f in PARAMS):
-            break  # a step along a gradient not finite somewhere (its own question's mistake) left it so: the
-            # steps judged so far show the loop; past it every value is nan, and shows nothing
+    for t in range(1, len(starts) + 1):
         got, g = iterates[t - 1], grads[t - 1]
         expect_fields("backprop(...)", g, Gradients._fields)
         ev = ctx.ref(p._replace(params=type(p.params)(*prev)))

@@ -458,6 +458,27 @@ def _root(ctx: Context, p: Problem, g: Any, f: str) -> tuple[str, tuple[str, str
     return QUESTION[step], None, False
 
 
+def _own_data(ctx: Context, p: Problem, g: Any, f: str) -> np.ndarray | None:
+    """A weight's data term from the submission's own upstream values (:func:`_mean_step`), or None."""
+    try:
+        return np.asarray(_mean_step(ctx, p, g, f)[0], dtype=np.float64)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
+def _penalty_kink(got: np.ndarray, want: np.ndarray, W: Any, allowed: np.ndarray, data: np.ndarray | None) -> bool:
+    """Is a weight's gradient right but where it is not finite, and that only where the weight is exactly 0
+    and its data term, from the submission's own upstream values, is finite? The data term has no kink at a
+    zero weight; the L1 term written W/|W| does, and 0 · nan is nan even at λ = 0 (the any-subgradient
+    convention's slack is not needed: the finite entries are right as they are)."""
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(got) & np.isfinite(want)
+        W = np.asarray(W, dtype=np.float64)
+        return (W.shape == got.shape and data is not None and data.shape == got.shape and bool(bad.any())
+                and bool(np.all(W[bad] == 0)) and bool(np.all(np.isfinite(data[bad])))
+                and bool(np.all(bad | (np.abs(got - want) <= allowed))))
+
+
 def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
     """The failure of gradient ``f`` in a property of ``question``: its own, :class:`Uninformed`, or
     :class:`Inherited`.
@@ -473,7 +494,10 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         return failure
     lam = p.lambdas
     why, batching = None, False
-    if f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
+    if f in ("W1", "W2") and _penalty_kink(got, want, getattr(p.params, f),
+                                           accepted(getattr(ctx.ref(p).grads_bound, f)), _own_data(ctx, p, g, f)):
+        root = "B18"  # not finite only at zero weights: the L1 term's quotient at 0 (0 · nan, even at λ = 0)
+    elif f in ("W1", "W2") and ((lam.l11 or lam.l12) if f == "W1" else (lam.l21 or lam.l22)):
         at_zero = _without_penalty(ctx, p, g, f)
         # the penalty term right on its own λ = 0 gradient: the mistake is in the data term, or before it;
         # else the penalty term is wrong: B18's own
