@@ -234,3 +234,16 @@ def test_what_was_graded_is_written_when_the_grader_fails_midway(tmp_path):
     assert done.returncode == 3 and "the grader's own fault" in done.stderr, done.stderr
     assert list(_rows(out)) == ["ada"]
     assert "1 submissions: 1 ok" in (out / "summary.txt").read_text() and (out / "summary.md").is_file()
+
+
+def test_a_file_named_in_upper_case_is_told_not_passed_over(tmp_path):
+    """Attack round 10: ``alice.PY`` got no row and no word; it is a row now, not graded, saying why."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.PY").write_text(standalone_submission())
+    (folder / "bob.py").write_text(standalone_submission())
+    (folder / "notes.txt").write_text("not a submission")
+    found = {s.id: s for s in find_submissions(folder)}
+    assert set(found) == {"alice", "bob"}
+    assert found["alice"].target is None and "lower case" in found["alice"].error
+    assert found["bob"].target is not None

@@ -10,6 +10,7 @@ small targets that record what they are given, and the adapter file's errors.
 
 import itertools
 import json
+import pathlib
 import re
 import subprocess
 import sys
@@ -628,3 +629,21 @@ def test_a_notebook_homework_checked_through_a_template(tmp_path):
     p = problem_from_seed(4, 3, 5, 3, seed=9, lambdas=Lambdas(0.1, 0.2, 0.3, 0.4))
     for g, w in zip(api["backprop"](*p.arguments("backprop")), handgrad.backprop(*p.arguments("backprop"))):
         close(g, w)
+
+
+def test_a_notebook_with_a_byte_order_mark_loads(tmp_path):
+    """Attack round 10: a UTF-8 byte-order mark, as some editors write, made a notebook "not JSON"."""
+    path = pathlib.Path(notebook(tmp_path / "bom.ipynb", "N = 4"))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_notebook(path).N == 4
+
+
+def test_a_null_byte_is_a_syntax_error_without_a_line(tmp_path):
+    """Attack round 10: a null byte in a cell was told as a syntax error at `nullbyte.ipynb:None`."""
+    from reference.compare.submissions.load_errors import describe_load_error
+
+    path = notebook(tmp_path / "nul.ipynb", "N = 4\x00")
+    with pytest.raises(SyntaxError) as info:
+        load_notebook(path)
+    told = describe_load_error(str(path), info.value)
+    assert "None" not in told and "null bytes" in told, told

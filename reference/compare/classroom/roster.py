@@ -140,10 +140,13 @@ def find_submissions(folder: pathlib.Path, *, exclude: tuple[pathlib.Path, ...] 
     (:func:`over_limit`) is not graded."""
     skip = {_resolved(p) for p in exclude}
     entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name != "__pycache__"
-               and (p.is_dir() or p.suffix in _KINDS) and _resolved(p) not in skip]
+               and (p.is_dir() or p.suffix.lower() in _KINDS) and _resolved(p) not in skip]
     out = []
     for entry, sub_id in zip(entries, submission_ids(entries)):
         target, error = _target(entry)
+        if not entry.is_dir() and entry.suffix not in _KINDS:  # alice.PY: told, not passed over in silence
+            target, error = None, (f"{printable(str(entry))}: not graded: a submission file's name ends in "
+                                   f"{' or '.join(_KINDS)}, in lower case (rename it)")
         beyond = over_limit(entry) if target is not None else ""
         if beyond:
             target, error = None, (f"{printable(str(entry))}: {beyond}: not graded (a submission may hold at "

@@ -52,11 +52,18 @@ def _within(filename: str, home: str | None) -> bool:
 
 
 def place(filename: str, lineno: int | None, home: str | None = None) -> str:
-    """Where a frame is: ``file:line``, or ``notebook, cell N, line L`` (relative to ``home`` when inside it)."""
+    """Where a frame is: ``file:line``, or ``notebook, cell N, line L`` (relative to ``home`` when inside it);
+    without a line when there is none.
+
+    >>> place("/x/hw.py", 3), place("/x/hw.py", None)
+    ('/x/hw.py:3', '/x/hw.py')
+    """
     cell = _CELL.fullmatch(filename)
     path = cell.group(1) if cell else filename
     if _within(path, home):
         path = os.path.relpath(os.path.abspath(path), os.path.abspath(home))
+    if lineno is None:  # a fault of the whole text (a null byte): no line to name
+        return f"{path}, cell {cell.group(2)}" if cell else path
     return f"{path}, cell {cell.group(2)}, line {lineno}" if cell else f"{path}:{lineno}"
 
 

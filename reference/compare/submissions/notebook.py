@@ -94,7 +94,7 @@ def code_cells(path) -> list[tuple[int, str]]:
     if size > MOST_NOTEBOOK:
         raise ValueError(f"{path}: the notebook is {size / 2**20:.1f} MiB; at most {MOST_NOTEBOOK >> 20} MiB is read")
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+        nb = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors write, is no fault
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not a Jupyter notebook (not JSON: {exc})") from None
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
