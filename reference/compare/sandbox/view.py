@@ -41,16 +41,28 @@ import sys
 import sysconfig
 import tempfile
 
+from reference.compare.exercise import EXERCISE
+
 __all__ = ["refuse_key", "DEFAULT_PACKAGES", "WORKER_FILES", "SITE", "WORKER", "packages", "worker_site", "interpreter",
            "shared_libraries", "mounts", "jail", "HOST_STATE", "host_state"]
 
 #: Packages a course may expect a submission to import, put in view when installed (NumPy always is).
 DEFAULT_PACKAGES = ("numpy", "scipy", "matplotlib", "pandas")
-#: Never put in view: the answer key (JAX and the others are simply not in view unless allowed).
-_KEY = frozenset({"handgrad", "reference"})
-#: The worker's own modules, relative to the tree that holds ``handgrad`` and ``reference``.
+#: Never put in view: the grader (``reference``, with its reference twin) and the exercise's answer key's
+#: packages (JAX and the others are simply not in view unless allowed).
+_KEY = frozenset({"reference", *(name.split(".")[0] for name in EXERCISE.answer_key)})
+
+
+def _api_files() -> tuple[str, ...]:
+    """The exercise's API table and the ``__init__.py`` of each package above it, relative to the tree."""
+    parts = EXERCISE.api.__name__.split(".")
+    return (*("/".join(parts[:k]) + "/__init__.py" for k in range(1, len(parts))), "/".join(parts) + ".py")
+
+
+#: The worker's own modules, relative to the tree that holds ``reference``: the API's table (so that a student
+#: may import its named tuples), the protocol, the adapters, the notebook loader.
 WORKER_FILES = (
-    "handgrad/__init__.py", "handgrad/types.py", "reference/__init__.py", "reference/compare/__init__.py",
+    *_api_files(), "reference/__init__.py", "reference/compare/__init__.py",
     *(f"reference/compare/sandbox/{m}.py" for m in ("__init__", "wire", "worker_side", "syscall_filter")),
     *(f"reference/compare/submissions/{m}.py" for m in (
         "__init__", "adapter", "adapting", "declaration", "layouts", "load_errors", "notebook", "self_checks")),
