@@ -43,6 +43,9 @@ from typing import Any, Callable, Iterable
 from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import CATALOG, Context, Property
 from reference.compare.reuse.journal import KEPT, Journal, follow
+from reference.compare.reuse.recorder import WORTH
+from reference.compare.reuse.recorder import start as recorder_start
+from reference.compare.reuse.recorder import stop as recorder_stop
 from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.reuse.seeded_draws import import_all
 from reference.compare.running.body import settle_roots
@@ -105,9 +108,12 @@ class Shared:
         self.store = store
         self.records: dict[str, Recording | None] = {}
         self.sweeps: dict[tuple[int, int], SweepShare] = {}
+        #: look in the store again for a record it did not have: another process may have kept it since
+        #: (:mod:`reference.compare.reuse.recorder`)
+        self.recheck = False
 
     def record(self, name: str) -> Recording | None:
-        if name not in self.records:
+        if name not in self.records or (self.recheck and self.records[name] is None):
             self.records[name] = self.store.load_record(name) if self.store is not None else None
         return self.records[name]
 
@@ -153,11 +159,14 @@ class SharedCatalog:
 
     A property without a record runs under Hypothesis; if it passes (and
     ``learn``), what it drew becomes its record. ``fetch``: fetch the calls of a
-    replayed property ahead (:mod:`reference.compare.reuse.prefetch`).
+    replayed property ahead (:mod:`reference.compare.reuse.prefetch`). ``aside``:
+    where many properties have no record in the store, another process records
+    them, last first, while this one runs them from the first
+    (:mod:`reference.compare.reuse.recorder`).
     """
 
-    def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True) -> None:
-        self.shared, self.learn, self.fetch = shared, learn, fetch
+    def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True, aside: bool = False) -> None:
+        self.shared, self.learn, self.fetch, self.aside = shared, learn, fetch, aside
         self.replayed = self.live = self.followed = self.diverged = 0  # properties, for the curious (and the tests)
         #: per property, the journals of failing runs (reference.compare.reuse.journal), the most recent last
         self.journals: dict[str, list[Journal]] = {}
@@ -179,6 +188,7 @@ class SharedCatalog:
         form = EXERCISE.penalties_form(getattr(ctx.impl, "declared", None))
         name = lambda p: record_name(p.id, max_examples, seed, shrink, form)  # noqa: E731
         helper = self._ahead(ctx, props, name, sweep, seed)
+        recorder = self._recorder(props, name, form, max_examples, seed, shrink)
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
@@ -198,6 +208,9 @@ class SharedCatalog:
                 if progress:
                     progress(r, i + 1, len(props))
         finally:  # the helper does not outlive the run (past the deadline it is left to finish alone)
+            if recorder is not None:
+                recorder_stop(recorder)
+                self.shared.recheck = False
             if helper is not None:
                 helper.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         figures: dict = {}
@@ -209,6 +222,21 @@ class SharedCatalog:
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return settle_roots([results[p.id] for p in props]), figures
+
+    def _recorder(self, props: list[Property], name: Callable[[Property], str], form: str,
+                  max_examples: int | None, seed: int, shrink: bool):
+        """The process recording the properties without a record, last first (``aside``, the store's records of
+        λ's usual form only); None when not worth it."""
+        store = self.shared.store
+        folder = getattr(store, "folder", None)
+        if not self.aside or folder is None or form != "four":
+            return None
+        missing = [p.id for p in props if self.shared.record(name(p)) is None]
+        if len(missing) < WORTH:
+            return None
+        recorder = recorder_start(str(folder), missing, max_examples=max_examples, seed=seed, shrink=shrink)
+        self.shared.recheck = recorder is not None
+        return recorder
 
     def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
                seed: int) -> threading.Thread | None:

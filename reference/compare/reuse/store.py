@@ -253,8 +253,8 @@ class Store:
         chunks = [{"kinks": list(rec.kinks), "examples": rec.examples[i:i + CHUNK],
                    "calls": [_calls_out(e, c) for e, c in zip(rec.examples[i:i + CHUNK], rec.calls[i:i + CHUNK])]}
                   for i in range(0, len(rec.examples), CHUNK)]
+        self.save_evaluations(name, rec)  # first: a record read as soon as it is there has its evaluations
         self._save(name + ".rec", chunks or [{"kinks": list(rec.kinks), "examples": [], "calls": []}])
-        self.save_evaluations(name, rec)
 
     def save_evaluations(self, name: str, rec) -> None:
         """Keep a record's reference evaluations (where made, at the default kinks) beside it."""
@@ -318,7 +318,8 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
         os.utime(store.folder)  # used: not pruned
     except OSError:
         pass
-    return dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)), SharedCatalog(Shared(store))
+    return (dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)),
+            SharedCatalog(Shared(store), aside=True))
 
 
 def usage() -> list[tuple[str, pathlib.Path, int]]:

@@ -1,0 +1,123 @@
+"""A first run's second core: another process records properties from the end of the catalog.
+
+A run with no examples kept for its seed draws every property under Hypothesis,
+one after another on one core: most of a first run. What a passing property
+draws on the trusted implementation is a record that stands for every
+implementation (:mod:`reference.compare.reuse.shared`), so a single run with a
+store starts this process (:func:`start`): it records the run's properties that
+have no record, last first, on the trusted implementation in its own process, and
+keeps each in the store. The run goes from the first; before each property it
+looks in the store again (``Shared.recheck``), and replays what this process kept,
+as a second run would. Where the two meet, a property may be recorded twice (the
+same files, written atomically). The run stops this process when its properties
+are done (:func:`stop`). The verdicts are a replay's, which are a run's (tested in
+``tests/compare/test_replay.py``); a record that this process could not make is
+made by the run itself.
+
+``python -m reference.compare.reuse.recorder`` reads one line of JSON on its
+standard input (the store's folder, the properties, the settings) and records
+until they are all kept or its standard input closes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+from typing import Any
+
+__all__ = ["start", "stop", "main", "WORTH"]
+
+#: At least this many properties without a record: fewer are not worth another process's start (about 2 s).
+WORTH = 6
+
+
+def start(folder: str, ids: list[str], *, max_examples: int | None, seed: int, shrink: bool,
+          spec: str = "handgrad") -> subprocess.Popen | None:
+    """A process recording ``ids`` (last first) into the store at ``folder``; None when it cannot start."""
+    job = {"folder": folder, "ids": ids[::-1], "max_examples": max_examples, "seed": seed, "shrink": shrink,
+           "spec": spec}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "reference.compare.reuse.recorder"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc.stdin.write((json.dumps(job) + "\n").encode())
+        proc.stdin.flush()
+    except (OSError, ValueError):
+        return None
+    return proc
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    """End the recording process (what it was writing is not kept: files are written whole or not at all)."""
+    if proc is None:
+        return
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _told_to_stop() -> bool:
+    """Whether the run closed our standard input (it is done, or gone)."""
+    readable, _, _ = select.select([sys.stdin], [], [], 0)
+    return bool(readable) and not sys.stdin.buffer.read1(1)
+
+
+def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
+    """Record ``job``'s properties, in its order, that the store has no record of; the ids recorded."""
+    import pathlib
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from reference.compare.cache_folders import enable_jax_cache, hypothesis_dir
+    from reference.compare.exercise.catalog import Context, by_id
+    from reference.compare.reuse.seeded_draws import without_explain
+    from reference.compare.reuse.shared import Shared, SharedCatalog, record_name
+    from reference.compare.reuse.store import Store
+    from reference.compare.sandbox import InProcessImpl
+
+    set_hypothesis_home_dir(hypothesis_dir())
+    without_explain()  # as the run: the same settings, the same draws
+    enable_jax_cache()
+    shared, done = Shared(Store(pathlib.Path(job["folder"]))), []
+    shared.recheck = True  # the run keeps records too: never record one twice
+    options = {"max_examples": job["max_examples"], "seed": job["seed"], "shrink": job["shrink"]}
+    with InProcessImpl(job["spec"]) as impl:
+        ctx = Context(impl)
+        catalog = SharedCatalog(shared, fetch=False)
+        for prop_id in job["ids"]:
+            if stopping():
+                break
+            if shared.record(record_name(prop_id, options["max_examples"], options["seed"],
+                                         options["shrink"])) is not None:
+                continue
+            catalog(ctx, [by_id(prop_id)], **options)
+            done.append(prop_id)
+    return done
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a file being written is removed, not left half-done
+    try:
+        os.nice(1)  # the run's own thread comes first where both want a core
+    except OSError:
+        pass
+    try:
+        record(json.loads(sys.stdin.readline()))
+    except Exception:  # noqa: BLE001 - an optimization only: the run records what is missing itself
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
