@@ -77,18 +77,11 @@ def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
     """Record ``job``'s properties, in its order, that the store has no record of; the ids recorded."""
     import pathlib
 
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    from reference.compare.cache_folders import enable_jax_cache, hypothesis_dir
     from reference.compare.exercise.catalog import Context, by_id
-    from reference.compare.reuse.seeded_draws import without_explain
     from reference.compare.reuse.shared import Shared, SharedCatalog, record_name
     from reference.compare.reuse.store import Store
     from reference.compare.sandbox import InProcessImpl
 
-    set_hypothesis_home_dir(hypothesis_dir())
-    without_explain()  # as the run: the same settings, the same draws
-    enable_jax_cache()
     shared, done = Shared(Store(pathlib.Path(job["folder"]))), []
     shared.recheck = True  # the run keeps records too: never record one twice
     options = {"max_examples": job["max_examples"], "seed": job["seed"], "shrink": job["shrink"]}
@@ -107,12 +100,21 @@ def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
 
 
 def main() -> int:
+    """The process :func:`start` starts: Hypothesis and JAX set up as the command sets them up, then :func:`record`."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a file being written is removed, not left half-done
     try:
         os.nice(1)  # the run's own thread comes first where both want a core
     except OSError:
         pass
     try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        from reference.compare.cache_folders import enable_jax_cache, hypothesis_dir
+        from reference.compare.reuse.seeded_draws import without_explain
+
+        set_hypothesis_home_dir(hypothesis_dir())
+        without_explain()  # as the command: the same settings, the same draws
+        enable_jax_cache()
         record(json.loads(sys.stdin.readline()))
     except Exception:  # noqa: BLE001 - an optimization only: the run records what is missing itself
         return 1
