@@ -78,24 +78,31 @@ def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
     import pathlib
 
     from reference.compare.exercise.catalog import Context, by_id
-    from reference.compare.reuse.shared import Shared, SharedCatalog, record_name
+    from reference.compare.reuse.records import Recording, recording
+    from reference.compare.reuse.seeded_draws import import_all
+    from reference.compare.reuse.shared import Shared, record_name
     from reference.compare.reuse.store import Store
-    from reference.compare.sandbox import InProcessImpl
+    from reference.compare.running.runner import run_property
+    from reference.compare.sandbox import InProcessImpl, asking
 
+    import_all()  # as the run: the same modules loaded, the same draws
     shared, done = Shared(Store(pathlib.Path(job["folder"]))), []
     shared.recheck = True  # the run keeps records too: never record one twice
     options = {"max_examples": job["max_examples"], "seed": job["seed"], "shrink": job["shrink"]}
     with InProcessImpl(job["spec"]) as impl:
         ctx = Context(impl)
-        catalog = SharedCatalog(shared, fetch=False)
         for prop_id in job["ids"]:
+            name = record_name(prop_id, **options)
             if stopping():
                 break
-            if shared.record(record_name(prop_id, options["max_examples"], options["seed"],
-                                         options["shrink"])) is not None:
+            if shared.record(name) is not None:
                 continue
-            catalog(ctx, [by_id(prop_id)], **options)
-            done.append(prop_id)
+            sink = Recording(kinks=tuple(ctx.kinks))  # as SharedCatalog records one: a pass that refused nothing
+            with asking(impl, prop_id):
+                result = run_property(recording(by_id(prop_id), sink), ctx, **options)
+            if result.status == "pass" and not sink.refused:
+                shared.add(name, sink)
+                done.append(prop_id)
     return done
 
 
