@@ -350,14 +350,14 @@ def test_a_run_with_the_recorder_aside_gives_the_results_of_a_run(tmp_path, no_e
 
 
 def test_the_recorder_stops_when_told(tmp_path):
-    from reference.compare.reuse import recorder
+    from reference.compare.reuse.shared import start_recorder, stop_recorder
 
     ids = [p.id for p in CATALOG]
-    proc = recorder.start(str(tmp_path), ids, max_examples=EXAMPLES, seed=0, shrink=True)
+    proc = start_recorder(str(tmp_path), ids, max_examples=EXAMPLES, seed=0, shrink=True)
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("*.rec")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
     assert list(tmp_path.glob(f"{ids[-1]}.{EXAMPLES}.0.rec"))  # the last first
-    recorder.stop(proc)
+    stop_recorder(proc)
     assert proc.returncode is not None and not list(tmp_path.glob(".handgrad-*"))
     assert len(list(tmp_path.glob("*.rec"))) < len(ids)

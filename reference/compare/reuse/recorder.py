@@ -4,15 +4,15 @@ A run with no examples kept for its seed draws every property under Hypothesis,
 one after another on one core: most of a first run. What a passing property
 draws on the trusted implementation is a record that stands for every
 implementation (:mod:`reference.compare.reuse.shared`), so a single run with a
-store starts this process (:func:`start`): it records the run's properties that
-have no record, last first, on the trusted implementation in its own process, and
-keeps each in the store. The run goes from the first; before each property it
-looks in the store again (``Shared.recheck``), and replays what this process kept,
-as a second run would. Where the two meet, a property may be recorded twice (the
-same files, written atomically). The run stops this process when its properties
-are done (:func:`stop`). The verdicts are a replay's, which are a run's (tested in
-``tests/compare/test_replay.py``); a record that this process could not make is
-made by the run itself.
+store starts this process (``shared.start_recorder``): it records the run's
+properties that have no record, last first, on the trusted implementation in its
+own process, and keeps each in the store. The run goes from the first; before
+each property it looks in the store again (``Shared.recheck``), and replays what
+this process kept, as a second run would. Where the two meet, a property may be
+recorded twice (the same files, written atomically). The run stops this process
+when its properties are done (``shared.stop_recorder``). The verdicts are a
+replay's, which are a run's (tested in ``tests/compare/test_replay.py``); a
+record that this process could not make is made by the run itself.
 
 ``python -m reference.compare.reuse.recorder`` reads one line of JSON on its
 standard input (the store's folder, the properties, the settings) and records
@@ -25,47 +25,10 @@ import json
 import os
 import select
 import signal
-import subprocess
 import sys
 from typing import Any
 
-__all__ = ["start", "stop", "main", "WORTH"]
-
-#: At least this many properties without a record: fewer are not worth another process's start (about 2 s).
-WORTH = 6
-
-
-def start(folder: str, ids: list[str], *, max_examples: int | None, seed: int, shrink: bool,
-          spec: str = "handgrad") -> subprocess.Popen | None:
-    """A process recording ``ids`` (last first) into the store at ``folder``; None when it cannot start."""
-    job = {"folder": folder, "ids": ids[::-1], "max_examples": max_examples, "seed": seed, "shrink": shrink,
-           "spec": spec}
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", "reference.compare.reuse.recorder"], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        proc.stdin.write((json.dumps(job) + "\n").encode())
-        proc.stdin.flush()
-    except (OSError, ValueError):
-        return None
-    return proc
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    """End the recording process (what it was writing is not kept: files are written whole or not at all)."""
-    if proc is None:
-        return
-    try:
-        proc.stdin.close()
-    except OSError:
-        pass
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
+__all__ = ["record", "main"]
 
 def _told_to_stop() -> bool:
     """Whether the run closed our standard input (it is done, or gone)."""
@@ -78,16 +41,14 @@ def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
     import pathlib
 
     from reference.compare.exercise.catalog import Context, by_id
-    from reference.compare.reuse.records import Recording, recording
+    from reference.compare.reuse.records import Recording, record_name, recording
     from reference.compare.reuse.seeded_draws import import_all
-    from reference.compare.reuse.shared import Shared, record_name
     from reference.compare.reuse.store import Store
     from reference.compare.running.runner import run_property
     from reference.compare.sandbox import InProcessImpl, asking
 
     import_all()  # as the run: the same modules loaded, the same draws
-    shared, done = Shared(Store(pathlib.Path(job["folder"]))), []
-    shared.recheck = True  # the run keeps records too: never record one twice
+    store, done = Store(pathlib.Path(job["folder"])), []
     options = {"max_examples": job["max_examples"], "seed": job["seed"], "shrink": job["shrink"]}
     with InProcessImpl(job["spec"]) as impl:
         ctx = Context(impl)
@@ -95,13 +56,13 @@ def record(job: dict[str, Any], stopping=_told_to_stop) -> list[str]:
             name = record_name(prop_id, **options)
             if stopping():
                 break
-            if shared.record(name) is not None:
+            if store.load_record(name) is not None:  # the run keeps records too: never record one twice
                 continue
             sink = Recording(kinks=tuple(ctx.kinks))  # as SharedCatalog records one: a pass that refused nothing
             with asking(impl, prop_id):
                 result = run_property(recording(by_id(prop_id), sink), ctx, **options)
             if result.status == "pass" and not sink.refused:
-                shared.add(name, sink)
+                store.save_record(name, sink)
                 done.append(prop_id)
     return done
 

@@ -36,6 +36,9 @@ and :mod:`reference.compare.classroom.grade_class` hands one to every submission
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -43,10 +46,14 @@ from typing import Any, Callable, Iterable
 from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import CATALOG, Context, Property
 from reference.compare.reuse.journal import KEPT, Journal, follow
-from reference.compare.reuse.recorder import WORTH
-from reference.compare.reuse.recorder import start as recorder_start
-from reference.compare.reuse.recorder import stop as recorder_stop
-from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
+from reference.compare.reuse.records import (
+    DEFAULT_KINKS,
+    Recording,
+    Replayer,
+    record_name,
+    recording,
+    replay_property,
+)
 from reference.compare.reuse.seeded_draws import import_all
 from reference.compare.running.body import settle_roots
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
@@ -54,13 +61,46 @@ from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
 from reference.engine import compile_buckets
 
-__all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
+__all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog", "start_recorder", "stop_recorder",
            "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
 
-def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool, form: str = "four") -> str:
-    """What a record is filed under: the property and the settings its examples depend on (λ's form too:
-    ``EXERCISE.penalties_form``)."""
-    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink") + ("" if form == "four" else f".{form}")
+#: The module of the process that records aside (:mod:`reference.compare.reuse.recorder`).
+RECORDER = "reference.compare.reuse.recorder"
+#: At least this many properties without a record: fewer are not worth another process's start (about 2 s).
+WORTH = 6
+
+
+def start_recorder(folder: str, ids: list[str], *, max_examples: int | None, seed: int, shrink: bool,
+                   spec: str = "handgrad") -> subprocess.Popen | None:
+    """A process recording ``ids`` (last first) into the store at ``folder``; None when it cannot start."""
+    job = {"folder": folder, "ids": ids[::-1], "max_examples": max_examples, "seed": seed, "shrink": shrink,
+           "spec": spec}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", RECORDER], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc.stdin.write((json.dumps(job) + "\n").encode())
+        proc.stdin.flush()
+    except (OSError, ValueError):
+        return None
+    return proc
+
+
+def stop_recorder(proc: subprocess.Popen | None) -> None:
+    """End the recording process (what it was writing is not kept: files are written whole or not at all)."""
+    if proc is None:
+        return
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
 
 
 class SweepShare:
@@ -209,7 +249,7 @@ class SharedCatalog:
                     progress(r, i + 1, len(props))
         finally:  # the helper does not outlive the run (past the deadline it is left to finish alone)
             if recorder is not None:
-                recorder_stop(recorder)
+                stop_recorder(recorder)
                 self.shared.recheck = False
             if helper is not None:
                 helper.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
@@ -234,7 +274,7 @@ class SharedCatalog:
         missing = [p.id for p in props if self.shared.record(name(p)) is None]
         if len(missing) < WORTH:
             return None
-        recorder = recorder_start(str(folder), missing, max_examples=max_examples, seed=seed, shrink=shrink)
+        recorder = start_recorder(str(folder), missing, max_examples=max_examples, seed=seed, shrink=shrink)
         self.shared.recheck = recorder is not None
         return recorder
 

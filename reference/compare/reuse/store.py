@@ -222,7 +222,7 @@ class Store:
             pass  # a cache is an optimization only
 
     def load_record(self, name: str):
-        from reference.compare.reuse.shared import Recording
+        from reference.compare.reuse.records import Recording
 
         chunks = self._read(name + ".rec")
         if not chunks:
