@@ -336,9 +336,16 @@ def test_the_recorder_keeps_the_records_a_run_keeps(shared, tmp_path):
         assert same(list(got.evaluations), list(want.evaluations)), name
 
 
-def test_a_run_with_the_recorder_aside_gives_the_results_of_a_run(tmp_path, no_explain):
+def test_a_run_with_the_recorder_aside_gives_the_results_of_a_run(tmp_path, no_explain, monkeypatch):
     """A first run with the second process recording aside: the results of a run alone, on an implementation that
     fails some properties too; the process is gone afterwards and leaves no half-written file."""
+    from reference.compare.reuse import shared as shared_module
+
+    started = []
+    real_start = shared_module.start_recorder
+    monkeypatch.setattr(shared_module, "a_core_free", lambda: True)  # however busy the machine running the tests
+    monkeypatch.setattr(shared_module, "start_recorder", lambda *a, **k: started.append(real_start(*a, **k))
+                        or started[-1])
     spec = str(implementation("bug_l1_constant"))
     with InProcessImpl(spec) as impl:
         live, _ = run_catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
@@ -346,7 +353,18 @@ def test_a_run_with_the_recorder_aside_gives_the_results_of_a_run(tmp_path, no_e
     with InProcessImpl(spec) as impl:
         results, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
     assert _strip(results) == _strip(live)
+    assert len(started) == 1 and started[0].returncode is not None  # it ran, and it is gone
     assert not catalog.shared.recheck and not list(tmp_path.glob(".handgrad-*"))
+
+
+def test_the_recorder_waits_for_a_free_core(monkeypatch):
+    from reference.compare.reuse import shared as shared_module
+
+    monkeypatch.setattr(shared_module.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(shared_module.os, "getloadavg", lambda: (1.5, 0.0, 0.0))
+    assert not shared_module.a_core_free()
+    monkeypatch.setattr(shared_module.os, "getloadavg", lambda: (0.7, 3.0, 3.0))
+    assert shared_module.a_core_free()
 
 
 def test_the_recorder_stops_when_told(tmp_path):

@@ -37,6 +37,7 @@ and :mod:`reference.compare.classroom.grade_class` hands one to every submission
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -62,12 +63,28 @@ from reference.compare.sandbox import asking
 from reference.engine import compile_buckets
 
 __all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog", "start_recorder", "stop_recorder",
-           "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
+           "a_core_free", "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
 
 #: The module of the process that records aside (:mod:`reference.compare.reuse.recorder`).
 RECORDER = "reference.compare.reuse.recorder"
 #: At least this many properties without a record: fewer are not worth another process's start (about 2 s).
 WORTH = 6
+
+
+def a_core_free() -> bool:
+    """Whether this machine had a core to spare over the last minute (load average at most the cores less one).
+
+    The recording process takes as much processor time as it saves the run (and its start, about 3 s more): on
+    a machine whose every core is busy it would make a first run slower, not faster.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        return os.getloadavg()[0] <= cores - 1
+    except OSError:
+        return cores > 1
 
 
 def start_recorder(folder: str, ids: list[str], *, max_examples: int | None, seed: int, shrink: bool,
@@ -266,10 +283,10 @@ class SharedCatalog:
     def _recorder(self, props: list[Property], name: Callable[[Property], str], form: str,
                   max_examples: int | None, seed: int, shrink: bool):
         """The process recording the properties without a record, last first (``aside``, the store's records of
-        λ's usual form only); None when not worth it."""
+        λ's usual form only); None when not worth it: few of them, or no core free."""
         store = self.shared.store
         folder = getattr(store, "folder", None)
-        if not self.aside or folder is None or form != "four":
+        if not self.aside or folder is None or form != "four" or not a_core_free():
             return None
         missing = [p.id for p in props if self.shared.record(name(p)) is None]
         if len(missing) < WORTH:
