@@ -13,7 +13,8 @@ Sub-folders unused for 30 days are removed.
 Per property, ``<id>.<examples>.<seed>.rec`` holds the examples and calls as
 frames of plain data (:mod:`reference.compare.sandbox.wire`) and ``.evals`` the
 reference's answers (evaluations and part A's arrays), raw; both are read back without unpickling anything, and a
-file that does not read is ignored and replaced: about 17 MB for a default run.
+file that does not read is ignored and replaced: about 39 MB for a default run (and the sweep's values,
+``sweep.<count>.<seed>.sweep``, 314 MB).
 The folder holds the reference's answers on those examples: a run hides it from
 the submission's process (``Settings.hide``).
 """
@@ -49,7 +50,7 @@ _TYPES = EXERCISE.types
 _REBUILT = {EXERCISE.problem.__name__: EXERCISE.problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
 #: The examples kept, all seeds and versions together, at most (bytes; ``$HANDGRAD_EXAMPLES_MAX`` sets it, e.g.
-#: ``500M``, ``4G``): about 95 MB a seed at the default settings, so ten seeds. Past it the least recently used
+#: ``500M``, ``4G``): about 340 MB a seed at the default settings, so three seeds. Past it the least recently used
 #: files go first (a file is used when it is written or replayed).
 DEFAULT_CAP = 1 << 30
 
