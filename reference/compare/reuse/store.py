@@ -51,8 +51,8 @@ _TYPES = EXERCISE.types
 _REBUILT = {EXERCISE.problem.__name__: EXERCISE.problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
 #: The examples kept, all seeds and versions together, at most (bytes; ``$HANDGRAD_EXAMPLES_MAX`` sets it, e.g.
-#: ``500M``, ``4G``): about 360 MB a seed at the default settings, so two or three seeds. Past it the least recently used
-#: files go first (a file is used when it is written or replayed).
+#: ``500M``, ``4G``): about 360 MB a seed at the default settings, so two or three seeds. Past it the least
+#: recently used files go first (a file is used when it is written or replayed).
 DEFAULT_CAP = 1 << 30
 
 
