@@ -316,3 +316,66 @@ def test_the_cache_settings_hide_it_from_the_submission():
     assert for_run(Settings(), enabled=False) == (Settings(), None)
     assert for_run(Settings(profile="thorough"))[1] is None  # targeted: its examples depend on the implementation
     assert dataclasses.replace(settings_, hide=()) == Settings()
+
+
+def test_the_recorder_keeps_the_records_a_run_keeps(shared, tmp_path):
+    """What the first run's second process records (:mod:`reference.compare.reuse.recorder`) is what the run
+    itself records: the same examples, calls and reference answers."""
+    from reference.compare.reuse import recorder
+
+    ids = ["A3", "B3", "B6", "X5"]
+    job = {"folder": str(tmp_path), "ids": ids, "max_examples": EXAMPLES, "seed": 0, "shrink": True,
+           "spec": "handgrad"}
+    assert recorder.record(job, stopping=lambda: False) == ids
+    assert recorder.record(job, stopping=lambda: False) == []  # kept: never recorded twice
+    store = Store(tmp_path)
+    for prop_id in ids:
+        name = f"{prop_id}.{EXAMPLES}.0"
+        got, want = store.load_record(name), shared.records[name]
+        assert got.examples and same(got.examples, want.examples) and same(got.calls, want.calls), name
+        assert same(list(got.evaluations), list(want.evaluations)), name
+
+
+def test_a_run_with_the_recorder_aside_gives_the_results_of_a_run(tmp_path, no_explain, monkeypatch):
+    """A first run with the second process recording aside: the results of a run alone, on an implementation that
+    fails some properties too; the process is gone afterwards and leaves no half-written file."""
+    from reference.compare.reuse import shared as shared_module
+
+    started = []
+    real_start = shared_module.start_recorder
+    monkeypatch.setattr(shared_module, "a_core_free", lambda: True)  # however busy the machine running the tests
+    monkeypatch.setattr(shared_module, "start_recorder", lambda *a, **k: started.append(real_start(*a, **k))
+                        or started[-1])
+    spec = str(implementation("bug_l1_constant"))
+    with InProcessImpl(spec) as impl:
+        live, _ = run_catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    catalog = SharedCatalog(Shared(Store(tmp_path)), aside=True)
+    with InProcessImpl(spec) as impl:
+        results, _ = catalog(Context(impl), CATALOG, max_examples=EXAMPLES, seed=0)
+    assert _strip(results) == _strip(live)
+    assert len(started) == 1 and started[0].returncode is not None  # it ran, and it is gone
+    assert not catalog.shared.recheck and not list(tmp_path.glob(".handgrad-*"))
+
+
+def test_the_recorder_waits_for_a_free_core(monkeypatch):
+    from reference.compare.reuse import shared as shared_module
+
+    monkeypatch.setattr(shared_module.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(shared_module.os, "getloadavg", lambda: (1.5, 0.0, 0.0))
+    assert not shared_module.a_core_free()
+    monkeypatch.setattr(shared_module.os, "getloadavg", lambda: (0.7, 3.0, 3.0))
+    assert shared_module.a_core_free()
+
+
+def test_the_recorder_stops_when_told(tmp_path):
+    from reference.compare.reuse.shared import start_recorder, stop_recorder
+
+    ids = [p.id for p in CATALOG]
+    proc = start_recorder(str(tmp_path), ids, max_examples=EXAMPLES, seed=0, shrink=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("*.rec")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert list(tmp_path.glob(f"{ids[-1]}.{EXAMPLES}.0.rec"))  # the last first
+    stop_recorder(proc)
+    assert proc.returncode is not None and not list(tmp_path.glob(".handgrad-*"))
+    assert len(list(tmp_path.glob("*.rec"))) < len(ids)
