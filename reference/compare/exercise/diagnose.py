@@ -10,9 +10,10 @@ within the allowed error on every entry:
 3. a named wrong answer the caller computed (``alternatives``: the reference with labels from 1…);
 4. the L1 gradient written as the constant λ instead of λ·sign(W), left out, or ±λ at a zero weight
    (abs'(0) = ±1); the L2 gradient written λ·W instead of 2λ·W, or left out;
-5. a difference only at the kinks (pre-activation, input or weight exactly 0): rect'(0) = 1 or
+5. the reference transposed, or transposed and then reshaped to its shape (before the kinks: a
+   transposed square array may differ only where an input is 0);
+6. a difference only at the kinks (pre-activation, input or weight exactly 0): rect'(0) = 1 or
    abs'(0) = ±1 when ``at_kinks`` names the function;
-6. the reference transposed, or transposed and then reshaped to its shape;
 7. a constant multiple c of it (c = n: summed instead of averaged; 1/n: averaged twice;
    2 or 1/2: a lost factor 2, "×n or ×2" at n = 2; −1: the sign flipped; any other c);
 8. right up to an index along an axis and wrong beyond it (a loop bound).
@@ -175,7 +176,7 @@ def diagnose(got, want, *, allowed=None, n: int | None = None, kinks=None, W=Non
     if not bad.any():
         return None
     c = c._replace(bad=bad)
-    for explain_ in (_non_finite, _alternative, _l1, _l2, _at_kinks, _transposed, _multiple, _loop_bound):
+    for explain_ in (_non_finite, _alternative, _l1, _l2, _transposed, _at_kinks, _multiple, _loop_bound):
         text = explain_(c)
         if text is not None:
             return text

@@ -391,21 +391,35 @@ def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
     return results
 
 
+#: How a diagnosis names a transposed array (:mod:`reference.compare.exercise.diagnose`).
+_TRANSPOSED = ("the reference transposed", "transposed (")
+
+
+def _explains(r: PropertyResult) -> bool:
+    """Does failing ``r`` show an array transposed (the product that raises on other shapes)?"""
+    return r.status == "fail" and str((r.details or {}).get("diagnosis") or "").startswith(_TRANSPOSED)
+
+
 def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...]]) -> list[PropertyResult]:
     """A function that raises on some problems' shapes is judged on square problems, where it answers
-    (:meth:`PropertyTest._square`), and its raising is charged once: at the first property (in ``results``'
-    order) that calls it (``calls``: property id → the functions it calls) and failed, else at the first that
-    saw it raise, which is then an error with the inputs it raised on. The others that saw it raise and were
-    right where it answers inherit the charge. Changes ``results`` in place; returns them.
+    (:meth:`PropertyTest._square`). Its raising is charged once when a transposed array explains it: at the
+    first property (in ``results``' order) that calls it (``calls``: property id → the functions it calls) and
+    failed with an array diagnosed transposed, else at the first such property of another function (one it
+    calls: a descent stepping with the gradient of another); the others that saw it raise and were right where
+    it answers inherit the charge. Unexplained, the raise may be a refusal that hides what square problems
+    cannot show (a side confused with another, all sides being equal there): each property that saw it is an
+    error, as any raise is. Changes ``results`` in place; returns them.
 
     >>> raised = {"function": "f", "message": "f raised ValueError: shapes", "squared": 3,
     ...           "counterexample": {"x": "[1, 2]"}}
-    >>> first = PropertyResult("Q1", "Q1", "a step", details={"raised": raised})
+    >>> first = PropertyResult("Q1", "Q1", "a step", status="fail", message="y is off",
+    ...                        details={"diagnosis": "the reference transposed"})
     >>> second = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
-    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})], first.message
-    (['error', 'inherited'], 'f raised ValueError: shapes; right where it answers, on the 3 square problems tried')
-    >>> second.message
-    'right where f answers (square problems); its raising on other shapes is charged at Q1'
+    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})], second.message
+    (['fail', 'inherited'], 'right where f answers (square problems); its raising on other shapes is charged at Q1')
+    >>> lone = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
+    >>> [r.status for r in settle_raises([lone], {"Q2": ("f",)})], lone.message.split(";")[0]
+    (['error'], 'f raised ValueError: shapes')
     """
     by_function: dict[str, list[PropertyResult]] = {}
     for r in results:
@@ -414,14 +428,20 @@ def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...
             by_function.setdefault(raised["function"], []).append(r)
     for function, seen in by_function.items():
         raised = seen[0].details["raised"]
-        root = next((r for r in results if r.status == "fail" and function in calls.get(r.id, ())), seen[0])
-        if root.status == "fail":
-            root.message += f"; {function} also raises on other shapes ({raised['message']}): charged here once"
-        else:
-            root.status = "error"
-            root.message = (f"{raised['message']}; right where it answers, on the {raised['squared']} square "
-                            "problems tried")
-            root.counterexample = raised["counterexample"]
+        # a transposed array of this function, else of one it may call (a descent stepping with another's gradient)
+        root = next((r for r in results if _explains(r) and function in calls.get(r.id, ())), None) \
+            or next((r for r in results if _explains(r)), None)
+        if root is None:
+            for r in seen:
+                if r.status != "fail":
+                    r.status, r.counterexample = "error", r.details["raised"]["counterexample"]
+                    r.message = (f"{r.details['raised']['message']}; right on square problems, where it answers, "
+                                 "but they tell no side from another, and no transposed array explains the "
+                                 "raise: an error, as any raise is")
+                    r.details = {k: v for k, v in r.details.items() if k != "root"}
+            continue
+        root.message += (f"; {function} also raises on other shapes ({raised['message']}), as this transposed "
+                         "array would: charged here once")
         for r in seen:
             if r is not root and r.status == "pass":
                 r.status = "inherited"

@@ -5,13 +5,17 @@ import numpy as np
 import _solution as solution
 
 
-def activations(params, X, *, minus_b1=False, b2=True, batch_softmax=False):
-    """The forward pass with b1 subtracted (``minus_b1``), b2 left out (``b2=False``) or the softmax taken over
-    the batch axis (``batch_softmax``)."""
+def activations(params, X, *, minus_b1=False, b2=True, batch_softmax=False, shifted=True):
+    """The forward pass with b1 subtracted (``minus_b1``), b2 left out (``b2=False``), the softmax taken over
+    the batch axis (``batch_softmax``) or without the max shift (``shifted=False``: overflows past oa ≈ 709)."""
     W1, b1, W2, b2_ = (np.asarray(a, dtype=np.float64) for a in params)
     ha = np.asarray(X, dtype=np.float64) @ W1.T + (-b1 if minus_b1 else b1)
     hs = np.maximum(ha, 0.0)
     oa = hs @ W2.T + (b2_ if b2 else 0.0)
+    if not shifted:
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(oa)
+            return solution.Activations(ha, hs, oa, e / e.sum(axis=1, keepdims=True))
     return solution.Activations(ha, hs, oa, solution.softmax(oa.T).T if batch_softmax else solution.softmax(oa))
 
 

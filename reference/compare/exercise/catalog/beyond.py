@@ -23,12 +23,12 @@ from reference.compare.exercise.catalog.check import (
     compare,
     expect_array,
     expect_fields,
+    keep_only,
     shows_nothing,
     value,
 )
 from reference.compare.exercise.catalog.context import agree as _agree
 from reference.compare.exercise.catalog.part_b import (
-    at_ordinary_logits,
     b4,
     descents,
     forward_check,
@@ -77,8 +77,10 @@ def _finite(params: Any) -> bool:
 
 
 def x5_own_gradient(ctx: Context, case) -> None:
-    """gradient_descent steps with the implementation's own backprop, penalties included."""
+    """gradient_descent steps with the implementation's own backprop, penalties included; at ordinary logits
+    (an overflow past them is X4's)."""
     p, eta, steps = case
+    keep_only(chain.ordinary_logits(ctx, p))
     prev = p.params
     iterates = descents(ctx, p, eta, steps)
     for got in iterates:
@@ -115,9 +117,13 @@ def _loop_mistake(ctx: Context, p: Problem, eta: float, steps: int) -> bool:
     The descents of 1 … ``steps`` steps from θ0, at λ = 0 and at the problem's λ, must each fit one model of
     the loop, in the submission's own gradient g at θ0 (that λ's): θ0 − θt = c η g for t = 1 (a multiple c,
     the step's; c = 0: no step), or θ0 − θt = t c η g for every t (a stale gradient: the one at θ0 taken at
-    every step), with c fitted at λ = 0 (1 where g is zero there); a multiple is a mistake when c ≠ 1, a stale
+    every step), with c fitted at λ = 0 (at the problem's λ where g is zero at λ = 0; 1 where it is zero at both;
+    1 within the ulps of |w| over η|g|); a multiple is a mistake when c ≠ 1 (one only the penalties show is
+    charged at X5 all the same when B6 passes: :func:`~reference.compare.running.body.settle_roots`), a stale
     gradient always (X5 failed: the steps are not along their iterates' gradients). A loop right at λ = 0
     whose steps leave out or change the penalty terms fits no such model: X5's own mistake."""
+    if not any(p.lambdas):
+        return True  # no penalty to leave out: at λ = 0 X5's claim is the loop's, B6's
     lams = (type(p.lambdas)(), p.lambdas)
     try:
         runs = [[value(c) for c in ctx.judging.call_each(
@@ -135,21 +141,31 @@ def _loop_mistake(ctx: Context, p: Problem, eta: float, steps: int) -> bool:
     except (ImplProblem, PropertyFailure, TypeError, ValueError, AttributeError):
         return False
 
-    def fits(a: np.ndarray, b: np.ndarray, w: np.ndarray, step: np.ndarray) -> bool:
+    def fits(a: np.ndarray, b: np.ndarray, w: np.ndarray, step: np.ndarray, dc: float = 0.0) -> bool:
         # the rounding of t steps (a few ulps of |w| and η|g| a step), and of c, fitted from the whole array:
-        # the ulps of its largest |w| over η|g| carry into every entry's c η g
-        allowed = 16 * SAFETY * U64 * (np.max(np.abs(w), initial=0.0) + np.abs(step)) * max(1, steps) + FLOOR
+        # the ulps of its largest |w| over η|g| carry into every entry's c η g (dc: c's own uncertainty, relative)
+        allowed = (16 * SAFETY * U64 * (np.max(np.abs(w), initial=0.0) + np.abs(step)) * max(1, steps)
+                   + dc * np.abs(step) + FLOOR)
         return bool(np.all(np.abs(a - b) <= allowed))
 
     with np.errstate(all="ignore"):
-        cs = []
+        cs, dcs = [], []
         for w, its, g in arrays:
             norm = eta * float(np.vdot(g[0], g[0]))
             if not np.isfinite(norm):
                 return False
-            cs.append(float(np.vdot(w - its[0][0], g[0])) / norm if norm > 0 else 1.0)
-        multiple = all(fits(w - its[k][0], c * eta * g[k], w, c * eta * g[k])
-                       for (w, its, g), c in zip(arrays, cs) for k in (0, 1))
+            k = 0 if norm > 0 else 1  # no gradient at λ = 0: c is the step's at the problem's λ
+            norm = norm if k == 0 else eta * float(np.vdot(g[1], g[1]))
+            if not np.isfinite(norm):
+                return False
+            c = float(np.vdot(w - its[k][0], g[k])) / norm if norm > 0 else 1.0
+            # a step below the ulps of |w| fits c only to their ratio: within it, c is the right step's 1
+            noise = 4 * SAFETY * U64 * float(np.max(np.abs(w), initial=0.0)) / (
+                eta * float(np.max(np.abs(g[k]), initial=0.0))) if norm > 0 else 0.0
+            cs.append(1.0 if abs(c - 1.0) <= noise else c)
+            dcs.append(noise / max(abs(c), noise, 1e-300))
+        multiple = all(fits(w - its[k][0], c * eta * g[k], w, c * eta * g[k], dc)
+                       for (w, its, g), c, dc in zip(arrays, cs, dcs) for k in (0, 1))
         if multiple and any(abs(c - 1.0) > 1e-9 for c in cs):
             return True
         if steps < 2:
@@ -157,8 +173,8 @@ def _loop_mistake(ctx: Context, p: Problem, eta: float, steps: int) -> bool:
         # X5 failed, so the loop's steps at λ are not along the gradients of their iterates; at λ = 0 they may
         # look right (a gradient that barely moves): B6 is charged for it on its own examples, or X5 is, as the
         # root that passed (running.body.settle_roots)
-        return all(fits(w - its[k][t - 1], t * c * eta * g[k], w, t * c * eta * g[k])
-                   for (w, its, g), c in zip(arrays, cs) for k in (0, 1) for t in range(1, steps + 1))
+        return all(fits(w - its[k][t - 1], t * c * eta * g[k], w, t * c * eta * g[k], dc)
+                   for (w, its, g), c, dc in zip(arrays, cs, dcs) for k in (0, 1) for t in range(1, steps + 1))
 
 
 def x1_batch(ctx: Context, p: Problem) -> None:
@@ -330,7 +346,7 @@ def _not_finite_at_ordinary_logits(ctx: Context, p: Problem, name: str, f: str) 
     100 too (a quotient at a kink, not an overflow): the question whose step makes it so there, found as
     every backward failure's (:func:`.chain.judge`); None when it is X4's own (finite there, or not a
     gradient of backprop)."""
-    ordinary = at_ordinary_logits(ctx, p)
+    ordinary = chain.at_ordinary_logits(ctx, p)
     if name != "backprop" or not f or ordinary is None:
         return None
     try:

@@ -411,6 +411,14 @@ def judge_forward(ctx: Context, p: Problem, a: Any, f: str, failure: PropertyFai
     return Inherited(failure, root)
 
 
+def at_ordinary_logits(ctx: Context, p: Problem) -> Problem | None:
+    """``p`` with W2 and b2 scaled so that the logits (oa = hs W2ᵀ + b2) are at most 100: B3's and B4's range,
+    the classes still apart; None if that cannot be."""
+    scale = max(1.0, float(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0)) / 100.0)
+    ordinary = p._replace(params=p.params._replace(W2=p.params.W2 / scale, b2=p.params.b2 / scale), origin="")
+    return ordinary if ordinary_logits(ctx, ordinary) else None
+
+
 def ordinary_logits(ctx: Context, p: Problem) -> bool:
     """Are all of the reference's logits at most :data:`ORDINARY_LOGIT` in magnitude?"""
     return bool(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0) <= ORDINARY_LOGIT)
@@ -466,6 +474,17 @@ def _own_data(ctx: Context, p: Problem, g: Any, f: str) -> np.ndarray | None:
         return None
 
 
+def _shows(ctx: Context, p: Problem, got: np.ndarray, f: str) -> bool:
+    """Does the submission's ``f``, where it holds a value not finite, carry information all the same (not all
+    zero, constant or scant: :func:`empty`)? A batch whose nan its halves share earns its twin's inheritance
+    only then (no credit without work: zeros with a nan planted in them agree with themselves too)."""
+    with np.errstate(invalid="ignore"):
+        if np.isfinite(got).all():  # its halves agree with it to the error bound: that is shown below
+            return True
+    ev = ctx.ref(p)
+    return empty(got, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))) is None
+
+
 def _penalty_kink(got: np.ndarray, want: np.ndarray, W: Any, allowed: np.ndarray, data: np.ndarray | None) -> bool:
     """Is a weight's gradient right but where it is not finite, and that only where the weight is exactly 0
     and its data term, from the submission's own upstream values, is finite? The data term has no kink at a
@@ -477,6 +496,32 @@ def _penalty_kink(got: np.ndarray, want: np.ndarray, W: Any, allowed: np.ndarray
         return (W.shape == got.shape and data is not None and data.shape == got.shape and bool(bad.any())
                 and bool(np.all(W[bad] == 0)) and bool(np.all(np.isfinite(data[bad])))
                 and bool(np.all(bad | (np.abs(got - want) <= allowed))))
+
+
+def _overflowed(ctx: Context, p: Problem, g: Any, f: str) -> bool:
+    """Is gradient ``f`` wrong only by overflowing at large logits (X4's: stability)? The reference's logits are
+    past :data:`ORDINARY_LOGIT`, some wrong entry is not finite (an overflow: inf/inf beside 0/inf), and the
+    submission's ``f`` on the problem with its logits scaled to at most 100 is right."""
+    if ordinary_logits(ctx, p):
+        return False
+    ordinary = at_ordinary_logits(ctx, p)
+    if ordinary is None:
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        got, ev = np.asarray(getattr(g, f), dtype=np.float64), ctx.ref(p)
+        bad = ~(np.abs(got - getattr(ev.grads, f)) <= accepted(getattr(ev.grads_bound, f)))
+        if not bad.any() or np.isfinite(got[bad]).all():
+            return False
+        try:
+            there = np.asarray(getattr(ctx.judged("backprop", ordinary), f), dtype=np.float64)
+        except (ImplProblem, TypeError, ValueError, AttributeError):
+            return False
+        ev = ctx.ref(ordinary)
+        want, bound = getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))
+        if f in ("W1", "W2"):  # any-subgradient: the L1 term's slack at zero weights
+            lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
+            bound = bound + l1_slack(getattr(ordinary.params, f), lam, ctx.kinks[0], ctx.convention)
+        return there.shape == want.shape and bool(np.all(np.abs(there - want) <= bound))
 
 
 def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
@@ -492,6 +537,8 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         # None (not implemented), another type or another shape: nothing of it is right on any inputs, the
         # failure is this property's own (an array of the right shape is needed to inherit a mistake)
         return failure
+    if question != "X4" and _overflowed(ctx, p, g, f):
+        return Inherited(failure, "X4")
     lam = p.lambdas
     why, batching = None, False
     if f in ("W1", "W2") and _penalty_kink(got, want, getattr(p.params, f),
@@ -515,7 +562,8 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         root, why, batching = _root(ctx, p, g, f)
     # a batching mistake is the batched question's alone: its per-example twin inherits it; a per-example
     # mistake is the per-example question's: its batched twin inherits it where the batch is its halves' answers
-    if question == BATCH_TWIN.get(root) and not batching and why is None and _as_its_halves(ctx, p, g, f):
+    if question == BATCH_TWIN.get(root) and not batching and why is None and _shows(ctx, p, got, f) \
+            and _as_its_halves(ctx, p, g, f):
         return Inherited(failure, root)
     if question in ({root} if batching else SAME_CLAIM.get(root, {root})):
         return failure if why is None else Uninformed(failure, *why)

@@ -308,6 +308,8 @@ def measure(label: str, got: Any, want: np.ndarray, allowed: np.ndarray | float)
     allowed = np.asarray(allowed, dtype=np.float64)
     if allowed.shape != want.shape:
         allowed = np.broadcast_to(allowed, want.shape)
+    if np.isnan(allowed).any():  # an allowance computed from a value not finite allows nothing
+        allowed = np.where(np.isnan(allowed), 0.0, allowed)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(got - want)
     nan = np.isnan(diff)

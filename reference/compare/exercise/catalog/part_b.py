@@ -185,14 +185,6 @@ def b4(ctx: Context, p: Problem, question: str = "B4") -> None:
         raise judged from None
 
 
-def at_ordinary_logits(ctx: Context, p: Problem) -> Problem | None:
-    """``p`` with W2 and b2 scaled so that the logits (oa = hs W2ᵀ + b2) are at most 100: B3's and B4's range,
-    the classes still apart; None if that cannot be."""
-    scale = max(1.0, float(np.max(np.abs(ctx.ref(p).acts.oa), initial=0.0)) / 100.0)
-    ordinary = p._replace(params=p.params._replace(W2=p.params.W2 / scale, b2=p.params.b2 / scale), origin="")
-    return ordinary if chain.ordinary_logits(ctx, ordinary) else None
-
-
 def _softmax_over(oa: np.ndarray, axis: int | None) -> np.ndarray:
     """exp(oa) normalized over ``axis`` (None: every entry), shifted by its maximum there: finite at any logits."""
     e = np.exp(oa - np.max(oa, axis=axis, keepdims=True))
@@ -227,7 +219,7 @@ def _softmax_formula(ctx: Context, p: Problem, a: Any) -> bool:
     (:func:`wrong_softmax`, evaluated stably) here and on the problem with its logits scaled to at most 100?
     An unstable softmax is no such formula: X4's own."""
     said = wrong_softmax(a, ctx.ref(p))
-    ordinary = at_ordinary_logits(ctx, p) if said is not None else None
+    ordinary = chain.at_ordinary_logits(ctx, p) if said is not None else None
     if ordinary is None:
         return False
     try:
@@ -243,7 +235,7 @@ def _diagnosed_at_ordinary_logits(ctx: Context, p: Problem, failure: PropertyFai
     said = failure.diagnosis
     if not said or said.startswith("no diagnosis"):
         return False
-    ordinary = at_ordinary_logits(ctx, p)
+    ordinary = chain.at_ordinary_logits(ctx, p)
     if ordinary is None:
         return False
     try:
@@ -335,8 +327,10 @@ def b5_count(ctx: Context, p: Problem) -> None:
 
 
 def b6(ctx: Context, case) -> None:
-    """Each step of gradient_descent is θ − η ∂R/∂θ, with ∂R/∂θ from the reference at that θ."""
+    """Each step of gradient_descent is θ − η ∂R/∂θ, with ∂R/∂θ from the reference at that θ; at ordinary
+    logits (the loop's claim: an overflow past them is X4's)."""
     p, eta, steps = case
+    ordinary(ctx, p)
     prev = p.params
     iterates = descents(ctx, p, eta, steps)
     own_first = OwnFirst()  # a step's own mistake is charged beside a gradient's inherited one
@@ -344,6 +338,8 @@ def b6(ctx: Context, case) -> None:
         got = iterates[t - 1]
         expect_fields(f"gradient_descent(steps={t})", got, PARAMS)
         here = p._replace(params=type(p.params)(*prev))
+        if t > 1 and not chain.ordinary_logits(ctx, here):
+            break  # the steps so far were right; past ordinary logits a step is X4's to judge
         ev = ctx.ref(here)
         for f in PARAMS:
             w, g, e = getattr(prev, f), getattr(ev.grads, f), getattr(ev.grads_bound, f)
@@ -376,11 +372,19 @@ def _own_step(ctx: Context, here: Problem, eta: float, got, f: str, failure: Pro
     if gw.shape != w.shape or step.shape != w.shape:
         return failure
     allowed = 2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw)) + FLOOR
-    if measure(f, step, w - eta * gw, allowed).bad.any():
+    with np.errstate(invalid="ignore", over="ignore"):
+        along = w - eta * gw
+        if not np.array_equal(np.isfinite(step), np.isfinite(along)):  # a step not where its own gradient went
+            return failure
+        allowed = np.where(np.isfinite(allowed), allowed, 0.0)
+    if measure(f, step, along, allowed).bad.any():
         return failure
     ev = ctx.ref(here)
     how = empty(gw, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f)))
-    if how is not None:  # a step along a gradient that carries no information
+    with np.errstate(invalid="ignore"):
+        overflowed = bool((~np.isfinite(gw) & np.isfinite(getattr(ev.grads, f))).any())
+    if how is not None and not overflowed:  # a step along a gradient that carries no information; one not
+        # finite somewhere is that gradient's own mistake (a quotient at a kink), judged below
         return chain.Uninformed(failure, f"backprop(...).{f} ({NAMES[f]}) is {how}", chain.QUESTION[f])
     judged = chain.judge(ctx, here, g, f, failure, "B6")  # where the gradient's own mistake was made
     return chain.Inherited(failure, judged.root if isinstance(judged, chain.Inherited) else chain.QUESTION[f])
