@@ -229,6 +229,19 @@ def _batching(ctx: Context, p: Problem, g: Any, f: str) -> str | None:
     return None
 
 
+def _right_on(ctx: Context, p: Problem, got: np.ndarray, f: str) -> tuple[bool, bool]:
+    """Is ``got`` the reference's gradient ``f`` on ``p`` (to its bound, and the L1 term's slack at zero weights
+    under any-subgradient), and is the reference's not zero there (a multiple would show)?"""
+    ev = ctx.ref(p)
+    want, bound = getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))
+    if f in ("W1", "W2"):
+        lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
+        bound = bound + l1_slack(getattr(p.params, f), lam, ctx.kinks[0], ctx.convention)
+    with np.errstate(invalid="ignore"):
+        right = got.shape == want.shape and bool(np.all(np.abs(got - want) <= bound))
+    return right, bool(np.any(np.abs(want) > bound))
+
+
 def _right_alone(ctx: Context, p: Problem, f: str, most: int = 8) -> bool:
     """Is the submission's ``f`` right on each of the batch's first ``most`` examples alone (n = 1), one of
     them at least where the reference's is not zero (there a multiple shows)?"""
@@ -239,15 +252,10 @@ def _right_alone(ctx: Context, p: Problem, f: str, most: int = 8) -> bool:
             got = np.asarray(getattr(value(c), f), dtype=np.float64)
         except (ImplProblem, TypeError, ValueError, AttributeError):
             return False
-        ev = ctx.ref(one)
-        want, bound = getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))
-        if f in ("W1", "W2"):  # any-subgradient: the L1 term's slack at zero weights
-            lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
-            bound = bound + l1_slack(getattr(p.params, f), lam, ctx.kinks[0], ctx.convention)
-        with np.errstate(invalid="ignore"):
-            if got.shape != want.shape or not np.all(np.abs(got - want) <= bound):
-                return False
-        shown = shown or bool(np.any(np.abs(want) > bound))
+        right, shows = _right_on(ctx, one, got, f)
+        if not right:
+            return False
+        shown = shown or shows
     return shown
 
 
@@ -516,12 +524,7 @@ def _overflowed(ctx: Context, p: Problem, g: Any, f: str) -> bool:
             there = np.asarray(getattr(ctx.judged("backprop", ordinary), f), dtype=np.float64)
         except (ImplProblem, TypeError, ValueError, AttributeError):
             return False
-        ev = ctx.ref(ordinary)
-        want, bound = getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))
-        if f in ("W1", "W2"):  # any-subgradient: the L1 term's slack at zero weights
-            lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
-            bound = bound + l1_slack(getattr(ordinary.params, f), lam, ctx.kinks[0], ctx.convention)
-        return there.shape == want.shape and bool(np.all(np.abs(there - want) <= bound))
+        return _right_on(ctx, ordinary, there, f)[0]
 
 
 def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, question: str) -> PropertyFailure:
