@@ -23,14 +23,9 @@ x64 = functools.partial(jax.enable_x64, True)
 KINK_SLOPES = (0.0, 0.0)
 
 
-#: The shortest padded length: part A's examples (at most 6 × 6 × 6 = 216 entries) all fit in one program per
-#: function, instead of three (64, 128, 256): a first run compiled 36 programs for part A, 12 now.
-SHORTEST = 256
-
-
 def _bucket(size: int) -> int:
-    """Lengths are padded to a power of two (≥ :data:`SHORTEST`): a handful of compiles in all."""
-    return max(SHORTEST, 1 << (max(size, 1) - 1).bit_length())
+    """Lengths are padded to a power of two (≥ 64): a handful of compiles in all."""
+    return max(64, 1 << (max(size, 1) - 1).bit_length())
 
 
 def elementwise(f: Callable) -> Callable:

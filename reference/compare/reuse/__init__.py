@@ -6,9 +6,7 @@ failing run, so the next submission that fails the same way follows it instead
 of shrinking again; :mod:`.prefetch` sends a replayed property's calls ahead in
 one round trip; :mod:`.shared` decides what is recorded and replayed for many
 implementations; :mod:`.store` keeps it on disk between runs
-(:mod:`.evaluations_file`: the reference's arrays as bytes), and a first run's
-second process, :mod:`.recorder`, records into it from the end of the catalog
-while the run goes from the start; :mod:`.seeded_draws`
+(:mod:`.evaluations_file`: the reference's arrays as bytes); :mod:`.seeded_draws`
 makes a seed draw the same examples in every process. All of it rests on
 Hypothesis drawing the same choices for the same seed and the same outcomes of
 the test (see :mod:`.journal`; ``tests/compare/test_reuse_assumptions.py`` fails

@@ -3,8 +3,8 @@
 What :mod:`reference.compare.reuse.store` keeps on disk: the evaluation of each
 recorded example (:class:`~reference.engine.Evaluation` trees) and the bulk sweep's
 batches (dicts of arrays). Read back with ``np.frombuffer``, nothing unpickled; the
-numbers are raw where reading fast matters more than the size (what the store
-keeps: every warm run reads them), or compressed (zlib, level 1).
+numbers are compressed (zlib, level 1), or raw where reading fast matters more
+than the size (the bulk sweep's).
 
 >>> import numpy as np
 >>> back = from_bytes(to_bytes([{"ref": {"mean": np.arange(3.0)}}, None, 2.5]))

@@ -26,16 +26,10 @@ from reference.compare.running.body import (
 )
 from reference.compare.sandbox import Refused, asking
 
-__all__ = ["Recording", "recording", "record_name", "Replayer", "replay_property", "DEFAULT_KINKS"]
+__all__ = ["Recording", "recording", "Replayer", "replay_property", "DEFAULT_KINKS"]
 
 #: The reference's slopes at 0 under the course's convention; evaluations at other kinks are not shared.
 DEFAULT_KINKS = (0.0, 0.0)
-
-
-def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool, form: str = "four") -> str:
-    """What a record is filed under: the property and the settings its examples depend on (λ's form too:
-    ``EXERCISE.penalties_form``)."""
-    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink") + ("" if form == "four" else f".{form}")
 
 
 @dataclass

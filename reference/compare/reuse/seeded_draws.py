@@ -20,14 +20,7 @@ def import_all() -> None:
     modules or a batch's, a failure's diagnosis imported midway, the modules an
     earlier test loaded (``test_verdicts`` flips on this). With every module of
     the project loaded from the start, it depends on the code alone.
-
-    What is loaded by then (the modules, JAX's and Hypothesis's among them) stays
-    for the whole run, so it is frozen (``gc.freeze``): the collector no longer
-    walks it at every full collection, which took about a tenth of a first run's
-    processor time (Hypothesis makes much garbage). What a seed draws does not
-    depend on the collector.
     """
-    import gc
     import importlib
     import pkgutil
 
@@ -40,7 +33,6 @@ def import_all() -> None:
                 importlib.import_module(info.name)
             except Exception:  # noqa: BLE001 - a module that cannot load here has no constants to give
                 pass
-    gc.freeze()
 
 
 def without_explain() -> None:

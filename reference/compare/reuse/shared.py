@@ -36,10 +36,6 @@ and :mod:`reference.compare.classroom.grade_class` hands one to every submission
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from typing import Any, Callable, Iterable
@@ -47,14 +43,7 @@ from typing import Any, Callable, Iterable
 from reference.compare.exercise import EXERCISE
 from reference.compare.exercise.catalog import CATALOG, Context, Property
 from reference.compare.reuse.journal import KEPT, Journal, follow
-from reference.compare.reuse.records import (
-    DEFAULT_KINKS,
-    Recording,
-    Replayer,
-    record_name,
-    recording,
-    replay_property,
-)
+from reference.compare.reuse.records import DEFAULT_KINKS, Recording, Replayer, recording, replay_property
 from reference.compare.reuse.seeded_draws import import_all
 from reference.compare.running.body import settle
 from reference.compare.running.runner import PropertyResult, run_catalog, run_property
@@ -62,62 +51,13 @@ from reference.compare.running.sweep import run_sweep
 from reference.compare.sandbox import asking
 from reference.engine import compile_buckets
 
-__all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog", "start_recorder", "stop_recorder",
-           "a_core_free", "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
+__all__ = ["Recording", "Replayer", "SweepShare", "Shared", "SharedCatalog",
+           "recording", "replay_property", "record_name", "DEFAULT_KINKS"]
 
-#: The module of the process that records aside (:mod:`reference.compare.reuse.recorder`).
-RECORDER = "reference.compare.reuse.recorder"
-#: At least this many properties without a record: fewer are not worth another process's start (about 2 s).
-WORTH = 6
-
-
-def a_core_free() -> bool:
-    """Whether this machine had a core to spare over the last minute (load average at most the cores less one).
-
-    The recording process takes as much processor time as it saves the run (and its start, about 3 s more): on
-    a machine whose every core is busy it would make a first run slower, not faster.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    try:
-        return os.getloadavg()[0] <= cores - 1
-    except OSError:
-        return cores > 1
-
-
-def start_recorder(folder: str, ids: list[str], *, max_examples: int | None, seed: int, shrink: bool,
-                   spec: str = "handgrad") -> subprocess.Popen | None:
-    """A process recording ``ids`` (last first) into the store at ``folder``; None when it cannot start."""
-    job = {"folder": folder, "ids": ids[::-1], "max_examples": max_examples, "seed": seed, "shrink": shrink,
-           "spec": spec}
-    try:
-        proc = subprocess.Popen([sys.executable, "-m", RECORDER], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        proc.stdin.write((json.dumps(job) + "\n").encode())
-        proc.stdin.flush()
-    except (OSError, ValueError):
-        return None
-    return proc
-
-
-def stop_recorder(proc: subprocess.Popen | None) -> None:
-    """End the recording process (what it was writing is not kept: files are written whole or not at all)."""
-    if proc is None:
-        return
-    try:
-        proc.stdin.close()
-    except OSError:
-        pass
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
+def record_name(prop_id: str, max_examples: int | None, seed: int, shrink: bool, form: str = "four") -> str:
+    """What a record is filed under: the property and the settings its examples depend on (λ's form too:
+    ``EXERCISE.penalties_form``)."""
+    return f"{prop_id}.{max_examples}.{seed}" + ("" if shrink else ".noshrink") + ("" if form == "four" else f".{form}")
 
 
 class SweepShare:
@@ -165,12 +105,9 @@ class Shared:
         self.store = store
         self.records: dict[str, Recording | None] = {}
         self.sweeps: dict[tuple[int, int], SweepShare] = {}
-        #: look in the store again for a record it did not have: another process may have kept it since
-        #: (:mod:`reference.compare.reuse.recorder`)
-        self.recheck = False
 
     def record(self, name: str) -> Recording | None:
-        if name not in self.records or (self.recheck and self.records[name] is None):
+        if name not in self.records:
             self.records[name] = self.store.load_record(name) if self.store is not None else None
         return self.records[name]
 
@@ -216,14 +153,11 @@ class SharedCatalog:
 
     A property without a record runs under Hypothesis; if it passes (and
     ``learn``), what it drew becomes its record. ``fetch``: fetch the calls of a
-    replayed property ahead (:mod:`reference.compare.reuse.prefetch`). ``aside``:
-    where many properties have no record in the store, another process records
-    them, last first, while this one runs them from the first
-    (:mod:`reference.compare.reuse.recorder`).
+    replayed property ahead (:mod:`reference.compare.reuse.prefetch`).
     """
 
-    def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True, aside: bool = False) -> None:
-        self.shared, self.learn, self.fetch, self.aside = shared, learn, fetch, aside
+    def __init__(self, shared: Shared, *, learn: bool = True, fetch: bool = True) -> None:
+        self.shared, self.learn, self.fetch = shared, learn, fetch
         self.replayed = self.live = self.followed = self.diverged = 0  # properties, for the curious (and the tests)
         #: per property, the journals of failing runs (reference.compare.reuse.journal), the most recent last
         self.journals: dict[str, list[Journal]] = {}
@@ -245,7 +179,6 @@ class SharedCatalog:
         form = EXERCISE.penalties_form(getattr(ctx.impl, "declared", None))
         name = lambda p: record_name(p.id, max_examples, seed, shrink, form)  # noqa: E731
         helper = self._ahead(ctx, props, name, sweep, seed)
-        recorder = self._recorder(props, name, form, max_examples, seed, shrink)
 
         def send(prop: Property | None) -> None:
             if prop is not None and (ahead := replayer.submit(prop, self.shared.record(name(prop)))):
@@ -265,9 +198,6 @@ class SharedCatalog:
                 if progress:
                     progress(r, i + 1, len(props))
         finally:  # the helper does not outlive the run (past the deadline it is left to finish alone)
-            if recorder is not None:
-                stop_recorder(recorder)
-                self.shared.recheck = False
             if helper is not None:
                 helper.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         figures: dict = {}
@@ -279,21 +209,6 @@ class SharedCatalog:
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
         return settle([results[p.id] for p in props], props), figures
-
-    def _recorder(self, props: list[Property], name: Callable[[Property], str], form: str,
-                  max_examples: int | None, seed: int, shrink: bool):
-        """The process recording the properties without a record, last first (``aside``, the store's records of
-        λ's usual form only); None when not worth it: few of them, or no core free."""
-        store = self.shared.store
-        folder = getattr(store, "folder", None)
-        if not self.aside or folder is None or form != "four" or not a_core_free():
-            return None
-        missing = [p.id for p in props if self.shared.record(name(p)) is None]
-        if len(missing) < WORTH:
-            return None
-        recorder = start_recorder(str(folder), missing, max_examples=max_examples, seed=seed, shrink=shrink)
-        self.shared.recheck = recorder is not None
-        return recorder
 
     def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
                seed: int) -> threading.Thread | None:

@@ -13,9 +13,7 @@ Sub-folders unused for 30 days are removed.
 Per property, ``<id>.<examples>.<seed>.rec`` holds the examples and calls as
 frames of plain data (:mod:`reference.compare.sandbox.wire`) and ``.evals`` the
 reference's answers (evaluations and part A's arrays), raw; both are read back without unpickling anything, and a
-file that does not read is ignored and replaced: about 60 MB for a default run (and the sweep's values,
-``sweep.<count>.<seed>.sweep``, 314 MB). The answers are kept uncompressed: zlib made them 27 MB instead of
-48, at 0.7 to 1.6 s of a first run's processor time and 0.2 to 0.4 s of every warm run's.
+file that does not read is ignored and replaced: about 17 MB for a default run.
 The folder holds the reference's answers on those examples: a run hides it from
 the submission's process (``Settings.hide``).
 """
@@ -51,8 +49,8 @@ _TYPES = EXERCISE.types
 _REBUILT = {EXERCISE.problem.__name__: EXERCISE.problem, "Evaluation": Evaluation}
 _STALE = 30 * 86400
 #: The examples kept, all seeds and versions together, at most (bytes; ``$HANDGRAD_EXAMPLES_MAX`` sets it, e.g.
-#: ``500M``, ``4G``): about 360 MB a seed at the default settings, so two or three seeds. Past it the least
-#: recently used files go first (a file is used when it is written or replayed).
+#: ``500M``, ``4G``): about 95 MB a seed at the default settings, so ten seeds. Past it the least recently used
+#: files go first (a file is used when it is written or replayed).
 DEFAULT_CAP = 1 << 30
 
 
@@ -224,7 +222,7 @@ class Store:
             pass  # a cache is an optimization only
 
     def load_record(self, name: str):
-        from reference.compare.reuse.records import Recording
+        from reference.compare.reuse.shared import Recording
 
         chunks = self._read(name + ".rec")
         if not chunks:
@@ -255,15 +253,15 @@ class Store:
         chunks = [{"kinks": list(rec.kinks), "examples": rec.examples[i:i + CHUNK],
                    "calls": [_calls_out(e, c) for e, c in zip(rec.examples[i:i + CHUNK], rec.calls[i:i + CHUNK])]}
                   for i in range(0, len(rec.examples), CHUNK)]
-        self.save_evaluations(name, rec)  # first: a record read as soon as it is there has its evaluations
         self._save(name + ".rec", chunks or [{"kinks": list(rec.kinks), "examples": [], "calls": []}])
+        self.save_evaluations(name, rec)
 
     def save_evaluations(self, name: str, rec) -> None:
         """Keep a record's reference evaluations (where made, at the default kinks) beside it."""
         if tuple(rec.kinks) != (0.0, 0.0) or not any(e is not None for e in rec.evaluations):
             return
         try:
-            data = to_bytes(rec.evaluations, compress=False)  # zlib: 48 MB to 27 MB, slower to keep and to read
+            data = to_bytes(rec.evaluations)
         except TypeError:
             return
         self._save(name + ".evals", data)
@@ -320,8 +318,7 @@ def for_run(settings: Any, *, enabled: bool = True) -> tuple[Any, Any]:
         os.utime(store.folder)  # used: not pruned
     except OSError:
         pass
-    return (dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)),
-            SharedCatalog(Shared(store), aside=True))
+    return dataclasses.replace(settings, hide=tuple(settings.hide) + (str(folder),)), SharedCatalog(Shared(store))
 
 
 def usage() -> list[tuple[str, pathlib.Path, int]]:
