@@ -53,11 +53,12 @@ def test_a_raise_that_hides_a_side_confused_with_another_earns_nothing():
         [(r.id, r.status, r.message[:200]) for r in results.values()]
 
 
-def test_a_transposed_array_explains_the_raise_and_is_charged_once():
+def test_a_raise_beside_a_transposed_array_is_an_error_wherever_it_was_seen():
+    """Attack round 12: a discarded matmul (it never broadcasts) raised unless the sides were equal, beside a
+    transposed array that explained it; five other mistakes did not show on square problems (30 against 22)."""
     results = _run("bug_transposed_raises", props=["B7", "B9", "B11", "B13"])
-    assert results["B9"].status == "fail" and "charged here once" in results["B9"].message
-    assert {pid: results[pid].status for pid in ["B7", "B11", "B13"]} == dict.fromkeys(["B7", "B11", "B13"],
-                                                                                     "inherited")
+    assert results["B9"].status == "fail"
+    assert {pid: results[pid].status for pid in ["B7", "B11", "B13"]} == dict.fromkeys(["B7", "B11", "B13"], "error")
 
 
 def test_a_raise_of_the_values_is_an_error_where_it_happens():
@@ -67,6 +68,5 @@ def test_a_raise_of_the_values_is_an_error_where_it_happens():
 
 
 def test_a_property_judged_on_squares_is_not_swept_on_the_shapes_it_raises_on():
-    results = _run("bug_transposed_raises", props=["B7", "B9", "B11"], sweep=200)
-    assert results["B9"].status == "fail" and results["B11"].status == "inherited"
-    assert results["B11"].sweep_examples == 0
+    results = _run("bug_raises_unless_square", props=["B7", "B11"], sweep=200)
+    assert results["B11"].status == "error" and results["B11"].sweep_examples == 0

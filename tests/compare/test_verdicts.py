@@ -33,7 +33,8 @@ BAD = {
     "bug_abs_quotient": ({"A6", "A9"}, set()),
     "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
     # raises on non-square shapes: judged on square problems, the raise charged once where W2 is transposed (B9)
-    "bug_transposed_raises": ({"B9"}, {"B10", "B18", "X1", "X3", "X5"}),
+    "bug_transposed_raises": ({"B9"}, {"B5", "B6", "B7", "B8", "B10", "B11", "B12", "B13", "B14", "B15", "B16",
+                                       "B17", "B18", "X1", "X2", "X3", "X4", "X5"}),  # a raise: errors where seen
     "bug_raises_hiding_d_for_n": ({"B15", "B16"}, {"B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12", "B13", "B14",
                                                    "B17", "B18", "X1", "X2", "X3", "X4", "X5"}),  # errors, all
     "bug_l2_half": ({"A8", "B18"}, set()),

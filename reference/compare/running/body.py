@@ -391,6 +391,9 @@ def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
     return results
 
 
+#: Whether a raise of the shapes that a transposed array explains is charged once (False: every property that
+#: saw it is an error; attack round 12 hid five mistakes behind such a raise).
+FORGIVE = False
 #: How a diagnosis names a transposed array (:mod:`reference.compare.exercise.diagnose`).
 _TRANSPOSED = ("the reference transposed", "transposed (")
 
@@ -415,8 +418,8 @@ def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...
     >>> first = PropertyResult("Q1", "Q1", "a step", status="fail", message="y is off",
     ...                        details={"diagnosis": "the reference transposed"})
     >>> second = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
-    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})], second.message
-    (['fail', 'inherited'], 'right where f answers (square problems); its raising on other shapes is charged at Q1')
+    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})]
+    ['fail', 'error']
     >>> lone = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
     >>> [r.status for r in settle_raises([lone], {"Q2": ("f",)})], lone.message.split(";")[0]
     (['error'], 'f raised ValueError: shapes')
@@ -428,9 +431,12 @@ def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...
             by_function.setdefault(raised["function"], []).append(r)
     for function, seen in by_function.items():
         raised = seen[0].details["raised"]
-        # a transposed array of this function, else of one it may call (a descent stepping with another's gradient)
-        root = next((r for r in results if _explains(r) and function in calls.get(r.id, ())), None) \
-            or next((r for r in results if _explains(r)), None)
+        # Not forgiven, whatever explains it: a raise made on purpose (a discarded matmul that never broadcasts)
+        # beside a transposed array had every other property judged on square problems, where a side confused
+        # with another does not show (attack round 12: 30 against 22 of 32). Kept for the day a sound
+        # explanation exists: FORGIVE.
+        root = (next((r for r in results if _explains(r) and function in calls.get(r.id, ())), None)
+                or next((r for r in results if _explains(r)), None)) if FORGIVE else None
         if root is None:
             for r in seen:
                 if r.status != "fail":
