@@ -32,9 +32,12 @@ BAD = {
                     {"X5", "X1", "X4", "B6", "B8", "B12", "B13", "B14", "B18"}),
     "bug_abs_quotient": ({"A6", "A9"}, set()),
     "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
-    # raises on non-square shapes: judged on square problems, the raise charged once where W2 is transposed (B9)
-    "bug_transposed_raises": ({"B9"}, {"B5", "B6", "B7", "B8", "B10", "B11", "B12", "B13", "B14", "B15", "B16",
-                                       "B17", "B18", "X1", "X2", "X3", "X4", "X5"}),  # a raise: errors where seen
+    # raises unless dh = m: judged where they are equal (the other sides apart), the raise charged once where
+    # W2's gradient is transposed (B9); descent, stepping with it, raises there too and inherits it. B18 may be
+    # charged where dh = m by chance and the λ = 0 gradient carries no information (its data term transposed)
+    "bug_transposed_raises": ({"B9"}, {"B18"}),
+    # ∂L/∂oa · W2ᵀ for ∂L/∂oa · W2 raises unless dh = m: charged once, at ∂L/∂hs (B11)
+    "bug_product_transposed": ({"B11"}, set()),
     "bug_raises_hiding_d_for_n": ({"B15", "B16"}, {"B5", "B6", "B7", "B8", "B9", "B10", "B11", "B12", "B13", "B14",
                                                    "B17", "B18", "X1", "X2", "X3", "X4", "X5"}),  # errors, all
     "bug_l2_half": ({"A8", "B18"}, set()),

@@ -179,6 +179,22 @@ def labels(ctx: Any, p: Any, what: str) -> dict:
     return {"alternatives": lambda: labels_from_1(ctx.ref, p, _LABELLED[what][2]), "refine": refine}
 
 
+#: The backward steps through a weight: the gradient before it and the weight (∂L/∂hs = ∂L/∂oa · W2).
+_THROUGH = {"hs": ("oa", "W2"), "x": ("ha", "W1")}
+
+
+def _weight_transposed(ctx: Any, p: Any, f: str) -> list:
+    """The step ``f`` (of :data:`_THROUGH`) with its weight transposed in the product, when the weight is square
+    (a product that raises on other shapes answers there)."""
+    up, w = _THROUGH[f]
+    W = np.asarray(getattr(p.params, w), dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        return []
+    g = np.asarray(getattr(ctx.ref(p).grads, up), dtype=np.float64)
+    return [Alternative("a weight transposed", f"a weight transposed in the product: ∂L/∂{up} · {w}ᵀ where "
+                        f"∂L/∂{up} · {w} was meant", g @ W.T)]
+
+
 #: The rows of a shrunk two-example batch that make it three, to tell ×n from ×2.
 _THREE = np.array([0, 1, 0])
 
@@ -232,6 +248,8 @@ def gradient_failure(ctx: Any, p: Any, failure: Any, got: Any, want: np.ndarray,
         options.update(kinks=lambda: ctx.ref(p).acts.ha == 0, at_kinks="rect", upstream=lambda: _own_hs(ctx, p))
     elif f == "oa":
         options.update(labels(ctx, p, "oa"))
+    elif f in _THROUGH:
+        options.update(alternatives=lambda: _weight_transposed(ctx, p, f))
     refine = options.pop("refine", None)
     options = _options(options)
     try:

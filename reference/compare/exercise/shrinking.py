@@ -9,16 +9,18 @@ runs the search): its sizes, how to delete indices of one, its value arrays, its
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
 import numpy as np
 
-from handgrad.types import DIMS, PARAMS, Lambdas, Params
+from handgrad.types import DIMS, PARAMS, SHAPES, Lambdas, Params
 from reference.compare.exercise.problems import Problem, problem_from_seed
 
 __all__ = ["SMALL", "MINIMUM", "ORDER", "VALUES", "LABELS", "PENALTIES", "is_problem", "key", "size", "without",
-           "array", "with_array", "penalty", "with_penalty", "largest_array", "square", "same_shapes"]
+           "array", "with_array", "penalty", "with_penalty", "largest_array", "PAIRS", "SQUARE",
+           "square", "pair_equal", "variants", "sides", "same_shapes"]
 
 #: The largest side Hypothesis draws entry by entry (:data:`reference.compare.exercise.strategies.SMALL`).
 SMALL = 8
@@ -93,29 +95,70 @@ def largest_array(p: Problem) -> int:
     return max(a.size for a in (p.X, *p.params))
 
 
-def _square(p: Problem) -> Problem | None:
-    """``p`` with every side k = max(2, its smallest side): a side cut to its first k indices, or one of 1 given
-    its index twice; labels past k taken modulo k. None if ``p`` is square already."""
-    k = max(2, min(p.dims))
-    if all(s == k for s in p.dims):
-        return None
+#: The pairs of sides a problem is made equal on (the others kept apart) to judge a function that raises unless
+#: they are: a product of a transposed array. Never n: the batch's size is a factor of every mean (1/n), and a
+#: side confused with n would not show where they are equal; nothing of the network scales by d, dh or m, so
+#: making two of them equal hides no missing factor, only a ratio of the two that no formula of it holds.
+PAIRS: tuple[tuple[str, str], ...] = (("dh", "m"), ("d", "dh"), ("d", "m"))
 
-    def sides(a: np.ndarray, *dims: str) -> np.ndarray:
+
+def _resized(p: Problem, sides: tuple[int, ...]) -> Problem:
+    """``p`` with these sizes (in :data:`DIMS`' order), its own values: a side cut to its first k indices, or
+    given its indices in turn (0, 1, …, 0, 1, …) up to k; labels past a class count of k taken modulo k."""
+    want = dict(zip(DIMS, sides))
+
+    def take(a: np.ndarray, *dims: str) -> np.ndarray:
         for axis, dim in enumerate(dims):
-            index = np.arange(k) % size(p, dim)  # 0, 1, …, k − 1, or 0, 0 for a side of 1
-            a = np.take(a, index, axis=axis)
+            a = np.take(a, np.arange(want[dim]) % size(p, dim), axis=axis)
         return np.ascontiguousarray(a)
 
     (W1, b1, W2, b2), X, y = p.params, p.X, p.y
-    return Problem(Params(sides(W1, "dh", "d"), sides(b1, "dh"), sides(W2, "m", "dh"), sides(b2, "m")),
-                   sides(X, "n", "d"), (sides(y, "n") % k).astype(y.dtype), p.lambdas, "")
+    return Problem(Params(take(W1, "dh", "d"), take(b1, "dh"), take(W2, "m", "dh"), take(b2, "m")),
+                   take(X, "n", "d"), (take(y, "n") % want["m"]).astype(y.dtype), p.lambdas, "")
+
+
+def _square_sides(p: Problem) -> tuple[int, ...] | None:
+    k = max(2, min(p.dims))
+    return None if all(s == k for s in p.dims) else (k,) * len(DIMS)
+
+
+def _pair_sides(p: Problem, pair: tuple[str, str]) -> tuple[int, ...] | None:
+    """The sizes of ``p``'s variant where the sides of ``pair`` are equal (k = max(2, the smaller)) and every
+    other side is ≥ 2 and apart from k and from each other (its own size, or the next one free); None if
+    ``p`` has them already."""
+    k = max(2, min(size(p, dim) for dim in pair))
+    sides, used = {dim: k for dim in pair}, {k}
+    for dim in DIMS:
+        if dim not in pair:
+            s = max(2, size(p, dim))
+            while s in used:
+                s += 1
+            sides[dim] = s
+            used.add(s)
+    out = tuple(sides[dim] for dim in DIMS)
+    return None if out == p.dims else out
+
+
+def _each_problem(example: Any, sides) -> Any:
+    """``example`` with each of its problems resized to ``sides(problem)``; None if it holds no problem, or
+    none changes."""
+    def one(p: Problem) -> Problem | None:
+        s = sides(p)
+        return None if s is None else _resized(p, s)
+    if is_problem(example):
+        return one(example)
+    if isinstance(example, tuple) and any(is_problem(e) for e in example):
+        parts = [(one(e) if is_problem(e) else None) for e in example]
+        if all(q is None for q in parts):
+            return None
+        return tuple(e if q is None else q for e, q in zip(example, parts))
+    return None
 
 
 def square(example: Any) -> Any:
     """``example`` on square problems: n = d = dh = m = k, k = max(2, the smallest side), the values its own
-    (each side cut to its first k indices, a side of 1 given its index twice, labels taken modulo k). A
-    function that raises on a problem's shapes (a product transposed) answers on square ones, where its values
-    are judged. None if ``example`` holds no problem, or only square ones.
+    (each side cut to its first k indices, a side of 1 given its index twice, labels taken modulo k). None if
+    ``example`` holds no problem, or only square ones.
 
     >>> from reference.compare.exercise.problems import problem_from_seed
     >>> square(problem_from_seed(1, 5, 3, 4, seed=0)).dims, square(problem_from_seed(2, 2, 2, 2, seed=0))
@@ -123,14 +166,59 @@ def square(example: Any) -> Any:
     >>> q, rate = square((problem_from_seed(3, 4, 5, 6, seed=0), 0.1)); q.dims, rate
     ((3, 3, 3, 3), 0.1)
     """
-    if is_problem(example):
-        return _square(example)
-    if isinstance(example, tuple) and any(is_problem(e) for e in example):
-        parts = [(_square(e) if is_problem(e) else None) for e in example]
-        if all(q is None for q in parts):
-            return None
-        return tuple(e if q is None else q for e, q in zip(example, parts))
-    return None
+    return _each_problem(example, _square_sides)
+
+
+def pair_equal(example: Any, pair: tuple[str, str]) -> Any:
+    """``example`` where the two sides of ``pair`` (one of :data:`PAIRS`) are equal and the others apart (see
+    :func:`_pair_sides`), the values its own. A function that raises unless they are (a product of a transposed
+    array) answers there; the other sides' confusions still show. None if ``example`` holds no problem, or
+    has these sides already.
+
+    >>> from reference.compare.exercise.problems import problem_from_seed
+    >>> pair_equal(problem_from_seed(1, 5, 3, 4, seed=0), ("dh", "m")).dims
+    (2, 5, 3, 3)
+    >>> pair_equal(problem_from_seed(3, 3, 4, 4, seed=0), ("dh", "m")).dims
+    (3, 5, 4, 4)
+    """
+    return _each_problem(example, lambda p: _pair_sides(p, pair))
+
+
+def variants(example: Any, first: str | None = None) -> list[tuple[str, Any]]:
+    """Where a function that raised on ``example``'s shapes may answer, each with its label: its
+    :func:`pair_equal` variants (``first``'s label first), then its :func:`square`. The labels name the equal
+    sides (``"dh = m"``); a square's names all of them.
+
+    >>> from reference.compare.exercise.problems import problem_from_seed
+    >>> [label for label, _ in variants(problem_from_seed(1, 5, 3, 4, seed=0), first="d = m")]
+    ['d = m', 'dh = m', 'd = dh', 'n = d = dh = m']
+    """
+    found = [(" = ".join(pair), pair_equal(example, pair)) for pair in PAIRS]
+    found.sort(key=lambda lv: lv[0] != first)
+    found.append((SQUARE, square(example)))
+    return [(label, v) for label, v in found if v is not None]
+
+
+#: The label of a square variant (:func:`variants`).
+SQUARE = " = ".join(DIMS)
+
+#: A failure's array as a check labels it: ``function(...).field`` (``backprop(...).W2 (∂R/∂W2)``).
+_LABEL = re.compile(r"^(\w+)\([^)]*\)\.(\w+)")
+
+
+def sides(label: str) -> str | None:
+    """The sides of the array a failure's ``label`` names, as a :func:`variants` label (``"m = dh"`` read as
+    the pair's, in :data:`PAIRS`' spelling) when it has two of them, else None.
+
+    >>> sides("backprop(...).W2 (∂R/∂W2)"), sides("backprop(...).b2 (∂R/∂b2)"), sides("risk(...)")
+    ('dh = m', None, None)
+    """
+    found = _LABEL.match(str(label or ""))
+    shape = found and SHAPES.get(f"{found[1]}.{found[2]}")
+    if not shape or len(shape) != 2:
+        return None
+    pair = next((p for p in PAIRS if set(p) == set(shape)), None)
+    return None if pair is None else " = ".join(pair)
 
 
 def same_shapes(example: Any) -> Any:

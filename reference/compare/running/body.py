@@ -204,9 +204,11 @@ class PropertyTest:
         self.not_applicable = 0
         #: the statistics of the example of ``problem`` alone (``Context.example_stats``): a failure's figures
         self.figures = Stats()
-        #: the first raise of the shapes (:meth:`_square`) and its example; the examples judged on their square
+        #: the first raise of the shapes (:meth:`_elsewhere`) and its example; how many examples were judged
+        #: where the function answers instead, and the labels of those problems (``"dh = m"``: sides made equal)
         self.raised: tuple | None = None
-        self.squared = 0
+        self.moved = 0
+        self.variants: dict[str, int] = {}
         ctx.stats = type(ctx.stats)()
         self.start = time.perf_counter()
 
@@ -218,8 +220,8 @@ class PropertyTest:
         carry no information) likewise. Refused (its adapter cannot express the problem): counted and rejected.
         A failure, or the implementation's problem, is kept with its example and raised; a hang, crash, exit or
         NotImplementedError ends the run: every later call raises it again at once. A raise of the problem's
-        shapes is judged on its square instead (:meth:`_square`). ``answers``: the reference's answers a record
-        kept for this example.
+        shapes is judged where the function answers instead (:meth:`_elsewhere`). ``answers``: the reference's
+        answers a record kept for this example.
         """
         if self.aborted:
             raise self.problem  # no more calls: Hypothesis replays quickly and stops
@@ -230,8 +232,9 @@ class PropertyTest:
             if self.target and math.isfinite(ratio):
                 hypothesis.target(min(ratio, 1e300), label="error / allowed")
 
-    def _judge(self, example: Any, answers: dict | None) -> None:
-        """:meth:`__call__`'s example judged."""
+    def _judge(self, example: Any, answers: dict | None, raising: str | None = None) -> None:
+        """:meth:`__call__`'s example judged. ``raising``: the function that raised on the example this one stands
+        for (:meth:`_elsewhere`); its raising here too raises :class:`_Unanswered`."""
         ctx = self.ctx
         self.result.examples += 1
         ctx.example_ratio = 0.0
@@ -250,11 +253,11 @@ class PropertyTest:
             self.not_applicable += 1
             self.reject()
         except ImplRaised as exc:
-            square = self._square(example, exc)
-            if square is not None:  # a raise of the shapes: judged where it answers, charged once (settle_raises)
-                self.raised, self.squared = self.raised or (exc, example), self.squared + 1
-                self.result.examples -= 1  # the square's call counts it
-                return self._judge(square, answers)
+            if raising is not None and exc.function == raising and not _raised(exc, "NotImplementedError"):
+                self.result.examples -= 1
+                raise _Unanswered from exc
+            if raising is None and self._elsewhere(example, exc, answers):
+                return  # a raise of the shapes: judged where it answers (settle_raises charges it)
             self.problem, self.example, self.aborted = exc, example, _raised(exc, "NotImplementedError")
             self.figures = replace(ctx.example_stats)
             raise
@@ -263,32 +266,53 @@ class PropertyTest:
             self.figures = replace(ctx.example_stats)
             raise
 
-    def _square(self, example: Any, exc: ImplRaised) -> Any:
-        """``example`` on square problems (``EXERCISE.shrinking.square``) if ``exc`` is a raise of its shapes: the
-        function raised (not NotImplementedError, not a reply of the wrong form), the example is not square, and
-        the function raises on other values of the same shapes too (``same_shapes``). None otherwise: a raise of
-        the values is an error where it happens."""
+    def _elsewhere(self, example: Any, exc: ImplRaised, answers: dict | None) -> bool:
+        """Judge ``example`` where the function that raised on it answers, if ``exc`` is a raise of its shapes
+        (:meth:`_of_the_shapes`): on the first of its variants (``EXERCISE.shrinking.variants``: two sides made
+        equal, the others apart; then every side equal) where it does not raise. True if judged there (the
+        verdict, a failure included, is that problem's); False if it raises on every one."""
+        if not self._of_the_shapes(example, exc):
+            return False
+        ctx = self.ctx
+        self.result.examples -= 1  # the variant's call counts it
+        for label, variant in EXERCISE.shrinking.variants(example, first=next(iter(self.variants), None)):
+            stats = replace(ctx.stats)
+            judged = True
+            try:
+                self._judge(variant, answers, raising=exc.function)
+            except _Unanswered:
+                judged, ctx.stats = False, stats  # it raised there too: the next one
+            finally:
+                if judged:
+                    self.raised = self.raised or (exc, example)
+                    self.moved += 1
+                    self.variants[label] = self.variants.get(label, 0) + 1
+            if judged:
+                return True
+        self.result.examples += 1
+        return False
+
+    def _of_the_shapes(self, example: Any, exc: ImplRaised) -> bool:
+        """Is ``exc`` a raise of ``example``'s shapes: the function raised (not NotImplementedError, not a reply
+        of the wrong form), the example is not square, and the function raises on other values of the same
+        shapes too (``same_shapes``)? A raise of the values is an error where it happens."""
         rules = EXERCISE.shrinking
-        if not exc.function or exc.type_name in ("", "NotImplementedError"):
-            return None
-        square = rules.square(example)
-        if square is None:
-            return None
+        if not exc.function or exc.type_name in ("", "NotImplementedError") or rules.square(example) is None:
+            return False
         ctx, stats = self.ctx, self.ctx.stats
         ctx.stats = Stats()  # the probe's comparisons are not the property's
         ctx.forget()
         try:
             self.prop.check(ctx, rules.same_shapes(example))
         except ImplRaised as again:
-            shapes = again.function == exc.function and again.type_name not in ("", "NotImplementedError")
+            return again.function == exc.function and again.type_name not in ("", "NotImplementedError")
         except (Rejected, PropertyFailure, ImplProblem):
-            shapes = False  # it answered (the check's verdict is not asked), or did not at all
+            return False  # it answered (the check's verdict is not asked), or did not at all
         else:
-            shapes = False
+            return False
         finally:
             ctx.stats = stats
             ctx.forget()
-        return square if shapes else None
 
     def end(self, raised: Exception | None = None, *, shrink: bool = True) -> PropertyResult:
         """The result, the test called no more; ``raised``: what the run raised in the end (None: nothing).
@@ -308,7 +332,7 @@ class PropertyTest:
         if self.raised is not None and result.status in ("pass", "inherited", "fail"):
             exc, example = self.raised
             result.details = {**(result.details or {}), "raised": {
-                "function": exc.function, "message": str(exc), "squared": self.squared,
+                "function": exc.function, "message": str(exc), "moved": self.moved, "where": dict(self.variants),
                 "counterexample": counterexample(example)}}
         if result.status in ("fail", "inherited"):
             result.take_failure(self.figures)  # the figures of the example the message describes
@@ -343,6 +367,11 @@ class PropertyTest:
         else:
             result.status = "not-implemented" if _raised(problem, "NotImplementedError") else "error"
             result.message = str(problem)
+
+
+class _Unanswered(Exception):
+    """The function that raised on an example raised on the problem standing for it too
+    (:meth:`PropertyTest._elsewhere`)."""
 
 
 def _raised(exc: Exception, type_name: str) -> bool:
@@ -391,37 +420,46 @@ def settle_roots(results: list[PropertyResult]) -> list[PropertyResult]:
     return results
 
 
-#: Whether a raise of the shapes that a transposed array explains is charged once (False: every property that
-#: saw it is an error; attack round 12 hid five mistakes behind such a raise).
-FORGIVE = False
-#: How a diagnosis names a transposed array (:mod:`reference.compare.exercise.diagnose`).
-_TRANSPOSED = ("the reference transposed", "transposed (")
+#: How a diagnosis names a square array transposed, or a product with a square array transposed
+#: (:mod:`reference.compare.exercise.diagnose`): on a problem where two sides alone are equal, an array of those
+#: two sides.
+_TRANSPOSED = "the reference transposed"
+_TRANSPOSED_IN_PRODUCT = "a weight transposed in the product"
 
 
-def _explains(r: PropertyResult) -> bool:
-    """Does failing ``r`` show an array transposed (the product that raises on other shapes)?"""
-    return r.status == "fail" and str((r.details or {}).get("diagnosis") or "").startswith(_TRANSPOSED)
+def _explains(r: PropertyResult, pair: str) -> bool:
+    """Does failing ``r`` show an array of the sides ``pair`` (a :func:`variants` label) transposed: one of those
+    sides (``EXERCISE.shrinking.sides``) diagnosed transposed, or a product with a square weight transposed
+    where ``r`` itself was judged where those sides alone are equal (its function raised elsewhere)?"""
+    details = r.details or {}
+    said = str(details.get("diagnosis") or "")
+    if r.status != "fail":
+        return False
+    if said == _TRANSPOSED or said.startswith(f"{_TRANSPOSED} (shape"):
+        return EXERCISE.shrinking.sides(details.get("array")) == pair
+    return said.startswith(_TRANSPOSED_IN_PRODUCT) and list((details.get("raised") or {}).get("where", ())) == [pair]
 
 
-def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...]]) -> list[PropertyResult]:
-    """A function that raises on some problems' shapes is judged on square problems, where it answers
-    (:meth:`PropertyTest._square`). Its raising is charged once when a transposed array explains it: at the
-    first property (in ``results``' order) that calls it (``calls``: property id → the functions it calls) and
-    failed with an array diagnosed transposed, else at the first such property of another function (one it
-    calls: a descent stepping with the gradient of another); the others that saw it raise and were right where
-    it answers inherit the charge. Unexplained, the raise may be a refusal that hides what square problems
-    cannot show (a side confused with another, all sides being equal there): each property that saw it is an
-    error, as any raise is. Changes ``results`` in place; returns them.
+def settle_raises(results: list[PropertyResult]) -> list[PropertyResult]:
+    """A function that raises on some problems' shapes is judged where it answers (:meth:`PropertyTest._elsewhere`):
+    where two sides are equal and the others apart, else where every side is. Its raising is charged once when
+    one pair of sides, the same on every problem it raised on, made it answer, and a property that saw it fails
+    there with a square array transposed (the product that raises on other shapes): at the first such property
+    (in ``results``' order); the others that saw it raise and were right where it answers inherit the charge.
+    Only a ratio of those two sides goes unseen there, and no formula of the network holds one (the batch's
+    side is never made equal to another: ``EXERCISE.shrinking.PAIRS``). Otherwise the raise may be a refusal that
+    hides what such problems cannot show (a side confused with another): each property that saw it is an error,
+    as any raise is. Changes ``results`` in place; returns them.
 
-    >>> raised = {"function": "f", "message": "f raised ValueError: shapes", "squared": 3,
+    >>> raised = {"function": "f", "message": "f raised ValueError: shapes", "moved": 3, "where": {"a = b": 3},
     ...           "counterexample": {"x": "[1, 2]"}}
     >>> first = PropertyResult("Q1", "Q1", "a step", status="fail", message="y is off",
-    ...                        details={"diagnosis": "the reference transposed"})
+    ...                        details={"diagnosis": "a weight transposed in the product: …", "raised": raised})
     >>> second = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
-    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})]
-    ['fail', 'error']
+    >>> [r.status for r in settle_raises([first, second])], second.message.split(";")[0]
+    (['fail', 'inherited'], 'right where f answers (a = b, the other sides apart)')
     >>> lone = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
-    >>> [r.status for r in settle_raises([lone], {"Q2": ("f",)})], lone.message.split(";")[0]
+    >>> [r.status for r in settle_raises([lone])], lone.message.split(";")[0]
     (['error'], 'f raised ValueError: shapes')
     """
     by_function: dict[str, list[PropertyResult]] = {}
@@ -431,32 +469,31 @@ def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...
             by_function.setdefault(raised["function"], []).append(r)
     for function, seen in by_function.items():
         raised = seen[0].details["raised"]
-        # Not forgiven, whatever explains it: a raise made on purpose (a discarded matmul that never broadcasts)
-        # beside a transposed array had every other property judged on square problems, where a side confused
-        # with another does not show (attack round 12: 30 against 22 of 32). Kept for the day a sound
-        # explanation exists: FORGIVE.
-        root = (next((r for r in results if _explains(r) and function in calls.get(r.id, ())), None)
-                or next((r for r in results if _explains(r)), None)) if FORGIVE else None
+        where = list(dict.fromkeys(label for r in seen for label in r.details["raised"].get("where", {})))
+        # one pair of sides, never every side (a square hides every side confused with another, the batch's too:
+        # attack rounds 11 and 12)
+        paired = len(where) == 1 and where[0] != EXERCISE.shrinking.SQUARE
+        root = next((r for r in results if _explains(r, where[0])), None) if paired else None
         if root is None:
             for r in seen:
                 if r.status != "fail":
                     r.status, r.counterexample = "error", r.details["raised"]["counterexample"]
-                    r.message = (f"{r.details['raised']['message']}; right on square problems, where it answers, "
-                                 "but they tell no side from another, and no transposed array explains the "
-                                 "raise: an error, as any raise is")
+                    r.message = (f"{r.details['raised']['message']}; right where it answers ({' or '.join(where)}), "
+                                 "but no transposed array of two sides explains the raise there: an error, as any "
+                                 "raise is")
                     r.details = {k: v for k, v in r.details.items() if k != "root"}
             continue
-        root.message += (f"; {function} also raises on other shapes ({raised['message']}), as this transposed "
+        root.message += (f"; {function} raises unless {where[0]} ({raised['message']}), as this transposed "
                          "array would: charged here once")
         for r in seen:
             if r is not root and r.status == "pass":
                 r.status = "inherited"
-                r.message = (f"right where {function} answers (square problems); its raising on other shapes is "
-                             f"charged at {root.id}")
+                r.message = (f"right where {function} answers ({where[0]}, the other sides apart); its raising on "
+                             f"other shapes is charged at {root.id}")
                 r.details = {**r.details, "root": root.question}
     return results
 
 
-def settle(results: list[PropertyResult], props: list[Property]) -> list[PropertyResult]:
-    """Every charge in its place: :func:`settle_raises`, then :func:`settle_roots` (``props``: those run)."""
-    return settle_roots(settle_raises(results, {p.id: tuple(p.calls) for p in props}))
+def settle(results: list[PropertyResult]) -> list[PropertyResult]:
+    """Every charge in its place: :func:`settle_raises`, then :func:`settle_roots`."""
+    return settle_roots(settle_raises(results))
