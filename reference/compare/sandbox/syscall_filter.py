@@ -25,7 +25,10 @@ refuse it (and every process it starts, for ever):
   ``socketpair`` still work);
 - ``sysinfo``: the machine's free memory and load, which two workers of a
   submission running at once could signal each other through (``/proc``'s
-  files of them are stand-ins in the namespace mode: :func:`.view.host_state`).
+  files of them are stand-ins in the namespace mode: :func:`.view.host_state`);
+- ``mincore``, ``cachestat``, ``fadvise64`` and ``readahead``: which pages of a file are in memory, and
+  dropping or reading them in, would be such a channel too, through the files both workers map (the
+  standard library, NumPy), with no timing needed.
 
 They are refused in every mode (EPERM). The filter cannot be lifted, by the
 submission or by root. A 32-bit entry into the kernel (the ``ipc``
@@ -47,14 +50,15 @@ __all__ = ["refuse_calls", "supported", "REFUSED"]
 #: The calls refused, by name (the numbers per architecture are in ``_CALLS``).
 REFUSED = ("socket", "io_uring_setup", "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
            "semget", "semop", "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
-           "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl", "sendmsg", "sendmmsg", "sysinfo")
+           "mq_notify", "mq_getsetattr", "add_key", "request_key", "keyctl", "sendmsg", "sendmmsg", "sysinfo",
+           "mincore", "fadvise64", "readahead", "cachestat")
 #: Per architecture: the kernel's audit value, and the numbers of the calls in ``REFUSED``, in that order
 #: (x86_64: arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic/unistd.h).
 _CALLS = {
     "x86_64": (0xC000003E, (41, 425, 29, 30, 67, 31, 68, 69, 70, 71, 64, 65, 220, 66,
-                            240, 241, 242, 243, 244, 245, 248, 249, 250, 46, 307, 99)),
+                            240, 241, 242, 243, 244, 245, 248, 249, 250, 46, 307, 99, 27, 221, 187, 451)),
     "aarch64": (0xC00000B7, (198, 425, 194, 196, 197, 195, 186, 189, 188, 187, 190, 193, 192, 191,
-                             180, 181, 182, 183, 184, 185, 217, 218, 219, 211, 269, 179)),
+                             180, 181, 182, 183, 184, 185, 217, 218, 219, 211, 269, 179, 232, 223, 213, 451)),
 }
 _X32 = 0x40000000  # x86_64's x32 system calls: refused whole
 _LOAD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
