@@ -31,7 +31,9 @@ BAD = {
     "bug_float32": ({"X3", "B7", "B9", "B10", "B11", "B15", "B16", "B17"},
                     {"X5", "X1", "X4", "B6", "B8", "B12", "B13", "B14", "B18"}),
     "bug_abs_quotient": ({"A6", "A9"}, set()),
-    "bug_transposed_w2": ({"B9", "B10", "X3"}, {"B18", "X1", "X5"}),
+    # the transposition is B9's, charged there once: read back, ∂R/∂W2 is right at B10, B18, X1, X3 and X5
+    "bug_transposed_w2": ({"B9"}, set()),
+    "bug_transposed_w1": ({"B15"}, set()),  # likewise B15's: B16, B18, X1, X3, X5 read it back
     # raises unless dh = m: judged where they are equal (the other sides apart), the raise charged once where
     # W2's gradient is transposed (B9); descent, stepping with it, raises there too and inherits it. B18 may be
     # charged where dh = m by chance and the λ = 0 gradient carries no information (its data term transposed)

@@ -58,7 +58,8 @@ def _descends_on_work(ctx: Context, p: Problem, prev, g, ev, t: int) -> None:
         if f in ("W1", "W2"):  # any-subgradient: the L1 term's slack at zero weights
             lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
             bound = bound + l1_slack(getattr(prev, f), lam, ctx.kinks[0], ctx.convention)
-        gw = expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
+        gw, shape = getattr(g, f), getattr(prev, f).shape
+        gw = expect_array(f"backprop(...).{f}", gw.T if chain.transposed(gw, shape) else gw, shape)  # read back
         how = shows_nothing(gw, getattr(ev.grads, f), bound)
         if how is None:
             return
@@ -91,23 +92,44 @@ def x5_own_gradient(ctx: Context, case) -> None:
     # steps before it show the loop; from it on every value is nan, and shows nothing
     starts = starts[:next((t for t in range(1, len(starts)) if not _finite(starts[t])), len(starts))]
     grads = [value(r) for r in ctx.judging.call_many("backprop", [(s, p.X, p.y, p.lambdas) for s in starts])]
+    backwards = None  # a gradient returned transposed, right read back: its own question's (chain.transposed)
     for t in range(1, len(starts) + 1):
         got, g = iterates[t - 1], grads[t - 1]
         expect_fields("backprop(...)", g, Gradients._fields)
         ev = ctx.ref(p._replace(params=type(p.params)(*prev)))
         _descends_on_work(ctx, p, prev, g, ev, t)
         for f in PARAMS:
-            w, gw = getattr(prev, f), expect_array(f"backprop(...).{f}", getattr(g, f), getattr(prev, f).shape)
+            label, w, gw = f"backprop(...).{f}", getattr(prev, f), getattr(g, f)
+            if chain.transposed(gw, w.shape):  # B9's or B15's mistake, charged there: the step judged read back
+                backwards = backwards or chain.inherited_transposed(label, gw, w.shape, f)
+                gw = gw.T
+            gw = expect_array(label, gw, w.shape)
             allowed = (2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw))
                        + eta * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
             try:
                 compare(ctx, f"gradient_descent(steps={t}).{f} vs step {t - 1} - η backprop(step {t - 1}).{f}",
                         getattr(got, f), w - eta * gw, allowed)
             except PropertyFailure as failure:
+                if _stepped_read_back(ctx, p, prev, getattr(got, f), gw, f, eta, allowed):
+                    raise chain.Inherited(failure, chain.QUESTION[f]) from None
                 if _loop_mistake(ctx, p, eta, steps):
                     raise chain.Inherited(failure, "B6") from None
                 raise
         prev = got
+    if backwards is not None:
+        raise backwards
+
+
+def _stepped_read_back(ctx: Context, p: Problem, prev: Any, stepped: Any, gw: np.ndarray, f: str, eta: float,
+                       allowed: np.ndarray) -> bool:
+    """Did the descent step along the reference's gradient where the submission's own ``gw`` is that gradient
+    transposed (a square weight's, right read back: its own question's mistake, charged there)?"""
+    if gw.ndim != 2 or gw.shape[0] != gw.shape[1] or not isinstance(stepped, np.ndarray) or stepped.shape != gw.shape:
+        return False
+    q = p._replace(params=type(p.params)(*prev), origin="")
+    w = np.asarray(getattr(prev, f), dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return chain.right(ctx, q, gw.T, f) and bool(np.all(np.abs(stepped - (w - eta * gw.T)) <= allowed))
 
 
 def _loop_mistake(ctx: Context, p: Problem, eta: float, steps: int) -> bool:
@@ -201,12 +223,24 @@ def x1_batch(ctx: Context, p: Problem) -> None:
                     2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
     for f in PARAMS:
         shape = getattr(ev.grads, f).shape
-        mean = np.mean([expect_array(f"backprop(example {i}).{f}", getattr(s, f), shape)
-                        for i, s in enumerate(singles)], axis=0)
+        read = _read_back(own_first, f, shape)  # a gradient returned transposed: its own question's (B9, B15)
+        mean = np.mean([read(f"backprop(example {i}).{f}", getattr(s, f)) for i, s in enumerate(singles)], axis=0)
         with own_first, _batch_blamed(ctx, p, g, f, singles):
-            compare(ctx, f"backprop(batch).{f} vs mean of examples", getattr(g, f), mean,
-                    2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
+            compare(ctx, f"backprop(batch).{f} vs mean of examples", read("backprop(batch)." + f, getattr(g, f)),
+                    mean, 2 * SAFETY * getattr(ev.grads_bound, f) + 2 * SAFETY * n * U64 * np.abs(mean) + FLOOR)
     own_first.done()
+
+
+def _read_back(own_first: OwnFirst, f: str, shape: tuple):
+    """A reader of gradient ``f``'s arrays: one returned transposed (:func:`.chain.transposed`) read back, its
+    transposition kept in ``own_first`` as its own question's (inherited unless an own failure comes); any other
+    checked for ``shape``."""
+    def read(label: str, got: Any) -> np.ndarray:
+        if chain.transposed(got, shape):
+            own_first.inherited = own_first.inherited or chain.inherited_transposed(label, got, shape, f)
+            got = got.T
+        return expect_array(label, got, shape)
+    return read
 
 
 def _without_input_gradient(ctx: Context, p: Problem, g: Any) -> None:
@@ -311,8 +345,11 @@ def x3_types(ctx: Context, p: Problem) -> None:
         expect_fields("backprop(...)", got["backprop"], Gradients._fields)
         shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
                   "W2": (m, dh), "b2": (m,)}
+        own_first = OwnFirst()
         for f, shape in shapes.items():
-            expect_array(f"backprop(...).{f}", getattr(got["backprop"], f), shape, strict=True)
+            label = f"backprop(...).{f}"
+            expect_array(label, _read_back(own_first, f, shape)(label, getattr(got["backprop"], f)), shape,
+                         strict=True)
     if "gradient_descent" in got:
         expect_fields("gradient_descent(...)", got["gradient_descent"], PARAMS)
         for f in PARAMS:
@@ -324,6 +361,8 @@ def x3_types(ctx: Context, p: Problem) -> None:
     shows = "its types and shapes earn nothing"
     for name, v in got.items():
         expect_work(ctx, name, p.X if name in PART_A else p, v, shows)
+    if "backprop" in got:
+        own_first.done()  # a gradient returned transposed: its own question's (B9, B15), charged there
 
 
 def _warned(ctx: Context, name: str, p: Problem, warning: str) -> str:

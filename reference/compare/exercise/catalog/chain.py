@@ -25,6 +25,10 @@ zero is consistent with its own all-zero ∂L/∂oa at every step below it, and
 earns nothing for it, while an honest mistake upstream is not charged again
 below it for an example where it happens to zero the step's inputs. On one example, a property that
 checks several arrays inherits only when each array that fails there inherits (:class:`~.check.OwnFirst`).
+
+A gradient returned transposed is its own question's mistake, charged there once: elsewhere (its batched twin,
+the penalty terms, X1, X3, X5) it is read back transposed and inherits the transposition when it is right so;
+one of another shape (2-D, not square: :func:`transposed`) read back is judged on its values as any array.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ from reference.compare.exercise.catalog.check import Context, PropertyFailure, W
 from reference.compare.exercise.problems import Problem
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64, accepted, l1_slack
 
-__all__ = ["Inherited", "Uninformed", "QUESTION", "BATCHED", "BATCH_TWIN", "UP", "SAME_CLAIM", "ORDINARY_LOGIT",
+__all__ = ["Inherited", "Uninformed", "transposed", "inherited_transposed", "right", "QUESTION", "BATCHED",
+           "BATCH_TWIN", "UP", "SAME_CLAIM", "ORDINARY_LOGIT",
            "NAMES", "FORWARD_UP", "FORWARD_QUESTION", "judge", "judge_forward", "forward_root", "local_step",
            "own_forward", "ordinary_logits", "silent"]
 
@@ -100,6 +105,48 @@ class Uninformed(PropertyFailure):
     def details(self) -> dict:
         return {**super().details(), "silent": self.silent,
                 **({"silent_question": self.silent_question} if self.silent_question else {})}
+
+
+def transposed(got: Any, shape: tuple) -> bool:
+    """Is ``got`` an array of ``shape`` transposed: 2-D, not square, of the reversed shape? Read back (``got.T``),
+    its values are judged; the transposition is its own question's mistake (:func:`inherited_transposed`).
+
+    >>> transposed(np.zeros((3, 2)), (2, 3)), transposed(np.zeros((2, 2)), (2, 2)), transposed(np.zeros(6), (2, 3))
+    (True, False, False)
+    """
+    shape = tuple(shape)
+    return (isinstance(got, np.ndarray) and got.ndim == 2 and len(shape) == 2 and shape[0] != shape[1]
+            and got.shape == shape[::-1])
+
+
+def inherited_transposed(label: str, got: np.ndarray, shape: tuple, f: str) -> Inherited:
+    """The failure of a gradient ``f`` returned transposed, right when read back: its own question's mistake
+    (:data:`QUESTION`), charged there once."""
+    failure = PropertyFailure(f"{label} has shape {got.shape}; expected {tuple(shape)} — the reference transposed "
+                              f"(shape {got.shape} for {tuple(shape)}), right when read back", array=label)
+    failure.diagnosis = f"the reference transposed (shape {got.shape} for {tuple(shape)})"
+    return Inherited(failure, QUESTION[f])
+
+
+class _Replaced:
+    """A result with one field replaced (the others read through)."""
+
+    def __init__(self, result: Any, field: str, value: Any):
+        self._result, self._field, self._value = result, field, value
+
+    def __getattr__(self, name: str) -> Any:
+        return self._value if name == self._field else getattr(self._result, name)
+
+
+def right(ctx: Context, p: Problem, got: np.ndarray, f: str) -> bool:
+    """Is gradient ``f`` right on ``p`` to the reference's bound (the L1 slack at zero weights included)?"""
+    ev = ctx.ref(p)
+    want, allowed = getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))
+    if f in ("W1", "W2"):
+        W, lam = (p.params.W1, p.lambdas.l11) if f == "W1" else (p.params.W2, p.lambdas.l21)
+        allowed = allowed + l1_slack(W, lam, ctx.kinks[0], ctx.convention)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return got.shape == want.shape and bool(np.all(np.abs(np.asarray(got, dtype=np.float64) - want) <= allowed))
 
 
 def own_forward(ctx: Context, p: Problem) -> Any:
@@ -536,6 +583,13 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
     right on its own λ = 0 gradient (B18) passes the blame to the data term, unless that gradient carries none.
     """
     got, want = getattr(g, f, None), getattr(ctx.ref(p).grads, f)
+    if question != QUESTION[f] and isinstance(got, np.ndarray) and got.ndim == 2 and got.shape == want.shape[::-1]:
+        # a transposition is its own question's, charged there once: here the array is read back, and judged
+        # on its values (right: inherited; wrong: a mistake of its own, or upstream, as any array's)
+        if right(ctx, p, got.T, f):
+            return Inherited(failure, QUESTION[f])
+        if transposed(got, want.shape):
+            return judge(ctx, p, _Replaced(g, f, got.T), f, failure, question)
     if not isinstance(got, np.ndarray) or got.shape != np.shape(want):
         # None (not implemented), another type or another shape: nothing of it is right on any inputs, the
         # failure is this property's own (an array of the right shape is needed to inherit a mistake)
