@@ -63,7 +63,22 @@ def _files_of(root: pathlib.Path, importer: pathlib.Path, name: str, level: int)
             break
         files += [base / part / "__init__.py", base / f"{part}.py"]
         base = base / part
-    return [f for f in files if os.path.isfile(f) and not os.path.islink(f)]
+    return [f for f in files if os.path.isfile(f) and not _linked(root, f)]
+
+
+def _linked(root: pathlib.Path, file: pathlib.Path) -> bool:
+    """Is any part of ``file``'s path below ``root`` a symbolic link (a folder linked to elsewhere on the host
+    would stage what it holds: the answer key, any ``.py`` file of the machine; attack round 13)?"""
+    try:
+        parts = file.relative_to(root).parts
+    except ValueError:
+        return True
+    path = root
+    for part in parts:
+        path = path / part
+        if os.path.islink(path):
+            return True
+    return False
 
 
 def local_imports(source: pathlib.Path, also: tuple[str, ...] = ()) -> list[pathlib.Path]:

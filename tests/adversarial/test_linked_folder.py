@@ -1,0 +1,58 @@
+"""A folder linked to elsewhere on the host, beside a submission file, stages nothing (attack round 13,
+`08_symlink_dir`).
+
+The grader copies a submission file and the local modules it imports. Only the file's last path component was
+checked for a link: ``keys -> /some/staff/folder`` beside the file, and ``import keys.course_secrets`` in dead
+code, staged the staff's file (root's, mode 600) into the worker, whose code then showed it in the report; a link
+to the installed answer key gave 32 of 32 with no line of the exercise written."""
+
+import json
+import os
+
+from support import HONEST, attack, strict_json
+
+SECRET = "TOKEN-4f1c9e"
+
+#: d_tanh shows what the linked module holds, if it was staged; the import sits in dead code, so that the grader
+#: stages it (it follows the submission's imports) without the file failing to load.
+LEAKING = HONEST + '''
+if False:
+    import keys.course_secrets  # noqa: F401
+
+def d_tanh(x):
+    try:
+        import keys.course_secrets as found
+    except ImportError:
+        return _h.d_tanh(x)
+    raise RuntimeError("leaked " + found.TEXT)
+'''
+
+
+def test_a_folder_linked_beside_the_submission_is_not_staged(tmp_path):
+    staff = tmp_path / "staff"
+    staff.mkdir()
+    (staff / "course_secrets.py").write_text(f"TEXT = {SECRET!r}\n")
+    os.chmod(staff / "course_secrets.py", 0o600)
+    student = tmp_path / "student"
+    student.mkdir()
+    os.symlink(staff, student / "keys")
+    done, report = attack(student, LEAKING, "--property", "A4", "--examples", "3", "--sweep", "0")
+    assert SECRET not in report and SECRET not in done.stdout + done.stderr
+    data = strict_json(report)
+    assert data["questions"]["A4"] == "pass", json.dumps(data["properties"][0])[:500]
+
+
+def test_local_imports_never_follow_a_linked_folder(tmp_path):
+    from reference.compare.submissions.local_modules import local_imports
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "mod.py").write_text("X = 1\n")
+    student = tmp_path / "student"
+    (student / "pkg").mkdir(parents=True)
+    (student / "pkg" / "__init__.py").write_text("")
+    (student / "pkg" / "own.py").write_text("Y = 2\n")
+    os.symlink(tmp_path / "elsewhere", student / "linked")
+    os.symlink(tmp_path / "elsewhere", student / "pkg" / "inner")
+    (student / "sub.py").write_text("import pkg.own\nimport linked.mod\nimport pkg.inner.mod\n")
+    found = {p.relative_to(student).as_posix() for p in local_imports(student / "sub.py")}
+    assert found == {"pkg/__init__.py", "pkg/own.py"}
