@@ -300,7 +300,10 @@ def risk_check(label: str):
 
 
 def _own_risk(ctx: Context, p: Problem, got) -> bool:
-    """Is ``got`` the submission's own mean loss plus the four penalties?"""
+    """Is ``got`` the submission's own mean loss plus the four penalties? (Not a real number: no.)"""
+    number = isinstance(got, (int, float, np.integer, np.floating, np.ndarray)) and not isinstance(got, bool)
+    if not number or np.ndim(got) != 0 or np.asarray(got).dtype.kind not in "iuf":
+        return False  # a vector of losses (the mean forgotten), None, a list: the comparison's failure stands
     try:
         L = np.asarray(ctx.judged("loss", p), dtype=np.float64)
     except (ImplProblem, PropertyFailure, TypeError, ValueError):
