@@ -39,3 +39,23 @@ def test_a_notebook_with_too_much_code_does_not_load_and_says_why(tmp_path):
     assert "MiB of code; at most 1 MiB is read" in done.stderr, done.stderr
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
     assert peak < max(before, 1_500_000), peak  # 1.2 MB of `a = 1` parsed whole would take the grader ~1 GB
+
+
+def test_a_notebook_of_millions_of_empty_objects_is_not_read(tmp_path):
+    """Attack round 13 (`07_nb_memory`): one code cell and 21 million ``{}`` in the metadata (63 MiB, under the
+    size cap) took the grader's own process to 1.8 GB; a notebook opening more than a million objects and lists
+    is refused before it is parsed, with a message naming the limit."""
+    import json as _json
+
+    import pytest
+
+    from reference.compare.submissions.notebook import MOST_CONTAINERS, code_cells
+
+    path = tmp_path / "sub.ipynb"
+    cells = [{"cell_type": "code", "metadata": {}, "source": "x = 1", "outputs": [], "execution_count": None}]
+    body = _json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    path.write_text(body[:-1] + ', "junk": [' + ",".join(["{}"] * (MOST_CONTAINERS + 1)) + "]}")
+    with pytest.raises(ValueError, match="JSON objects and lists"):
+        code_cells(path)
+    path.write_text(body)
+    assert code_cells(path) == [(1, "x = 1")]

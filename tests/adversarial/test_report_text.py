@@ -140,3 +140,15 @@ def test_two_students_whose_names_differ_by_a_guarding_quote_keep_two_ids_in_gra
     rows = [{"id": i, "status": "ok", "seconds": 1.0, "scores": {"A5": 1.0}} for i in ids]
     got = [r["id"] for r in csv.DictReader(io.StringIO(write_csv(rows, ["A5"])))]
     assert len(set(got)) == len(ids), got
+
+
+def test_a_bare_link_in_a_submission_s_message_links_nowhere_in_markdown():
+    """Attack round 13 (`15_md_link`): an exception's text ``https://evil.example/regrade?token=`` was kept bare
+    in the class summary, where GitHub-flavoured Markdown makes it a live link under the class's mistakes."""
+    from reference.compare.reports.formats import _md_escape
+    from reference.compare.reports.summary import _md
+
+    for shown in (_md("go to https://evil.example/regrade?token= or www.evil.example"),
+                  _md_escape("go to https://evil.example/regrade?token= or www.evil.example")):
+        assert "https://" not in shown and "www." not in shown
+        assert shown.replace("\u200b", "").endswith("evil.example")

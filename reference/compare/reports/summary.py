@@ -20,6 +20,7 @@ import collections
 import re
 from typing import Any, Iterable
 
+from reference.compare.reports.formats import no_autolink
 from reference.compare.reports.scoring import Weights, question_scores
 
 __all__ = ["STATUSES", "status_of", "failure_key", "row", "internal_row", "write_csv", "class_summary"]
@@ -263,4 +264,4 @@ def _md(text: str) -> str:
     text = _shown(text)
     for c in "\\|`*_[]<>&!":
         text = text.replace(c, "\\" + c)
-    return text
+    return no_autolink(text)

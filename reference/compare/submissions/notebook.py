@@ -69,7 +69,7 @@ from reference.compare.submissions import self_checks
 from reference.compare.submissions.self_checks import first_line
 
 __all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook", "dropped_self_checks", "MOST_CODE",
-           "MOST_NOTEBOOK"]
+           "MOST_NOTEBOOK", "MOST_CONTAINERS"]
 
 #: The most Python the grader parses in one source file (or a notebook's code cells together), in bytes. A
 #: homework is a few kB; parsing costs the parsing process ~0.7 GB a MB of short statements, and the grader
@@ -77,6 +77,10 @@ __all__ = ["code_cells", "notebook_source", "cell_line", "load_notebook", "dropp
 MOST_CODE = 1 << 20
 #: The largest notebook file read (its outputs, plots included, count: a notebook is JSON read whole).
 MOST_NOTEBOOK = 64 << 20
+#: The most objects and lists a notebook's JSON may open. Each costs the grader's process ~60 bytes or more
+#: where the file spends 2: 21 million empty objects in 63 MiB of metadata took a grader to 1.8 GB (attack
+#: round 13). A notebook holds a few per cell and output; its plots are strings.
+MOST_CONTAINERS = 1_000_000
 
 #: A line magic, a shell escape, their assigned forms, or help: not Python.
 _NOT_PYTHON = re.compile(r"^\s*(?:[%!]|[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*[%!]|\?{1,2}[\w.]+\s*$|[\w.]+\?{1,2}\s*$)")
@@ -93,8 +97,13 @@ def code_cells(path) -> list[tuple[int, str]]:
     size = path.stat().st_size
     if size > MOST_NOTEBOOK:
         raise ValueError(f"{path}: the notebook is {size / 2**20:.1f} MiB; at most {MOST_NOTEBOOK >> 20} MiB is read")
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is no fault
+    opened = text.count("{") + text.count("[")  # an upper bound: a brace inside a string counts too
+    if opened > MOST_CONTAINERS:
+        raise ValueError(f"{path}: the notebook opens {opened:,} JSON objects and lists; at most "
+                         f"{MOST_CONTAINERS:,} are read (clear its outputs and metadata)")
     try:
-        nb = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors write, is no fault
+        nb = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not a Jupyter notebook (not JSON: {exc})") from None
     if not isinstance(nb, dict) or not ("cells" in nb or "worksheets" in nb):
