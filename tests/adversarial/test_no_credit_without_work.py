@@ -214,3 +214,25 @@ def softplus(x):
     # but where its softplus is below 1e-8 of the true one (x ≈ -2e9: 21.5 for 2.1e9), it is scant
     a2 = props["A2-identity"]
     assert a2["status"] == "pass" or "softplus(-x) does no work: it has 0 entries of meaningful size" in a2["message"]
+
+
+#: The four parameter gradients returned as zeros, the rest right (attack round 13, `16_zero_param_grads`: 27 of
+#: 32 against 22 for None: the zero batch agreed with its zero halves, so B10 and B16 inherited B9's and B15's
+#: failures, and X1 and X3 vouched for the zeros).
+ZERO_PARAMETER_GRADIENTS = HONEST + '''
+import numpy as np
+
+def backprop(params, X, y, lambdas=_h.Lambdas(), **kwargs):
+    g = _h.backprop(params, X, y, lambdas, **kwargs)
+    return g._replace(**{f: np.zeros_like(getattr(g, f)) for f in ("W1", "b1", "W2", "b2")})
+'''
+
+
+def test_zeros_in_place_of_the_parameter_gradients_earn_no_batched_or_structural_credit(tmp_path):
+    questions = ("B10", "B16", "X1", "X3")
+    done, report = attack(tmp_path, ZERO_PARAMETER_GRADIENTS, "--examples", "10", "--sweep", "0",
+                          *(a for q in questions for a in ("--property", q)))
+    statuses = {p["id"]: (p["status"], p["message"][:300]) for p in strict_json(report)["properties"]}
+    for pid, (status, message) in statuses.items():
+        assert status == "fail", (pid, status, message)
+    assert "does no work" in statuses["X1"][1] and "does no work" in statuses["X3"][1]

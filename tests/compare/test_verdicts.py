@@ -34,6 +34,8 @@ BAD = {
     # the transposition is B9's, charged there once: read back, ∂R/∂W2 is right at B10, B18, X1, X3 and X5
     "bug_transposed_w2": ({"B9"}, set()),
     "bug_transposed_w1": ({"B15"}, set()),  # likewise B15's: B16, B18, X1, X3, X5 read it back
+    "bug_b1_keepdims": ({"X3"}, set()),  # a shape with an axis of length 1 more, values right: X3's alone
+    "bug_backprop_plain_tuple": ({"X3"}, set()),  # read by position: its container is X3's alone
     # raises unless dh = m: judged where they are equal (the other sides apart), the raise charged once where
     # W2's gradient is transposed (B9); descent, stepping with it, raises there too and inherits it. B18 may be
     # charged where dh = m by chance and the λ = 0 gradient carries no information (its data term transposed)

@@ -16,8 +16,10 @@ pass copies of the inputs, report which inputs were modified and what warned.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
+import functools
 import os
 from typing import Any, Iterator, Sequence
 
@@ -175,6 +177,23 @@ def wrong_reply(name: str, value: Any) -> WrongReply | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def positional(name: str) -> type:
+    """The named tuple ``name`` must return, built from a plain tuple or list of its items in order: read by
+    position, its values are judged; its class says so (``positional``: the types' question charges it once)."""
+    kind, fields = NAMED_REPLIES[name]
+    return type(kind, (collections.namedtuple(kind, fields),), {"__slots__": (), "positional": True})
+
+
+def _read_by_position(name: str, value: Any) -> Any:
+    """``value`` as ``name``'s named tuple when it is a plain tuple or list of as many items (attack round 13: a
+    plain tuple in the fields' order was an error at every property that called the function, 17 of 32)."""
+    named = NAMED_REPLIES.get(name)
+    if named is not None and type(value) in (tuple, list) and len(value) == len(named[1]):
+        return positional(name)(*value)
+    return value
+
+
 def as_call(reply: Any, name: str) -> Call:
     """A worker's reply to one call (decoded data, checked here) as a Call, or its problem raised."""
     status = reply.get("status") if isinstance(reply, dict) else None
@@ -182,10 +201,11 @@ def as_call(reply: Any, name: str) -> Call:
         mutated, warned = reply.get("mutated"), reply.get("warnings")
         if not isinstance(mutated, list) or not isinstance(warned, list):
             raise ImplCrashed(f"{name}: a reply of the wrong form")
-        wrong = wrong_reply(name, reply["value"])
+        value = _read_by_position(name, reply["value"])
+        wrong = wrong_reply(name, value)
         if wrong is not None:
             raise wrong
-        return Call(reply["value"], [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
+        return Call(value, [escape(m, 100) for m in mutated[:20]], [escape(w) for w in warned[:20]])
     if status == "raised":
         where, kind = escape(reply.get("where", ""), 300), escape(reply.get("type"), 100)
         raise ImplRaised(f"{name} raised {kind}: {escape(reply.get('message'))}" + (f" (at {where})" if where else ""),

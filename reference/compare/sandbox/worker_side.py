@@ -238,6 +238,9 @@ class Table:
             except BaseException as exc:  # noqa: BLE001 - untrusted code
                 errors.append([name, i, _problem(exc)])
                 continue
+            t = self.replies.get(name)  # a plain tuple of the named tuple's items, read by position (as_call)
+            if t is not None and type(result) in (tuple, list) and len(result) == len(t._fields):
+                result = t(*result)
             _write(result, i, row, by_name[name])
         return {"values": values, "ok": ok, "errors": errors}
 

@@ -20,10 +20,12 @@ from reference.compare.exercise.catalog.check import (
     Context,
     OwnFirst,
     PropertyFailure,
+    WrongShape,
     compare,
     expect_array,
     expect_fields,
     keep_only,
+    reshaped,
     shows_nothing,
     value,
 )
@@ -59,7 +61,8 @@ def _descends_on_work(ctx: Context, p: Problem, prev, g, ev, t: int) -> None:
             lam = p.lambdas.l11 if f == "W1" else p.lambdas.l21
             bound = bound + l1_slack(getattr(prev, f), lam, ctx.kinks[0], ctx.convention)
         gw, shape = getattr(g, f), getattr(prev, f).shape
-        gw = expect_array(f"backprop(...).{f}", gw.T if chain.transposed(gw, shape) else gw, shape)  # read back
+        gw = gw.T if chain.transposed(gw, shape) else gw.reshape(shape) if reshaped(gw, shape) else gw  # read back
+        gw = expect_array(f"backprop(...).{f}", gw, shape)
         how = shows_nothing(gw, getattr(ev.grads, f), bound)
         if how is None:
             return
@@ -87,7 +90,9 @@ def x5_own_gradient(ctx: Context, case) -> None:
     for got in iterates:
         expect_fields("gradient_descent(...)", got, PARAMS)
     # the implementation's own gradients at θ0 … θ(steps−1), in one round trip
-    starts = [p.params] + [type(p.params)(*(getattr(q, f) for f in PARAMS)) for q in iterates[:-1]]
+    # (an iterate with axes of length 1 more or less, X3's mistake, read back: asked in the parameters' shapes)
+    starts = [p.params] + [type(p.params)(*(_squeezed(getattr(q, f), getattr(p.params, f).shape) for f in PARAMS))
+                           for q in iterates[:-1]]
     # a step along a gradient not finite somewhere (its own question's mistake) leaves a parameter so: the
     # steps before it show the loop; from it on every value is nan, and shows nothing
     starts = starts[:next((t for t in range(1, len(starts)) if not _finite(starts[t])), len(starts))]
@@ -103,6 +108,9 @@ def x5_own_gradient(ctx: Context, case) -> None:
             if chain.transposed(gw, w.shape):  # B9's or B15's mistake, charged there: the step judged read back
                 backwards = backwards or chain.inherited_transposed(label, gw, w.shape, f)
                 gw = gw.T
+            elif reshaped(gw, w.shape):  # axes of length 1 (keepdims): X3's, charged there
+                backwards = backwards or _inherited_shape(label, gw, w.shape)
+                gw = gw.reshape(w.shape)
             gw = expect_array(label, gw, w.shape)
             allowed = (2 * SAFETY * U64 * (np.abs(w) + eta * np.abs(gw))
                        + eta * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
@@ -118,6 +126,11 @@ def x5_own_gradient(ctx: Context, case) -> None:
         prev = got
     if backwards is not None:
         raise backwards
+
+
+def _squeezed(a: Any, shape: tuple) -> Any:
+    """``a`` in ``shape`` when it holds its entries with axes of length 1 more or less (:func:`~.check.reshaped`)."""
+    return a.reshape(shape) if reshaped(a, shape) else a
 
 
 def _stepped_read_back(ctx: Context, p: Problem, prev: Any, stepped: Any, gw: np.ndarray, f: str, eta: float,
@@ -207,8 +220,7 @@ def x1_batch(ctx: Context, p: Problem) -> None:
     """
     g = ctx.network("backprop", p)
     expect_fields("backprop(...)", g, Gradients._fields)
-    expect_work(ctx, "backprop", p, g, "its batch agreeing with its examples shows nothing",
-                fields=("oa", "hs", "ha", "x"))  # the arrays made per example: a penalty alone says nothing here
+    expect_work(ctx, "backprop", p, g, "its batch agreeing with its examples shows nothing", each=True)
     ev = ctx.ref(p)
     n = p.X.shape[0]
     singles = [value(r) for r in ctx.judging.call_many(
@@ -231,16 +243,26 @@ def x1_batch(ctx: Context, p: Problem) -> None:
     own_first.done()
 
 
-def _read_back(own_first: OwnFirst, f: str, shape: tuple):
+def _read_back(own_first: OwnFirst, f: str, shape: tuple, *, squeezed: bool = True):
     """A reader of gradient ``f``'s arrays: one returned transposed (:func:`.chain.transposed`) read back, its
-    transposition kept in ``own_first`` as its own question's (inherited unless an own failure comes); any other
+    transposition kept in ``own_first`` as its own question's (inherited unless an own failure comes); one with
+    axes of length 1 more or less (:func:`~.check.reshaped`, ``squeezed``) read back likewise, X3's; any other
     checked for ``shape``."""
     def read(label: str, got: Any) -> np.ndarray:
         if chain.transposed(got, shape):
             own_first.inherited = own_first.inherited or chain.inherited_transposed(label, got, shape, f)
             got = got.T
+        elif squeezed and reshaped(got, shape):
+            own_first.inherited = own_first.inherited or _inherited_shape(label, got, shape)
+            got = got.reshape(shape)
         return expect_array(label, got, shape)
     return read
+
+
+def _inherited_shape(label: str, got: np.ndarray, shape: tuple) -> WrongShape:
+    """An array with axes of length 1 more or less than ``shape``'s: X3's mistake, read back elsewhere."""
+    return WrongShape(f"{label} has shape {got.shape}; expected {tuple(shape)}; read back: inherited from X3",
+                      array=label)
 
 
 def _without_input_gradient(ctx: Context, p: Problem, g: Any) -> None:
@@ -252,8 +274,9 @@ def _without_input_gradient(ctx: Context, p: Problem, g: Any) -> None:
     ev = ctx.ref(p)
     expect_fields("backprop(..., input_gradient=False)", other.value, Gradients._fields)
     for f in PARAMS:
+        shape = getattr(ev.grads, f).shape  # an array transposed or with axes of length 1 more: X1 reads it back
         compare(ctx, f"backprop(..., input_gradient=False).{f} vs backprop(...).{f}", getattr(other.value, f),
-                expect_array(f"backprop(...).{f}", getattr(g, f), getattr(ev.grads, f).shape),
+                _read_back(OwnFirst(), f, shape)(f"backprop(...).{f}", getattr(g, f)),
                 2 * SAFETY * getattr(ev.grads_bound, f) + FLOOR)
 
 
@@ -333,7 +356,7 @@ def x3_types(ctx: Context, p: Problem) -> None:
     calls = _x2_calls(ctx, p)
     got = {name: value(c) for (name, _, _), c in zip(calls, ctx.impl.call_each(calls))}
     if "forward" in got:
-        expect_fields("forward(...)", got["forward"], ("ha", "hs", "oa", "os"))
+        expect_fields("forward(...)", got["forward"], ("ha", "hs", "oa", "os"), strict=True)
         for f, shape in (("ha", (n, dh)), ("hs", (n, dh)), ("oa", (n, m)), ("os", (n, m))):
             expect_array(f"forward(...).{f}", getattr(got["forward"], f), shape, strict=True)
     if "loss" in got:
@@ -342,16 +365,16 @@ def x3_types(ctx: Context, p: Problem) -> None:
     if "risk" in got and (not isinstance(r, (float, np.floating)) or np.asarray(r).dtype != np.float64):
         raise PropertyFailure(f"risk(...) must be a float64 scalar; got {type(r).__name__}", array="risk")
     if "backprop" in got:
-        expect_fields("backprop(...)", got["backprop"], Gradients._fields)
+        expect_fields("backprop(...)", got["backprop"], Gradients._fields, strict=True)
         shapes = {"oa": (n, m), "hs": (n, dh), "ha": (n, dh), "x": (n, d), "W1": (dh, d), "b1": (dh,),
                   "W2": (m, dh), "b2": (m,)}
         own_first = OwnFirst()
         for f, shape in shapes.items():
             label = f"backprop(...).{f}"
-            expect_array(label, _read_back(own_first, f, shape)(label, getattr(got["backprop"], f)), shape,
-                         strict=True)
+            expect_array(label, _read_back(own_first, f, shape, squeezed=False)(label, getattr(got["backprop"], f)),
+                         shape, strict=True)
     if "gradient_descent" in got:
-        expect_fields("gradient_descent(...)", got["gradient_descent"], PARAMS)
+        expect_fields("gradient_descent(...)", got["gradient_descent"], PARAMS, strict=True)
         for f in PARAMS:
             expect_array(f"gradient_descent(...).{f}", getattr(got["gradient_descent"], f),
                          getattr(p.params, f).shape, strict=True)
@@ -360,7 +383,7 @@ def x3_types(ctx: Context, p: Problem) -> None:
             expect_array(f"{name}(X)", got[name], p.X.shape, strict=True)
     shows = "its types and shapes earn nothing"
     for name, v in got.items():
-        expect_work(ctx, name, p.X if name in PART_A else p, v, shows)
+        expect_work(ctx, name, p.X if name in PART_A else p, v, shows, each=True)
     if "backprop" in got:
         own_first.done()  # a gradient returned transposed: its own question's (B9, B15), charged there
 

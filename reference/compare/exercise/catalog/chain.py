@@ -529,15 +529,12 @@ def _own_data(ctx: Context, p: Problem, g: Any, f: str) -> np.ndarray | None:
         return None
 
 
-def _shows(ctx: Context, p: Problem, got: np.ndarray, f: str) -> bool:
-    """Does the submission's ``f``, where it holds a value not finite, carry information all the same (not all
-    zero, constant or scant: :func:`empty`)? A batch whose nan its halves share earns its twin's inheritance
-    only then (no credit without work: zeros with a nan planted in them agree with themselves too)."""
-    with np.errstate(invalid="ignore"):
-        if np.isfinite(got).all():  # its halves agree with it to the error bound: that is shown below
-            return True
+def _shows(ctx: Context, p: Problem, got: np.ndarray, f: str) -> str | None:
+    """How the submission's ``f`` carries no information (all zero, constant or scant: :func:`empty`), or None.
+    A batch its halves agree with earns its twin's inheritance only when it carries some (no credit without work:
+    zeros agree with zero halves, and zeros with a nan planted in them with themselves; attack rounds 11, 13)."""
     ev = ctx.ref(p)
-    return empty(got, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f))) is None
+    return empty(got, getattr(ev.grads, f), accepted(getattr(ev.grads_bound, f)))
 
 
 def _penalty_kink(got: np.ndarray, want: np.ndarray, W: Any, allowed: np.ndarray, data: np.ndarray | None) -> bool:
@@ -619,9 +616,9 @@ def judge(ctx: Context, p: Problem, g: Any, f: str, failure: PropertyFailure, qu
         root, why, batching = _root(ctx, p, g, f)
     # a batching mistake is the batched question's alone: its per-example twin inherits it; a per-example
     # mistake is the per-example question's: its batched twin inherits it where the batch is its halves' answers
-    if question == BATCH_TWIN.get(root) and not batching and why is None and _shows(ctx, p, got, f) \
-            and _as_its_halves(ctx, p, g, f):
-        return Inherited(failure, root)
+    if question == BATCH_TWIN.get(root) and not batching and why is None and _as_its_halves(ctx, p, g, f):
+        how = _shows(ctx, p, got, f)
+        return Inherited(failure, root) if how is None else Uninformed(failure, f"{NAMES[f]}, {how}", question)
     if question in ({root} if batching else SAME_CLAIM.get(root, {root})):
         return failure if why is None else Uninformed(failure, *why)
     return Inherited(failure, root)

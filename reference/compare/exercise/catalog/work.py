@@ -88,24 +88,47 @@ def _no_work(outputs: list) -> str | None:
     return why
 
 
-def expect_work(ctx: Context, name: str, arg: Any, got: Any, shows: str, fields: tuple[str, ...] | None = None) -> None:
+def expect_work(ctx: Context, name: str, arg: Any, got: Any, shows: str, fields: tuple[str, ...] | None = None,
+                *, each: bool = False) -> None:
     """A structural check earns nothing for a function that does no work: raise :class:`PropertyFailure` when
     every array ``got`` of the API function ``name`` on ``arg`` (of ``fields`` only, if given) is flat and one
-    is idle (:mod:`.check`), and so is its answer on :data:`PROBE` (:data:`PROBE_X` for part A). ``shows``
-    ends the message.
+    is idle (:mod:`.check`), and so is its answer on :data:`PROBE` (:data:`PROBE_X` for part A); ``each``: when
+    any one array is idle or scant there and on :data:`PROBE` (a check that vouches for each array: zeros in
+    place of one are no more work than None, attack round 13). ``shows`` ends the message.
 
     The probe is asked only of a function flat on ``arg``: an honest mistake can be flat on one input
     (rect'(0) = 1 on x = [0, 1]) and varies there; a stub does not.
     """
-    why = _no_work(_outputs(ctx, name, arg, got, fields))
+    outputs = _outputs(ctx, name, arg, got, fields)
+    if each:
+        return _expect_work_of_each(ctx, name, outputs, fields, shows)
+    why = _no_work(outputs)
     if why is None:
         return
-    if name in PART_A:
-        probe, again = PROBE_X, ctx.call(name, PROBE_X)
-    elif name == "gradient_descent":
-        probe, again = PROBE, ctx.call(name, *PROBE.arguments("backprop"), learning_rate=STEP, steps=1)
-    else:
-        probe, again = PROBE, ctx.network(name, PROBE)
-    if _no_work(_outputs(ctx, name, probe, again, fields)) is not None:
+    again = _on_probe(ctx, name)
+    if _no_work(_outputs(ctx, name, PROBE_X if name in PART_A else PROBE, again, fields)) is not None:
         raise PropertyFailure(f"{name}(...) does no work: every array it returns is constant or scant, and {why}, "
                               f"here and on a fixed problem where it varies: {shows}", array=name)
+
+
+def _expect_work_of_each(ctx: Context, name: str, outputs: list, fields: tuple[str, ...] | None, shows: str) -> None:
+    """:func:`expect_work` with ``each``: the first array idle or scant here and on the probe fails it."""
+    idle_here = [(label, _no_work([output])) for output in outputs for label in [output[0]]]
+    idle_here = [(label, why) for label, why in idle_here if why is not None]
+    if not idle_here:
+        return
+    again = _on_probe(ctx, name)
+    on_probe = {o[0]: o for o in _outputs(ctx, name, PROBE_X if name in PART_A else PROBE, again, fields)}
+    for label, why in idle_here:
+        if label in on_probe and _no_work([on_probe[label]]) is not None:
+            raise PropertyFailure(f"{label} does no work: {why}, here and on a fixed problem where the reference's "
+                                  f"varies: {shows}", array=label)
+
+
+def _on_probe(ctx: Context, name: str) -> Any:
+    """The API function ``name``'s answer on :data:`PROBE` (:data:`PROBE_X` for part A)."""
+    if name in PART_A:
+        return ctx.call(name, PROBE_X)
+    if name == "gradient_descent":
+        return ctx.call(name, *PROBE.arguments("backprop"), learning_rate=STEP, steps=1)
+    return ctx.network(name, PROBE)
