@@ -20,7 +20,7 @@ from reference.compare.exercise.problems import Problem, problem_from_seed
 
 __all__ = ["SMALL", "MINIMUM", "ORDER", "VALUES", "LABELS", "PENALTIES", "is_problem", "key", "size", "without",
            "array", "with_array", "penalty", "with_penalty", "largest_array", "PAIRS", "SQUARE",
-           "square", "pair_equal", "variants", "sides", "same_shapes"]
+           "square", "pair_equal", "variants", "sides", "USES", "same_shapes"]
 
 #: The largest side Hypothesis draws entry by entry (:data:`reference.compare.exercise.strategies.SMALL`).
 SMALL = 8
@@ -201,6 +201,12 @@ def variants(example: Any, first: str | None = None) -> list[tuple[str, Any]]:
 
 #: The label of a square variant (:func:`variants`).
 SQUARE = " = ".join(DIMS)
+
+#: The API functions each one is built on: a raise of one where what it uses raises is that raise, and the
+#: transposed array that explains it explains this one's too (a descent stepping with its own backprop's
+#: gradient). A function that uses none of them raises on its own.
+USES: dict[str, tuple[str, ...]] = {"gradient_descent": ("backprop",), "backprop": ("forward",),
+                                    "risk": ("loss",), "loss": ("forward",)}
 
 #: A failure's array as a check labels it: ``function(...).field`` (``backprop(...).W2 (∂R/∂W2)``).
 _LABEL = re.compile(r"^(\w+)\([^)]*\)\.(\w+)")

@@ -208,7 +208,7 @@ class SharedCatalog:
                 self.shared.evaluate_sweep(share)  # what the helper left (an error there is raised here)
             figures = run_sweep(results, props, ctx, count=sweep, seed=seed, deadline=deadline,
                                 batches=share.batches, evaluate=share.evaluate)
-        return settle([results[p.id] for p in props]), figures
+        return settle([results[p.id] for p in props], props), figures
 
     def _ahead(self, ctx: Context, props: list[Property], name: Callable[[Property], str], sweep: int,
                seed: int) -> threading.Thread | None:

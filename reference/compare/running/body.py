@@ -440,12 +440,15 @@ def _explains(r: PropertyResult, pair: str) -> bool:
     return said.startswith(_TRANSPOSED_IN_PRODUCT) and list((details.get("raised") or {}).get("where", ())) == [pair]
 
 
-def settle_raises(results: list[PropertyResult]) -> list[PropertyResult]:
+def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...]] | None = None
+                  ) -> list[PropertyResult]:
     """A function that raises on some problems' shapes is judged where it answers (:meth:`PropertyTest._elsewhere`):
     where two sides are equal and the others apart, else where every side is. Its raising is charged once when
     one pair of sides, the same on every problem it raised on, made it answer, and a property that saw it fails
     there with a square array transposed (the product that raises on other shapes): at the first such property
-    (in ``results``' order); the others that saw it raise and were right where it answers inherit the charge.
+    (in ``results``' order) that calls it, or a function it is built on (``EXERCISE.shrinking.USES``; ``calls``:
+    property id → the functions it calls); the others that saw it raise and were right where it answers inherit
+    the charge.
     Only a ratio of those two sides goes unseen there, and no formula of the network holds one (the batch's
     side is never made equal to another: ``EXERCISE.shrinking.PAIRS``). Otherwise the raise may be a refusal that
     hides what such problems cannot show (a side confused with another): each property that saw it is an error,
@@ -456,7 +459,7 @@ def settle_raises(results: list[PropertyResult]) -> list[PropertyResult]:
     >>> first = PropertyResult("Q1", "Q1", "a step", status="fail", message="y is off",
     ...                        details={"diagnosis": "a weight transposed in the product: …", "raised": raised})
     >>> second = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
-    >>> [r.status for r in settle_raises([first, second])], second.message.split(";")[0]
+    >>> [r.status for r in settle_raises([first, second], {"Q1": ("f",), "Q2": ("f",)})], second.message.split(";")[0]
     (['fail', 'inherited'], 'right where f answers (a = b, the other sides apart)')
     >>> lone = PropertyResult("Q2", "Q2", "the next step", details={"raised": raised})
     >>> [r.status for r in settle_raises([lone])], lone.message.split(";")[0]
@@ -473,7 +476,12 @@ def settle_raises(results: list[PropertyResult]) -> list[PropertyResult]:
         # one pair of sides, never every side (a square hides every side confused with another, the batch's too:
         # attack rounds 11 and 12)
         paired = len(where) == 1 and where[0] != EXERCISE.shrinking.SQUARE
-        root = next((r for r in results if _explains(r, where[0])), None) if paired else None
+        # the transposed array is the raising function's own, or that of a function it is built on (its property
+        # calls one): another function's explains nothing of this one's raise (attack round 14: backprop's
+        # transposed ∂R/∂W2 forgave forward's shape check)
+        own = {function, *EXERCISE.shrinking.USES.get(function, ())}
+        root = next((r for r in results if _explains(r, where[0]) and own & set((calls or {}).get(r.id, ()))),
+                    None) if paired else None
         if root is None:
             for r in seen:
                 if r.status != "fail":
@@ -494,6 +502,6 @@ def settle_raises(results: list[PropertyResult]) -> list[PropertyResult]:
     return results
 
 
-def settle(results: list[PropertyResult]) -> list[PropertyResult]:
-    """Every charge in its place: :func:`settle_raises`, then :func:`settle_roots`."""
-    return settle_roots(settle_raises(results))
+def settle(results: list[PropertyResult], props: list[Property]) -> list[PropertyResult]:
+    """Every charge in its place: :func:`settle_raises`, then :func:`settle_roots` (``props``: those run)."""
+    return settle_roots(settle_raises(results, {p.id: tuple(p.calls) for p in props}))

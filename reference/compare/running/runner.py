@@ -187,4 +187,4 @@ def run_catalog(ctx: Context, props: Iterable[Property] = CATALOG, *, max_exampl
     figures: dict = {}
     if sweep:
         figures = run_sweep(results, props, ctx, count=sweep, seed=seed or 0, deadline=deadline)
-    return settle([results[p.id] for p in props]), figures
+    return settle([results[p.id] for p in props], props), figures
