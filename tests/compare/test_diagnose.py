@@ -312,7 +312,7 @@ def _run_one(name, prop_id, examples=10):
                               "np.where?): 2 of 2 kink entries"),
     ("bug_abs_sign_ge", "A9", "abs'(0) taken as 1, the course's is 0"),
     ("bug_abs_sign_ge", "B18-l11", "abs'(0) taken as 1 in the L1 term, the course's is 0 (sign(0) = 0): off by λ"),
-    ("bug_transposed_w2", "B9", "the reference transposed (shape"),
+    ("bug_transposed_w2", "B9", "the reference transposed"),
     ("bug_l1_constant", "B18-l11", "the L1 gradient written as the constant λ instead of λ·sign(W)"),
     ("bug_l2_half", "B18-l12", "a lost factor 2 in the L2 term: its gradient written λ·W instead of 2λ·W"),
     ("bug_l2_half", "A8", "a lost factor 2 (1/2 of the reference)"),

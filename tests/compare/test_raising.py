@@ -119,3 +119,13 @@ def test_another_function_s_transposed_array_explains_no_raise_of_this_one():
     assert results["B1"].status == "error" and results["B4"].status == "error", (results["B1"].message[:300])
     assert results["B9"].status == "fail" and "forward raises" not in results["B9"].message
     assert results["B11"].status == "inherited" and "charged at B9" in results["B11"].message
+
+
+def test_a_raise_does_not_hide_a_mistake_only_the_course_s_size_shows():
+    """Attack round 14 (`08_tail`, `18_first64n`): a function judged where two sides are equal left the bulk sweep,
+    whose course-size problems alone show a mistake past 64 hidden units (28.5 against 31). It is judged once
+    more on a problem of the course's size with those sides equal."""
+    results = _run("bug_raise_hiding_tail", props=["B9", "B11", "B15-b1"])
+    assert results["B9"].status == "fail" and results["B11"].status == "inherited"
+    assert results["B15-b1"].status == "fail", (results["B15-b1"].status, results["B15-b1"].message[:300])
+    assert results["B15-b1"].counterexample["dh"] == 128

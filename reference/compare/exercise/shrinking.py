@@ -20,7 +20,8 @@ from reference.compare.exercise.problems import Problem, problem_from_seed
 
 __all__ = ["SMALL", "MINIMUM", "ORDER", "VALUES", "LABELS", "PENALTIES", "is_problem", "key", "size", "without",
            "array", "with_array", "penalty", "with_penalty", "largest_array", "PAIRS", "SQUARE",
-           "square", "pair_equal", "variants", "sides", "USES", "same_shapes"]
+           "square", "pair_equal", "variants", "sides", "USES", "COURSE",
+           "at_course_size", "same_shapes"]
 
 #: The largest side Hypothesis draws entry by entry (:data:`reference.compare.exercise.strategies.SMALL`).
 SMALL = 8
@@ -201,6 +202,46 @@ def variants(example: Any, first: str | None = None) -> list[tuple[str, Any]]:
 
 #: The label of a square variant (:func:`variants`).
 SQUARE = " = ".join(DIMS)
+#: The course's sizes (n, d, dh, m): the bulk sweep's largest problems
+#: (:data:`reference.compare.exercise.bulk_problems.SHAPES`), past 64 examples and 64 hidden units.
+COURSE = (256, 784, 128, 16)
+
+
+def at_course_size(example: Any, label: str) -> Any:
+    """A problem of the course's sizes (:data:`COURSE`) with the sides of ``label`` (a :func:`variants` pair)
+    equal to the larger of the two and the others apart, drawn from a seed of ``example``'s contents (its λ kept),
+    in ``example``'s place: a function judged where two sides are equal is judged there at the course's size too,
+    which the bulk sweep's problems, whose sides differ, never ask (attack round 14: mistakes made past 64 hidden
+    units did not show). None if ``label`` is no pair or ``example`` holds no problem.
+
+    >>> from reference.compare.exercise.problems import problem_from_seed
+    >>> at_course_size(problem_from_seed(2, 3, 4, 5, seed=0), "dh = m").dims
+    (256, 784, 128, 128)
+    """
+    pair = next((p for p in PAIRS if " = ".join(p) == label), None)
+    if pair is None:
+        return None
+    course = dict(zip(DIMS, COURSE))
+    k = max(course[dim] for dim in pair)
+    sides, used = {dim: k for dim in pair}, {k}
+    for dim in DIMS:
+        if dim not in pair:
+            s = course[dim]
+            while s in used:
+                s += 1
+            sides[dim] = s
+            used.add(s)
+
+    def big(p: Problem) -> Problem:
+        seed = 0
+        for a in (p.X, p.y, *p.params):
+            seed = zlib.crc32(np.ascontiguousarray(a).tobytes(), seed)
+        return problem_from_seed(*(sides[dim] for dim in DIMS), seed=seed, lambdas=p.lambdas)
+    if is_problem(example):
+        return big(example)
+    if isinstance(example, tuple) and any(is_problem(e) for e in example):
+        return tuple(big(e) if is_problem(e) else e for e in example)
+    return None
 
 #: The API functions each one is built on: a raise of one where what it uses raises is that raise, and the
 #: transposed array that explains it explains this one's too (a descent stepping with its own backprop's

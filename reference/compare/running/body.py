@@ -292,6 +292,33 @@ class PropertyTest:
         self.result.examples += 1
         return False
 
+    def _at_course_size(self) -> Exception | None:
+        """A run judged where two sides are equal, and right there, judged once more on a problem of the course's
+        size with those sides equal (``EXERCISE.shrinking.at_course_size``): the bulk sweep does not judge it, its
+        problems' sides being apart (attack round 14: mistakes made past 64 hidden units or examples did not
+        show). Raising there too, it is not one pair's raise (``where`` says so, and the raise is an error
+        wherever it was seen); failing there, that is the run's failure (returned, as a run raises it)."""
+        if len(self.variants) != 1 or self.raised is None:
+            return None
+        exc, example = self.raised
+        big = EXERCISE.shrinking.at_course_size(example, next(iter(self.variants)))
+        if big is None:
+            return None
+        stats, reject = replace(self.ctx.stats), self.reject
+        self.reject = reject_outside  # Hypothesis's run has ended
+        try:
+            self._judge(big, None, raising=exc.function)
+        except _Unanswered:
+            self.ctx.stats = stats
+            self.variants[COURSE_RAISED] = 1
+        except hypothesis.errors.UnsatisfiedAssumption:  # not an example of the property there: nothing to judge
+            self.result.examples -= 1
+        except (PropertyFailure, ImplProblem) as failure:
+            return failure
+        finally:
+            self.reject = reject
+        return None
+
     def _of_the_shapes(self, example: Any, exc: ImplRaised) -> bool:
         """Is ``exc`` a raise of ``example``'s shapes: the function raised (not NotImplementedError, not a reply
         of the wrong form), the example is not square, and the function raises on other values of the same
@@ -321,6 +348,8 @@ class PropertyTest:
         kept, is that failure (the first inherited one, else the first uninformed). A fail or an inherited
         failure of a seeded example is shrunk (``shrink``); a hang, crash or exit never is.
         """
+        if raised is None and self.variants and not self.aborted:
+            raised = self._at_course_size()
         if raised is not None:
             self._verdict(raised)
         result = self.result
@@ -367,6 +396,10 @@ class PropertyTest:
         else:
             result.status = "not-implemented" if _raised(problem, "NotImplementedError") else "error"
             result.message = str(problem)
+
+
+#: How ``where`` names a course-size problem with a pair's sides equal that the function raised on too.
+COURSE_RAISED = "a problem of the course's size, where it raised too"
 
 
 class _Unanswered(Exception):
@@ -477,8 +510,8 @@ def settle_raises(results: list[PropertyResult], calls: dict[str, tuple[str, ...
         # attack rounds 11 and 12)
         paired = len(where) == 1 and where[0] != EXERCISE.shrinking.SQUARE
         # the transposed array is the raising function's own, or that of a function it is built on (its property
-        # calls one): another function's explains nothing of this one's raise (attack round 14: backprop's
-        # transposed ∂R/∂W2 forgave forward's shape check)
+        # calls one): another function's explains nothing of this one's raise (attack round 14: the gradients'
+        # function, its weight's gradient transposed, forgave the first layer's shape check)
         own = {function, *EXERCISE.shrinking.USES.get(function, ())}
         root = next((r for r in results if _explains(r, where[0]) and own & set((calls or {}).get(r.id, ()))),
                     None) if paired else None

@@ -121,8 +121,8 @@ def _expect_work_of_each(ctx: Context, name: str, outputs: list, fields: tuple[s
     on_probe = {o[0]: o for o in _outputs(ctx, name, PROBE_X if name in PART_A else PROBE, again, fields)}
     for label, why in idle_here:
         if label in on_probe and _no_work([on_probe[label]]) is not None:
-            raise PropertyFailure(f"{label} does no work: {why}, here and on a fixed problem where the reference's "
-                                  f"varies: {shows}", array=label)
+            raise PropertyFailure(f"{name}(...) does no work: {why}, here and on a fixed problem where the "
+                                  f"reference's varies: {shows}", array=label)
 
 
 def _on_probe(ctx: Context, name: str) -> Any:
