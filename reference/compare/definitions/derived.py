@@ -1,0 +1,366 @@
+"""What follows from a definition: the reference's values and bounds, a property per step, problems to try.
+
+For one problem, :func:`evaluate` runs the declared chain in JAX (float64) and keeps, for each step, its
+Jacobian in each input and the derivative of that Jacobian in each earlier node (both by
+``jax.jacobian``, materialized: the problems here are small). From them, every gradient follows by
+vector–Jacobian products in the chain's reverse order (what ``jax.vjp`` computes, here as the
+Jacobians' transposes applied), and every value and gradient gets a per-entry error bound by the
+formula of :mod:`reference.bounds`, generic: a step's result ``y = f(x…)`` rounds within
+``k·u·(|y| + Σ|J||x|)`` (backward: ``k·u·|J|ᵀ|g|``), its inputs' own errors carry through ``|J|``
+(backward: through ``|J|ᵀ``, and through the Jacobian's dependence on the forward values, ``|∂(Jᵀg)/∂x|·E_x``),
+with ``k`` the step's longest sum plus 2, and at least :data:`~.tolerance.K_TRANSCENDENTAL`.
+
+Each property judges one array of the submission (:func:`properties`): right when it agrees with the
+reference's to ``SAFETY·E + FLOOR`` (:mod:`reference.compare.exercise.tolerance`); when it does not, a
+backward step is recomputed from the submission's own upstream gradients (:func:`local`), and the
+failure is the step's own when it is wrong on them, else inherited from the first step up the chain
+that is (the seeds' exercise's "error carried forward", :mod:`reference.compare.exercise.catalog.chain`,
+without its refinements: uninformed inputs, batching, kinks). A forward step is judged likewise on the
+submission's own earlier nodes.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from reference.compare.definitions.vocabulary import Definition, Step
+from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64
+from reference.plumbing import x64
+
+__all__ = ["Problem", "Link", "Evaluation", "Verdict", "Property", "evaluate", "local", "properties",
+           "problems", "judge_all"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem of a definition: its arrays by name (data, labels, parameters) and its λ, in declared order."""
+
+    arrays: dict[str, np.ndarray]
+    lambdas: tuple[float, ...]
+
+    def arguments(self, definition: Definition, function: str) -> tuple:
+        """The positional arguments of ``function`` (:attr:`Definition.arguments`) on this problem."""
+        t = definition.types
+        named = {"params": t["Params"](*(self.arrays[p] for p in definition.params)),
+                 "lambdas": t["Lambdas"](*self.lambdas), **self.arrays}
+        return tuple(named[a] for a in definition.arguments[function])
+
+
+@dataclass(frozen=True)
+class Link:
+    """A step at the reference's values: its Jacobian in each input (output axes, then the input's), the
+    derivative of each Jacobian in each node input (then that node's axes), its longest sum, ``k``, and
+    the size each Jacobian entry rounds relative to: ``|J|``, or the step's ``scale`` where J is not zero
+    by its structure (``rounding``)."""
+
+    step: Step
+    jac: dict[str, np.ndarray]
+    rounding: dict[str, np.ndarray]
+    second: dict[tuple[str, str], np.ndarray]
+    k: int
+
+
+@dataclass
+class Evaluation:
+    """The reference on one problem: every value and gradient by name, their per-entry bounds, the links."""
+
+    values: dict[str, np.ndarray]
+    bound: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    grad_bound: dict[str, np.ndarray]
+    links: dict[str, Link]
+
+
+def _times(J: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """J x: the input's axes summed (the result has the output's shape)."""
+    return np.tensordot(J, x, axes=x.ndim)
+
+
+def _transposed(J: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Jᵀ g: the output's axes summed (the result has the input's shape): a vector–Jacobian product."""
+    return np.tensordot(g, J, axes=g.ndim)
+
+
+@functools.lru_cache(maxsize=None)
+def _derivatives(fn: Callable, floats: tuple[int, ...], nodes: tuple[int, ...]) -> Callable:
+    """One compiled program per step (and shape): its Jacobian in each float input, and each Jacobian's
+    derivative in each node input (eager JAX would compile every primitive at every new shape)."""
+    def run(*args):
+        jac = tuple(jax.jacobian(fn, argnums=k)(*args) for k in floats)
+        second = tuple(jax.jacobian(jax.jacobian(fn, argnums=k), argnums=nodes)(*args) if nodes else ()
+                       for k in floats)
+        return jac, second
+    return jax.jit(run)
+
+
+def _link(definition: Definition, step: Step, values: dict) -> Link:
+    args = [jnp.asarray(values[i]) for i in step.inputs]
+    floats = tuple(k for k, i in enumerate(step.inputs) if i != definition.labels[0])
+    nodes = tuple(k for k in floats if step.inputs[k] in {s.node for s in definition.steps})
+    jacs, seconds = _derivatives(step.fn, floats, nodes)(*args)
+    jac = {step.inputs[k]: np.asarray(J) for k, J in zip(floats, jacs)}
+    rounding = jac
+    if step.scale:  # where J is not zero by structure: nonzero at a random point (almost surely)
+        rng = np.random.default_rng(0)
+        shifted = [a if k not in floats else a + rng.uniform(0.5, 1.0, np.shape(a)) for k, a in enumerate(args)]
+        pattern = _derivatives(step.fn, floats, ())(*shifted)[0]
+        rounding = {step.inputs[k]: np.abs(jac[step.inputs[k]]) + step.scale * (np.asarray(P) != 0)
+                    for k, P in zip(floats, pattern)}
+    second = {(step.inputs[k], step.inputs[kk]): np.asarray(h)
+              for k, hs in zip(floats, seconds) for kk, h in zip(nodes, hs)}
+    out_ndim = len(step.shape)
+    fan_in = max((int(np.count_nonzero(J.reshape(J.shape[:out_ndim] + (-1,)), axis=-1).max(initial=0))
+                  for J in jac.values()), default=0)
+    fan_out = max((int(np.count_nonzero(J.reshape((-1,) + J.shape[out_ndim:]), axis=0).max(initial=0))
+                   for J in jac.values()), default=0)
+    return Link(step, jac, {i: np.abs(r) for i, r in rounding.items()}, second, max(K_TRANSCENDENTAL, max(fan_in, fan_out) + 2))
+
+
+def _carried(link: Link, g: np.ndarray, bound: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """How far the submission's Jᵀg may move with its forward values within their bounds: Σ |∂(Jᵀg)/∂x|·E_x."""
+    total = 0.0
+    for (i, p), T in link.second.items():
+        if i == name:
+            total = total + _times(np.abs(_transposed(T, g)), bound[p])
+    return total
+
+
+def evaluate(definition: Definition, problem: Problem) -> Evaluation:
+    """The reference's values, gradients and bounds on ``problem`` (float64)."""
+    values = {k: np.asarray(v, dtype=np.int64 if k == definition.labels[0] else np.float64)
+              for k, v in problem.arrays.items()}
+    bound = {k: np.zeros(v.shape) for k, v in values.items()}
+    links: dict[str, Link] = {}
+    with x64():
+        for step in (*definition.steps, definition.loss):
+            out = np.asarray(step.fn(*(jnp.asarray(values[i]) for i in step.inputs)), dtype=np.float64)
+            link = links[step.node] = _link(definition, step, values)
+            rounding = np.abs(out) + sum(_times(np.abs(J), np.abs(values[i])) for i, J in link.jac.items())
+            bound[step.node] = link.k * U64 * rounding + sum(_times(np.abs(J), bound[i])
+                                                             for i, J in link.jac.items())
+            values[step.node] = out
+        L, n = values[definition.loss.node], values[definition.loss.node].shape[0]
+        terms = [lam * float(p.fn(jnp.asarray(values[p.param]))) for lam, p in zip(problem.lambdas, definition.penalties)]
+        values["risk"] = np.float64(L.mean() + sum(terms))
+        longest = n + max(v.size for k, v in values.items() if k in definition.params) + 2
+        bound["risk"] = longest * U64 * (np.abs(L).mean() + sum(terms) + abs(values["risk"])) + bound[definition.loss.node].mean()
+        grads, grad_bound = _backward(definition, problem, values, bound, links)
+    return Evaluation(values, bound, grads, grad_bound, links)
+
+
+def _backward(definition, problem, values, bound, links):
+    """Every gradient and its bound, by the links in reverse: per example (∂L) for nodes and data, of the
+    risk (mean over the batch, and the penalties) for parameters."""
+    loss = definition.loss.node
+    g = {loss: np.ones(values[loss].shape)}
+    E = {loss: np.zeros(values[loss].shape)}
+    for step in reversed((*definition.steps, definition.loss)):
+        if step.node not in g:
+            continue  # a node no later step uses (a forward output only): no gradient flows through it
+        link = links[step.node]
+        for i, J in link.jac.items():
+            k = link.k
+            part = _transposed(J, g[step.node])
+            err = (k * U64 * _transposed(link.rounding[i], np.abs(g[step.node])) + _transposed(np.abs(J), E[step.node])
+                   + _carried(link, g[step.node], bound, i))
+            g[i], E[i] = g.get(i, 0.0) + part, E.get(i, 0.0) + err
+    n = values[loss].shape[0]
+    for name in definition.params:
+        data, err = g[name] / n, E[name] / n
+        pen = sum(lam * np.asarray(jax.grad(p.fn)(jnp.asarray(values[name])))
+                  for lam, p in zip(problem.lambdas, definition.penalties) if p.param == name)
+        g[name] = data + pen
+        E[name] = err + 4 * U64 * (np.abs(data) + np.abs(pen) + np.abs(g[name]))
+    return g, E
+
+
+def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callable[[str], Any], name: str
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(want, allowed) for gradient ``name`` computed from the submission's own upstream gradients ``own(node)``
+    (the reference's where the API returns none, the loss's own 1), at the reference's forward values."""
+    loss, n = definition.loss.node, ev.values[definition.loss.node].shape[0]
+    want, err = 0.0, 0.0
+    for link in ev.links.values():
+        if name not in link.jac:
+            continue
+        out = link.step.node
+        up = (np.ones(ev.values[loss].shape) if out == loss
+              else np.asarray(own(out), dtype=np.float64) if out in definition.gradients else ev.grads[out])
+        if up.shape != ev.grads.get(out, up).shape:
+            raise ValueError(f"the upstream gradient {out} has shape {up.shape}")
+        J = link.jac[name]
+        want = want + _transposed(J, up)
+        err = err + link.k * U64 * _transposed(link.rounding[name], np.abs(up)) + _carried(link, up, ev.bound, name)
+    if name in definition.params:
+        pen = _pen(definition, ev, problem, name)
+        want, err = want / n + pen, err / n + 4 * U64 * (np.abs(want / n) + np.abs(pen))
+    return want, SAFETY * err + FLOOR
+
+
+def _pen(definition: Definition, ev: Evaluation, problem: Problem, name: str) -> np.ndarray:
+    with x64():
+        return sum((lam * np.asarray(jax.grad(p.fn)(jnp.asarray(ev.values[name])))
+                    for lam, p in zip(problem.lambdas, definition.penalties) if p.param == name),
+                   np.zeros(ev.values[name].shape))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``right``; ``own`` (wrong on its own inputs); ``inherited`` from ``root`` (right on its own inputs)."""
+
+    status: str
+    root: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Property:
+    """A derived property: id, question, the API function it calls, and its judgment of that call's result."""
+
+    id: str
+    question: str
+    function: str
+    title: str
+    judge: Callable[[Definition, Evaluation, Problem, Any], Verdict]
+
+
+def _agrees(got: Any, want: np.ndarray, allowed: np.ndarray) -> tuple[bool, str]:
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False, f"not an array of numbers ({type(got).__name__})"
+    if got.shape != np.shape(want):
+        return False, f"shape {got.shape}, want {np.shape(want)}"
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(got - want) <= allowed)
+    if not bad.any():
+        return True, ""
+    i = np.unravel_index(int(np.argmax(np.where(bad, np.abs(got - want), -1.0))), np.shape(want)) if np.ndim(want) else ()
+    return False, f"at {i}: got {got[i]!r}, want {np.asarray(want)[i]!r} (allowed {np.asarray(allowed)[i]:.3g})"
+
+
+def _backward_judge(name: str) -> Callable:
+    def judge(definition: Definition, ev: Evaluation, problem: Problem, result: Any) -> Verdict:
+        right, why = _agrees(getattr(result, name, None), ev.grads[name], SAFETY * ev.grad_bound[name] + FLOOR)
+        if right:
+            return Verdict("right")
+        if not _holds(definition, ev, problem, result, name):
+            return Verdict("own", name, f"∂/∂{name} {why}; wrong on its own upstream gradients")
+        root = _root(definition, ev, problem, result, name)
+        return Verdict("inherited", root, f"∂/∂{name} {why}; right on its own upstream gradients: "
+                                          f"inherited from {definition.gradients.get(root, root)} (∂/∂{root})")
+    return judge
+
+
+def _holds(definition, ev, problem, result, name) -> bool:
+    try:
+        want, allowed = local(definition, ev, problem, lambda f: getattr(result, f), name)
+    except (TypeError, ValueError, AttributeError):
+        return False  # no upstream array of the right shape: nothing to be right on
+    return _agrees(getattr(result, name, None), want, allowed)[0]
+
+
+def _root(definition, ev, problem, result, name) -> str | None:
+    """The first gradient up the chain (toward the loss) wrong on its own upstream gradients."""
+    for link in ev.links.values():
+        out = link.step.node
+        if name in link.jac and out in definition.gradients:
+            if not _holds(definition, ev, problem, result, out):
+                return out
+            found = _root(definition, ev, problem, result, out)
+            if found:
+                return found
+    return None
+
+
+def _forward_judge(step: Step) -> Callable:
+    def judge(definition: Definition, ev: Evaluation, problem: Problem, result: Any) -> Verdict:
+        right, why = _agrees(getattr(result, step.node, None), ev.values[step.node],
+                             SAFETY * ev.bound[step.node] + FLOOR)
+        if right:
+            return Verdict("right")
+        own = {i: (getattr(result, i, None) if i in ev.links else ev.values[i]) for i in step.inputs}
+        try:
+            with x64():
+                want = np.asarray(step.fn(*(jnp.asarray(v) for v in own.values())), dtype=np.float64)
+            link = ev.links[step.node]
+            allowed = SAFETY * link.k * U64 * (np.abs(want) + sum(_times(np.abs(J), np.abs(np.asarray(own[i], float)))
+                                                                   for i, J in link.jac.items())) + FLOOR
+        except (TypeError, ValueError, AttributeError):
+            return Verdict("own", step.node, f"{step.node} {why}")
+        if not _agrees(getattr(result, step.node, None), want, allowed)[0]:
+            return Verdict("own", step.node, f"{step.node} {why}; wrong on its own inputs")
+        up = next((i for i in step.inputs if i in ev.links), None)
+        return Verdict("inherited", up, f"{step.node} {why}; right on its own inputs")
+    return judge
+
+
+def _value_judge(key: str) -> Callable:
+    def judge(definition: Definition, ev: Evaluation, problem: Problem, result: Any) -> Verdict:
+        right, why = _agrees(result, ev.values[key], SAFETY * ev.bound[key] + FLOOR)
+        return Verdict("right") if right else Verdict("own", key, f"{key} {why}")
+    return judge
+
+
+def properties(definition: Definition) -> tuple[Property, ...]:
+    """A property per forward step (on ``forward``), the loss, the risk, and a gradient ``backprop`` returns."""
+    fwd = tuple(Property(f"{s.question}-{s.node}", s.question, "forward", f"{s.node} = {s.node}({', '.join(s.inputs)})",
+                         _forward_judge(s)) for s in definition.steps)
+    values = (Property(definition.loss.question, definition.loss.question, "loss", "the per-example loss",
+                       _value_judge(definition.loss.node)),
+              Property(definition.risk_question or "risk", definition.risk_question or "risk", "risk",
+                       "mean loss plus the penalties", _value_judge("risk")))
+    back = tuple(Property(f"{q}-{name}", q, "backprop", f"∂/∂{name} from its upstream gradients",
+                          _backward_judge(name)) for name, q in definition.gradients.items())
+    return fwd + values + back
+
+
+def judge_all(definition: Definition, submission: Any, problem: Problem, ev: Evaluation | None = None
+              ) -> dict[str, Verdict]:
+    """Every property's verdict on one problem, each API function called once (a call that raises: ``own``)."""
+    ev = ev or evaluate(definition, problem)
+    results: dict[str, Any] = {}
+    out = {}
+    for prop in properties(definition):
+        if prop.function not in results:
+            try:
+                results[prop.function] = getattr(submission, prop.function)(*problem.arguments(definition, prop.function))
+            except Exception as exc:  # noqa: BLE001 - a submission's error is its verdict
+                results[prop.function] = exc
+        result = results[prop.function]
+        out[prop.id] = (Verdict("own", None, f"{prop.function} raised {type(result).__name__}: {result}")
+                        if isinstance(result, Exception) else prop.judge(definition, ev, problem, result))
+    return out
+
+
+def problems(definition: Definition) -> st.SearchStrategy[Problem]:
+    """Problems of the declared sizes and ranges: entries in ±``magnitude``, about a share ``zeros`` exactly 0,
+    labels among the classes, each λ in [0, 1) or exactly 0."""
+    every = max(2, round(1 / definition.zeros)) if definition.zeros else 0
+    floats = st.floats(-definition.magnitude, definition.magnitude, allow_nan=False, allow_subnormal=False, width=64)
+
+    @st.composite
+    def draw(draw) -> Problem:
+        sizes = {k: draw(st.integers(lo, hi)) for k, (lo, hi) in definition.dims.items()}
+        arrays = {}
+        for name, shape in {**definition.data, **definition.params}.items():
+            s = tuple(sizes[d] for d in shape)
+            a = draw(hnp.arrays(np.float64, s, elements=floats))
+            if every:
+                a = np.where(draw(hnp.arrays(np.int8, s, elements=st.integers(0, every - 1))) == 0, 0.0, a)
+            arrays[name] = a
+        y, classes = definition.labels
+        arrays[y] = draw(hnp.arrays(np.int64, (sizes[definition.batch],), elements=st.integers(0, sizes[classes] - 1)))
+        lambdas = tuple(draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0, exclude_max=True)))
+                        for _ in definition.penalties)
+        return Problem(arrays, lambdas)
+
+    return draw()
