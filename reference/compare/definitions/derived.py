@@ -121,7 +121,8 @@ def _link(definition: Definition, step: Step, values: dict) -> Link:
                   for J in jac.values()), default=0)
     fan_out = max((int(np.count_nonzero(J.reshape((-1,) + J.shape[out_ndim:]), axis=0).max(initial=0))
                    for J in jac.values()), default=0)
-    return Link(step, jac, {i: np.abs(r) for i, r in rounding.items()}, second, max(K_TRANSCENDENTAL, max(fan_in, fan_out) + 2))
+    k = max(K_TRANSCENDENTAL, max(fan_in, fan_out) + 2)
+    return Link(step, jac, {i: np.abs(r) for i, r in rounding.items()}, second, k)
 
 
 def _carried(link: Link, g: np.ndarray, bound: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -148,10 +149,12 @@ def evaluate(definition: Definition, problem: Problem) -> Evaluation:
                                                              for i, J in link.jac.items())
             values[step.node] = out
         L, n = values[definition.loss.node], values[definition.loss.node].shape[0]
-        terms = [lam * float(p.fn(jnp.asarray(values[p.param]))) for lam, p in zip(problem.lambdas, definition.penalties)]
+        terms = [lam * float(p.fn(jnp.asarray(values[p.param])))
+                 for lam, p in zip(problem.lambdas, definition.penalties)]
         values["risk"] = np.float64(L.mean() + sum(terms))
         longest = n + max(v.size for k, v in values.items() if k in definition.params) + 2
-        bound["risk"] = longest * U64 * (np.abs(L).mean() + sum(terms) + abs(values["risk"])) + bound[definition.loss.node].mean()
+        bound["risk"] = (longest * U64 * (np.abs(L).mean() + sum(terms) + abs(values["risk"]))
+                         + bound[definition.loss.node].mean())
         grads, grad_bound = _backward(definition, problem, values, bound, links)
     return Evaluation(values, bound, grads, grad_bound, links)
 
@@ -243,7 +246,8 @@ def _agrees(got: Any, want: np.ndarray, allowed: np.ndarray) -> tuple[bool, str]
         bad = ~(np.abs(got - want) <= allowed)
     if not bad.any():
         return True, ""
-    i = np.unravel_index(int(np.argmax(np.where(bad, np.abs(got - want), -1.0))), np.shape(want)) if np.ndim(want) else ()
+    worst = int(np.argmax(np.where(bad, np.abs(got - want), -1.0)))
+    i = np.unravel_index(worst, np.shape(want)) if np.ndim(want) else ()
     return False, f"at {i}: got {got[i]!r}, want {np.asarray(want)[i]!r} (allowed {np.asarray(allowed)[i]:.3g})"
 
 
@@ -332,7 +336,8 @@ def judge_all(definition: Definition, submission: Any, problem: Problem, ev: Eva
     for prop in properties(definition):
         if prop.function not in results:
             try:
-                results[prop.function] = getattr(submission, prop.function)(*problem.arguments(definition, prop.function))
+                call = getattr(submission, prop.function)
+                results[prop.function] = call(*problem.arguments(definition, prop.function))
             except Exception as exc:  # noqa: BLE001 - a submission's error is its verdict
                 results[prop.function] = exc
         result = results[prop.function]
