@@ -43,7 +43,7 @@ def _slightly_off():
 
 def _verdicts() -> dict[str, list[dict[str, derived.Verdict]]]:
     """Every submission's verdicts on the same problems (each problem's reference evaluated once)."""
-    submissions = {name: _module(name) for name in ("solution", "bug_tanh_prime_one_minus", "bug_sum_not_mean",
+    submissions = {name: _module(name) for name in ("solution", "bug_tanh_prime_one_minus", "bug_forgot_the_mean",
                                                     "bug_w2_transposed")}
     submissions["slightly_off"] = _slightly_off()
     seen: dict[str, list] = {name: [] for name in submissions}
@@ -85,7 +85,7 @@ def test_tanh_prime_as_one_minus_tanh_is_caught_at_the_two_tanh_steps(verdicts):
 
 
 def test_a_forgotten_mean_is_caught_at_every_parameter_and_nowhere_else(verdicts):
-    runs = verdicts["bug_sum_not_mean"]
+    runs = verdicts["bug_forgot_the_mean"]
     assert _failing(runs, "own") == PARAMETERS
     assert not _failing(runs, "inherited")
 

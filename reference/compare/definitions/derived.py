@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from reference.compare.definitions.vocabulary import Definition, Step
+from reference.compare.definitions.vocabulary import Definition, Kinked, Step
 from reference.compare.exercise.tolerance import FLOOR, K_TRANSCENDENTAL, SAFETY, U64
 from reference.plumbing import x64
 
@@ -134,6 +134,16 @@ def _carried(link: Link, g: np.ndarray, bound: dict[str, np.ndarray], name: str)
     return total
 
 
+def _kink_slack(link: Link, g: np.ndarray, values: dict, bound: dict, name: str) -> np.ndarray | float:
+    """At a kinked step, where its input is within twice its bound of 0 (and not exactly 0 by every term: a
+    bound of 0), either side's derivative is right: ``jump·|g|`` more (the seeds' rect mask, generic)."""
+    fn = link.step.fn
+    if not isinstance(fn, Kinked) or name not in link.jac:
+        return 0.0
+    x, E = values[name], bound[name]
+    return np.where((np.abs(x) <= 2 * E) & (E > 0), fn.jump * np.abs(g), 0.0)
+
+
 def evaluate(definition: Definition, problem: Problem) -> Evaluation:
     """The reference's values, gradients and bounds on ``problem`` (float64)."""
     values = {k: np.asarray(v, dtype=np.int64 if k == definition.labels[0] else np.float64)
@@ -173,7 +183,7 @@ def _backward(definition, problem, values, bound, links):
             k = link.k
             part = _transposed(J, g[step.node])
             err = (k * U64 * _transposed(link.rounding[i], np.abs(g[step.node])) + _transposed(np.abs(J), E[step.node])
-                   + _carried(link, g[step.node], bound, i))
+                   + _carried(link, g[step.node], bound, i) + _kink_slack(link, g[step.node], values, bound, i))
             g[i], E[i] = g.get(i, 0.0) + part, E.get(i, 0.0) + err
     n = values[loss].shape[0]
     for name in definition.params:
@@ -196,12 +206,14 @@ def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callabl
             continue
         out = link.step.node
         up = (np.ones(ev.values[loss].shape) if out == loss
-              else np.asarray(own(out), dtype=np.float64) if out in definition.gradients else ev.grads[out])
+              else np.asarray(own(definition.field(out)), dtype=np.float64) if out in definition.gradients
+              else ev.grads[out])
         if up.shape != ev.grads.get(out, up).shape:
             raise ValueError(f"the upstream gradient {out} has shape {up.shape}")
         J = link.jac[name]
         want = want + _transposed(J, up)
-        err = err + link.k * U64 * _transposed(link.rounding[name], np.abs(up)) + _carried(link, up, ev.bound, name)
+        err = (err + link.k * U64 * _transposed(link.rounding[name], np.abs(up)) + _carried(link, up, ev.bound, name)
+               + _kink_slack(link, up, ev.values, ev.bound, name))
     if name in definition.params:
         pen = _pen(definition, ev, problem, name)
         want, err = want / n + pen, err / n + 4 * U64 * (np.abs(want / n) + np.abs(pen))
@@ -253,7 +265,8 @@ def _agrees(got: Any, want: np.ndarray, allowed: np.ndarray) -> tuple[bool, str]
 
 def _backward_judge(name: str) -> Callable:
     def judge(definition: Definition, ev: Evaluation, problem: Problem, result: Any) -> Verdict:
-        right, why = _agrees(getattr(result, name, None), ev.grads[name], SAFETY * ev.grad_bound[name] + FLOOR)
+        got = getattr(result, definition.field(name), None)
+        right, why = _agrees(got, ev.grads[name], SAFETY * ev.grad_bound[name] + FLOOR)
         if right:
             return Verdict("right")
         if not _holds(definition, ev, problem, result, name):
@@ -269,7 +282,7 @@ def _holds(definition, ev, problem, result, name) -> bool:
         want, allowed = local(definition, ev, problem, lambda f: getattr(result, f), name)
     except (TypeError, ValueError, AttributeError):
         return False  # no upstream array of the right shape: nothing to be right on
-    return _agrees(getattr(result, name, None), want, allowed)[0]
+    return _agrees(getattr(result, definition.field(name), None), want, allowed)[0]
 
 
 def _root(definition, ev, problem, result, name) -> str | None:

@@ -11,24 +11,9 @@ parameter. Questions: C1–C6 the forward, C7 the loss, C8 the risk, D1–D8 the
 
 from __future__ import annotations
 
-from reference.compare.definitions.vocabulary import Definition, Penalty, Step, jnn, jnp
+from reference.compare.definitions.vocabulary import Definition, Penalty, Step, affine, nll, softmax, squared, tanh
 
 __all__ = ["DEFINITION"]
-
-
-def affine(h, W, b):
-    """One layer, one example per row: h Wᵀ + b."""
-    return h @ W.T + b
-
-
-def nll(o, y):
-    """−log softmax(o)_y per example, by log-sum-exp."""
-    return jnn.logsumexp(o, axis=1) - jnp.take_along_axis(o, y[:, None], axis=1)[:, 0]
-
-
-def squared(W):
-    """‖W‖₂²."""
-    return jnp.sum(W * W)
 
 
 DEFINITION = Definition(
@@ -40,11 +25,11 @@ DEFINITION = Definition(
             "b3": ("m",)},
     steps=(
         Step("a1", ("n", "h1"), ("X", "W1", "b1"), affine, "C1"),
-        Step("h1", ("n", "h1"), ("a1",), lambda a: jnp.tanh(a), "C2", scale=1.0),
+        Step("h1", ("n", "h1"), ("a1",), tanh, "C2", scale=1.0),
         Step("a2", ("n", "h2"), ("h1", "W2", "b2"), affine, "C3"),
-        Step("h2", ("n", "h2"), ("a2",), lambda a: jnp.tanh(a), "C4", scale=1.0),
+        Step("h2", ("n", "h2"), ("a2",), tanh, "C4", scale=1.0),
         Step("o", ("n", "m"), ("h2", "W3", "b3"), affine, "C5"),
-        Step("s", ("n", "m"), ("o",), lambda o: jnn.softmax(o, axis=1), "C6"),
+        Step("s", ("n", "m"), ("o",), softmax, "C6"),
     ),
     loss=Step("L", ("n",), ("o", "y"), nll, "C7", scale=1.0),
     penalties=(Penalty("l1", "W1", squared), Penalty("l2", "W2", squared), Penalty("l3", "W3", squared)),

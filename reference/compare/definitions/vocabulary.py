@@ -23,11 +23,13 @@ Step functions are written against :data:`jnp` and :data:`jnn`, stand-ins for ``
 from __future__ import annotations
 
 import collections
+import functools
 import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["jnp", "jnn", "Step", "Penalty", "Definition"]
+__all__ = ["jnp", "jnn", "Kinked", "Step", "Penalty", "Definition", "affine", "tanh", "nll", "softmax", "squared",
+           "l1", "ABS"]
 
 
 class _Lazy:
@@ -42,6 +44,71 @@ class _Lazy:
 
 #: ``jax.numpy`` and ``jax.nn``, imported when a step first runs.
 jnp, jnn = _Lazy("jax.numpy"), _Lazy("jax.nn")
+
+
+@dataclass(frozen=True)
+class Kinked:
+    """An elementwise function with a kink at 0: its derivative there is ``at_zero`` (the course's convention),
+    elsewhere JAX's; ``jump`` is the right slope less the left one (where a value rounds to either side of 0,
+    either derivative is right: the bound grows by ``jump·|g|`` there)."""
+
+    fn: Callable
+    at_zero: float
+    jump: float
+
+    def __call__(self, x):
+        return _kinked(self.fn, self.at_zero)(x)
+
+
+@functools.lru_cache(maxsize=None)
+def _kinked(fn: Callable, at_zero: float) -> Callable:
+    import jax
+
+    @jax.custom_jvp
+    def f(x):
+        return fn(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        y, slope = jax.jvp(fn, (x,), (jnp.ones_like(x),))
+        return y, jnp.where(x == 0, at_zero, slope) * t
+
+    return f
+
+
+def affine(h, W, b):
+    """One layer, one example per row: h Wᵀ + b."""
+    return h @ W.T + b
+
+
+def tanh(a):
+    """tanh, elementwise."""
+    return jnp.tanh(a)
+
+
+def softmax(o):
+    """softmax over each row."""
+    return jnn.softmax(o, axis=1)
+
+
+def nll(o, y):
+    """−log softmax(o)_y per example, by log-sum-exp."""
+    return jnn.logsumexp(o, axis=1) - jnp.take_along_axis(o, y[:, None], axis=1)[:, 0]
+
+
+def squared(W):
+    """‖W‖₂²."""
+    return jnp.sum(W * W)
+
+
+#: |w| with abs'(0) = 0 (sign(0) = 0, the course's convention).
+ABS = Kinked(lambda w: jnp.abs(w), 0.0, 2.0)
+
+
+def l1(W):
+    """‖W‖₁, its gradient sign(W) with sign(0) = 0."""
+    return jnp.sum(ABS(W))
 
 
 @dataclass(frozen=True)
@@ -90,6 +157,8 @@ class Definition:
     zeros: float = 0.1
     risk_question: str = ""
     batch: str = field(default="n")
+    #: The field of ``Gradients`` a gradient is returned in, where it is not the gradient's own name.
+    fields: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         known = {*self.data, self.labels[0], *self.params}
@@ -127,7 +196,11 @@ class Definition:
     def types(self) -> dict[str, type]:
         """The API's named tuples: parameters, λ (default 0), the forward's nodes, the backward's gradients."""
         return _types(self.name, tuple(self.params), tuple(p.weight for p in self.penalties),
-                      tuple(s.node for s in self.steps), tuple(self.gradients))
+                      tuple(s.node for s in self.steps), tuple(self.field(g) for g in self.gradients))
+
+    def field(self, gradient: str) -> str:
+        """The field of ``Gradients`` that holds ``gradient``."""
+        return self.fields.get(gradient, gradient)
 
     @property
     def arguments(self) -> dict[str, tuple[str, ...]]:
