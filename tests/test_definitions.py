@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from reference.compare.definitions import derived
+from reference.compare.definitions import derived, judged
 from reference.compare.definitions.seeds import DEFINITION as SEEDS
 from reference.compare.definitions.two_tanh import DEFINITION
 from support import IMPLEMENTATIONS, implementation
@@ -54,7 +54,7 @@ def _slightly_off():
     return types.SimpleNamespace(forward=solution.forward, loss=solution.loss, risk=solution.risk, backprop=backprop)
 
 
-def _verdicts() -> dict[str, list[dict[str, derived.Verdict]]]:
+def _verdicts() -> dict[str, list[dict[str, judged.Verdict]]]:
     """Every submission's verdicts on the same problems (each problem's reference evaluated once)."""
     submissions = {name: _module(name) for name in ("two_tanh_solution", "bug_tanh_prime_one_minus",
                                                     "bug_forgot_the_mean", "bug_w2_transposed")}
@@ -69,7 +69,7 @@ def _verdicts() -> dict[str, list[dict[str, derived.Verdict]]]:
         def run(problem):
             ev = derived.evaluate(DEFINITION, problem)
             for name, module in submissions.items():
-                seen[name].append(derived.judge_all(DEFINITION, module, problem, ev))
+                seen[name].append(judged.judge_all(DEFINITION, module, problem, ev))
         run()
     return seen
 
@@ -79,7 +79,7 @@ def verdicts():
     return _verdicts()
 
 
-def _failing(runs: list[dict[str, derived.Verdict]], status: str) -> set[str]:
+def _failing(runs: list[dict[str, judged.Verdict]], status: str) -> set[str]:
     return {pid for run in runs for pid, v in run.items() if v.status == status}
 
 
@@ -87,7 +87,7 @@ def test_the_solution_passes_every_derived_property(verdicts):
     runs = verdicts["two_tanh_solution"]
     wrong = [(pid, v.message) for run in runs for pid, v in run.items() if v.status != "right"]
     assert not wrong, wrong[:5]
-    assert set(runs[0]) == {p.id for p in derived.properties(DEFINITION)}
+    assert set(runs[0]) == {p.id for p in judged.properties(DEFINITION)}
 
 
 def test_tanh_prime_as_one_minus_tanh_is_caught_at_the_two_tanh_steps(verdicts):
@@ -174,7 +174,7 @@ GAPS = {
 }
 
 
-def _seed_verdicts() -> dict[str, list[dict[str, derived.Verdict]]]:
+def _seed_verdicts() -> dict[str, list[dict[str, judged.Verdict]]]:
     spec = importlib.util.spec_from_file_location("seeds_verdicts", HERE / "compare" / "test_verdicts.py")
     table = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(table)
@@ -192,7 +192,7 @@ def _seed_verdicts() -> dict[str, list[dict[str, derived.Verdict]]]:
         def run(problem):
             ev = derived.evaluate(SEEDS, problem)
             for name, module in submissions.items():
-                seen[name].append(derived.judge_all(SEEDS, module, problem, ev))
+                seen[name].append(judged.judge_all(SEEDS, module, problem, ev))
         run()
     return {"BAD": table.BAD, **seen}
 
