@@ -166,8 +166,6 @@ CLAIM = {"B8": {"B7"}, "B10": {"B9"}, "B12": {"B11"}, "B14": {"B13"}, "B16": {"B
          **{f"B{i}": {f"B{i}"} for i in (1, 2, 3, 4, 5, 7, 9, 11, 13, 15, 17)}}
 #: Bugs whose chain questions the derived chain does not charge as the hand-written catalog does, and why.
 GAPS = {
-    "bug_rect_ge": "rect'(0) shows only at pre-activations exactly 0, which the derived strategy does not aim at "
-                   "(the seeds' zero hidden units, _kill_units)",
     "bug_softmax_batch_axis": "B7 is judged at the submission's own logits, not at its own os: a softmax over the "
                               "wrong axis in forward is charged at B7 too",
     "bug_raises_hiding_d_for_n": "a raise of the shapes is judged on square problems by the runner, not here",

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from reference.compare.definitions.vocabulary import Definition, Kinked, Step
+from reference.compare.definitions.vocabulary import Definition, Kinked, Step, affine
 from reference.compare.exercise.tolerance import K_TRANSCENDENTAL, U64
 from reference.plumbing import x64
 
@@ -53,11 +53,13 @@ class Link:
     """A step at the reference's values: its Jacobian in each input (output axes, then the input's), the
     derivative of each Jacobian in each node input (then that node's axes), its longest sum, ``k``, and
     the size each Jacobian entry rounds relative to: ``|J|``, or the step's ``scale`` where J is not zero
-    by its structure (``rounding``)."""
+    by its structure (``rounding``); where J is not zero by its structure (``pattern``: nonzero at a random
+    point, almost surely), whatever its value here."""
 
     step: Step
     jac: dict[str, np.ndarray]
     rounding: dict[str, np.ndarray]
+    pattern: dict[str, np.ndarray]
     second: dict[tuple[str, str], np.ndarray]
     k: int
 
@@ -78,9 +80,16 @@ def times(J: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.tensordot(J, x, axes=x.ndim)
 
 
-def transposed(J: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Jᵀ g: the output's axes summed (the result has the input's shape): a vector–Jacobian product."""
-    return np.tensordot(g, J, axes=g.ndim)
+def transposed(J: np.ndarray, g: np.ndarray, pattern: np.ndarray | None = None) -> np.ndarray:
+    """Jᵀ g: the output's axes summed (the result has the input's shape): a vector–Jacobian product. An entry of
+    g that is not finite reaches only the entries its Jacobian reaches by its structure (``pattern``; there: nan),
+    as in the product a hand-written step computes (a nan at one unit stays in its row, even times a zero)."""
+    bad = ~np.isfinite(g)
+    if not bad.any():
+        return np.tensordot(g, J, axes=g.ndim)
+    where = (J != 0) if pattern is None else pattern
+    reached = np.tensordot(bad.astype(np.float64), where.astype(np.float64), axes=g.ndim) > 0
+    return np.where(reached, np.nan, np.tensordot(np.where(bad, 0.0, g), J, axes=g.ndim))
 
 
 @functools.lru_cache(maxsize=None)
@@ -101,22 +110,20 @@ def link_at(definition: Definition, step: Step, values: dict) -> Link:
     nodes = tuple(k for k in floats if step.inputs[k] in {s.node for s in definition.steps})
     jacs, seconds = _derivatives(step.fn, floats, nodes)(*args)
     jac = {step.inputs[k]: np.asarray(J) for k, J in zip(floats, jacs)}
-    rounding = jac
-    if step.scale:  # where J is not zero by structure: nonzero at a random point (almost surely)
-        rng = np.random.default_rng(0)
-        shifted = [a if k not in floats else a + rng.uniform(0.5, 1.0, np.shape(a)) for k, a in enumerate(args)]
-        pattern = _derivatives(step.fn, floats, ())(*shifted)[0]
-        rounding = {step.inputs[k]: np.abs(jac[step.inputs[k]]) + step.scale * (np.asarray(P) != 0)
-                    for k, P in zip(floats, pattern)}
+    rng = np.random.default_rng(0)
+    shifted = [a if k not in floats else a + rng.uniform(0.5, 1.0, np.shape(a)) for k, a in enumerate(args)]
+    pattern = {step.inputs[k]: np.asarray(P) != 0
+               for k, P in zip(floats, _derivatives(step.fn, floats, ())(*shifted)[0])}
+    rounding = {i: np.abs(J) + step.scale * pattern[i] for i, J in jac.items()}
     second = {(step.inputs[k], step.inputs[kk]): np.asarray(h)
               for k, hs in zip(floats, seconds) for kk, h in zip(nodes, hs)}
     out_ndim = len(step.shape)
-    fan_in = max((int(np.count_nonzero(J.reshape(J.shape[:out_ndim] + (-1,)), axis=-1).max(initial=0))
-                  for J in jac.values()), default=0)
-    fan_out = max((int(np.count_nonzero(J.reshape((-1,) + J.shape[out_ndim:]), axis=0).max(initial=0))
-                   for J in jac.values()), default=0)
+    fan_in = max((int(np.count_nonzero(P.reshape(P.shape[:out_ndim] + (-1,)), axis=-1).max(initial=0))
+                  for P in pattern.values()), default=0)
+    fan_out = max((int(np.count_nonzero(P.reshape((-1,) + P.shape[out_ndim:]), axis=0).max(initial=0))
+                   for P in pattern.values()), default=0)
     k = max(K_TRANSCENDENTAL, max(fan_in, fan_out) + 2)
-    return Link(step, jac, {i: np.abs(r) for i, r in rounding.items()}, second, k)
+    return Link(step, jac, rounding, pattern, second, k)
 
 
 def carried(link: Link, g: np.ndarray, bound: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -189,9 +196,18 @@ def _backward(definition, problem, values, bound, links):
     return g, E
 
 
+def _kinked_layers(definition: Definition) -> list[tuple[str, str, str]]:
+    """The inputs (h, W, b) of each :func:`affine` step whose output a kinked step takes."""
+    made = {s.node: s for s in definition.steps}
+    return [made[s.inputs[0]].inputs for s in definition.steps
+            if isinstance(s.fn, Kinked) and s.inputs[0] in made and made[s.inputs[0]].fn is affine]
+
+
 def problems(definition: Definition) -> st.SearchStrategy[Problem]:
     """Problems of the declared sizes and ranges: entries in ±``magnitude``, about a share ``zeros`` exactly 0,
-    labels among the classes, each λ in [0, 1) or exactly 0."""
+    labels among the classes, each λ in [0, 1) or exactly 0; and where a kinked step takes an :func:`affine`
+    layer's output, about that share of its units exactly 0 by every term (their weights' row and bias 0): the
+    kink, where only the convention decides (the seeds' zero hidden units)."""
     every = max(2, round(1 / definition.zeros)) if definition.zeros else 0
     floats = st.floats(-definition.magnitude, definition.magnitude, allow_nan=False, allow_subnormal=False, width=64)
 
@@ -205,6 +221,9 @@ def problems(definition: Definition) -> st.SearchStrategy[Problem]:
             if every:
                 a = np.where(draw(hnp.arrays(np.int8, s, elements=st.integers(0, every - 1))) == 0, 0.0, a)
             arrays[name] = a
+        for _, W, b in _kinked_layers(definition) if every else ():
+            dead = draw(hnp.arrays(np.int8, (arrays[W].shape[0],), elements=st.integers(0, every - 1))) == 0
+            arrays[W], arrays[b] = np.where(dead[:, None], 0.0, arrays[W]), np.where(dead, 0.0, arrays[b])
         y, classes = definition.labels
         arrays[y] = draw(hnp.arrays(np.int64, (sizes[definition.batch],), elements=st.integers(0, sizes[classes] - 1)))
         lambdas = tuple(draw(st.one_of(st.just(0.0), st.floats(0.0, 1.0, exclude_max=True)))

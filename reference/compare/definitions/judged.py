@@ -53,7 +53,7 @@ def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callabl
         if up.shape != ev.grads.get(out, up).shape:
             raise ValueError(f"the upstream gradient {out} has shape {up.shape}")
         J = link.jac[name]
-        want = want + transposed(J, up)
+        want = want + transposed(J, up, link.pattern[name])
         err = (err + link.k * U64 * transposed(link.rounding[name], np.abs(up)) + carried(link, up, ev.bound, name)
                + kink_slack(link, up, ev.values, ev.bound, name))
     if name in definition.params:
@@ -103,7 +103,7 @@ class Property:
 
 def _agrees(got: Any, want: np.ndarray, allowed: np.ndarray, same_nonfinite: bool = False) -> tuple[bool, str]:
     """Does ``got`` hold ``want`` to ``allowed`` on every entry (and, with ``same_nonfinite``, the same nan or inf
-    where ``want`` has one: a step's nan computed from its own upstream nan), and if not, where and how far?"""
+    where ``want`` has one: a step's nan or inf computed from its own upstream nan), and if not, where and how far?"""
     try:
         got = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -113,7 +113,7 @@ def _agrees(got: Any, want: np.ndarray, allowed: np.ndarray, same_nonfinite: boo
     with np.errstate(invalid="ignore"):
         bad = ~(np.abs(got - want) <= allowed)
         if same_nonfinite:
-            bad &= ~((got == want) | (np.isnan(got) & np.isnan(want)))
+            bad &= ~((got == want) | (np.isnan(want) & ~np.isfinite(got)))
     if not bad.any():
         return True, ""
     worst = int(np.argmax(np.where(bad, np.abs(got - want), -1.0)))
