@@ -179,7 +179,8 @@ def _seed_verdicts() -> dict[str, list[dict[str, judged.Verdict]]]:
     names = sorted(n for n in table.BAD if n.startswith("bug_"))
     import handgrad
 
-    submissions = {"handgrad": handgrad, **{n: _module(n, IMPLEMENTATIONS / "bugs") for n in names}}
+    submissions = {"handgrad": handgrad, "zeros": _module("zeros", IMPLEMENTATIONS),
+                   **{n: _module(n, IMPLEMENTATIONS / "bugs") for n in names}}
     seen: dict[str, list] = {name: [] for name in submissions}
     for sizes in ({"n": 3, "d": 2, "dh": 3, "m": 3}, {"n": 2, "d": 3, "dh": 2, "m": 2}):
         narrow = dataclasses.replace(SEEDS, dims={k: (v, v) for k, v in sizes.items()})
@@ -207,7 +208,7 @@ def test_handgrad_passes_every_property_derived_from_the_seeds_declared(seed_ver
 
 def _mismatch(name: str, must: set, may: set, runs: list) -> list[str]:
     """How the derived chain's charges of bug ``name`` differ from the catalog's (empty: they agree)."""
-    own = {pid.split("-")[0] for pid in _failing(runs, "own")}
+    own = {pid.split("-")[0] for pid, status in judged.summary(runs).items() if status in ("own", "uninformed")}
     allowed = set().union(*(CLAIM.get(q, set()) for q in must | may))
     needed = set().union(*(CLAIM[q] for q in must if q in CLAIM and len(CLAIM[q]) == 1))
     wrong = []
@@ -230,6 +231,16 @@ def test_the_gaps_are_still_gaps(seed_verdicts):
     """A gap closed is taken off GAPS (and its bug then held to the catalog's charges)."""
     closed = [name for name in GAPS if not _mismatch(name, *seed_verdicts["BAD"][name], seed_verdicts[name])]
     assert not closed, closed
+
+
+def test_a_stub_of_zeros_inherits_nothing(seed_verdicts):
+    """No credit without work: each backward step of the zeros stub right on its own all-zero upstream gradient
+    is its own failure (uninformed), not a mistake inherited from ∂L/∂oa."""
+    runs = seed_verdicts["zeros"]
+    backward = {f"{q}-{name}" for name, q in SEEDS.gradients.items()}
+    assert not _failing(runs, "inherited") & backward, _failing(runs, "inherited") & backward
+    assert {"B11-hs", "B9-b2"} <= _failing(runs, "uninformed")
+    assert "B7-oa" in _failing(runs, "own")
 
 
 def test_the_seeds_definition_is_small():

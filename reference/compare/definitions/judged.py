@@ -30,10 +30,11 @@ from reference.compare.definitions.derived import (
     transposed,
 )
 from reference.compare.definitions.vocabulary import Definition, Step
+from reference.compare.exercise.catalog.check import empty
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
 from reference.plumbing import x64
 
-__all__ = ["Verdict", "Seen", "Property", "local", "seen", "properties", "judge_all"]
+__all__ = ["Verdict", "Seen", "Property", "local", "seen", "properties", "judge_all", "summary"]
 
 
 def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callable[[str], Any], name: str,
@@ -71,7 +72,8 @@ def _pen(definition: Definition, ev: Evaluation, problem: Problem, name: str) ->
 
 @dataclass(frozen=True)
 class Verdict:
-    """``right``; ``own`` (wrong on its own inputs); ``inherited`` from ``root`` (right on its own inputs);
+    """``right``; ``own`` (wrong on its own inputs); ``uninformed`` (right on its own inputs, but they carry no
+    information: the step's own failure too); ``inherited`` from ``root`` (right on its own informative inputs);
     ``error`` (the function raised)."""
 
     status: str
@@ -167,12 +169,31 @@ def _backward_judge(name: str) -> Callable:
             return Verdict("right")
         if not _holds(definition, ev, problem, s, name):
             return Verdict("own", name, f"∂/∂{name} {why}; wrong on its own upstream gradients")
+        silent = _silent(definition, ev, s, name)
+        if silent:
+            return Verdict("uninformed", name, f"∂/∂{name} {why}; right on its own {silent}: being right on it "
+                                               f"shows nothing")
         root = _root(definition, ev, problem, s, name)
         where = (f"{definition.gradients[root]} (∂/∂{root})" if root in definition.gradients
                  else f"{_question(definition, root)} ({root}, the forward)")
         return Verdict("inherited", root, f"∂/∂{name} {why}; right on its own upstream gradients: inherited from "
                                           f"{where}")
     return judge
+
+
+def _silent(definition: Definition, ev: Evaluation, s: Seen, name: str) -> str | None:
+    """Which own upstream gradient of ``name``'s step carries no information (all zero, constant, or scant: far
+    fewer entries of meaningful size than the reference's, :func:`~.catalog.check.empty`), and how; None when
+    each does. No credit without work: a step right on nothing is the step's own failure."""
+    result = s.results["backprop"]
+    for link in ev.links.values():
+        out = link.step.node
+        if name in link.jac and out in definition.gradients:
+            how = empty(getattr(result, definition.field(out), None), ev.grads[out],
+                        SAFETY * ev.grad_bound[out] + FLOOR)
+            if how is not None:
+                return f"∂/∂{out}, which is {how}"
+    return None
 
 
 def _question(definition: Definition, node: str | None) -> str | None:
@@ -285,3 +306,15 @@ def judge_all(definition: Definition, submission: Any, problem: Problem, ev: Eva
         out[prop.id] = (Verdict("error", None, f"{prop.function} raised {type(result).__name__}: {result}")
                         if isinstance(result, Exception) else prop.judge(definition, ev, problem, s))
     return out
+
+
+def summary(runs: list[dict[str, Verdict]]) -> dict[str, str]:
+    """Each property's status over many problems, as the seeds' runner rules: ``error`` or ``own`` if one problem
+    says so; ``uninformed`` (failing) if it was right on its own inputs only where they carried nothing;
+    ``inherited`` if one problem showed it right on informative inputs of its own; else ``right``."""
+    out = {}
+    for pid in dict.fromkeys(p for run in runs for p in run):
+        seen_ = {run[pid].status for run in runs if pid in run}
+        out[pid] = next((st_ for st_ in ("error", "own", "inherited", "uninformed") if st_ in seen_), "right")
+    return out
+
