@@ -54,7 +54,7 @@ class Link:
     derivative of each Jacobian in each node input (then that node's axes), its longest sum, ``k``, and
     the size each Jacobian entry rounds relative to: ``|J|``, or the step's ``scale`` where J is not zero
     by its structure (``rounding``); where J is not zero by its structure (``pattern``: nonzero at a random
-    point, almost surely), whatever its value here."""
+    point of moderate values, almost surely), whatever its value here."""
 
     step: Step
     jac: dict[str, np.ndarray]
@@ -111,7 +111,8 @@ def link_at(definition: Definition, step: Step, values: dict) -> Link:
     jacs, seconds = _derivatives(step.fn, floats, nodes)(*args)
     jac = {step.inputs[k]: np.asarray(J) for k, J in zip(floats, jacs)}
     rng = np.random.default_rng(0)
-    shifted = [a if k not in floats else a + rng.uniform(0.5, 1.0, np.shape(a)) for k, a in enumerate(args)]
+    # at a random point of its own, not near these values: tanh' is exactly 0 in float64 past |a| ≈ 19
+    shifted = [a if k not in floats else jnp.asarray(rng.uniform(0.5, 1.0, np.shape(a))) for k, a in enumerate(args)]
     pattern = {step.inputs[k]: np.asarray(P) != 0
                for k, P in zip(floats, _derivatives(step.fn, floats, ())(*shifted)[0])}
     rounding = {i: np.abs(J) + step.scale * pattern[i] for i, J in jac.items()}
