@@ -18,7 +18,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from reference.compare.call_outcomes import Call, ImplRaised
 from reference.compare.definitions import derived, judged
+from reference.compare.definitions.runnable import catalog
 from reference.compare.definitions.seeds import DEFINITION as SEEDS
 from reference.compare.definitions.two_tanh import DEFINITION
 from support import IMPLEMENTATIONS, implementation
@@ -246,3 +248,47 @@ def test_a_stub_of_zeros_inherits_nothing(seed_verdicts):
 def test_the_seeds_definition_is_small():
     lines = (HERE.parent / "reference" / "compare" / "definitions" / "seeds.py").read_text().splitlines()
     assert len(lines) <= 60, len(lines)
+
+
+# -- through the runner -----------------------------------------------------------------------------------------
+class _Direct:
+    """A trusted module called in this process as the Context's impl, without the seeds' table (the sandbox's
+    InProcessImpl checks every call against it: docs/exercise.md, what the machinery needs)."""
+
+    missing, declared, asker = frozenset(), None, None
+
+    def __init__(self, module):
+        self.module = module
+
+    def call(self, name, *args, **kwargs):
+        try:
+            return Call(getattr(self.module, name)(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - the submission's, reported as its raise
+            raise ImplRaised(f"{name} raised {type(exc).__name__}: {exc}", type(exc).__name__, name) from None
+
+    def call_many(self, name, arg_list, **kwargs):
+        out = []
+        for args in arg_list:
+            try:
+                out.append(self.call(name, *args, **kwargs))
+            except ImplRaised as exc:
+                out.append(exc)
+        return out
+
+
+def test_the_runner_runs_the_second_exercise():
+    """run_catalog, the command's own runner, on the definition's catalog: the solution passes each property,
+    tanh' = 1 − tanh fails at its two steps and every gradient below them is inherited."""
+    from reference.compare.exercise.catalog import Context
+    from reference.compare.running.runner import run_catalog
+
+    narrow = dataclasses.replace(DEFINITION, dims={k: (v, v) for k, v in SIZES[0].items()})
+    props = catalog(narrow)
+    statuses = {}
+    for name in ("two_tanh_solution", "bug_tanh_prime_one_minus"):
+        results, _ = run_catalog(Context(_Direct(_module(name))), props, max_examples=10, seed=0, shrink=False)
+        statuses[name] = {r.id: r.status for r in results}
+    assert set(statuses["two_tanh_solution"].values()) == {"pass"}
+    bug = statuses["bug_tanh_prime_one_minus"]
+    assert {i for i, s in bug.items() if s == "fail"} == TANH_OWN
+    assert {i for i, s in bug.items() if s == "inherited"} == TANH_BELOW
