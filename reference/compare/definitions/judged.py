@@ -4,9 +4,11 @@ Each property judges one array (:func:`properties`): right when it agrees with t
 ``SAFETY·E + FLOOR`` (:mod:`reference.compare.exercise.tolerance`); when it does not, a backward step is
 recomputed from the submission's own upstream gradients (:func:`local`) at its own forward values (:func:`seen`),
 and the failure is the step's own when it is wrong on them, else inherited from the first step up the chain that
-is — past the loss, from the first forward node wrong on its own inputs (the seeds' exercise's "error carried
-forward", :mod:`reference.compare.exercise.catalog.chain`, without its refinements: uninformed inputs, batching,
-large logits). A forward node, the loss and the risk are judged likewise on the submission's own earlier values.
+is — past the loss, from the first forward node wrong on its own inputs; right on own inputs that carry
+nothing, the step's own failure still (uninformed). That is the seeds' exercise's "error carried forward"
+(:mod:`reference.compare.exercise.catalog.chain`) without its refinements: batching, large logits, the penalty
+apart at λ = 0, the judging worker. A forward node, the loss and the risk are judged likewise on the
+submission's own earlier values.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callabl
                + kink_slack(link, up, ev.values, ev.bound, name))
     if name in definition.params:
         pen = _pen(definition, ev, problem, name)
+        # the mean's 1/n and the sum with the penalty's gradient: a rounding each, with a margin of 2
         want, err = want / n + pen, err / n + 4 * U64 * (np.abs(want / n) + np.abs(pen))
     return want, SAFETY * err + FLOOR
 
