@@ -50,13 +50,14 @@ class Problem:
 
 @dataclass(frozen=True)
 class Link:
-    """A step at the reference's values: its Jacobian in each input (output axes, then the input's), the
+    """A step at the reference's values: its value, its Jacobian in each input (output axes, then the input's), the
     derivative of each Jacobian in each node input (then that node's axes), its longest sum, ``k``, and
     the size each Jacobian entry rounds relative to: ``|J|``, or the step's ``scale`` where J is not zero
     by its structure (``rounding``); where J is not zero by its structure (``pattern``: nonzero at a random
     point of moderate values, almost surely), whatever its value here."""
 
     step: Step
+    value: np.ndarray
     jac: dict[str, np.ndarray]
     rounding: dict[str, np.ndarray]
     pattern: dict[str, np.ndarray]
@@ -66,13 +67,15 @@ class Link:
 
 @dataclass
 class Evaluation:
-    """The reference on one problem: every value and gradient by name, their per-entry bounds, the links."""
+    """The reference on one problem: every value and gradient by name, their per-entry bounds, the links, and
+    each parameter's penalty term (``slopes``: Σ λ·∇penalty, part of its gradient)."""
 
     values: dict[str, np.ndarray]
     bound: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
     grad_bound: dict[str, np.ndarray]
     links: dict[str, Link]
+    slopes: dict[str, np.ndarray]
 
 
 def times(J: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -94,27 +97,33 @@ def transposed(J: np.ndarray, g: np.ndarray, pattern: np.ndarray | None = None) 
 
 @functools.lru_cache(maxsize=None)
 def _derivatives(fn: Callable, floats: tuple[int, ...], nodes: tuple[int, ...]) -> Callable:
-    """One compiled program per step (and shape): its Jacobian in each float input, and each Jacobian's
-    derivative in each node input (eager JAX would compile every primitive at every new shape)."""
-    def run(*args):
+    """One compiled program per step (and shape), eager JAX compiling every primitive at every new shape: the
+    step's value, its Jacobian in each float input, each Jacobian's derivative in each node input, and its
+    Jacobians at a second point (``shifted``: where they are not zero by structure)."""
+    def run(args, shifted):
         jac = tuple(jax.jacobian(fn, argnums=k)(*args) for k in floats)
         second = tuple(jax.jacobian(jax.jacobian(fn, argnums=k), argnums=nodes)(*args) if nodes else ()
                        for k in floats)
-        return jac, second
+        return fn(*args), jac, second, tuple(jax.jacobian(fn, argnums=k)(*shifted) for k in floats)
     return jax.jit(run)
+
+
+@functools.lru_cache(maxsize=None)
+def _penalty(fn: Callable) -> Callable:
+    """A penalty's value and gradient, compiled (per shape)."""
+    return jax.jit(jax.value_and_grad(fn))
 
 
 def link_at(definition: Definition, step: Step, values: dict) -> Link:
     args = [jnp.asarray(values[i]) for i in step.inputs]
     floats = tuple(k for k, i in enumerate(step.inputs) if i != definition.labels[0])
     nodes = tuple(k for k in floats if step.inputs[k] in {s.node for s in definition.steps})
-    jacs, seconds = _derivatives(step.fn, floats, nodes)(*args)
-    jac = {step.inputs[k]: np.asarray(J) for k, J in zip(floats, jacs)}
     rng = np.random.default_rng(0)
     # at a random point of its own, not near these values: tanh' is exactly 0 in float64 past |a| ≈ 19
     shifted = [a if k not in floats else jnp.asarray(rng.uniform(0.5, 1.0, np.shape(a))) for k, a in enumerate(args)]
-    pattern = {step.inputs[k]: np.asarray(P) != 0
-               for k, P in zip(floats, _derivatives(step.fn, floats, ())(*shifted)[0])}
+    value, jacs, seconds, at_random = _derivatives(step.fn, floats, nodes)(args, shifted)
+    jac = {step.inputs[k]: np.asarray(J) for k, J in zip(floats, jacs)}
+    pattern = {step.inputs[k]: np.asarray(P) != 0 for k, P in zip(floats, at_random)}
     rounding = {i: np.abs(J) + step.scale * pattern[i] for i, J in jac.items()}
     second = {(step.inputs[k], step.inputs[kk]): np.asarray(h)
               for k, hs in zip(floats, seconds) for kk, h in zip(nodes, hs)}
@@ -124,7 +133,7 @@ def link_at(definition: Definition, step: Step, values: dict) -> Link:
     fan_out = max((int(np.count_nonzero(P.reshape((-1,) + P.shape[out_ndim:]), axis=0).max(initial=0))
                    for P in pattern.values()), default=0)
     k = max(K_TRANSCENDENTAL, max(fan_in, fan_out) + 2)
-    return Link(step, jac, rounding, pattern, second, k)
+    return Link(step, np.asarray(value, dtype=np.float64), jac, rounding, pattern, second, k)
 
 
 def carried(link: Link, g: np.ndarray, bound: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -154,26 +163,29 @@ def evaluate(definition: Definition, problem: Problem) -> Evaluation:
     links: dict[str, Link] = {}
     with x64():
         for step in (*definition.steps, definition.loss):
-            out = np.asarray(step.fn(*(jnp.asarray(values[i]) for i in step.inputs)), dtype=np.float64)
             link = links[step.node] = link_at(definition, step, values)
+            out = link.value
             rounding = np.abs(out) + sum(times(np.abs(J), np.abs(values[i])) for i, J in link.jac.items())
             bound[step.node] = link.k * U64 * rounding + sum(times(np.abs(J), bound[i])
                                                              for i, J in link.jac.items())
             values[step.node] = out
         L, n = values[definition.loss.node], values[definition.loss.node].shape[0]
-        terms = [lam * float(p.fn(jnp.asarray(values[p.param])))
-                 for lam, p in zip(problem.lambdas, definition.penalties)]
+        penalties = [_penalty(p.fn)(jnp.asarray(values[p.param])) for p in definition.penalties]
+        terms = [lam * float(v) for lam, (v, _) in zip(problem.lambdas, penalties)]
         values["risk"] = np.float64(L.mean() + sum(terms))
         longest = n + max(v.size for k, v in values.items() if k in definition.params) + 2
         bound["risk"] = (longest * U64 * (np.abs(L).mean() + sum(terms) + abs(values["risk"]))
                          + bound[definition.loss.node].mean())
-        grads, grad_bound = _backward(definition, problem, values, bound, links)
-    return Evaluation(values, bound, grads, grad_bound, links)
+        slopes = {p.param: np.zeros(values[p.param].shape) for p in definition.penalties}
+        for lam, p, (_, slope) in zip(problem.lambdas, definition.penalties, penalties):
+            slopes[p.param] = slopes[p.param] + lam * np.asarray(slope)
+        grads, grad_bound = _backward(definition, values, bound, links, slopes)
+    return Evaluation(values, bound, grads, grad_bound, links, slopes)
 
 
-def _backward(definition, problem, values, bound, links):
+def _backward(definition, values, bound, links, slopes):
     """Every gradient and its bound, by the links in reverse: per example (∂L) for nodes and data, of the
-    risk (mean over the batch, and the penalties) for parameters."""
+    risk (mean over the batch, and the penalties' ``slopes``, λ times each one's gradient) for parameters."""
     loss = definition.loss.node
     g = {loss: np.ones(values[loss].shape)}
     E = {loss: np.zeros(values[loss].shape)}
@@ -190,8 +202,7 @@ def _backward(definition, problem, values, bound, links):
     n = values[loss].shape[0]
     for name in definition.params:
         data, err = g[name] / n, E[name] / n
-        pen = sum(lam * np.asarray(jax.grad(p.fn)(jnp.asarray(values[name])))
-                  for lam, p in zip(problem.lambdas, definition.penalties) if p.param == name)
+        pen = slopes.get(name, 0.0)
         g[name] = data + pen
         E[name] = err + 4 * U64 * (np.abs(data) + np.abs(pen) + np.abs(g[name]))
     return g, E

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -67,10 +66,9 @@ def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callabl
 
 
 def _pen(definition: Definition, ev: Evaluation, problem: Problem, name: str) -> np.ndarray:
-    with x64():
-        return sum((lam * np.asarray(jax.grad(p.fn)(jnp.asarray(ev.values[name])))
-                    for lam, p in zip(problem.lambdas, definition.penalties) if p.param == name),
-                   np.zeros(ev.values[name].shape))
+    """The penalties' part of parameter ``name``'s gradient (the reference's: its gradient less the data term's
+    mean, which :func:`~.derived.evaluate` keeps apart)."""
+    return ev.slopes.get(name, np.zeros(ev.values[name].shape))
 
 
 @dataclass(frozen=True)
