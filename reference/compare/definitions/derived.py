@@ -115,6 +115,7 @@ def _penalty(fn: Callable) -> Callable:
 
 
 def link_at(definition: Definition, step: Step, values: dict) -> Link:
+    """``step`` at ``values`` (every array by name; the step's inputs at least): :class:`Link`."""
     args = [jnp.asarray(values[i]) for i in step.inputs]
     floats = tuple(k for k, i in enumerate(step.inputs) if i != definition.labels[0])
     nodes = tuple(k for k in floats if step.inputs[k] in {s.node for s in definition.steps})
