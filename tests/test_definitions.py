@@ -182,7 +182,8 @@ def _seed_verdicts() -> dict[str, list[dict[str, judged.Verdict]]]:
     import handgrad
 
     submissions = {"handgrad": handgrad, "zeros": _module("zeros", IMPLEMENTATIONS),
-                   **{n: _module(n, IMPLEMENTATIONS / "bugs") for n in names}}
+                   **{n: _module(n, IMPLEMENTATIONS / "bugs") for n in names},
+                   **{n: _module(n, IMPLEMENTATIONS / "equivalent") for n in table.EQUIVALENT}}
     seen: dict[str, list] = {name: [] for name in submissions}
     for sizes in ({"n": 3, "d": 2, "dh": 3, "m": 3}, {"n": 2, "d": 3, "dh": 2, "m": 2}):
         narrow = dataclasses.replace(SEEDS, dims={k: (v, v) for k, v in sizes.items()})
@@ -195,7 +196,7 @@ def _seed_verdicts() -> dict[str, list[dict[str, judged.Verdict]]]:
             for name, module in submissions.items():
                 seen[name].append(judged.judge_all(SEEDS, module, problem, ev))
         run()
-    return {"BAD": table.BAD, **seen}
+    return {"BAD": table.BAD, "EQUIVALENT": table.EQUIVALENT, **seen}
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +204,10 @@ def seed_verdicts():
     return _seed_verdicts()
 
 
-def test_handgrad_passes_every_property_derived_from_the_seeds_declared(seed_verdicts):
-    wrong = [(pid, v.message) for run in seed_verdicts["handgrad"] for pid, v in run.items() if v.status != "right"]
-    assert not wrong, wrong[:5]
+def test_handgrad_and_the_equivalent_rewrites_pass_every_property_derived_from_the_seeds_declared(seed_verdicts):
+    for name in ("handgrad", *seed_verdicts["EQUIVALENT"]):
+        wrong = [(pid, v.message) for run in seed_verdicts[name] for pid, v in run.items() if v.status != "right"]
+        assert not wrong, (name, wrong[:5])
 
 
 def _mismatch(name: str, must: set, may: set, runs: list) -> list[str]:
