@@ -35,7 +35,7 @@ from reference.compare.exercise.catalog.check import empty
 from reference.compare.exercise.tolerance import FLOOR, SAFETY, U64
 from reference.plumbing import x64
 
-__all__ = ["Verdict", "Seen", "Property", "local", "seen", "properties", "judge_all", "summary"]
+__all__ = ["Verdict", "Seen", "Property", "local", "seen", "properties", "judge_all", "summary", "read_back"]
 
 
 def local(definition: Definition, ev: Evaluation, problem: Problem, own: Callable[[str], Any], name: str,
@@ -287,6 +287,66 @@ def properties(definition: Definition) -> tuple[Property, ...]:
     return fwd + values + back
 
 
+def _expected(definition: Definition, ev: Evaluation) -> dict[str, tuple[str, dict[str, tuple]]]:
+    """Each function's expected result: its named tuple's name and each field's shape (loss, risk: one array)."""
+    return {"forward": ("Activations", {t.node: ev.values[t.node].shape for t in definition.steps}),
+            "backprop": ("Gradients", {definition.field(g): ev.grads[g].shape for g in definition.gradients}),
+            "loss": ("", {"": ev.values[definition.loss.node].shape}), "risk": ("", {"": ()})}
+
+
+def _reshaped(a: Any, shape: tuple) -> Any:
+    """``a`` at ``shape`` when it holds its entries with an axis of length 1 more or less; else as it is."""
+    if isinstance(a, np.ndarray) and a.shape != shape and a.size == int(np.prod(shape)) and \
+            tuple(d for d in a.shape if d != 1) == tuple(d for d in shape if d != 1):
+        return a.reshape(shape)
+    return a
+
+
+def read_back(definition: Definition, ev: Evaluation, results: dict[str, Any]) -> dict[str, Any]:
+    """The results as the value properties read them when the definition asks the types question apart: a plain
+    tuple of the fields' length by position, an array off by axes of length 1 at its shape."""
+    if not definition.types_question:
+        return results
+    out = dict(results)
+    for function, (kind, fields) in _expected(definition, ev).items():
+        r = results.get(function)
+        if r is None:
+            continue
+        if kind:
+            t = definition.types[kind]
+            values = (tuple(r) if isinstance(r, (tuple, list)) and not hasattr(r, "_fields") and len(r) == len(fields)
+                      else tuple(getattr(r, f, None) for f in fields))
+            out[function] = t(*(_reshaped(v, shape) for v, shape in zip(values, fields.values())))
+        else:
+            out[function] = _reshaped(r, fields[""]) if isinstance(r, np.ndarray) else r
+    return out
+
+
+def _form(definition: Definition, ev: Evaluation, results: dict[str, Any]) -> str | None:
+    """What is wrong with the results' form (None: nothing): a container not the API's named tuple, an array not
+    float64 or not of its shape (its transpose is the value question's: read back there), a risk not a float."""
+    for function, (kind, fields) in _expected(definition, ev).items():
+        r = results.get(function)
+        if r is None:
+            continue
+        if kind and (type(r).__name__ != kind or tuple(getattr(r, "_fields", ())) != tuple(fields)):
+            return f"{function} returned a {type(r).__name__}, not {kind}({', '.join(fields)})"
+        for f, shape in fields.items():
+            a = getattr(r, f, None) if kind else r
+            if function == "risk":
+                if not isinstance(a, (float, np.floating)) or np.asarray(a).dtype != np.float64:
+                    return f"risk returned a {type(a).__name__}, not a float64 number"
+                continue
+            label = f"{function}(...).{f}" if kind else function
+            if not isinstance(a, np.ndarray):
+                return f"{label} is a {type(a).__name__}, not an array"
+            if a.dtype != np.float64:
+                return f"{label} has dtype {a.dtype}, not float64"
+            if a.shape != shape and a.shape != shape[::-1]:
+                return f"{label} has shape {a.shape}, not {shape}"
+    return None
+
+
 def judge_all(definition: Definition, submission: Any, problem: Problem, ev: Evaluation | None = None
               ) -> dict[str, Verdict]:
     """Every property's verdict on one problem, each API function called once on its own copies of the arrays
@@ -300,12 +360,15 @@ def judge_all(definition: Definition, submission: Any, problem: Problem, ev: Eva
         except Exception as exc:  # noqa: BLE001 - a submission's error is its verdict
             results[function] = exc
     ok = {k: v for k, v in results.items() if not isinstance(v, Exception)}
-    s = seen(definition, ev, problem, ok)
+    s = seen(definition, ev, problem, read_back(definition, ev, ok))
     out = {}
     for prop in properties(definition):
         result = results[prop.function]
         out[prop.id] = (Verdict("error", None, f"{prop.function} raised {type(result).__name__}: {result}")
                         if isinstance(result, Exception) else prop.judge(definition, ev, problem, s))
+    if definition.types_question:
+        form = _form(definition, ev, ok)
+        out[definition.types_question] = Verdict("own", None, form) if form else Verdict("right")
     return out
 
 

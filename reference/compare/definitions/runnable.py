@@ -54,7 +54,8 @@ def _check(definition: Definition, prop: judged.Property):
                 if function == prop.function:
                     raise  # its own function's problem is the property's (a raise: an error)
         ev, problem = posed.evaluation(), posed.problem
-        verdict = prop.judge(definition, ev, problem, judged.seen(definition, ev, problem, results))
+        read = judged.read_back(definition, ev, results)
+        verdict = prop.judge(definition, ev, problem, judged.seen(definition, ev, problem, read))
         if verdict.status == "right":
             return
         failure = PropertyFailure(verdict.message.partition("; right on its own")[0], array=verdict.root)

@@ -3,7 +3,8 @@
 The same network as :mod:`handgrad.network` and :mod:`reference.definition`, its questions the seeds' (B1–B17,
 B5 the risk): what :mod:`.derived` makes of it is compared with the hand-written catalog by
 ``tests/test_definitions.py``. Not declared here, the seeds' own beyond the chain: part A, the batching twins
-(B8, B10…), B18's penalty question apart from the data term, B6 and X1–X5.
+(B8, B10…), B18's penalty question apart from the data term, B6, X1, X2, X4 and X5 (X3, the results' types
+and shapes, is derived).
 
 >>> DEFINITION.types["Gradients"]._fields
 ('oa', 'hs', 'ha', 'x', 'W1', 'b1', 'W2', 'b2')
@@ -48,4 +49,5 @@ DEFINITION = Definition(
                "b2": "B9"},
     fields={"X": "x"},
     risk_question="B5",
+    types_question="X3",
 )

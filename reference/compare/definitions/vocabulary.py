@@ -159,6 +159,10 @@ class Definition:
     batch: str = field(default="n")
     #: The field of ``Gradients`` a gradient is returned in, where it is not the gradient's own name.
     fields: dict[str, str] = field(default_factory=dict)
+    #: The question of the results' types and shapes (the named tuples, float64 arrays of the API's shapes), if
+    #: asked: then each other property reads a result back (a plain tuple by position, an array with an axis of
+    #: length 1 more or less at its shape) and judges its values, and this one charges the form, once.
+    types_question: str = ""
 
     def __post_init__(self):
         known = {*self.data, self.labels[0], *self.params}
