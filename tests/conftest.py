@@ -23,7 +23,7 @@ SLOW = ("adversarial", "compare/test_batch.py", "compare/test_replay.py", "compa
         "compare/test_cli_options.py", "compare/test_example_notebook.py", "compare/test_pytest_plugin.py",
         "compare/test_self_checks.py", "compare/test_prairielearn.py", "compare/test_sandbox.py",
         "compare/test_wiring.py", "compare/test_adapters.py", "compare/test_report.py",
-        "compare/test_python_adapters.py", "realworld")
+        "compare/test_python_adapters.py", "realworld", "test_definitions.py")
 
 
 def pytest_collection_modifyitems(config, items):
