@@ -166,7 +166,9 @@ def evaluate(definition: Definition, problem: Problem) -> Evaluation:
         for step in (*definition.steps, definition.loss):
             link = links[step.node] = link_at(definition, step, values)
             out = link.value
-            rounding = np.abs(out) + sum(times(np.abs(J), np.abs(values[i])) for i, J in link.jac.items())
+            # the terms the step's own formula adds or subtracts (``scale``: lse − oa_y near 0 loses the digits
+            # of |oa|), not only what its Jacobian passes on
+            rounding = np.abs(out) + sum(times(link.rounding[i], np.abs(values[i])) for i in link.jac)
             bound[step.node] = link.k * U64 * rounding + sum(times(np.abs(J), bound[i])
                                                              for i, J in link.jac.items())
             values[step.node] = out
