@@ -169,7 +169,7 @@ def stage(target: Target, adapter, folder: str) -> str:
         for file in ([source] if target.kind == "file" else []) + local_imports(source, named):
             copy = home / file.relative_to(source.parent)  # not the other files beside it: a classmate's?
             copy.parent.mkdir(parents=True, exist_ok=True)
-            copy_file(file, copy)
+            copy_file(file, copy, below=source.parent)
         if target.kind == "notebook":
             from reference.compare.submissions.notebook import notebook_source
 

@@ -247,3 +247,25 @@ def test_a_file_named_in_upper_case_is_told_not_passed_over(tmp_path):
     assert set(found) == {"alice", "bob"}
     assert found["alice"].target is None and "lower case" in found["alice"].error
     assert found["bob"].target is not None
+
+
+def test_a_notebook_with_a_lone_surrogate_or_bare_carriage_returns_is_graded_with_the_class(tmp_path):
+    """Attack round 15: a code cell holding a lone surrogate (a JSON escape) made the class's fingerprint fail
+    (no grades.csv, no summary: exit 3), and a cell whose lines end in a bare carriage return (valid Python) was
+    read at line numbers ast counted and not the loader's (an internal error, no report)."""
+    import json as _json
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    source = standalone_submission()
+    cells = {"surrogate.ipynb": source + "\n# \ud800\n", "carriage.ipynb": source.replace("\n", "\r")}
+    for name, text in cells.items():
+        (subs / name).write_text(_json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": text}]}))
+    out = tmp_path / "out"
+    done = compare("--submissions", str(subs), "--output-dir", str(out), *TINY)
+    assert done.returncode in (0, 1), done.stderr[-1500:]
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    assert set(rows) == {"surrogate", "carriage"}, rows
+    assert rows["carriage"]["status"] == "ok", rows  # a lone surrogate is no text a source file holds: its own
+    assert rows["surrogate"]["status"] in ("ok", "cannot-load"), rows  # row, whatever it says, and the class's

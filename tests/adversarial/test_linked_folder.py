@@ -56,3 +56,56 @@ def test_local_imports_never_follow_a_linked_folder(tmp_path):
     (student / "sub.py").write_text("import pkg.own\nimport linked.mod\nimport pkg.inner.mod\n")
     found = {p.relative_to(student).as_posix() for p in local_imports(student / "sub.py")}
     assert found == {"pkg/__init__.py", "pkg/own.py"}
+
+
+def test_a_folder_swapped_for_a_link_while_it_is_copied_is_not_followed(tmp_path, monkeypatch):
+    """Attack round 15 (`12_race_class`, `17_race_class_key`): a student writing into the graded folder swapped a
+    sub-folder for a link to a host folder between its listing and its copy; the copy followed it (a secret in the
+    class's reports; the installed answer key as the student's own package, 32 of 32). Every folder is now opened
+    from its parent's descriptor without following a link."""
+    import shutil
+
+    from reference.compare.sandbox import staging
+
+    secret = tmp_path / "host"
+    secret.mkdir()
+    (secret / "key.py").write_text(f"TEXT = {SECRET!r}\n")
+    student = tmp_path / "student"
+    (student / "pkg").mkdir(parents=True)
+    (student / "pkg" / "own.py").write_text("Y = 2\n")
+    (student / "sub.py").write_text("import pkg.own\n")
+    listing, swapped = os.scandir, []
+
+    def swapping(fd):  # the first listing is made; then the sub-folder becomes a link, as a racing student makes it
+        entries = list(listing(fd))
+        if not swapped:
+            swapped.append(True)
+            shutil.rmtree(student / "pkg")
+            os.symlink(secret, student / "pkg")
+
+        class Listed(list):
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+        return Listed(entries)
+
+    monkeypatch.setattr(staging.os, "scandir", swapping)
+    staging.copy_folder(student, tmp_path / "copy")
+    copied = [p.read_text() for p in (tmp_path / "copy").rglob("*.py")]
+    assert swapped and not any(SECRET in text for text in copied), copied
+
+
+def test_a_file_below_a_linked_folder_is_not_copied(tmp_path):
+    """A local import copied from its path: every folder of the path below the submission's is opened without
+    following a link (round 15's race between the import's check and its copy)."""
+    from reference.compare.sandbox.staging import copy_file
+
+    (tmp_path / "host").mkdir()
+    (tmp_path / "host" / "key.py").write_text(f"TEXT = {SECRET!r}\n")
+    student = tmp_path / "student"
+    student.mkdir()
+    os.symlink(tmp_path / "host", student / "pkg")
+    assert copy_file(student / "pkg" / "key.py", tmp_path / "out.py", below=student) is None
+    assert not (tmp_path / "out.py").exists()

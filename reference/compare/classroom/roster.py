@@ -283,5 +283,6 @@ def source_keys(target: pathlib.Path | None) -> tuple[str, str] | None:
     names: dict[str, str] = {}
     renamed = [names.setdefault(t, f"n{len(names)}") if t.isidentifier() and not keyword.iskeyword(t) else t
                for t in tokens]
-    return (hashlib.sha256("\0".join(tokens).encode()).hexdigest(),
-            hashlib.sha256("\0".join(renamed).encode()).hexdigest())
+    # a lone surrogate (a notebook's JSON may hold one) is hashed as it is, not an error (attack round 15)
+    return (hashlib.sha256("\0".join(tokens).encode("utf-8", "surrogatepass")).hexdigest(),
+            hashlib.sha256("\0".join(renamed).encode("utf-8", "surrogatepass")).hexdigest())

@@ -43,39 +43,93 @@ MAX_FILES, MAX_BYTES, MAX_DEPTH = 2000, 256 << 20, 32
 COMPILED = (".pyc", ".pyo", ".so", ".pyd", ".dylib")
 
 
+#: How a folder or file of a submission is opened: never through a link, never blocking on a FIFO.
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+
+
 def copy_folder(source: pathlib.Path, dest: pathlib.Path, *, exclude: tuple[str, ...] = ()) -> None:
     """Copy ``source``'s regular files into ``dest`` (see above); ValueError when it holds too much.
 
-    Nothing is followed: a link is skipped, a file is opened without following
-    links and checked to be regular once open. Folders in ``exclude`` (the
-    grader's caches, should they lie inside) are left behind.
+    Nothing is followed, even when the folder changes while it is copied (attack round 15: a sub-folder swapped
+    for a link between its listing and its copy was followed): every folder is opened from its parent's open
+    descriptor without following a link, and every file from its folder's, checked to be regular once open.
+    Folders in ``exclude`` (the grader's caches, should they lie inside) are left behind.
     """
-    files = size = 0
     left = {os.path.realpath(p) for p in exclude}
-    for folder, dirs, names in os.walk(source, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"
-                   and os.path.realpath(os.path.join(folder, d)) not in left]
-        if dirs and len(pathlib.Path(folder).relative_to(source).parts) >= MAX_DEPTH:
-            raise ValueError(f"its folders are nested more than {MAX_DEPTH} deep: give it a folder of its own")
-        target = dest / pathlib.Path(folder).relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            if name.startswith(".") or name.endswith(COMPILED):
+    try:
+        top = os.open(source, _DIR)
+    except OSError as exc:
+        raise ValueError(f"its folder cannot be opened without following a link ({exc.strerror})") from None
+    counts = [0, 0]  # files, bytes
+    try:
+        _copy_below(top, pathlib.Path(source), dest, left, counts, 0)
+    finally:
+        os.close(top)
+
+
+def _copy_below(fd: int, path: pathlib.Path, dest: pathlib.Path, left: set, counts: list, depth: int) -> None:
+    """:func:`copy_folder`'s walk, from the open folder ``fd`` (``path`` names it, for ``exclude``)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with os.scandir(fd) as entries:
+        listed = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False)) for e in entries)
+    for name, is_dir, is_file in listed:
+        if name.startswith(".") or name == "__pycache__":
+            continue
+        if is_dir:
+            if os.path.realpath(path / name) in left:
                 continue
-            copied = copy_file(pathlib.Path(folder, name), target / name, limit=MAX_BYTES - size)
+            if depth + 1 > MAX_DEPTH:
+                raise ValueError(f"its folders are nested more than {MAX_DEPTH} deep: give it a folder of its own")
+            try:
+                sub = os.open(name, _DIR, dir_fd=fd)
+            except OSError:  # a link now, or gone
+                continue
+            try:
+                _copy_below(sub, path / name, dest / name, left, counts, depth + 1)
+            finally:
+                os.close(sub)
+        elif is_file and not name.endswith(COMPILED):
+            copied = _copy_open(lambda name=name: os.open(name, _FILE, dir_fd=fd), dest / name, MAX_BYTES - counts[1])
             if copied is not None:
-                files, size = files + 1, size + copied
-                if files > MAX_FILES:
+                counts[0], counts[1] = counts[0] + 1, counts[1] + copied
+                if counts[0] > MAX_FILES:
                     raise ValueError(f"its folder holds more than {MAX_FILES} files: give it a folder of its own")
 
 
-def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTES) -> int | None:
-    """Copy ``source`` if it is a regular file and not a link; its size, or None when left behind.
+def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTES,
+              below: pathlib.Path | None = None) -> int | None:
+    """Copy ``source`` if it is a regular file and not a link; its size, or None when left behind. ``below``: a
+    folder ``source`` lies in, every part of the path from it opened without following a link (a folder of the
+    path swapped for a link while the grader works is not followed: attack round 15).
 
     ValueError when it is larger than ``limit`` bytes.
     """
+    if below is None:
+        return _copy_open(lambda: os.open(source, _FILE), dest, limit)
     try:
-        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        parts = pathlib.Path(source).relative_to(below).parts
+    except ValueError:
+        return None
+    fds = []
+    try:
+        fd = os.open(below, _DIR)
+        fds.append(fd)
+        for part in parts[:-1]:
+            fd = os.open(part, _DIR, dir_fd=fd)
+            fds.append(fd)
+        return _copy_open(lambda: os.open(parts[-1], _FILE, dir_fd=fd), dest, limit)
+    except OSError:  # a link on the way, or gone
+        return None
+    finally:
+        for opened in fds:
+            os.close(opened)
+
+
+def _copy_open(opener, dest: pathlib.Path, limit: int) -> int | None:
+    """Copy the file ``opener()`` opens if it is regular; its size, or None when left behind."""
+    try:
+        fd = opener()
     except OSError:  # a link, or unreadable
         return None
     with os.fdopen(fd, "rb") as f:
@@ -87,8 +141,6 @@ def copy_file(source: pathlib.Path, dest: pathlib.Path, *, limit: int = MAX_BYTE
         with open(dest, "wb") as out:
             shutil.copyfileobj(f, out)
         return info.st_size
-
-
 
 
 def _adapter_modules(adapter: pathlib.Path | None) -> tuple[str, ...]:
@@ -137,7 +189,7 @@ def _copy_with_imports(path: pathlib.Path, home: pathlib.Path, adapter: pathlib.
     for file in files:
         dest = home / file.relative_to(path.parent)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        size += copy_file(file, dest, limit=MAX_BYTES - size) or 0
+        size += copy_file(file, dest, limit=MAX_BYTES - size, below=path.parent) or 0
     taken = {f.name for f in files if f.parent == path.parent}
     try:
         beside = sorted(e.name for e in os.scandir(path.parent) if e.name.endswith(".py") and e.name not in taken)

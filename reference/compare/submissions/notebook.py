@@ -123,7 +123,9 @@ def code_cells(path) -> list[tuple[int, str]]:
                 text = "".join(text)
             if not isinstance(text, str):
                 raise ValueError(f"{path}: not a Jupyter notebook (cell {number}'s source is not text)")
-            out.append((number, text.replace("\r\n", "\n")))
+            # a lone carriage return ends a line too, for Python as for this file's line map (attack round 15:
+            # a cell's lines split on newlines alone were read at the line numbers ast counted)
+            out.append((number, text.replace("\r\n", "\n").replace("\r", "\n")))
     code = sum(len(text.encode("utf-8", "replace")) for _, text in out)
     if code > MOST_CODE:
         raise ValueError(f"{path}: its code cells hold {code / 2**20:.1f} MiB of code; at most "
