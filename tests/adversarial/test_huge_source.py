@@ -59,3 +59,17 @@ def test_a_notebook_of_millions_of_empty_objects_is_not_read(tmp_path):
         code_cells(path)
     path.write_text(body)
     assert code_cells(path) == [(1, "x = 1")]
+
+
+def test_the_grader_parses_at_most_a_few_mib_of_a_submission_s_local_modules(tmp_path):
+    """Attack round 15 (`20_parse_dos`): sixty local modules of 530 kB each, under the one-file cap, imported in
+    dead code, took the grader 3.5 minutes of parsing outside every time limit (an autograder killed: 0 of 32).
+    Past MOST_PARSED bytes in all, no more local module is read or staged."""
+    from reference.compare.submissions.local_modules import MOST_PARSED, local_imports
+
+    fill = ("v = [" + ",".join(str(i) for i in range(2000)) + "]\n") * 60
+    for i in range(20):
+        (tmp_path / f"fill{i:03d}.py").write_text(fill)
+    (tmp_path / "sub.py").write_text("if 0:\n" + "".join(f"    import fill{i:03d}\n" for i in range(20)))
+    found = local_imports(tmp_path / "sub.py")
+    assert 0 < sum(p.stat().st_size for p in found) <= MOST_PARSED < 20 * len(fill)
