@@ -109,3 +109,25 @@ def test_a_file_below_a_linked_folder_is_not_copied(tmp_path):
     os.symlink(tmp_path / "host", student / "pkg")
     assert copy_file(student / "pkg" / "key.py", tmp_path / "out.py", below=student) is None
     assert not (tmp_path / "out.py").exists()
+
+
+def test_a_file_that_grows_while_it_is_copied_is_copied_no_further_than_the_limit(tmp_path, monkeypatch):
+    """Attack round 16 (`01_grow`): a file grown after the size check at its opening was copied to its end (1 GiB
+    against a 256 MB limit, 6 GB written in a class). The copy stops past the limit."""
+    import pytest
+
+    from reference.compare.sandbox import staging
+
+    source = tmp_path / "big.bin"
+    source.write_bytes(b"x" * (3 << 20))
+    real_fstat = os.fstat
+
+    def small_at_opening(fd):  # the size at opening, before the student grew it
+        info = real_fstat(fd)
+        return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink, info.st_uid, info.st_gid, 10,
+                               int(info.st_atime), int(info.st_mtime), int(info.st_ctime)))
+
+    monkeypatch.setattr(staging.os, "fstat", small_at_opening)
+    with pytest.raises(ValueError, match="MB"):
+        staging.copy_file(source, tmp_path / "copy.bin", limit=1 << 20)
+    assert (tmp_path / "copy.bin").stat().st_size <= (1 << 20) + 1

@@ -138,9 +138,14 @@ def _copy_open(opener, dest: pathlib.Path, limit: int) -> int | None:
             return None
         if info.st_size > limit:
             raise ValueError(f"its files hold more than {MAX_BYTES >> 20} MB: give it a folder of its own")
-        with open(dest, "wb") as out:
-            shutil.copyfileobj(f, out)
-        return info.st_size
+        copied = 0
+        with open(dest, "wb") as out:  # at most the limit, should the file grow while it is copied (round 16)
+            while chunk := f.read(min(1 << 20, limit + 1 - copied)):
+                out.write(chunk)
+                copied += len(chunk)
+                if copied > limit:
+                    raise ValueError(f"its files hold more than {MAX_BYTES >> 20} MB: give it a folder of its own")
+        return copied
 
 
 def _adapter_modules(adapter: pathlib.Path | None) -> tuple[str, ...]:

@@ -97,7 +97,11 @@ def code_cells(path) -> list[tuple[int, str]]:
     size = path.stat().st_size
     if size > MOST_NOTEBOOK:
         raise ValueError(f"{path}: the notebook is {size / 2**20:.1f} MiB; at most {MOST_NOTEBOOK >> 20} MiB is read")
-    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is no fault
+    with open(path, "rb") as f:  # at most the cap, should the file grow while it is read (attack round 16)
+        data = f.read(MOST_NOTEBOOK + 1)
+    if len(data) > MOST_NOTEBOOK:
+        raise ValueError(f"{path}: the notebook is over {MOST_NOTEBOOK >> 20} MiB; at most that is read")
+    text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is no fault
     opened = text.count("{") + text.count("[")  # an upper bound: a brace inside a string counts too
     if opened > MOST_CONTAINERS:
         raise ValueError(f"{path}: the notebook opens {opened:,} JSON objects and lists; at most "
