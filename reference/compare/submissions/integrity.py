@@ -97,7 +97,11 @@ def _source(path: pathlib.Path) -> str:
         if size > MOST_CODE:
             raise TooLarge(f"{size / 2**20:.1f} MiB of code is too much to check (at most {MOST_CODE >> 20} MiB "
                            f"is read)")
-        return path.read_text(errors="replace")
+        with open(path, "rb") as f:  # no further than the cap, should it grow once measured (attack round 16)
+            data = f.read(MOST_CODE + 1)
+        if len(data) > MOST_CODE:
+            raise TooLarge(f"over {MOST_CODE >> 20} MiB of code is too much to check")
+        return data.decode("utf-8", errors="replace")
     try:
         return notebook_source(path, run_all_cells=True)[0]
     except (ValueError, SyntaxError, RecursionError, MemoryError):  # not a notebook, or one that cannot load

@@ -29,7 +29,10 @@ def _imported(path: pathlib.Path) -> list[tuple[str, int]]:
 
             text = notebook_source(path, run_all_cells=True)[0]
         else:
-            text = path.read_bytes()
+            with open(path, "rb") as f:  # no further than the cap, should it grow once measured (attack round 16)
+                text = f.read(MOST_CODE + 1)
+            if len(text) > MOST_CODE:
+                return []
         tree = ast.parse(text)
     except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
         return []
